@@ -1,0 +1,35 @@
+# Two commands: `make demo` (set up + screen the bundled Nantong demo) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-fast app bench layers clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/geo-screen demo --out out/demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
+
+app: $(STAMP)
+	$(BIN)/streamlit run app.py
+
+bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python scripts/benchmark.py
+
+layers: $(STAMP)
+	$(BIN)/python layers/nantong/build.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

@@ -1,0 +1,48 @@
+"""geo_screen: screen enterprise registries against Nantong's comprehensive standards (通政办发〔2017〕179号).
+
+The public API, in the order data flows::
+
+    registry = read_registry("enterprises.csv", crs="gcj02")
+    catalog = load_catalog("layers/nantong/catalog.yaml")
+    result = screen(registry, catalog)          # -> ScreenResult(enterprises, hits, manifest)
+    write_results(result, "out/")
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "GeoScreenError": "geo_screen.errors",
+    "ConfigError": "geo_screen.errors",
+    "InputDataError": "geo_screen.errors",
+    "ExportError": "geo_screen.errors",
+    "read_registry": "geo_screen.registry",
+    "load_catalog": "geo_screen.catalog",
+    "load_rules": "geo_screen.rules",
+    "screen": "geo_screen.api",
+    "write_results": "geo_screen.api",
+    "demo_paths": "geo_screen.api",
+    "ScreenResult": "geo_screen.results",
+    "read_results": "geo_screen.results",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from geo_screen.api import demo_paths, screen, write_results
+    from geo_screen.catalog import load_catalog
+    from geo_screen.errors import ConfigError, ExportError, GeoScreenError, InputDataError
+    from geo_screen.registry import read_registry
+    from geo_screen.results import ScreenResult, read_results
+    from geo_screen.rules import load_rules
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: `import geo_screen` stays cheap for the CLI's --help and for dask workers.
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'geo_screen' has no attribute {name!r}")

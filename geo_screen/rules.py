@@ -1,0 +1,272 @@
+"""Rules: the rule-set model, and evidence + registry attributes -> standards and dispositions.
+
+The shipped rule set (``geo_screen/rules/nantong_2017_179.yaml``) is seeded
+from Annex 2 of 通政办发〔2017〕179号. A county following a later provincial
+plan edits a copy and passes it with ``--rules``; no code changes.
+"""
+
+from __future__ import annotations
+
+import difflib
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from geo_screen import results as R
+from geo_screen.errors import ConfigError, join_problems
+
+DEFAULT_RULES = Path(__file__).parent / "rules" / "nantong_2017_179.yaml"
+
+DispositionCode = Literal[
+    "close", "relocate", "eliminate", "demolish", "stop", "transform", "rectify", "per_law", "none"
+]
+ATTRIBUTES = (*R.ATTRIBUTE_COLUMNS, R.GRADE)
+
+#: evidence columns screen.py produces; rules add disposition and legal_basis
+EVIDENCE_KIND = "_kind"
+
+
+class Condition(BaseModel):
+    """One registry attribute test; a standard is hit when any of its conditions holds."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    attribute: str
+    equals: bool | None = None
+    in_: list[str] | None = Field(default=None, alias="in")
+
+    @field_validator("attribute")
+    @classmethod
+    def _known_attribute(cls, value: str) -> str:
+        if value not in ATTRIBUTES:
+            close = difflib.get_close_matches(value, ATTRIBUTES, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ValueError(f"unknown attribute '{value}'{hint} allowed: {', '.join(ATTRIBUTES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Condition:
+        if (self.equals is None) == (self.in_ is None):
+            raise ValueError("give exactly one of 'equals: true|false' or 'in: [values]'")
+        return self
+
+
+class ZoneRule(BaseModel):
+    """Refinement of a spatial standard for one zone class (e.g. first-class water zone)."""
+
+    model_config = ConfigDict(extra="forbid")
+    disposition: DispositionCode | None = None
+    legal_basis: str | None = None
+
+
+class StandardRule(BaseModel):
+    """One standard: its evidence source, the disposition of a hit and the legal basis."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str
+    source: Literal["attribute", "spatial"]
+    any_of: list[Condition] = []
+    disposition: DispositionCode
+    legal_basis: str
+    by_grade: dict[Literal["A", "B", "C", "D"], DispositionCode] = {}
+    by_zone: dict[str, ZoneRule] = {}
+
+
+class RuleSet(BaseModel):
+    """A whole rule set, validated once at load."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    document: str = ""
+    precedence: list[DispositionCode]
+    near_edge_m: float = Field(default=50.0, ge=0)
+    landuse_nonindustrial_share_max: float = Field(default=0.0, ge=0, lt=1)
+    search_radius_m: float = Field(default=2000.0, gt=0)
+    standards: dict[str, StandardRule]
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> RuleSet:
+        problems = []
+        missing = [s for s in R.STANDARDS if s not in self.standards]
+        unknown = [s for s in self.standards if s not in R.STANDARDS]
+        if missing:
+            problems.append(f"standards: missing {', '.join(missing)} (every one of {', '.join(R.STANDARDS)} is needed)")
+        if unknown:
+            problems.append(f"standards: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(R.STANDARDS)}")
+        for key, rule in self.standards.items():
+            spatial = key in R.SPATIAL_STANDARDS
+            if spatial and rule.source != "spatial":
+                problems.append(f"standards.{key}.source: standard {key} is decided from layers; use 'spatial'")
+            if not spatial and key in R.STANDARDS and rule.source != "attribute":
+                problems.append(f"standards.{key}.source: standard {key} comes from registry attributes; use 'attribute'")
+            if rule.source == "attribute" and not rule.any_of:
+                problems.append(f"standards.{key}.any_of: an attribute standard needs at least one condition")
+            used = {rule.disposition, *rule.by_grade.values(), *(z.disposition for z in rule.by_zone.values() if z.disposition)}
+            for code in sorted(used - set(self.precedence)):
+                problems.append(f"standards.{key}: disposition '{code}' is not in 'precedence'; add it there")
+        if "none" not in self.precedence:
+            problems.append("precedence: must end with 'none'")
+        if len(set(self.precedence)) != len(self.precedence):
+            problems.append("precedence: a disposition is listed twice")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def rank(self, code: str) -> int:
+        """Severity rank of a disposition (0 = most severe)."""
+        return self.precedence.index(code)
+
+
+def load_rules(path: str | Path | None = None) -> RuleSet:
+    """Load and validate a rules YAML (the shipped Nantong rule set when ``path`` is None)."""
+    return _load_rules_cached(str(Path(path).resolve()) if path else str(DEFAULT_RULES))
+
+
+@lru_cache(maxsize=8)
+def _load_rules_cached(path: str) -> RuleSet:
+    file = Path(path)
+    if not file.exists():
+        raise ConfigError(f"rules file {file} does not exist; pass an existing YAML with --rules or leave it out for the shipped rules")
+    try:
+        data = yaml.safe_load(file.read_text("utf-8"))
+    except yaml.YAMLError as err:
+        raise ConfigError(f"rules file {file} is not valid YAML: {err}") from err
+    if not isinstance(data, dict):
+        raise ConfigError(f"rules file {file}: expected a mapping with 'name', 'precedence' and 'standards'")
+    # YAML reads unquoted 1..10 as integers: standards are keyed by text.
+    if isinstance(data.get("standards"), dict):
+        data["standards"] = {str(k): v for k, v in data["standards"].items()}
+    try:
+        return RuleSet.model_validate(data)
+    except ValidationError as err:
+        problems = [f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in err.errors()]
+        raise ConfigError(join_problems(f"rules file {file} is invalid", problems)) from err
+
+
+# --------------------------------------------------------------------------- evaluation
+
+def _condition_result(frame: pd.DataFrame, cond: Condition) -> pd.Series:
+    """Nullable boolean: True = condition holds (hit), False = it does not, NA = unknown."""
+    if cond.attribute not in frame.columns:
+        return pd.Series(pd.NA, index=frame.index, dtype="boolean")
+    col = frame[cond.attribute]
+    if cond.equals is not None:
+        values = col.astype("boolean")
+        return values == cond.equals
+    text = col.astype("string")
+    out = text.isin(cond.in_).astype("boolean")
+    out[text.isna()] = pd.NA
+    return out
+
+
+def attribute_standards(frame: pd.DataFrame, rules: RuleSet) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Evaluate the attribute standards; return (status columns, evidence rows).
+
+    A standard is ``hit`` when any condition holds, ``clear`` when every
+    condition is known and none holds, else ``not_assessed``.
+    """
+    status = pd.DataFrame(index=frame.index)
+    evidence = []
+    positions = np.arange(len(frame))
+    for key, rule in rules.standards.items():
+        if rule.source != "attribute":
+            continue
+        results = [_condition_result(frame, c) for c in rule.any_of]
+        stacked = pd.concat(results, axis=1)
+        hit = stacked.fillna(False).any(axis=1).to_numpy()
+        known = stacked.notna().all(axis=1).to_numpy()
+        status[R.std_column(key)] = np.where(hit, R.HIT, np.where(known, R.CLEAR, R.NOT_ASSESSED))
+        if not hit.any():
+            continue
+        held = [r.fillna(False).to_numpy() for r in results]
+        detail = np.full(len(frame), "", dtype=object)
+        for cond, h in zip(rule.any_of, held):
+            label = f"{cond.attribute}={'是' if cond.equals else '否'}" if cond.equals is not None else f"{cond.attribute}∈{cond.in_}"
+            detail = np.where(h, np.where(detail == "", label, detail + "; " + label), detail)
+        idx = positions[hit]
+        disposition = np.full(len(idx), rule.disposition, dtype=object)
+        zone = np.full(len(idx), None, dtype=object)
+        if rule.by_grade and R.GRADE in frame.columns:
+            grade = frame[R.GRADE].astype("string").iloc[idx]
+            mapped = grade.map(rule.by_grade).to_numpy(dtype=object)
+            disposition = np.where(pd.notna(mapped), mapped, disposition)
+            zone = grade.to_numpy(dtype=object, na_value=None)
+        evidence.append(pd.DataFrame({
+            "_pos": idx, "standard": key, "layer_id": "registry", "feature_name": None,
+            "zone": zone, "zone_label": zone, "category": None, "distance_m": np.nan,
+            "required_m": np.nan, "margin_m": np.nan, R.DISPOSITION: disposition,
+            R.LEGAL_BASIS: rule.legal_basis, "detail": detail[idx],
+        }))
+    return status, (pd.concat(evidence, ignore_index=True) if evidence else _empty_evidence())
+
+
+def _empty_evidence() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in ["_pos", *R.HIT_COLUMNS[2:]]})
+
+
+def spatial_dispositions(evidence: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
+    """Attach disposition and legal basis to spatial evidence rows (zone refinements applied)."""
+    table = pd.DataFrame(
+        [
+            (std, key, z.disposition or rule.disposition, z.legal_basis or rule.legal_basis)
+            for std, rule in rules.standards.items()
+            for key, z in rule.by_zone.items()
+        ],
+        columns=["standard", "_key", R.DISPOSITION, R.LEGAL_BASIS],
+    )
+    out = evidence.copy()
+    is_landuse = out[EVIDENCE_KIND].to_numpy() == "land_use_plan"
+    out["_key"] = np.where(is_landuse, "landuse", out["zone"].astype(object).fillna("").to_numpy())
+    out = out.merge(table, on=["standard", "_key"], how="left", sort=False)
+    default_disp = out["standard"].map({k: r.disposition for k, r in rules.standards.items()})
+    default_basis = out["standard"].map({k: r.legal_basis for k, r in rules.standards.items()})
+    out[R.DISPOSITION] = out[R.DISPOSITION].fillna(default_disp)
+    out[R.LEGAL_BASIS] = out[R.LEGAL_BASIS].fillna(default_basis)
+    return out.drop(columns=[EVIDENCE_KIND, "_key"])
+
+
+def overall_dispositions(statuses: pd.DataFrame, evidence: pd.DataFrame, rules: RuleSet, n: int) -> pd.DataFrame:
+    """Combine per-standard statuses and evidence into the enterprise-level summary columns."""
+    std_cols = [R.std_column(s) for s in R.STANDARDS]
+    values = statuses[std_cols].to_numpy(dtype=object)
+    keys = np.array(R.STANDARDS, dtype=object)
+
+    def _joined(mask: np.ndarray) -> np.ndarray:
+        out = np.full(n, "", dtype=object)
+        for j, key in enumerate(keys):
+            out = np.where(mask[:, j], np.where(out == "", key, out + ";" + key), out)
+        return out
+
+    hit = values == R.HIT
+    standards_hit = _joined(hit)
+    not_assessed = _joined(values == R.NOT_ASSESSED)
+
+    worst_rank = np.full(n, len(rules.precedence), dtype=np.int64)
+    basis = np.full(n, "", dtype=object)
+    if len(evidence):
+        rank_of = {code: i for i, code in enumerate(rules.precedence)}
+        ranks = evidence[R.DISPOSITION].map(rank_of).to_numpy(dtype=np.int64)
+        pos = evidence["_pos"].to_numpy(dtype=np.int64)
+        np.minimum.at(worst_rank, pos, ranks)
+        top = ranks == worst_rank[pos]
+        top_basis = (
+            pd.DataFrame({"pos": pos[top], "basis": evidence[R.LEGAL_BASIS].to_numpy()[top]})
+            .drop_duplicates()
+            .groupby("pos", sort=False)["basis"].agg("；".join)
+        )
+        basis[top_basis.index.to_numpy()] = top_basis.to_numpy()
+    codes = np.array([*rules.precedence, R.NO_DISPOSITION], dtype=object)[worst_rank]
+    any_na = (values == R.NOT_ASSESSED).any(axis=1)
+    no_hit = ~hit.any(axis=1)
+    codes = np.where(no_hit & any_na, R.NOT_ASSESSED_DISPOSITION, np.where(no_hit, R.NO_DISPOSITION, codes))
+    return pd.DataFrame({
+        R.STANDARDS_HIT: standards_hit,
+        R.NOT_ASSESSED_COL: not_assessed,
+        R.DISPOSITION: codes,
+        R.DISPOSITION_ZH: pd.Series(codes).map(R.DISPOSITIONS).to_numpy(),
+        R.LEGAL_BASIS: np.where(basis == "", None, basis),
+    }, index=statuses.index)

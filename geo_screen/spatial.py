@@ -1,0 +1,355 @@
+"""Spatial screening: standards 3, 4, 5 and 9 from the layer pack -> per-row results and evidence rows.
+
+Everything is vectorised over enterprises: one STRtree on the enterprises is
+queried with the zone polygons (prepared by shapely), per-row sanitary
+distances go straight into ``STRtree.query(..., predicate="dwithin")``, and
+rasters are sampled by array indexing. Distances are measured in a projected
+CGCS2000 Transverse Mercator chosen for the pack (:func:`geo_screen.crs.metric_crs`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from geo_screen import results as R
+from geo_screen.catalog import Catalog, Layer
+from geo_screen.crs import lonlat_transformer, metric_crs
+from geo_screen.landuse import sample_landuse_polygons, sample_landuse_raster
+from geo_screen.rules import EVIDENCE_KIND, RuleSet
+
+ZONE_KINDS = {
+    "3": ("ecological_redline", "marine_redline"),
+    "4": ("water_source_protection",),
+    "9": ("riverside_belt",),
+}
+EVIDENCE_COLUMNS = ["_pos", "standard", "layer_id", "feature_name", "zone", "zone_label", "category",
+                    "distance_m", "required_m", "margin_m", "detail", EVIDENCE_KIND]
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class MetricLayers:
+    """A pack's vector layers projected once into one metric CRS (cached on the catalog)."""
+
+    crs: CRS
+    geoms: dict[str, np.ndarray] = field(default_factory=dict)
+    boundaries: dict[str, np.ndarray] = field(default_factory=dict)
+    trees: dict[str, shapely.STRtree] = field(default_factory=dict)
+
+
+def pack_metric_crs(catalog: Catalog) -> CRS:
+    """The metric CRS for a pack: chosen from its coverage (or all layers), so every registry gets the same one."""
+    if catalog.coverage is not None and not catalog.coverage.is_empty:
+        return metric_crs(catalog.coverage.bounds)
+    bounds = np.array([layer.report.bounds for layer in catalog.layers.values() if layer.frame is not None])
+    return metric_crs((bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max()))
+
+
+def metric_layers(catalog: Catalog) -> MetricLayers:
+    """Project every vector layer once; reused by later screenings of the same catalog."""
+    cached = getattr(catalog, "_metric_layers", None)
+    if cached is not None:
+        return cached
+    target = pack_metric_crs(catalog)
+    transformer = lonlat_transformer(target)
+    out = MetricLayers(target)
+    for layer in catalog.layers.values():
+        if layer.frame is None:
+            continue
+        geoms = shapely.transform(layer.frame.geometry.to_numpy(), lambda c: np.column_stack(transformer.transform(c[:, 0], c[:, 1])))
+        shapely.prepare(geoms)
+        out.geoms[layer.id] = geoms
+        out.boundaries[layer.id] = shapely.boundary(geoms)
+        out.trees[layer.id] = shapely.STRtree(geoms)
+    catalog._metric_layers = out
+    return out
+
+
+def project_geometries(geoms: np.ndarray, target: CRS) -> np.ndarray:
+    """Project CGCS2000 lon/lat geometries into ``target``; points take the fast array path."""
+    transformer = lonlat_transformer(target)
+    geoms = np.asarray(geoms, dtype=object)
+    present = ~shapely.is_missing(geoms)
+    out = np.full(len(geoms), None, dtype=object)
+    if not present.any():
+        return out
+    sub = geoms[present]
+    if (shapely.get_type_id(sub) == 0).all():
+        x, y = transformer.transform(shapely.get_x(sub), shapely.get_y(sub))
+        out[present] = shapely.points(x, y)
+    else:
+        out[present] = shapely.transform(sub, lambda c: np.column_stack(transformer.transform(c[:, 0], c[:, 1])))
+    return out
+
+
+def _evidence(**columns) -> pd.DataFrame:
+    frame = pd.DataFrame(columns)
+    for col in EVIDENCE_COLUMNS:
+        if col not in frame:
+            frame[col] = None
+    return frame[EVIDENCE_COLUMNS]
+
+
+def _attr(layer: Layer, column: str, idx: np.ndarray) -> np.ndarray:
+    if column in layer.frame.columns:
+        return layer.frame[column].to_numpy(dtype=object)[idx]
+    return np.full(len(idx), None, dtype=object)
+
+
+def _polygon_depth(ent: np.ndarray, zone: np.ndarray, boundary: np.ndarray) -> np.ndarray:
+    """For footprint/zone pairs: the deepest footprint vertex inside the zone, in metres (0 if none)."""
+    coords, owner = shapely.get_coordinates(ent, return_index=True)
+    inside = shapely.contains_xy(zone[owner], coords[:, 0], coords[:, 1])
+    dist = np.where(inside, shapely.distance(boundary[owner], shapely.points(coords)), 0.0)
+    depth = np.zeros(len(ent))
+    np.maximum.at(depth, owner, dist)
+    return depth
+
+
+class _Screening:
+    """State of one screening run over screenable enterprises (positions into the registry)."""
+
+    def __init__(self, registry, catalog: Catalog, rules: RuleSet, progress: Progress | None):
+        self.catalog, self.rules, self.n = catalog, rules, len(registry)
+        self.say = progress or (lambda _msg: None)
+        self.metric = metric_layers(catalog)
+        status = registry[R.ROW_STATUS].to_numpy(dtype=object)
+        geoms = registry.geometry.to_numpy()
+        self.pos = np.flatnonzero(np.isin(status, R.SCREENABLE_STATUSES) & ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms))
+        self.lonlat = geoms[self.pos]
+        self.say(f"projecting {len(self.pos):,} locations to {self.metric.crs.name}")
+        self.geoms = project_geometries(self.lonlat, self.metric.crs)
+        self.is_point = shapely.get_type_id(self.geoms) == 0
+        self.tree = shapely.STRtree(self.geoms)
+        self.columns: dict[str, np.ndarray] = {}
+        self.evidence: list[pd.DataFrame] = []
+        self.near_edge = np.full(self.n, "", dtype=object)
+
+    def full(self, values: np.ndarray, fill) -> np.ndarray:
+        """Scatter per-screened-row values back to registry length."""
+        values = np.asarray(values)
+        out = np.full(self.n, fill, dtype=values.dtype if values.dtype.kind == "f" else object)
+        out[self.pos] = values
+        return out
+
+    def flag_near_edge(self, standard: str, margin: np.ndarray) -> None:
+        near = np.abs(margin) < self.rules.near_edge_m
+        label = np.char.add(f"near_edge:{standard}(", np.char.add(np.round(np.abs(margin), 1).astype(str), " m)"))
+        cur = self.near_edge[self.pos]
+        self.near_edge[self.pos] = np.where(near, np.where(cur == "", label, cur + ";" + label), cur)
+
+    # ---------------------------------------------------------------- zones (3, 4, 9)
+    def zone_hits(self, layer: Layer, standard: str) -> tuple[np.ndarray, np.ndarray]:
+        """Return (hit per screened row, margin per screened row: depth if hit, -distance to nearest zone else)."""
+        zones = self.metric.geoms[layer.id]
+        boundary = self.metric.boundaries[layer.id]
+        zone_idx, ent_idx = self.tree.query(zones, predicate="intersects")
+        margin = np.full(len(self.geoms), np.nan)
+        depth = np.empty(len(ent_idx))
+        pt = self.is_point[ent_idx]
+        depth[pt] = shapely.distance(self.geoms[ent_idx[pt]], boundary[zone_idx[pt]])
+        if (~pt).any():
+            depth[~pt] = _polygon_depth(self.geoms[ent_idx[~pt]], zones[zone_idx[~pt]], boundary[zone_idx[~pt]])
+        np.fmax.at(margin, ent_idx, depth)
+        hit = np.zeros(len(self.geoms), dtype=bool)
+        hit[ent_idx] = True
+        clear = np.flatnonzero(~hit)
+        if len(clear):
+            ent_n, zone_n = self.metric.trees[layer.id].query_nearest(
+                self.geoms[clear], max_distance=self.rules.search_radius_m, all_matches=False)
+            dist = shapely.distance(self.geoms[clear[ent_n]], zones[zone_n])
+            np.fmax.at(margin, clear[ent_n], -dist)
+        self.evidence.append(_evidence(
+            _pos=self.pos[ent_idx], standard=standard, layer_id=layer.id,
+            feature_name=_attr(layer, "name", zone_idx), zone=_attr(layer, "zone", zone_idx),
+            zone_label=_attr(layer, "zone_label", zone_idx), category=_attr(layer, "category", zone_idx),
+            distance_m=0.0, margin_m=depth, detail=None, **{EVIDENCE_KIND: layer.kind},
+        ))
+        return hit, margin
+
+    def zone_standard(self, standard: str) -> tuple[np.ndarray, np.ndarray] | None:
+        layers = self.catalog.of_kind(*ZONE_KINDS[standard])
+        if not layers:
+            return None
+        hit = np.zeros(len(self.geoms), dtype=bool)
+        margin = np.full(len(self.geoms), np.nan)
+        for layer in layers:
+            self.say(f"standard {standard}: {layer.id} ({len(self.metric.geoms[layer.id]):,} zones)")
+            h, m = self.zone_hits(layer, standard)
+            hit |= h
+            # depth inside (positive) beats distance outside (negative); among those the largest wins
+            margin = np.fmax(margin, m)
+        self.columns[R.margin_column(standard)] = self.full(margin, np.nan)
+        self.flag_near_edge(standard, margin)
+        return hit, margin
+
+    # ---------------------------------------------------------------- land use (3)
+    def landuse(self) -> np.ndarray | None:
+        """Per screened row: True = non-industrial (hit), False = industrial, None = unknown."""
+        layers = self.catalog.of_kind("land_use_plan")
+        if not layers:
+            return None
+        result = np.full(len(self.geoms), None, dtype=object)
+        classes = np.full(len(self.geoms), None, dtype=object)
+        shares = np.full(len(self.geoms), np.nan)
+        for layer in layers:
+            self.say(f"standard 3: land-use plan {layer.id}")
+            if layer.raster is not None:
+                cls, share = sample_landuse_raster(layer, self.geoms, self.metric.crs)
+            else:
+                cls, share = sample_landuse_polygons(layer, self.geoms, self.metric.geoms[layer.id], self.tree)
+            known = pd.notna(share) & pd.isna(shares)
+            classes[known], shares[known] = cls[known], share[known]
+        known = ~np.isnan(shares)
+        hit = known & (shares > self.rules.landuse_nonindustrial_share_max)
+        result[known] = hit[known]
+        self.columns[R.LANDUSE_CLASS] = self.full(classes, None)
+        self.columns[R.NONINDUSTRIAL_SHARE] = self.full(shares, np.nan)
+        idx = np.flatnonzero(hit)
+        if len(idx):
+            layer_id = layers[0].id
+            detail = np.char.add("规划用地 ", classes[idx].astype(str))
+            detail = np.where(self.is_point[idx], np.char.add(detail, "（非工业用地）"),
+                              np.char.add(detail, np.char.add("；非工业用地占比 ", np.round(shares[idx] * 100, 1).astype(str))) + "%")
+            self.evidence.append(_evidence(
+                _pos=self.pos[idx], standard="3", layer_id=layer_id, feature_name=classes[idx],
+                zone=classes[idx], zone_label=classes[idx], category="land_use_plan",
+                margin_m=np.nan, detail=detail, **{EVIDENCE_KIND: "land_use_plan"},
+            ))
+        return result
+
+    # ---------------------------------------------------------------- sanitary distance (5)
+    def sanitary(self, required: np.ndarray) -> np.ndarray | None:
+        """Per screened row: True/False, or None where the distance or the layer is missing."""
+        layers = self.catalog.of_kind("sensitive_targets")
+        self.columns[R.SANITARY_REQUIRED] = self.full(required, np.nan)
+        if not layers:
+            return None
+        radius = self.rules.search_radius_m
+        nearest = np.full(len(self.geoms), np.inf)
+        nearest_name = np.full(len(self.geoms), None, dtype=object)
+        hit = np.zeros(len(self.geoms), dtype=bool)
+        has_req = np.isfinite(required)
+        for layer in layers:
+            targets = self.metric.geoms[layer.id]
+            tree = self.metric.trees[layer.id]
+            self.say(f"standard 5: {layer.id} ({len(targets):,} targets)")
+            rows = np.flatnonzero(has_req)
+            ent, tgt = tree.query(self.geoms[rows], predicate="dwithin", distance=required[rows])
+            ent = rows[ent]
+            dist = shapely.distance(self.geoms[ent], targets[tgt])
+            inside = dist < required[ent]  # "closer than" the required distance
+            ent, tgt, dist = ent[inside], tgt[inside], dist[inside]
+            hit[ent] = True
+            self.evidence.append(_evidence(
+                _pos=self.pos[ent], standard="5", layer_id=layer.id, feature_name=_attr(layer, "name", tgt),
+                category=_attr(layer, "category", tgt), distance_m=dist, required_m=required[ent],
+                margin_m=required[ent] - dist, detail=None, **{EVIDENCE_KIND: layer.kind},
+            ))
+            ent_n, tgt_n = tree.query_nearest(self.geoms, max_distance=max(radius, np.nanmax(required, initial=0)), all_matches=False)
+            d = shapely.distance(self.geoms[ent_n], targets[tgt_n])
+            better = d < nearest[ent_n]
+            nearest[ent_n[better]] = d[better]
+            nearest_name[ent_n[better]] = _attr(layer, "name", tgt_n[better])
+        nearest = np.where(np.isinf(nearest), np.nan, nearest)
+        self.columns[R.NEAREST_SENSITIVE_M] = self.full(nearest, np.nan)
+        self.columns[R.NEAREST_SENSITIVE_NAME] = self.full(nearest_name, None)
+        self.flag_near_edge("5", np.where(has_req, required - nearest, np.nan))
+        return np.where(has_req, hit, None)
+
+    # ---------------------------------------------------------------- county
+    def counties(self) -> tuple[np.ndarray, np.ndarray]:
+        """County name and code of each screened location from the admin layer (None outside)."""
+        names = np.full(len(self.geoms), None, dtype=object)
+        codes = np.full(len(self.geoms), None, dtype=object)
+        layers = self.catalog.of_kind("admin_boundary")
+        if layers:
+            layer = layers[0]
+            zone_idx, ent_idx = self.tree.query(self.metric.geoms[layer.id], predicate="intersects")
+            order = np.argsort(ent_idx, kind="stable")
+            ent_idx, zone_idx = ent_idx[order], zone_idx[order]
+            first = np.unique(ent_idx, return_index=True)[1]
+            names[ent_idx[first]] = _attr(layer, "name", zone_idx[first])
+            codes[ent_idx[first]] = _attr(layer, "code", zone_idx[first])
+        return names, codes
+
+
+def _status(screened: np.ndarray | None, rows: _Screening) -> np.ndarray:
+    """hit/clear per registry row from a per-screened-row True/False/None array (None -> not_assessed)."""
+    out = np.full(rows.n, R.NOT_ASSESSED, dtype=object)
+    if screened is None:
+        return out
+    values = np.asarray(screened, dtype=object)
+    out[rows.pos] = np.where(values == True, R.HIT, np.where(values == False, R.CLEAR, R.NOT_ASSESSED))  # noqa: E712
+    return out
+
+
+def required_distances(registry: pd.DataFrame, catalog: Catalog) -> np.ndarray:
+    """Sanitary protection distance per row: the enterprise's EIA value, else the industry table, else NaN."""
+    own = pd.to_numeric(registry.get(R.SANITARY_DISTANCE), errors="coerce") if R.SANITARY_DISTANCE in registry else None
+    own = own.to_numpy(dtype=float) if own is not None else np.full(len(registry), np.nan)
+    own = np.where(own > 0, own, np.nan)
+    table = catalog.sanitary_distances
+    if R.INDUSTRY in registry and len(table):
+        lookup = dict(zip(table["industry"].astype(str).str.strip(), table["distance_m"].astype(float)))
+        from_table = registry[R.INDUSTRY].astype("string").str.strip().map(lookup).to_numpy(dtype=float, na_value=np.nan)
+        own = np.where(np.isnan(own), from_table, own)
+    return own
+
+
+def screen_locations(registry, catalog: Catalog, *, rules: RuleSet, progress: Progress | None = None):
+    """Decide standards 3, 4, 5 and 9 for every registry row.
+
+    Returns
+    -------
+    columns : pandas.DataFrame
+        Indexed like ``registry``: ``std_03``, ``std_04``, ``std_05``, ``std_09``, margins,
+        sanitary distances, nearest target, land-use class, ``county``/``county_code``
+        from the admin layer, and ``near_edge`` warnings.
+    evidence : pandas.DataFrame
+        One row per piece of spatial evidence; ``_pos`` is the registry row position.
+    """
+    run = _Screening(registry, catalog, rules, progress)
+    red = run.zone_standard("3")
+    landuse = run.landuse()
+    if red is None or landuse is None:
+        # Standard 3 needs both halves to say "clear"; either half can still hit.
+        partial = np.zeros(len(run.pos), dtype=bool)
+        if red is not None:
+            partial |= red[0]
+        if landuse is not None:
+            partial |= landuse == True  # noqa: E712
+        std3 = np.where(partial, True, None) if (red is not None or landuse is not None) else None
+    else:
+        std3 = np.where(red[0] | (landuse == True), True, np.where(landuse == False, False, None))  # noqa: E712
+    water = run.zone_standard("4")
+    belt = run.zone_standard("9")
+    required = required_distances(registry, catalog)[run.pos]
+    sanitary = run.sanitary(required)
+    names, codes = run.counties()
+
+    out = pd.DataFrame(index=registry.index)
+    out[R.std_column("3")] = _status(std3, run)
+    out[R.std_column("4")] = _status(water[0] if water else None, run)
+    out[R.std_column("5")] = _status(sanitary, run)
+    out[R.std_column("9")] = _status(belt[0] if belt else None, run)
+    for name, values in run.columns.items():
+        out[name] = values
+    for col in (*R.MARGIN_COLUMNS, R.SANITARY_REQUIRED, R.NEAREST_SENSITIVE_M, R.NONINDUSTRIAL_SHARE):
+        if col not in out:
+            out[col] = np.nan
+    for col in (R.NEAREST_SENSITIVE_NAME, R.LANDUSE_CLASS):
+        if col not in out:
+            out[col] = None
+    out["_location_county"] = run.full(names, None)
+    out["_location_county_code"] = run.full(codes, None)
+    out["_near_edge"] = run.near_edge
+    evidence = pd.concat(run.evidence, ignore_index=True) if run.evidence else _evidence(_pos=np.array([], dtype=int))
+    return out, evidence

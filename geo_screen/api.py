@@ -1,0 +1,239 @@
+"""The public screening API: registry + layer pack + rules -> ScreenResult, and writing a run's files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo_screen import __version__
+from geo_screen import results as R
+from geo_screen.catalog import Catalog, load_catalog
+from geo_screen.crs import OUTPUT_CRS, WORK_CRS, parse_crs
+from geo_screen.errors import ExportError, InputDataError
+from geo_screen.registry import mark_coverage, read_registry
+from geo_screen.rules import DEFAULT_RULES, RuleSet, attribute_standards, load_rules, overall_dispositions, spatial_dispositions
+from geo_screen.spatial import pack_metric_crs, screen_locations
+
+Progress = Callable[[str], None]
+
+_REPO = Path(__file__).resolve().parent.parent
+_COUNTY_SUFFIXES = ("县", "市", "区")
+
+
+def demo_paths() -> dict[str, Path]:
+    """Paths of the bundled Nantong demo: ``catalog``, ``registry`` and its ``crs`` (GCJ-02, as AMap gives it)."""
+    pack = _REPO / "layers" / "nantong"
+    paths = {"catalog": pack / "catalog.yaml", "registry": pack / "demo_registry.csv"}
+    missing = [str(p) for p in paths.values() if not p.exists()]
+    if missing:
+        raise InputDataError(
+            f"the bundled demo pack is missing ({', '.join(missing)}); run geo_screen from a checkout of the "
+            "repository, or rebuild it with 'python layers/nantong/build.py'"
+        )
+    return {**paths, "crs": "gcj02"}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _short_county(name: object) -> str | None:
+    if name is None or (isinstance(name, float) and np.isnan(name)) or name is pd.NA:
+        return None
+    text = str(name).strip()
+    return text[:-1] if len(text) > 2 and text.endswith(_COUNTY_SUFFIXES) else text
+
+
+def _join_issues(*parts: np.ndarray) -> np.ndarray:
+    out = np.full(len(parts[0]), "", dtype=object)
+    for part in parts:
+        part = np.where(pd.isna(part), "", part).astype(object)
+        out = np.where(part == "", out, np.where(out == "", part, out + ";" + part))
+    return out
+
+
+def _counties(registry: pd.DataFrame, columns: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """County (the registry's when given, else the location's), its code, and mismatch warnings."""
+    loc_name = columns["_location_county"].to_numpy(dtype=object)
+    loc_code = columns["_location_county_code"].to_numpy(dtype=object)
+    if R.COUNTY in registry:
+        given = registry[R.COUNTY].astype("string").to_numpy(dtype=object, na_value=None)
+    else:
+        given = np.full(len(registry), None, dtype=object)
+    short_given = np.array([_short_county(v) for v in pd.unique(given)], dtype=object)
+    short_map = dict(zip(pd.unique(given), short_given))
+    short_loc_map = {v: _short_county(v) for v in pd.unique(loc_name)}
+    g = np.array([short_map[v] for v in given], dtype=object) if len(given) else given
+    loc = np.array([short_loc_map[v] for v in loc_name], dtype=object) if len(loc_name) else loc_name
+    mismatch = (g != None) & (loc != None) & (g != loc)  # noqa: E711
+    warn = np.where(mismatch, "county_mismatch:registry=" + given.astype(str) + ",location=" + loc_name.astype(str), "")
+    county = np.where(given != None, given, loc_name)  # noqa: E711
+    name_to_code = {short_loc_map[n]: c for n, c in zip(loc_name, loc_code) if n is not None}
+    code = np.where(mismatch | (loc_code == None), [name_to_code.get(v) for v in g], loc_code)  # noqa: E711
+    return county, code, warn
+
+
+def _evidence_table(evidence: pd.DataFrame, registry: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    order = {s: i for i, s in enumerate(R.STANDARDS)}
+    evidence = evidence.assign(_order=evidence["standard"].map(order)).sort_values(
+        ["_pos", "_order", "distance_m", "layer_id"], kind="stable", na_position="last")
+    pos = evidence["_pos"].to_numpy(dtype=np.int64)
+    ids = registry[R.ENTERPRISE_ID].to_numpy(dtype=object) if R.ENTERPRISE_ID in registry else np.full(len(registry), None, dtype=object)
+    table = pd.DataFrame({R.ENTERPRISE_ID: ids[pos], R.INPUT_ROW: registry[R.INPUT_ROW].to_numpy()[pos]})
+    for col in R.HIT_COLUMNS[2:]:
+        table[col] = evidence[col].to_numpy()
+    for col in ("distance_m", "required_m", "margin_m"):
+        table[col] = pd.to_numeric(table[col], errors="coerce").astype(float).round(2)
+    return gpd.GeoDataFrame(table, geometry=registry.geometry.to_numpy()[pos], crs=registry.crs)
+
+
+def screen(registry, catalog, *, rules=None, crs="EPSG:4326", progress: Progress | None = None) -> R.ScreenResult:
+    """Screen every enterprise of ``registry`` against the layer pack ``catalog``.
+
+    Parameters
+    ----------
+    registry
+        A path read with :func:`geo_screen.registry.read_registry`, or a frame it returned.
+    catalog
+        A ``catalog.yaml`` path or a loaded :class:`~geo_screen.catalog.Catalog`.
+    rules
+        A rules YAML path or :class:`~geo_screen.rules.RuleSet`; the shipped Nantong rules when None.
+    crs
+        Coordinate system of a registry given as a path (anything pyproj accepts, ``gcj02``, ``bd09``).
+    progress
+        Called with a short message before each step.
+
+    Returns
+    -------
+    ScreenResult
+        ``enterprises`` (every input row once, in input order), ``hits`` (evidence) and ``manifest``.
+    """
+    started = datetime.now(timezone.utc)
+    say = progress or (lambda _msg: None)
+    catalog = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
+    ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules)
+    rules_path = Path(rules) if isinstance(rules, (str, os.PathLike)) else (DEFAULT_RULES if rules is None else None)
+    source = None
+    if isinstance(registry, (str, os.PathLike)):
+        source = Path(registry)
+        say(f"reading {source.name}")
+        registry = read_registry(source, crs=crs, coverage=catalog.coverage)
+    else:
+        registry = mark_coverage(registry, catalog.coverage)
+    registry = registry.reset_index(drop=True)
+    n = len(registry)
+
+    columns, spatial = screen_locations(registry, catalog, rules=ruleset, progress=say)
+    say("standards 1, 2, 6, 7, 8, 10 and the extra rules from registry attributes")
+    attr_status, attr_evidence = attribute_standards(registry, ruleset)
+    evidence = pd.concat([attr_evidence, spatial_dispositions(spatial, ruleset)], ignore_index=True)
+    statuses = pd.concat([attr_status, columns[[R.std_column(s) for s in R.SPATIAL_STANDARDS]]], axis=1)
+    statuses = statuses[[R.std_column(s) for s in R.STANDARDS]]
+    summary = overall_dispositions(statuses, evidence, ruleset, n)
+
+    county, county_code, mismatch = _counties(registry, columns)
+    base = registry.drop(columns=[c for c in (R.COUNTY, R.COUNTY_CODE, R.ISSUES) if c in registry])
+    extra = pd.DataFrame({
+        R.ISSUES: _join_issues(registry[R.ISSUES].to_numpy(dtype=object) if R.ISSUES in registry else np.full(n, ""),
+                               mismatch, columns["_near_edge"].to_numpy(dtype=object)),
+        R.COUNTY: county, R.COUNTY_CODE: county_code,
+    }, index=registry.index)
+    measures = columns.drop(columns=[c for c in columns if c.startswith("_") or c.startswith("std_")])
+    for col in measures.select_dtypes("float").columns:
+        measures[col] = measures[col].round(2)
+    enterprises = pd.concat([base.drop(columns="geometry"), extra, statuses, summary, measures], axis=1)
+    enterprises = gpd.GeoDataFrame(enterprises, geometry=registry.geometry.to_numpy(), crs=registry.crs or WORK_CRS)
+    hits = _evidence_table(evidence, registry)
+
+    finished = datetime.now(timezone.utc)
+    manifest = {
+        "tool": "geo_screen", "version": __version__,
+        "started": started.isoformat(timespec="seconds"), "finished": finished.isoformat(timespec="seconds"),
+        "duration_s": round((finished - started).total_seconds(), 3),
+        "input": {**registry.attrs.get("registry", {}), "rows": n,
+                  **({"path": str(source), "sha256": _sha256(source)} if source else {})},
+        "rules": {"name": ruleset.name, "document": ruleset.document,
+                  **({"path": str(rules_path), "sha256": _sha256(rules_path)} if rules_path else {})},
+        "catalog": {"name": catalog.name, "path": str(catalog.path),
+                    "files": {str(p): _sha256(p) for p in catalog.files()}},
+        "crs": {"input": parse_crs(crs).label if source else registry.attrs.get("registry", {}).get("crs"),
+                "metric": _crs_label(pack_metric_crs(catalog)), "output": OUTPUT_CRS},
+        "options": {"near_edge_m": ruleset.near_edge_m, "search_radius_m": ruleset.search_radius_m,
+                    "landuse_nonindustrial_share_max": ruleset.landuse_nonindustrial_share_max},
+        "counts": run_counts(enterprises),
+    }
+    return R.ScreenResult(enterprises, hits, manifest)
+
+
+def _crs_label(crs) -> str:
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.srs
+
+
+def run_counts(enterprises: pd.DataFrame) -> dict:
+    """Counts per row status, per standard result and per disposition (for the manifest and the CLI)."""
+    return {
+        "rows": int(len(enterprises)),
+        "row_status": {k: int(v) for k, v in enterprises[R.ROW_STATUS].value_counts().items()},
+        "standards": {s: {k: int(v) for k, v in enterprises[R.std_column(s)].value_counts().items()} for s in R.STANDARDS},
+        "disposition": {k: int(v) for k, v in enterprises[R.DISPOSITION].value_counts().items()},
+    }
+
+
+def write_results(result: R.ScreenResult, out_dir: str | Path, *, out_crs: str | None = None,
+                  excel: bool = True, parquet: bool = True) -> list[Path]:
+    """Write ``results.gpkg`` (enterprises, hits), ``results.parquet``, ``results.xlsx`` and ``run.json``.
+
+    Files are written to a temporary folder beside ``out_dir`` and moved in place at the end, so an
+    interrupted run never leaves half-written results.
+    """
+    from geo_screen.workbook import write_results_workbook
+
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ExportError(f"cannot create the output folder {out}: {err.strerror}; choose a writable --out") from err
+    target = out_crs or OUTPUT_CRS
+    enterprises, hits = result.enterprises, result.hits
+    if target != OUTPUT_CRS:
+        enterprises, hits = enterprises.to_crs(target), hits.to_crs(target)
+    else:
+        enterprises, hits = enterprises.set_crs(OUTPUT_CRS, allow_override=True), hits.set_crs(OUTPUT_CRS, allow_override=True)
+    manifest = {**result.manifest, "output": {"crs": target}}
+    tmp = Path(tempfile.mkdtemp(prefix=".geo_screen-", dir=out))
+    written = []
+    try:
+        gpkg = tmp / R.GPKG_NAME
+        enterprises.to_file(gpkg, layer=R.ENTERPRISES_LAYER, driver="GPKG", engine="pyogrio")
+        hits.to_file(gpkg, layer=R.HITS_LAYER, driver="GPKG", engine="pyogrio")
+        written.append(R.GPKG_NAME)
+        if parquet:
+            enterprises.to_parquet(tmp / R.PARQUET_NAME, index=False)
+            written.append(R.PARQUET_NAME)
+        if excel:
+            write_results_workbook(result, tmp / R.XLSX_NAME)
+            written.append(R.XLSX_NAME)
+        (tmp / R.MANIFEST_NAME).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
+        written.append(R.MANIFEST_NAME)
+        for name in written:
+            os.replace(tmp / name, out / name)
+    except OSError as err:
+        raise ExportError(f"cannot write results to {out}: {err}; check free space and permissions") from err
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return [out / name for name in written]

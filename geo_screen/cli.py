@@ -1,0 +1,144 @@
+"""The ``geo-screen`` command: thin subcommands over the public API; user errors exit with code 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from geo_screen import __version__
+from geo_screen.errors import GeoScreenError
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class StepLog:
+    """Progress messages on stderr, each with the time since the command started."""
+
+    def __init__(self, *, quiet: bool = False):
+        self.quiet = quiet
+        self.t0 = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        if not self.quiet:
+            print(f"[{time.perf_counter() - self.t0:7.1f} s] {message}", file=sys.stderr, flush=True)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="geo-screen",
+        description="Screen enterprise registries against Nantong's comprehensive standards (通政办发〔2017〕179号).",
+    )
+    parser.add_argument("--version", action="version", version=f"geo-screen {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def screening_options(p: argparse.ArgumentParser, *, out_default: Path | None = None) -> None:
+        p.add_argument("--out", required=out_default is None, default=out_default, type=Path,
+                       help="folder for results.gpkg, results.parquet, results.xlsx and run.json")
+        p.add_argument("--rules", type=Path, help="rules YAML (default: the shipped 通政办发〔2017〕179号 rules)")
+        p.add_argument("--out-crs", default=None, help="CRS of the written geometries (default EPSG:4490, CGCS2000)")
+        p.add_argument("--no-excel", action="store_true", help="skip results.xlsx")
+        p.add_argument("--engine", choices=("local", "dask"), default="local", help="run in this process or on Dask")
+        p.add_argument("--scheduler", help="address of a running dask scheduler (with --engine dask)")
+        p.add_argument("--partitions", type=int, help="registry partitions (with --engine dask)")
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+
+    p = sub.add_parser("screen", help="screen a registry against a layer pack")
+    p.add_argument("registry", type=Path, help="CSV, XLSX, GeoPackage, Shapefile (.shp or .zip) or GeoJSON")
+    p.add_argument("--layers", required=True, type=Path, metavar="CATALOG.yaml", help="the layer pack's catalog")
+    p.add_argument("--crs", default="EPSG:4326", help="coordinates of the registry: EPSG code, gcj02 or bd09 (default EPSG:4326)")
+    screening_options(p)
+
+    p = sub.add_parser("demo", help="screen the bundled Nantong demo registry against layers/nantong")
+    screening_options(p, out_default=Path("out/demo"))
+
+    p = sub.add_parser("layers", help="inspect a layer pack")
+    layers_sub = p.add_subparsers(dest="layers_command", required=True, metavar="ACTION")
+    check = layers_sub.add_parser("check", help="load every layer and report counts, CRS, bounds and problems")
+    check.add_argument("catalog", type=Path)
+
+    p = sub.add_parser("export", help="county packages, checklists and public lists from results.gpkg")
+    p.add_argument("results", type=Path, help="results.gpkg of a screening run (or its folder)")
+    p.add_argument("--by", choices=("county", "industry", "standard"), default="county")
+    p.add_argument("--only", choices=("flagged", "all"), default="flagged")
+    p.add_argument("--format", default="shp,xlsx", help="comma-separated: shp, gpkg, xlsx (default shp,xlsx)")
+    p.add_argument("--encoding", default="UTF-8", help="shapefile text encoding: UTF-8 (default) or GBK")
+    p.add_argument("--out", required=True, type=Path)
+    return parser
+
+
+def _print_summary(enterprises) -> None:
+    import pandas as pd
+
+    from geo_screen import results as R
+
+    table = pd.crosstab(enterprises[R.COUNTY].fillna("(未知)"), enterprises[R.DISPOSITION_ZH], margins=True, margins_name="合计")
+    order = [v for v in R.DISPOSITIONS.values() if v in table.columns] + ["合计"]
+    print("\n处置 × 县区 (disposition by county)")
+    print(table[order].to_string())
+    status = enterprises[R.ROW_STATUS].value_counts()
+    print("\n行状态 (row status): " + ", ".join(f"{k} {v:,}" for k, v in status.items()))
+
+
+def _run_screen(args, registry: Path, catalog: Path, crs: str) -> int:
+    from geo_screen.api import screen, write_results
+
+    log = StepLog(quiet=args.quiet)
+    if args.engine == "dask":
+        from geo_screen.scale import screen_dask
+
+        result = screen_dask(registry, catalog, rules=args.rules, crs=crs, scheduler=args.scheduler,
+                             partitions=args.partitions, progress=log)
+    else:
+        result = screen(registry, catalog, rules=args.rules, crs=crs, progress=log)
+    log(f"writing results to {args.out}")
+    written = write_results(result, args.out, out_crs=args.out_crs, excel=not args.no_excel)
+    log("done: " + ", ".join(p.name for p in written))
+    _print_summary(result.enterprises)
+    return EXIT_OK
+
+
+def _run(args) -> int:
+    if args.command == "screen":
+        return _run_screen(args, args.registry, args.layers, args.crs)
+    if args.command == "demo":
+        from geo_screen.api import demo_paths
+
+        demo = demo_paths()
+        return _run_screen(args, demo["registry"], demo["catalog"], demo["crs"])
+    if args.command == "layers":
+        from geo_screen.catalog import load_catalog
+
+        catalog = load_catalog(args.catalog)
+        print(catalog.check_text())
+        return EXIT_PROBLEMS if catalog.problems else EXIT_OK
+    if args.command == "export":
+        from geo_screen.export import city_outputs, export_packages
+
+        formats = tuple(f.strip().lower() for f in args.format.split(",") if f.strip())
+        report = export_packages(args.results, args.out, by=args.by, only=args.only, formats=formats,
+                                 encoding=args.encoding)
+        city = city_outputs(args.results, args.out)
+        print(report.summary() if hasattr(report, "summary") else report)
+        print("city outputs: " + ", ".join(p.name for p in city))
+        return EXIT_OK
+    raise AssertionError(args.command)  # argparse enforces the choices
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``geo-screen`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except GeoScreenError as err:
+        print(f"geo-screen: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("geo-screen: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""The run's Excel workbook (results.xlsx): enterprises, evidence and summaries with Chinese headers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from geo_screen import results as R
+from geo_screen.sheets import write_workbook
+
+#: Excel holds 1,048,576 rows per sheet; above this many enterprises only flagged ones are listed.
+EXCEL_ROWS_MAX = 1_000_000
+
+
+def summary_by_county(enterprises: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
+    """Enterprises per county x standard x disposition (of that standard's evidence), long form."""
+    county = enterprises.set_index(R.INPUT_ROW)[R.COUNTY]
+    per = pd.DataFrame({
+        R.COUNTY: hits[R.INPUT_ROW].map(county).fillna("未知").to_numpy(),
+        "standard": hits["standard"].to_numpy(),
+        R.DISPOSITION: hits[R.DISPOSITION].to_numpy(),
+        R.INPUT_ROW: hits[R.INPUT_ROW].to_numpy(),
+    }).drop_duplicates()
+    table = per.groupby([R.COUNTY, "standard", R.DISPOSITION], sort=False).size().rename("count").reset_index()
+    order = {s: i for i, s in enumerate(R.STANDARDS)}
+    table = table.assign(_o=table["standard"].map(order)).sort_values([R.COUNTY, "_o", R.DISPOSITION]).drop(columns="_o")
+    table[R.DISPOSITION_ZH] = table[R.DISPOSITION].map(R.DISPOSITIONS)
+    return table[[R.COUNTY, "standard", R.DISPOSITION, R.DISPOSITION_ZH, "count"]].reset_index(drop=True)
+
+
+def disposition_by_county(enterprises: pd.DataFrame) -> pd.DataFrame:
+    """County x overall disposition counts, with totals (the shape of the yearly report)."""
+    labels = enterprises[R.DISPOSITION].map(R.DISPOSITIONS)
+    table = pd.crosstab(enterprises[R.COUNTY].fillna("未知"), labels, margins=True, margins_name="合计")
+    columns = [v for v in R.DISPOSITIONS.values() if v in table.columns] + ["合计"]
+    return table[columns].rename_axis(index="县（市、区）", columns=None).reset_index()
+
+
+def _zh(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        if col.startswith("std_"):
+            out[col] = out[col].map(R.STATUS_ZH).fillna(out[col])
+    if R.ROW_STATUS in out:
+        out[R.ROW_STATUS] = out[R.ROW_STATUS].map(R.ROW_STATUS_ZH).fillna(out[R.ROW_STATUS])
+    return out.rename(columns=lambda c: R.LABELS_ZH.get(c, c))
+
+
+def write_results_workbook(result: R.ScreenResult, path: str | Path) -> Path:
+    """Write ``results.xlsx``: 企业 (enterprises), 证据 (hits), 汇总 (county summaries), 说明 (run notes)."""
+    enterprises = pd.DataFrame(result.enterprises.drop(columns="geometry"))
+    notes = {}
+    if len(enterprises) > EXCEL_ROWS_MAX:
+        enterprises = enterprises[enterprises[R.STANDARDS_HIT].fillna("") != ""]
+        notes["企业"] = (f"本表仅列出触及标准的 {len(enterprises):,} 家企业（Excel 每表最多 1,048,576 行）；"
+                       f"全部 {len(result.enterprises):,} 行见 results.gpkg / results.parquet。"
+                       "Only flagged enterprises are listed; full results are in results.gpkg / results.parquet.")
+    hits = pd.DataFrame(result.hits.drop(columns="geometry"))
+    summary = summary_by_county(result.enterprises, result.hits)
+    summary = summary.rename(columns={**R.LABELS_ZH, "count": "企业数", R.DISPOSITION_ZH: "处置方式"})
+    manifest = result.manifest
+    info = pd.DataFrame({
+        "项目": ["工具版本", "输入文件", "输入坐标系", "规则", "图层包", "开始时间", "结束时间"],
+        "内容": [manifest.get("version"), manifest.get("input", {}).get("path"), manifest.get("crs", {}).get("input"),
+               manifest.get("rules", {}).get("name"), manifest.get("catalog", {}).get("name"),
+               manifest.get("started"), manifest.get("finished")],
+    })
+    write_workbook(path, {
+        "企业": _zh(enterprises),
+        "证据": _zh(hits),
+        "汇总_县区×标准×处置": summary,
+        "汇总_县区×处置": disposition_by_county(result.enterprises),
+        "说明": info,
+    }, notes=notes or None)
+    return Path(path)

@@ -123,11 +123,13 @@ class RuleSet(BaseModel):
 
 def load_rules(path: str | Path | None = None) -> RuleSet:
     """Load and validate a rules YAML (the shipped Nantong rule set when ``path`` is None)."""
-    return _load_rules_cached(str(Path(path).resolve()) if path else str(DEFAULT_RULES))
+    file = Path(path).resolve() if path else DEFAULT_RULES
+    stamp = file.stat().st_mtime_ns if file.exists() else None
+    return _load_rules_cached(str(file), stamp)
 
 
 @lru_cache(maxsize=8)
-def _load_rules_cached(path: str) -> RuleSet:
+def _load_rules_cached(path: str, _stamp: int | None) -> RuleSet:
     file = Path(path)
     if not file.exists():
         raise ConfigError(f"rules file {file} does not exist; pass an existing YAML with --rules or leave it out for the shipped rules")

@@ -1,0 +1,111 @@
+"""The geo-screen command end to end on the tiny pack: files, layers, columns, exit codes, determinism."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import openpyxl
+import pandas as pd
+import pyogrio
+import pytest
+
+from geo_screen import results as R
+from geo_screen.cli import main
+from conftest import PLACES, registry_frame
+
+
+@pytest.fixture(scope="module")
+def registry_csv(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "名录.csv"
+    registry_frame(offset="gcj02").to_csv(path, index=False, encoding="gbk")
+    return path
+
+
+@pytest.fixture(scope="module")
+def run_dir(registry_csv, tiny_pack, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    code = main(["screen", str(registry_csv), "--layers", str(tiny_pack), "--out", str(out), "--crs", "gcj02", "-q"])
+    assert code == 0
+    return out
+
+
+def test_writes_the_contract_files(run_dir):
+    assert {p.name for p in run_dir.iterdir()} == {R.GPKG_NAME, R.PARQUET_NAME, R.XLSX_NAME, R.MANIFEST_NAME}
+    assert set(pyogrio.list_layers(run_dir / R.GPKG_NAME)[:, 0]) == {R.ENTERPRISES_LAYER, R.HITS_LAYER}
+
+
+def test_enterprises_layer(run_dir, registry_csv):
+    e = gpd.read_file(run_dir / R.GPKG_NAME, layer=R.ENTERPRISES_LAYER)
+    assert len(e) == len(PLACES)
+    assert e.crs.to_epsg() == 4490
+    source_headers = pd.read_csv(registry_csv, encoding="gbk", nrows=0).columns
+    required = [*source_headers, R.ENTERPRISE_ID, R.NAME, R.INDUSTRY, R.ROW_STATUS, R.ISSUES, *R.STD_COLUMNS,
+                R.STANDARDS_HIT, R.NOT_ASSESSED_COL, R.DISPOSITION, R.DISPOSITION_ZH, R.COUNTY,
+                R.SANITARY_REQUIRED, R.NEAREST_SENSITIVE_M, R.NEAREST_SENSITIVE_NAME]
+    missing = [c for c in required if c not in e.columns]
+    assert not missing
+    assert list(e["企业名称"]) == [p[0] for p in PLACES]
+    assert e.loc[e["企业名称"] == "belt", R.DISPOSITION_ZH].item() == "搬迁"
+
+
+def test_hits_layer(run_dir):
+    hits = gpd.read_file(run_dir / R.GPKG_NAME, layer=R.HITS_LAYER)
+    assert list(hits.columns[:-1]) == list(R.HIT_COLUMNS)
+    assert set(hits["standard"]) == {"3", "4", "5", "9"}
+    assert hits[R.LEGAL_BASIS].notna().all()
+
+
+def test_workbook_has_chinese_headers(run_dir):
+    book = openpyxl.load_workbook(run_dir / R.XLSX_NAME, read_only=True)
+    assert book.sheetnames[:3] == ["企业", "证据", "汇总_县区×标准×处置"]
+    header = [c.value for c in next(book["企业"].iter_rows(max_row=1))]
+    assert "处置方式" in header and "标准9" in header
+
+
+def test_manifest(run_dir, registry_csv):
+    manifest = json.loads((run_dir / R.MANIFEST_NAME).read_text("utf-8"))
+    assert manifest["input"]["sha256"] and manifest["rules"]["sha256"]
+    assert manifest["crs"] == {"input": "gcj02", "metric": "EPSG:4549", "output": "EPSG:4490"}
+    assert all(len(h) == 64 for h in manifest["catalog"]["files"].values())
+    assert manifest["counts"]["rows"] == len(PLACES)
+    assert sum(manifest["counts"]["disposition"].values()) == len(PLACES)
+
+
+def test_two_runs_give_identical_results(run_dir, registry_csv, tiny_pack, tmp_path):
+    assert main(["screen", str(registry_csv), "--layers", str(tiny_pack), "--out", str(tmp_path), "--crs", "gcj02", "-q"]) == 0
+    for layer in (R.ENTERPRISES_LAYER, R.HITS_LAYER):
+        a = gpd.read_file(run_dir / R.GPKG_NAME, layer=layer)
+        b = gpd.read_file(tmp_path / R.GPKG_NAME, layer=layer)
+        pd.testing.assert_frame_equal(a, b)
+
+
+def test_summary_is_printed(registry_csv, tiny_pack, tmp_path, capsys):
+    main(["screen", str(registry_csv), "--layers", str(tiny_pack), "--out", str(tmp_path), "--crs", "gcj02"])
+    out, err = capsys.readouterr()
+    assert "搬迁" in out and "合计" in out
+    assert "standard 4" in err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["screen", "{missing}", "--layers", "{pack}", "--out", "{out}"], "not found|does not exist|no such"),
+    (["screen", "{csv}", "--layers", "{missing}", "--out", "{out}"], "catalog"),
+    (["screen", "{csv}", "--layers", "{pack}", "--out", "{out}", "--crs", "EPSG:99999"], "gcj02"),
+    (["screen", "{empty}", "--layers", "{pack}", "--out", "{out}"], "empty|no data"),
+])
+def test_bad_input_exits_2_with_one_message(args, message, registry_csv, tiny_pack, tmp_path, capsys):
+    (tmp_path / "empty.csv").write_text("", "utf-8")
+    values = {"missing": tmp_path / "nope.csv", "pack": tiny_pack, "out": tmp_path / "o", "csv": registry_csv,
+              "empty": tmp_path / "empty.csv"}
+    code = main([a.format(**values) for a in args] + ["-q"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("geo-screen: error:")
+    assert "Traceback" not in err
+    assert pd.Series([err]).str.contains(message, case=False).item()
+
+
+def test_layers_check(tiny_pack, capsys):
+    assert main(["layers", "check", str(tiny_pack)]) == 0
+    out = capsys.readouterr().out
+    assert "water_source" in out and "EPSG:4549" in out

@@ -97,6 +97,9 @@ def _outside_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 
 
 def _gcj_delta(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # compute on harmless values where the point is outside China or not finite; their offset is 0
+    outside = ~(np.isfinite(lon) & np.isfinite(lat)) | _outside_china(lon, lat)
+    lon, lat = np.where(outside, 105.0, lon), np.where(outside, 35.0, lat)
     x = lon - 105.0
     y = lat - 35.0
     sx = np.sqrt(np.abs(x))
@@ -113,7 +116,6 @@ def _gcj_delta(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray
     sqrt_magic = np.sqrt(magic)
     dlat = (dlat * 180.0) / ((_A * (1.0 - _EE)) / (magic * sqrt_magic) * np.pi)
     dlon = (dlon * 180.0) / (_A / sqrt_magic * np.cos(rad) * np.pi)
-    outside = _outside_china(lon, lat)
     return np.where(outside, 0.0, dlon), np.where(outside, 0.0, dlat)
 
 
@@ -131,9 +133,10 @@ def wgs84_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
 def gcj02_to_bd09(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     """Apply Baidu's BD-09 offset on top of GCJ-02."""
     lon, lat = _as_arrays(lon, lat)
-    z = np.sqrt(lon * lon + lat * lat) + 0.00002 * np.sin(lat * _X_PI)
-    theta = np.arctan2(lat, lon) + 0.000003 * np.cos(lon * _X_PI)
-    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
+    with np.errstate(invalid="ignore"):  # non-finite input stays non-finite
+        z = np.sqrt(lon * lon + lat * lat) + 0.00002 * np.sin(lat * _X_PI)
+        theta = np.arctan2(lat, lon) + 0.000003 * np.cos(lon * _X_PI)
+        return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
 
 
 def wgs84_to_bd09(lon, lat) -> tuple[np.ndarray, np.ndarray]:
@@ -146,13 +149,15 @@ def _invert(forward, lon, lat, *, tol_deg: float = 1e-10, max_iter: int = 30):
     lon, lat = _as_arrays(lon, lat)
     x, y = lon.copy(), lat.copy()
     finite = np.isfinite(x) & np.isfinite(y)
+    tx, ty = lon[finite], lat[finite]
+    gx, gy = tx.copy(), ty.copy()
     for _ in range(max_iter):
-        fx, fy = forward(x, y)
-        ex, ey = fx - lon, fy - lat
-        x = np.where(finite, x - ex, x)
-        y = np.where(finite, y - ey, y)
-        if not np.any(finite & ((np.abs(ex) > tol_deg) | (np.abs(ey) > tol_deg))):
+        fx, fy = forward(gx, gy)
+        ex, ey = fx - tx, fy - ty
+        gx, gy = gx - ex, gy - ey
+        if not np.any((np.abs(ex) > tol_deg) | (np.abs(ey) > tol_deg)):
             break
+    x[finite], y[finite] = gx, gy
     return x, y
 
 

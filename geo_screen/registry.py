@@ -23,14 +23,8 @@ swap or offset correction); the corrected location is the geometry.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import re
 import unicodedata
-import warnings
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -38,15 +32,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-import pyogrio
 import shapely
-from pyogrio.errors import DataLayerError, DataSourceError, FeatureError, FieldError
-from pyogrio.errors import GeometryError as OGRGeometryError
 
-from geo_screen.crs import OUTPUT_CRS, InputCRS, geometries_to_lonlat, parse_crs, to_lonlat
+from geo_screen.crs import OUTPUT_CRS, InputCRS, parse_crs
 from geo_screen.errors import CRSError, InputDataError
 from geo_screen.identifiers import normalize_uscc_series, uscc_issue_series
+from geo_screen.locations import coverage_geometry, locate, locate_geometries, spatial_crs
+from geo_screen.sources import read_table
 from geo_screen.results import (
     COUNTY, ENTERPRISE_ID, GRADE, INDUSTRY, INPUT_ROW, ISSUES, NAME, ROW_STATUS,
     SANITARY_DISTANCE, STATUS_INVALID, STATUS_OK, STATUS_OUT, STATUS_SWAPPED,
@@ -144,7 +136,7 @@ def read_registry(path: str | Path, *, crs: object = "EPSG:4326", coverage: obje
     """
     path = Path(path)
     requested = parse_crs(crs, where="read_registry(crs=...)")
-    table = _read_table(path, sheet=sheet, layer=layer, encoding=encoding)
+    table = read_table(path, sheet=sheet, layer=layer, encoding=encoding)
     data, renamed = _rename_reserved(table.data)
     columns = match_columns(data.columns)
     parsed, issues, blank = _parse_columns(data, columns)
@@ -153,15 +145,15 @@ def read_registry(path: str | Path, *, crs: object = "EPSG:4326", coverage: obje
     if table.geometry is None:
         src = requested
         xcol, ycol = _location_columns(columns, src, path, headers=list(data.columns))
-        lon, lat, swapped, reason = _locate(parsed[xcol].to_numpy(), parsed[ycol].to_numpy(), src, coverage,
+        lon, lat, swapped, reason = locate(parsed[xcol].to_numpy(), parsed[ycol].to_numpy(), src, coverage,
                                             missing=blank[xcol] | blank[ycol])
         geoms = np.full(n, None, dtype=object)
         good = np.isfinite(lon)
         geoms[good] = shapely.points(lon[good], lat[good])
         location = f"{xcol}/{ycol}"
     else:
-        src = _spatial_crs(table.crs, requested)
-        geoms, swapped, reason, repaired = _locate_geometries(table.geometry, src, coverage)
+        src = spatial_crs(table.crs, requested)
+        geoms, swapped, reason, repaired = locate_geometries(table.geometry, src, coverage)
         issues.append(_tagged(repaired, "geometry_repaired"))
         location = "geometry"
     issues.append(_tagged(swapped, SWAPPED_ISSUE))
@@ -194,7 +186,7 @@ def mark_coverage(registry: gpd.GeoDataFrame, coverage: object) -> gpd.GeoDataFr
     out of coverage by an earlier call and now inside get ``ok`` (or
     ``coords_swapped``) back. Returns a copy; ``invalid_location`` rows stay.
     """
-    area = _coverage_geometry(coverage)
+    area = coverage_geometry(coverage)
     out = registry.copy()
     geoms = np.asarray(out.geometry.array, dtype=object)
     located = (out[ROW_STATUS] != STATUS_INVALID).to_numpy() & ~shapely.is_missing(geoms)
@@ -395,275 +387,3 @@ def _location_columns(columns: dict[str, str], src: InputCRS, path: Path, *, hea
         f"geometry. Add longitude/latitude columns named one of "
         f"{', '.join(COLUMN_ALIASES[LON])} / {', '.join(COLUMN_ALIASES[LAT])}, or projected x/y columns named "
         f"{', '.join(COLUMN_ALIASES[X])} / {', '.join(COLUMN_ALIASES[Y])} with crs= the projected CRS")
-
-
-def _spatial_crs(file_crs, requested: InputCRS) -> InputCRS:
-    if file_crs is None:
-        return requested
-    if requested.offset and file_crs.is_geographic:
-        return InputCRS(file_crs, requested.offset)
-    return InputCRS(file_crs)
-
-
-def _plausible(lon: np.ndarray, lat: np.ndarray, src: InputCRS) -> np.ndarray:
-    ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
-    area = None if src.is_geographic else src.crs.area_of_use
-    if area is not None:  # a projected CRS is only meaningful near its area of use (2 degrees slack)
-        ok &= (lon >= area.west - 2) & (lon <= area.east + 2) & (lat >= area.south - 2) & (lat <= area.north + 2)
-    return ok
-
-
-def _locate(a: np.ndarray, b: np.ndarray, src: InputCRS, coverage, *, missing: np.ndarray):
-    """Lon/lat for raw pairs (a, b) in ``src``, detecting swapped pairs; NaN where invalid."""
-    a, b = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
-    finite = np.isfinite(a) & np.isfinite(b)
-    zero = (a == 0) & (b == 0)
-    sane = finite & ~zero & (np.abs(a) < 1e9) & (np.abs(b) < 1e9)  # no coordinate system goes beyond
-    lon, lat = np.full(len(a), np.nan), np.full(len(a), np.nan)
-    lon[sane], lat[sane] = to_lonlat(a[sane], b[sane], src)
-    ok = _plausible(lon, lat, src)
-    candidates = ~ok & sane
-    area = None if coverage is None else _coverage_geometry(coverage)
-    if area is not None:
-        outside = ok.copy()
-        outside[ok] = ~shapely.intersects_xy(area, lon[ok], lat[ok])
-        candidates |= outside
-    swapped = np.zeros(len(a), dtype=bool)
-    if candidates.any():
-        lon2, lat2 = to_lonlat(b[candidates], a[candidates], src)
-        better = _plausible(lon2, lat2, src)
-        if area is not None:
-            better[better] = shapely.intersects_xy(area, lon2[better], lat2[better])
-        idx = np.flatnonzero(candidates)[better]
-        lon[idx], lat[idx], ok[idx], swapped[idx] = lon2[better], lat2[better], True, True
-    lon, lat = np.where(ok, lon, np.nan), np.where(ok, lat, np.nan)
-    reason = np.where(missing, "location_missing", np.where(zero, "location_zero", ""))
-    reason = np.where(~ok & ~missing & ~zero & finite, "location_out_of_range", reason)
-    return lon, lat, swapped, np.where(ok, "", reason)
-
-
-def _locate_geometries(raw: np.ndarray, src: InputCRS, coverage):
-    """Convert file geometries to EPSG:4490, swapping axes where only the swapped position is plausible."""
-    raw = np.asarray(raw, dtype=object)
-    minx, miny, maxx, maxy = shapely.bounds(raw).T
-    missing = shapely.is_missing(raw)
-    empty = ~missing & shapely.is_empty(raw)
-    lon, _, swapped, reason = _locate((minx + maxx) / 2, (miny + maxy) / 2, src, coverage, missing=missing)
-    reason = np.where(empty, "geometry_empty", reason)
-    if swapped.any():
-        raw = raw.copy()
-        raw[swapped] = shapely.transform(raw[swapped], lambda c: c[:, ::-1])
-    good = np.isfinite(lon)
-    geoms = np.full(len(raw), None, dtype=object)
-    geoms[good] = geometries_to_lonlat(raw[good], src)
-    repaired = np.zeros(len(raw), dtype=bool)
-    repaired[good] = ~shapely.is_valid(geoms[good])
-    if repaired.any():
-        geoms[repaired] = shapely.make_valid(geoms[repaired])
-    return geoms, swapped, reason, repaired
-
-
-def _coverage_geometry(coverage):
-    if isinstance(coverage, (gpd.GeoDataFrame, gpd.GeoSeries)):
-        if coverage.crs is not None:
-            coverage = coverage.to_crs(OUTPUT_CRS)
-        coverage = coverage.union_all()
-    if not isinstance(coverage, shapely.Geometry):
-        raise InputDataError(
-            f"coverage must be a shapely geometry (or GeoSeries/GeoDataFrame) in EPSG:4490 lon/lat; "
-            f"got {type(coverage).__name__}")
-    if coverage.is_empty:
-        raise InputDataError("coverage is an empty geometry; pass the area the registry should lie in")
-    minx, miny, maxx, maxy = coverage.bounds
-    if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
-        raise CRSError(
-            f"coverage bounds {coverage.bounds} are not longitude/latitude; reproject it to EPSG:4490 "
-            "first, e.g. gdf.to_crs('EPSG:4490').union_all()")
-    if not coverage.is_valid:
-        coverage = shapely.make_valid(coverage)
-    shapely.prepare(coverage)
-    return coverage
-
-
-# --------------------------------------------------------------------------- files
-
-#: accepted extensions -> format label
-FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".gpkg": "gpkg",
-           ".shp": "shp", ".zip": "shp.zip", ".geojson": "geojson", ".json": "geojson"}
-_DBF_SNIFF_BYTES = 4 << 20
-_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default str dtype
-
-
-@dataclass
-class _Table:
-    data: pd.DataFrame                  # every attribute column, RangeIndex
-    format: str
-    encoding: str | None
-    geometry: np.ndarray | None = None  # spatial formats: shapely geometries in the file's CRS
-    crs: object = None                  # spatial formats: the file's pyproj CRS or None
-
-
-def _read_table(path: Path, *, sheet, layer, encoding) -> _Table:
-    if not path.is_file():
-        raise InputDataError(f"registry file not found: {path}; check the path (relative paths are "
-                             f"resolved against the working directory {Path.cwd()})")
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        hint = "; save it as .xlsx or .csv" if path.suffix.lower() == ".xls" else ""
-        raise InputDataError(f"{path}: unknown registry format {path.suffix!r}{hint}; accepted "
-                             f"extensions: {', '.join(FORMATS)}")
-    if fmt == "csv":
-        table = _read_csv(path, encoding)
-    elif fmt == "xlsx":
-        table = _read_xlsx(path, sheet)
-    else:
-        table = _read_spatial(path, fmt, layer=layer, encoding=encoding)
-    if len(table.data) == 0:
-        raise InputDataError(f"{path}: the registry has no data rows; export it again with one row per "
-                             "enterprise below a header row")
-    table.data = table.data.reset_index(drop=True)
-    return table
-
-
-def _read_csv(path: Path, encoding: str | None) -> _Table:
-    """Arrow's multi-threaded reader for clean files; pandas' for ragged rows. Every value a string."""
-    raw = path.read_bytes()
-    if not raw[:65536].strip() and not raw.strip():
-        raise InputDataError(f"{path}: the file is empty; export the registry with a header row and one "
-                             "row per enterprise")
-    first = raw[:raw.find(b"\n")]
-    sep = max((",", "\t", ";", "|"), key=lambda c: first.count(c.encode()))
-    for candidate in [encoding] if encoding else ["utf-8", "gb18030"]:
-        try:
-            data = _parse_csv(raw, candidate, sep, path)
-        except UnicodeDecodeError:
-            continue
-        except LookupError as err:
-            raise InputDataError(f"{path}: unknown encoding={encoding!r}; use e.g. 'utf-8', 'gbk' or "
-                                 "'gb18030', or omit encoding= to detect it") from err
-        used = "utf-8-sig" if candidate == "utf-8" and raw.startswith(codecs.BOM_UTF8) else candidate
-        return _Table(data, "csv", used)
-    tried = f"encoding={encoding!r}" if encoding else "UTF-8 or GB18030/GBK"
-    raise InputDataError(f"{path}: the CSV cannot be decoded as {tried}; open it in Excel and save as "
-                         "'CSV UTF-8', or pass encoding= with the encoding it was saved in")
-
-
-def _parse_csv(raw: bytes, encoding: str, sep: str, path: Path) -> pd.DataFrame:
-    fast = codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
-    head = raw[len(codecs.BOM_UTF8):] if raw.startswith(codecs.BOM_UTF8) else raw
-    line = codecs.getincrementaldecoder(encoding)().decode(head[:head.find(b"\n") + 1 or len(head)])
-    names = next(csv.reader([line], delimiter=sep), [])
-    names = [n.strip() or f"Unnamed: {i}" for i, n in enumerate(names)]
-    names = [n if names.index(n) == i else f"{n}.{names[:i].count(n)}" for i, n in enumerate(names)]
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(head), read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
-                                                             encoding="utf8" if fast else encoding),
-            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.large_string() for n in names}, null_values=[""],
-                strings_can_be_null=True, quoted_strings_can_be_null=True))
-        return table.to_pandas(types_mapper=lambda t: _STR if pa.types.is_large_string(t) else None)
-    except pa.ArrowInvalid as err:
-        if "UTF8" in str(err):
-            raise UnicodeDecodeError(encoding, b"", 0, 1, str(err)) from err
-    try:  # ragged rows (short lines are padded; long ones are an error) or odd quoting
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", pd.errors.ParserWarning)  # a long first row would lose data
-            return pd.read_csv(io.StringIO(raw.decode("utf-8-sig" if fast else encoding)), sep=sep, dtype=str,
-                               keep_default_na=False, na_values=[""], index_col=False)
-    except (pd.errors.ParserError, pd.errors.ParserWarning) as err:
-        raise InputDataError(f"{path}: cannot parse as delimited text ({err}); check the delimiter "
-                             "and quotes, or save the sheet as .xlsx") from err
-
-
-def _read_xlsx(path: Path, sheet) -> _Table:
-    try:
-        with pd.ExcelFile(path, engine="openpyxl") as book:
-            names = book.sheet_names
-            if sheet is not None and sheet not in names and not (isinstance(sheet, int) and 0 <= sheet < len(names)):
-                raise InputDataError(f"{path}: no sheet {sheet!r}; the workbook has sheets "
-                                     f"{', '.join(map(repr, names))}: pass one of them as sheet=")
-            data = pd.read_excel(book, sheet_name=sheet if sheet is not None else 0, dtype=str,
-                                 keep_default_na=False, na_values=[""])
-    except (zipfile.BadZipFile, KeyError, OSError) as err:
-        raise InputDataError(f"{path}: not a readable .xlsx workbook ({err}); open it in Excel and save "
-                             "it again as .xlsx, or export CSV") from err
-    return _Table(data, "xlsx", None)
-
-
-def _read_spatial(path: Path, fmt: str, *, layer, encoding) -> _Table:
-    source, dbf, cpg = str(path), b"", None
-    if fmt == "shp.zip":
-        source, dbf, cpg = _zip_member(path, layer)
-        layer = None
-    elif fmt == "shp":
-        siblings = {p.suffix.lower(): p for p in path.parent.iterdir() if p.stem == path.stem}
-        dbf, cpg = siblings.get(".dbf"), siblings.get(".cpg")
-        cpg = cpg.read_text("ascii", errors="replace").strip() if cpg else None
-        dbf = _head(dbf.open("rb")) if dbf else b""
-    if fmt.startswith("shp"):
-        encoding = encoding or (None if cpg else _dbf_encoding(dbf))
-    try:
-        names = pyogrio.list_layers(source)[:, 0]
-        layers = ", ".join(map(repr, names))
-        if fmt == "gpkg" and layer is None and len(names) > 1:
-            raise InputDataError(f"{path}: the GeoPackage has several layers ({layers}); pass layer= to pick one")
-        frame = pyogrio.read_dataframe(source, layer=layer, use_arrow=True,
-                                       encoding=encoding if fmt.startswith("shp") else None)
-    except DataLayerError as err:
-        raise InputDataError(f"{path}: no layer {layer!r}; layers in the file: {layers}") from err
-    except (DataSourceError, FeatureError, FieldError, OGRGeometryError) as err:
-        raise InputDataError(f"{path}: cannot read this {fmt} file ({err}); check that it opens in QGIS "
-                             "and that a shapefile comes with its .shx and .dbf") from err
-    used = encoding or cpg or "utf-8"
-    if not isinstance(frame, gpd.GeoDataFrame):  # an attribute-only table: located by its lon/lat columns
-        return _Table(pd.DataFrame(frame), fmt, used)
-    geometry = np.asarray(frame.geometry.array, dtype=object)
-    data = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    return _Table(data, fmt, used, geometry, frame.crs)
-
-
-def _zip_member(path: Path, layer: str | None) -> tuple[str, bytes, str | None]:
-    """The /vsizip/ path of the one shapefile in a zip, its DBF head and its .cpg text."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = [n for n in zf.namelist() if not n.startswith("__MACOSX/")]
-            shps = [n for n in names if n.lower().endswith(".shp")]
-            if layer is not None:
-                shps = [n for n in shps if Path(n).stem == layer]
-            if len(shps) != 1:
-                found = ", ".join(n for n in names if n.lower().endswith(".shp")) or "none"
-                fix = (f"pass layer= with one of their names" if len(shps) > 1 or layer
-                       else "zip the .shp together with its .shx, .dbf, .prj and .cpg")
-                raise InputDataError(f"{path}: the zip must hold exactly one shapefile"
-                                     f"{f' named {layer!r}' if layer else ''}; found {len(shps)} "
-                                     f"(.shp files: {found}); {fix}")
-            stem = shps[0][:-4]
-            parts = {n[len(stem):].lower(): n for n in names if n[:len(stem)] == stem}
-            dbf = _head(zf.open(parts[".dbf"])) if ".dbf" in parts else b""
-            cpg = zf.read(parts[".cpg"]).decode("ascii", errors="replace").strip() if ".cpg" in parts else None
-    except zipfile.BadZipFile as err:
-        raise InputDataError(f"{path}: not a readable zip archive ({err}); zip the shapefile again") from err
-    return f"/vsizip/{path.resolve()}/{shps[0]}", dbf, cpg
-
-
-def _head(stream) -> bytes:
-    with stream:
-        return stream.read(_DBF_SNIFF_BYTES)
-
-
-def _dbf_encoding(head: bytes) -> str | None:
-    """Guess the text encoding of a DBF without .cpg: None (let GDAL decide), 'UTF-8' or 'GB18030'."""
-    if len(head) < 32 or head[29] != 0:  # byte 29 declares a code page: GDAL honours it
-        return None
-    header_len = int.from_bytes(head[8:10], "little")
-    names = b"".join(head[i:i + 11] for i in range(32, min(header_len, len(head)) - 31, 32))
-    text = names + head[header_len:]
-    if text.isascii():
-        return None
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(text, final=False)
-        return "UTF-8"
-    except UnicodeDecodeError:
-        return "GB18030"

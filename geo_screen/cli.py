@@ -115,13 +115,16 @@ def _run(args) -> int:
         print(catalog.check_text())
         return EXIT_PROBLEMS if catalog.problems else EXIT_OK
     if args.command == "export":
-        from geo_screen.export import city_outputs, export_packages
+        from geo_screen.export import export_packages
+        from geo_screen.lists import city_outputs, load_result
 
+        log = StepLog()
+        result = load_result(args.results)
         formats = tuple(f.strip().lower() for f in args.format.split(",") if f.strip())
-        report = export_packages(args.results, args.out, by=args.by, only=args.only, formats=formats,
-                                 encoding=args.encoding)
-        city = city_outputs(args.results, args.out)
-        print(report.summary() if hasattr(report, "summary") else report)
+        report = export_packages(result, args.out, by=args.by, only=args.only, formats=formats,
+                                 encoding=args.encoding, progress=lambda done, total, value: log(f"[{done}/{total}] {value}"))
+        city = city_outputs(result, args.out)
+        print(report.summary())
         print("city outputs: " + ", ".join(p.name for p in city))
         return EXIT_OK
     raise AssertionError(args.command)  # argparse enforces the choices

@@ -109,3 +109,16 @@ def test_layers_check(tiny_pack, capsys):
     assert main(["layers", "check", str(tiny_pack)]) == 0
     out = capsys.readouterr().out
     assert "water_source" in out and "EPSG:4549" in out
+
+
+def test_export_command(run_dir, tmp_path, capsys):
+    out = tmp_path / "packages"
+    assert main(["export", str(run_dir / R.GPKG_NAME), "--by", "county", "--encoding", "GBK", "--out", str(out)]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {"崇川区.zip", "通州区.zip", "汇总.xlsx", "公示名单.xlsx", "公示名单.csv"} <= names
+    assert "package(s) by county" in capsys.readouterr().out
+
+
+def test_export_bad_results_path(tmp_path, capsys):
+    assert main(["export", str(tmp_path / "nothing.gpkg"), "--out", str(tmp_path / "x")]) == 2
+    assert "geo-screen screen" in capsys.readouterr().err

@@ -22,11 +22,11 @@ import shapely
 from pyproj import CRS
 from results_factory import FORMULA_NAME, LONG_NAME, NON_GBK, make_result
 
-from geo_screen import export
+from geo_screen import export, lists
 from geo_screen import results as R
 from geo_screen.errors import ExportError
+from geo_screen.lists import city_outputs
 from geo_screen.export import (
-    city_outputs,
     export_packages,
     package_bytes,
     safe_file_stem,
@@ -229,7 +229,7 @@ def test_evidence_text_reads_like_a_checklist():
                          "zone": ["first", "", ""], "zone_label": ["一级管控区", "", ""], "distance_m": [0.0, 35.4, np.nan],
                          "required_m": [np.nan, 300.0, np.nan], "margin_m": [120.2, 264.6, np.nan],
                          "detail": ["", "", "散乱污：登记表属性为“是”"]})
-    assert export.evidence_text(hits).tolist() == [
+    assert lists.evidence_text(hits).tolist() == [
         "标准3：狼山省级森林公园（一级管控区），位于区内，距边界120米",
         "标准5：濠河花园小区，距离35米，要求不小于300米，差265米",
         "散乱污整改不到位：散乱污：登记表属性为“是”"]
@@ -422,14 +422,14 @@ def test_summary_counts_and_lists(result, city):
     assert counts.loc["合计", "标准3"] == (ents[R.std_column("3")] == R.HIT).sum()
     assert counts.loc["港闸/旧区", "登记企业数"] == (ents[R.COUNTY] == "港闸/旧区").sum()
     listed = 0
-    for name, (codes, _) in export.REPORT_LISTS.items():
+    for name, (codes, _) in lists.REPORT_LISTS.items():
         table = pd.read_excel(city[0], sheet_name=name)
         assert len(table) == result.flagged[R.DISPOSITION].isin(codes).sum()
         assert list(table.columns[-3:]) == ["设备（生产线）", "产能", "完成情况"]
         listed += len(table)
     assert listed == result.flagged[R.DISPOSITION].isin(
-        [c for codes, _ in export.REPORT_LISTS.values() for c in codes]).sum()
-    emission = pd.read_excel(city[0], sheet_name=export.EMISSION_LIST)
+        [c for codes, _ in lists.REPORT_LISTS.values() for c in codes]).sum()
+    emission = pd.read_excel(city[0], sheet_name=lists.EMISSION_LIST)
     f = result.flagged
     assert len(emission) == ((f[R.std_column("6")] == R.HIT) | (f[R.std_column("violation")] == R.HIT)).sum()
 

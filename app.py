@@ -1,0 +1,234 @@
+"""落后产能退出筛查地图 / the planner's map: ``streamlit run app.py [-- --results DIR] [--catalog catalog.yaml]``.
+
+A thin page over geo_screen: everything it shows comes from geo_screen.explore (filters, counts,
+card, URL state), geo_screen.mapview (the offline folium map) and geo_screen.uploads (checked uploads).
+"""
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+import geo_screen as gs
+from geo_screen import explore, mapview, uploads
+from geo_screen.spatial import pack_metric_crs
+
+st.set_page_config(page_title="落后产能退出筛查地图", page_icon="🗺️", layout="wide")
+st.markdown("<style>.block-container{padding-top:2.2rem;padding-bottom:1rem}</style>", unsafe_allow_html=True)
+MAP_HEIGHT = 640
+FILTER_KINDS = (("counties", "县（市、区）"), ("industries", "行业"), ("standards", "触及标准"),
+                ("dispositions", "处置方式"), ("row_statuses", "行状态 / row status"))
+
+
+@st.cache_resource(show_spinner="加载图层包 / loading the layer pack…")
+def load_catalog(path):
+    return gs.load_catalog(path)
+
+
+@st.cache_resource(show_spinner="准备图层 / preparing layers…")
+def display_layers(path):
+    return mapview.display_layers(load_catalog(path))
+
+
+@st.cache_resource(show_spinner="筛查演示名录 / screening the demo registry…")
+def demo_run(catalog_path, registry_path, crs):
+    return explore.prepare(gs.screen(registry_path, load_catalog(catalog_path), crs=crs))
+
+
+@st.cache_resource(show_spinner="读取筛查结果 / reading results…")
+def results_run(path):
+    return explore.prepare(gs.read_results(path))
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def buffers_for(run_id, filters_key, catalog_path, _run, _filters):
+    shown = explore.apply_filters(_run, _filters)
+    return mapview.sanitary_buffers(shown, crs=pack_metric_crs(load_catalog(catalog_path)))
+
+
+def on_map_click():
+    value = st.session_state.get("map") or {}
+    key = mapview.key_from_tooltip(value.get("last_object_clicked_tooltip"))
+    if key:
+        st.session_state["selected"] = key
+
+
+def on_table_select():
+    rows = st.session_state["table"].selection.rows
+    keys = st.session_state.get("table_keys", [])
+    if rows and rows[0] < len(keys):
+        st.session_state["selected"] = keys[rows[0]]
+
+
+def pick_run():
+    """The run on screen: an upload of this session, else a results folder, else the demo."""
+    if st.session_state.get("upload_run") is not None:   # screened once on upload, kept for the session
+        return st.session_state["upload_run"]
+    folder = st.session_state.get("results_dir", "").strip()
+    if folder:
+        try:
+            return results_run(folder)
+        except gs.GeoScreenError as e:
+            st.sidebar.error(str(e))
+    demo = gs.demo_paths()
+    return demo_run(str(demo["catalog"]), str(demo["registry"]), demo["crs"])
+
+
+def sidebar_source(args, catalog_path):
+    st.sidebar.title("落后产能退出筛查")
+    st.sidebar.caption("通政办发〔2017〕179号 · 综合标准筛查 / screening map")
+    st.session_state.setdefault("results_dir", str(args.results or ""))
+    st.sidebar.text_input("结果文件夹 / results folder", key="results_dir",
+                          help="geo-screen screen ... --out DIR 的输出目录；留空显示演示数据")
+    with st.sidebar.expander("筛查新名录 / screen a new registry", expanded=False):
+        file = st.file_uploader("企业名录 / registry (CSV, XLSX, zipped shapefile, GeoPackage)",
+                                type=[s.lstrip(".") for s in uploads.ACCEPTED_SUFFIXES], key="upload_file")
+        crs = st.selectbox("坐标系 / CRS", list(uploads.UPLOAD_CRS), format_func=uploads.UPLOAD_CRS.get,
+                           key="upload_crs")
+        if st.button("开始筛查 / screen", disabled=file is None, type="primary", key="upload_go"):
+            bar = st.progress(0.0, text="准备筛查 / starting…")
+            step = uploads.progress_steps(lambda fraction, message: bar.progress(fraction, text=message))
+            limits = uploads.UploadLimits.from_megabytes(st.get_option("server.maxUploadSize"))
+            try:
+                result = uploads.screen_upload(file.name, file.getvalue(), load_catalog(catalog_path), crs=crs,
+                                               limits=limits, progress=step)
+            except gs.GeoScreenError as e:
+                bar.empty()
+                st.error(str(e))
+            else:
+                bar.progress(1.0, text="筛查完成 / done")
+                st.session_state["upload_run"] = explore.prepare(result)
+                st.session_state["selected"] = None
+        if st.session_state.get("upload_run") is not None and st.button("返回演示数据 / back to the demo",
+                                                                        key="upload_clear"):
+            st.session_state["upload_run"] = None
+            st.session_state["selected"] = None
+
+
+def sidebar_filters(run):
+    if not st.session_state.get("url_read"):  # first run of this session: the URL sets the view
+        params = {k: st.query_params.get_all(k) for k in st.query_params}
+        start = explore.filters_from_query(params, run)
+        for kind, _ in FILTER_KINDS:
+            st.session_state[f"f_{kind}"] = list(getattr(start, kind))
+        st.session_state["f_search"] = start.search
+        st.session_state["selected"] = explore.selected_from_query(params, run)
+        st.session_state["basemap"] = explore.basemap_from_query(params)
+        st.session_state["url_read"] = True
+    st.sidebar.subheader("筛选 / filters")
+    st.sidebar.text_input("搜索名称或统一社会信用代码 / search", key="f_search", placeholder="例如：化工 或 91320612…")
+    chosen = {}
+    for kind, label in FILTER_KINDS:
+        options = run.options[kind]
+        key = f"f_{kind}"
+        st.session_state[key] = [v for v in st.session_state.get(key, []) if v in options]
+        chosen[kind] = tuple(st.sidebar.multiselect(label, options, key=key, placeholder="全部 / all",
+                                                    format_func=lambda v, k=kind: explore.option_label(k, v)))
+    st.sidebar.subheader("底图 / basemap")
+    basemap = st.sidebar.selectbox("底图", list(mapview.BASEMAPS), format_func=mapview.BASEMAPS.get,
+                                   key="basemap", label_visibility="collapsed")
+    token = None
+    if basemap == "tianditu":
+        token = st.sidebar.text_input("天地图密钥 / Tianditu key", type="password", key="tianditu_key",
+                                      help=f"或设置环境变量 {mapview.TIANDITU_ENV}") or None
+    if basemap != "none":
+        st.sidebar.caption("在线底图会向地图服务商请求瓦片；离线使用请选“无底图”。")
+    return explore.Filters(**chosen, search=st.session_state["f_search"].strip()), basemap, token
+
+
+def show_card(run):
+    card = explore.enterprise_card(run, st.session_state.get("selected") or "")
+    if card is None:
+        st.info("点击地图上的企业（或在下方列表中选中一行）查看详情。\n\nClick an enterprise on the map, "
+                "or select a row in the list below, to see its evidence.")
+        return
+    st.markdown(explore.card_header_html(card), unsafe_allow_html=True)
+    for warning in card.warnings:
+        st.warning(warning)
+    for hit in card.hits:
+        with st.container(border=True):
+            st.markdown(f"**{explore.markdown_escape(hit['标准'])}** → {explore.markdown_escape(hit['处置'])}")
+            st.markdown(explore.markdown_escape(hit["证据"]))
+            st.caption(explore.markdown_escape(hit["法律依据"]))
+    st.dataframe(card.facts, hide_index=True, width="stretch")
+    st.markdown("**各项标准 / every standard**")
+    st.dataframe(card.standards[["标准", "结果", "证据"]], hide_index=True, width="stretch",
+                 column_config={"证据": st.column_config.TextColumn(width="large")})
+    if card.legal_basis:
+        st.caption(f"综合处置依据 / basis：{explore.markdown_escape(card.legal_basis)}")
+
+
+def main():
+    args = explore.app_args()
+    catalog_path = str(args.catalog or gs.demo_paths()["catalog"])
+    sidebar_source(args, catalog_path)
+    run = pick_run()
+    filters, basemap, token = sidebar_filters(run)
+    shown = explore.apply_filters(run, filters)
+    if st.session_state.get("selected") not in run.key_index:
+        st.session_state["selected"] = None
+    selected = st.session_state["selected"]
+    st.query_params.from_dict(explore.query_from_state(filters, selected=selected, basemap=basemap))
+
+    st.title("落后产能退出综合标准筛查地图")
+    st.caption(explore.source_caption(run.result))
+    total, now = explore.summary_counts(run.enterprises), explore.summary_counts(shown)
+    cols = st.columns(5)
+    cols[0].metric("企业 / enterprises", f"{now['enterprises']:,}", help=f"全部 {total['enterprises']:,} 家")
+    cols[1].metric("触及标准 / flagged", f"{now['flagged']:,}")
+    cols[2].metric("未触及 / clear", f"{now['none']:,}")
+    cols[3].metric("未评估 / not assessed", f"{now['not_assessed']:,}")
+    cols[4].metric("无有效位置 / no location", f"{now['no_location']:,}")
+
+    map_col, card_col = st.columns([5, 3], gap="medium")
+    with map_col:
+        buffers, omitted = buffers_for(run.run_id, repr(filters), catalog_path, run, filters)
+        fmap = mapview.build_map(shown, keys=run.keys, layers=display_layers(catalog_path), buffers=buffers,
+                                 basemap=basemap, tianditu_token=token)
+        chosen = run.enterprises.iloc[[run.key_index[selected]]] if selected else None
+        ring = None
+        if chosen is not None:
+            ring = mapview.selection_layer(chosen, basemap=basemap, buffer=mapview.sanitary_buffers(
+                chosen, crs=pack_metric_crs(load_catalog(catalog_path)))[0])
+        st_folium(fmap, key="map", height=MAP_HEIGHT, use_container_width=True, on_change=on_map_click,
+                  returned_objects=["last_object_clicked_tooltip"], feature_group_to_add=ring)
+        notes = [f"{now['no_location']:,} 家企业无有效位置，未在地图上显示。"] if now["no_location"] else []
+        if omitted:
+            notes.append(f"卫生防护距离图层只画出前 {len(buffers):,} 家（另有 {omitted:,} 家），请缩小筛选范围。")
+        if now["enterprises"] > 10_000:
+            notes.append("企业较多：低缩放级别下按位置聚合，圆圈数字为企业数，边框颜色为其中最严重的处置方式。")
+        for note in notes:
+            st.caption(note)
+    with card_col, st.container(height=MAP_HEIGHT + 30, border=False):
+        show_card(run)
+
+    table_tab, chart_tab, download_tab = st.tabs(["企业列表 / list", "统计 / counts", "下载 / downloads"])
+    with table_tab:
+        table = explore.results_table(run, shown)
+        st.session_state["table_keys"] = list(table["编号"])
+        st.dataframe(table, hide_index=True, width="stretch", height=420, key="table", on_select=on_table_select,
+                     selection_mode="single-row")
+    with chart_tab:
+        left, right = st.columns(2)
+        left.markdown("**按处置方式 / by disposition**")
+        left.vega_lite_chart(explore.disposition_counts(shown), explore.disposition_chart_spec(
+            explore.disposition_counts(shown)), width="stretch")
+        right.markdown("**触及标准企业按县区 / flagged by county**")
+        by_county = explore.county_counts(shown)
+        if len(by_county):
+            right.bar_chart(by_county, color=explore.county_colours(by_county), horizontal=True)
+        else:
+            right.caption("当前筛选无触及标准的企业。")
+    with download_tab:
+        st.caption("全部筛查结果（不受左侧筛选影响）。县区核查包含企业点位 shapefile、证据表、字段说明和现场核查表。")
+        counties = explore.package_counties(run.result)
+        start = counties.index(filters.counties[0]) if len(filters.counties) == 1 and filters.counties[0] in counties else 0
+        county = st.selectbox("县区核查包 / county package", counties, index=start, key="package_county",
+                              width=320) if counties else None
+        items = explore.downloads(run.result, county=county)
+        for column, item in zip(st.columns(len(items)), items):
+            column.download_button(item.label, data=item.make, file_name=item.file_name, mime=item.mime,
+                                   on_click="ignore", key=f"dl_{item.file_name}", width="stretch")
+
+try:
+    main()
+except gs.GeoScreenError as e:
+    st.error(str(e))

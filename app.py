@@ -1,14 +1,16 @@
 """落后产能退出筛查地图 / the planner's map: ``streamlit run app.py [-- --results DIR] [--catalog catalog.yaml]``.
 
 A thin page over geo_screen: everything it shows comes from geo_screen.explore (filters, counts,
-card, URL state), geo_screen.mapview (the offline folium map) and geo_screen.uploads (checked uploads).
+URL state), geo_screen.card (the enterprise card), geo_screen.mapview and geo_screen.maplayers (the
+offline folium map and its layers), geo_screen.downloads (download files) and geo_screen.uploads (checked uploads).
 """
 
 import streamlit as st
 from streamlit_folium import st_folium
 
 import geo_screen as gs
-from geo_screen import explore, mapview, uploads
+from geo_screen import card as cards
+from geo_screen import downloads, explore, maplayers, mapview, uploads
 from geo_screen.spatial import pack_metric_crs
 
 st.set_page_config(page_title="落后产能退出筛查地图", page_icon="🗺️", layout="wide")
@@ -25,7 +27,7 @@ def load_catalog(path):
 
 @st.cache_resource(show_spinner="准备图层 / preparing layers…")
 def display_layers(path):
-    return mapview.display_layers(load_catalog(path))
+    return maplayers.display_layers(load_catalog(path))
 
 
 @st.cache_resource(show_spinner="筛查演示名录 / screening the demo registry…")
@@ -41,7 +43,7 @@ def results_run(path):
 @st.cache_resource(max_entries=16, show_spinner=False)
 def buffers_for(run_id, filters_key, catalog_path, _run, _filters):
     shown = explore.apply_filters(_run, _filters)
-    return mapview.sanitary_buffers(shown, crs=pack_metric_crs(load_catalog(catalog_path)))
+    return maplayers.sanitary_buffers(shown, crs=pack_metric_crs(load_catalog(catalog_path)))
 
 
 def on_map_click():
@@ -135,25 +137,25 @@ def sidebar_filters(run):
 
 
 def show_card(run):
-    card = explore.enterprise_card(run, st.session_state.get("selected") or "")
+    card = cards.enterprise_card(run, st.session_state.get("selected") or "")
     if card is None:
         st.info("点击地图上的企业（或在下方列表中选中一行）查看详情。\n\nClick an enterprise on the map, "
                 "or select a row in the list below, to see its evidence.")
         return
-    st.markdown(explore.card_header_html(card), unsafe_allow_html=True)
+    st.markdown(cards.card_header_html(card), unsafe_allow_html=True)
     for warning in card.warnings:
         st.warning(warning)
     for hit in card.hits:
         with st.container(border=True):
-            st.markdown(f"**{explore.markdown_escape(hit['标准'])}** → {explore.markdown_escape(hit['处置'])}")
-            st.markdown(explore.markdown_escape(hit["证据"]))
-            st.caption(explore.markdown_escape(hit["法律依据"]))
+            st.markdown(f"**{cards.markdown_escape(hit['标准'])}** → {cards.markdown_escape(hit['处置'])}")
+            st.markdown(cards.markdown_escape(hit["证据"]))
+            st.caption(cards.markdown_escape(hit["法律依据"]))
     st.dataframe(card.facts, hide_index=True, width="stretch")
     st.markdown("**各项标准 / every standard**")
     st.dataframe(card.standards[["标准", "结果", "证据"]], hide_index=True, width="stretch",
                  column_config={"证据": st.column_config.TextColumn(width="large")})
     if card.legal_basis:
-        st.caption(f"综合处置依据 / basis：{explore.markdown_escape(card.legal_basis)}")
+        st.caption(f"综合处置依据 / basis：{cards.markdown_escape(card.legal_basis)}")
 
 
 def main():
@@ -186,7 +188,7 @@ def main():
         chosen = run.enterprises.iloc[[run.key_index[selected]]] if selected else None
         ring = None
         if chosen is not None:
-            ring = mapview.selection_layer(chosen, basemap=basemap, buffer=mapview.sanitary_buffers(
+            ring = mapview.selection_layer(chosen, basemap=basemap, buffer=maplayers.sanitary_buffers(
                 chosen, crs=pack_metric_crs(load_catalog(catalog_path)))[0])
         st_folium(fmap, key="map", height=MAP_HEIGHT, use_container_width=True, on_change=on_map_click,
                   returned_objects=["last_object_clicked_tooltip"], feature_group_to_add=ring)
@@ -219,11 +221,11 @@ def main():
             right.caption("当前筛选无触及标准的企业。")
     with download_tab:
         st.caption("全部筛查结果（不受左侧筛选影响）。县区核查包含企业点位 shapefile、证据表、字段说明和现场核查表。")
-        counties = explore.package_counties(run.result)
+        counties = downloads.package_counties(run.result)
         start = counties.index(filters.counties[0]) if len(filters.counties) == 1 and filters.counties[0] in counties else 0
         county = st.selectbox("县区核查包 / county package", counties, index=start, key="package_county",
                               width=320) if counties else None
-        items = explore.downloads(run.result, county=county)
+        items = downloads.downloads(run.result, county=county)
         for column, item in zip(st.columns(len(items)), items):
             column.download_button(item.label, data=item.make, file_name=item.file_name, mime=item.mime,
                                    on_click="ignore", key=f"dl_{item.file_name}", width="stretch")

@@ -7,10 +7,10 @@ carries the vendored Leaflet 1.9.4 and Leaflet.markercluster 1.5.3 from
 a server hosts that folder), and draws no tiles unless an online basemap is
 chosen. Enterprises are canvas circle markers coloured by disposition
 (Okabe-Ito, colour-blind safe), clustered above ``cluster_above``; zone layers
-are simplified in the pack's metric CRS. On the AMap basemap (GCJ-02 tiles)
-every overlay is shifted to GCJ-02 for display only.
+are prepared by :mod:`geo_screen.maplayers` (simplified in the pack's metric CRS).
+On the AMap basemap (GCJ-02 tiles) every overlay is shifted to GCJ-02 for display only.
 
->>> m = build_map(result.enterprises, layers=display_layers(catalog))   # doctest: +SKIP
+>>> m = build_map(result.enterprises, layers=maplayers.display_layers(catalog))   # doctest: +SKIP
 >>> m.save("map.html")                                                 # doctest: +SKIP
 """
 
@@ -20,7 +20,6 @@ import base64
 import json
 import os
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,13 +32,11 @@ from branca.element import Element, MacroElement
 from folium.elements import ElementAddToElement
 from folium.map import Layer
 from folium.template import Template
-from pyproj import CRS, Transformer
 
 from geo_screen import results as R
-from geo_screen.catalog import Catalog
-from geo_screen.crs import OUTPUT_CRS, geometries_with_offset, metric_crs
+from geo_screen.crs import OUTPUT_CRS, geometries_with_offset
 from geo_screen.errors import ConfigError
-from geo_screen.spatial import metric_layers, project_geometries
+from geo_screen.maplayers import DisplayLayer, rounded_lonlat
 
 STATIC_DIR = Path(__file__).parent / "static"
 _JS = (("leaflet", "leaflet/leaflet.js"), ("markercluster", "leaflet.markercluster/leaflet.markercluster.js"),
@@ -65,25 +62,10 @@ _TIANDITU = ("https://t{s}.tianditu.gov.cn/%s_w/wmts?SERVICE=WMTS&REQUEST=GetTil
              "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=%s")
 _AMAP = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
 
-#: kind -> zone code ("*": any other or none) -> title, Leaflet path style, shown at start, interactive
+#: the sanitary-buffer overlay's title and Leaflet path style (the zone layers' are maplayers.LAYER_STYLES)
 _STYLES = json.loads((STATIC_DIR / "geo_screen" / "styles.json").read_text("utf-8"))
-LAYER_STYLES: dict[str, dict[str, dict]] = _STYLES["layers"]
 BUFFER_TITLE: str = _STYLES["buffer"]["title"]
 _BUFFER_STYLE: dict = _STYLES["buffer"]["style"]
-
-
-@dataclass
-class DisplayLayer:
-    """One toggleable overlay: lon/lat geometries with a ``tip`` column, its title and style."""
-
-    id: str
-    kind: str
-    zone: str | None
-    title: str
-    frame: gpd.GeoDataFrame
-    style: dict
-    show: bool = True
-    interactive: bool = True
 
 
 # --------------------------------------------------------------------------- assets
@@ -157,97 +139,6 @@ def to_display(geoms: np.ndarray, basemap: str) -> np.ndarray:
     geoms = np.asarray(geoms, dtype=object)
     offset = display_offset(basemap)
     return geometries_with_offset(geoms, offset) if offset else geoms
-
-
-def _rounded(geoms: np.ndarray) -> np.ndarray:
-    """Round lon/lat to 1e-6 degree (~0.1 m): a third of the bytes of full doubles."""
-    return shapely.transform(np.asarray(geoms, dtype=object), lambda c: np.round(c, 6))
-
-
-# --------------------------------------------------------------------------- layers
-
-def _tips(frame: pd.DataFrame, title: str) -> np.ndarray:
-    def col(name: str) -> pd.Series:
-        return frame[name].astype("string").fillna("") if name in frame else pd.Series("", index=frame.index, dtype="string")
-    lines = [col("name"), col("category"), col("zone_label"), pd.Series(title, index=frame.index, dtype="string")]
-    out = lines[0]
-    for part in lines[1:]:
-        out = out.where(part == "", out.where(out == "", out + "\n") + part)
-    return out.to_numpy(dtype=object)
-
-
-def display_layers(catalog: Catalog, *, tolerance_m: float = 5.0) -> list[DisplayLayer]:
-    """The pack's vector layers ready to draw: split by zone class, simplified by ``tolerance_m`` metres.
-
-    Simplification runs in the pack's metric CRS (:func:`geo_screen.spatial.pack_metric_crs`), never in
-    degrees; land-use rasters are not drawn.
-    """
-    metric = metric_layers(catalog)
-    back = Transformer.from_crs(metric.crs, OUTPUT_CRS, always_xy=True)
-    out: list[DisplayLayer] = []
-    for layer in catalog.layers.values():
-        styles = LAYER_STYLES.get(layer.kind)
-        if layer.frame is None or styles is None or not len(layer.frame):
-            continue
-        simple = shapely.simplify(metric.geoms[layer.id], tolerance_m, preserve_topology=True)
-        lonlat = shapely.transform(simple, lambda c: np.column_stack(back.transform(c[:, 0], c[:, 1])))
-        zones = layer.frame["zone"].to_numpy(dtype=object) if "zone" in layer.frame else np.full(len(simple), None)
-        known = [z for z in styles if z != "*"]
-        groups = [(z, np.array([v == z for v in zones], dtype=bool)) for z in known]
-        groups.append(("*", np.array([v not in known for v in zones], dtype=bool)))
-        for zone, pick in groups:
-            if not pick.any():
-                continue
-            spec = styles[zone]
-            frame = gpd.GeoDataFrame({"tip": _tips(layer.frame[pick], spec["title"])},
-                                     geometry=_rounded(lonlat[pick]), crs=OUTPUT_CRS)
-            suffix = "" if zone == "*" else f"_{zone}"
-            out.append(DisplayLayer(f"{layer.id}{suffix}", layer.kind, None if zone == "*" else zone, spec["title"],
-                                    frame, spec["style"], spec["show"], spec["interactive"]))
-    return out
-
-
-def sanitary_buffers(enterprises: gpd.GeoDataFrame, *, crs: CRS | None = None,
-                     limit: int = 2000) -> tuple[gpd.GeoDataFrame, int]:
-    """Each enterprise's sanitary protection distance as an area, buffered in a metric CRS.
-
-    Parameters
-    ----------
-    enterprises
-        Screened enterprises (``sanitary_required_m``, EPSG:4490 geometry).
-    crs
-        Projected CRS in metres (the pack's, :func:`geo_screen.spatial.pack_metric_crs`); chosen
-        from the data's bounds with :func:`geo_screen.crs.metric_crs` when None.
-    limit
-        Most buffers returned; enterprises hitting standard 5 come first.
-
-    Returns
-    -------
-    (buffers, omitted)
-        Buffers (EPSG:4490, columns ``tip``, ``required_m``) and how many were left out by ``limit``.
-    """
-    required = pd.to_numeric(enterprises.get(R.SANITARY_REQUIRED), errors="coerce") \
-        if R.SANITARY_REQUIRED in enterprises else pd.Series(np.nan, index=enterprises.index)
-    geoms = enterprises.geometry.to_numpy()
-    ok = (required.to_numpy(dtype=float) > 0) & ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
-    chosen = enterprises[ok]
-    if R.std_column("5") in chosen:
-        chosen = chosen.assign(_hit=(chosen[R.std_column("5")] == R.HIT)).sort_values(
-            "_hit", ascending=False, kind="stable")
-    omitted = max(len(chosen) - limit, 0)
-    chosen = chosen.iloc[:limit]
-    empty = gpd.GeoDataFrame({"tip": [], "required_m": []}, geometry=[], crs=OUTPUT_CRS)
-    if not len(chosen):
-        return empty, omitted
-    target = crs or metric_crs(tuple(shapely.total_bounds(chosen.geometry.to_numpy())))
-    dist = required.loc[chosen.index].to_numpy(dtype=float)
-    rings = shapely.buffer(project_geometries(chosen.geometry.to_numpy(), target), dist, quad_segs=8)
-    back = Transformer.from_crs(target, OUTPUT_CRS, always_xy=True)
-    lonlat = shapely.transform(rings, lambda c: np.column_stack(back.transform(c[:, 0], c[:, 1])))
-    names = chosen[R.NAME].astype("string").fillna("") if R.NAME in chosen else pd.Series("", index=chosen.index)
-    tips = (names + "\n卫生防护距离 " + pd.Series(dist, index=chosen.index).round().astype(int).astype(str) + " 米")
-    return gpd.GeoDataFrame({"tip": tips.to_numpy(dtype=object), "required_m": dist}, geometry=_rounded(lonlat),
-                             crs=OUTPUT_CRS), omitted
 
 
 # --------------------------------------------------------------------------- folium elements
@@ -347,7 +238,7 @@ def _payload(enterprises: gpd.GeoDataFrame, keys: pd.Series, basemap: str) -> di
     geoms = enterprises.geometry.to_numpy()
     present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
     points = shapely.point_on_surface(geoms[present])
-    points = _rounded(to_display(points, basemap))
+    points = rounded_lonlat(to_display(points, basemap))
     codes = enterprises[R.DISPOSITION].to_numpy(dtype=object)[present] if R.DISPOSITION in enterprises \
         else np.full(int(present.sum()), R.NOT_ASSESSED_DISPOSITION, dtype=object)
     index = {code: i for i, code in enumerate(_CODES)}
@@ -401,7 +292,8 @@ def build_map(enterprises: gpd.GeoDataFrame, *, keys: pd.Series | None = None,
         Enterprise keys aligned with ``enterprises`` (:func:`enterprise_keys` of the whole run, so
         they stay the same under any filter); computed from ``enterprises`` when None.
     layers, buffers
-        Overlays from :func:`display_layers` and :func:`sanitary_buffers` (buffers start hidden).
+        Overlays from :func:`geo_screen.maplayers.display_layers` and
+        :func:`geo_screen.maplayers.sanitary_buffers` (buffers start hidden).
     basemap
         ``none`` (default: no tiles, no network), ``osm``, ``tianditu`` (needs ``tianditu_token`` or
         ``TIANDITU_KEY``) or ``amap`` (GCJ-02 tiles: every overlay is shifted to GCJ-02 for display).
@@ -464,7 +356,7 @@ def selection_layer(enterprise: gpd.GeoDataFrame, *, basemap: str = "none",
     group = folium.FeatureGroup(name="所选企业", control=False)
     if buffer is not None and len(buffer):
         geom = to_display(buffer.geometry.to_numpy(), basemap)
-        folium.GeoJson(json.loads(shapely.to_geojson(_rounded(geom)[0])), interactive=False,
+        folium.GeoJson(json.loads(shapely.to_geojson(rounded_lonlat(geom)[0])), interactive=False,
                        style_function=lambda _f: {**_BUFFER_STYLE, "fillOpacity": 0.08, "weight": 2}).add_to(group)
     geoms = enterprise.geometry.to_numpy()
     if len(geoms) and not shapely.is_missing(geoms[0]) and not shapely.is_empty(geoms[0]):

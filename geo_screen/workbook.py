@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 
@@ -47,8 +49,22 @@ def _zh(frame: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=lambda c: R.LABELS_ZH.get(c, c))
 
 
-def write_results_workbook(result: R.ScreenResult, path: str | Path) -> Path:
-    """Write ``results.xlsx``: 企业 (enterprises), 证据 (hits), 汇总 (county summaries), 说明 (run notes)."""
+def write_results_workbook(result: R.ScreenResult, path: str | os.PathLike | IO[bytes]) -> Path | None:
+    """Write ``results.xlsx``: 企业 (enterprises), 证据 (hits), 汇总 (county summaries), 说明 (run notes).
+
+    Parameters
+    ----------
+    result
+        The screening run.
+    path
+        File to write (atomically: a temporary name, then renamed) or a binary stream such as
+        ``io.BytesIO`` (for download buttons).
+
+    Returns
+    -------
+    Path or None
+        The file written, or None when ``path`` is a stream.
+    """
     enterprises = pd.DataFrame(result.enterprises.drop(columns="geometry"))
     notes = {}
     if len(enterprises) > EXCEL_ROWS_MAX:
@@ -73,4 +89,4 @@ def write_results_workbook(result: R.ScreenResult, path: str | Path) -> Path:
         "汇总_县区×处置": disposition_by_county(result.enterprises),
         "说明": info,
     }, notes=notes or None)
-    return Path(path)
+    return Path(path) if isinstance(path, (str, os.PathLike)) else None

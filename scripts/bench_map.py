@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import geo_screen as gs  # noqa: E402
-from geo_screen import explore, mapview  # noqa: E402
+from geo_screen import explore, maplayers, mapview  # noqa: E402
 from geo_screen import results as R  # noqa: E402
 from geo_screen.identifiers import uscc_check_char  # noqa: E402
 
@@ -58,7 +58,7 @@ def big_registry(rows: int, out: Path) -> Path:
 def python_side(result: R.ScreenResult, catalog) -> dict:
     from streamlit_folium import _get_map_string
     run = explore.prepare(result)
-    layers = mapview.display_layers(catalog)
+    layers = maplayers.display_layers(catalog)
     t = time.perf_counter()
     fmap = mapview.build_map(result.enterprises, keys=run.keys, layers=layers)
     build_s = time.perf_counter() - t

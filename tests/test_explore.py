@@ -1,40 +1,21 @@
-"""Page logic without Streamlit: filters, search, URL state, counts, the enterprise card, downloads."""
+"""Page logic without Streamlit: filters, search, URL state, counts and tables, the app's arguments."""
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import numpy as np
-import openpyxl
 import pandas as pd
-import pyogrio
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import geo_screen as gs
 from geo_screen import explore as ex
 from geo_screen import results as R
 from results_factory import make_result
 
 
 @pytest.fixture(scope="module")
-def tiny_run(tiny_pack):
-    from conftest import registry_frame
-    path = tiny_pack.parent / "registry_explore.csv"
-    registry_frame().to_csv(path, index=False)
-    return ex.prepare(gs.screen(path, gs.load_catalog(tiny_pack), crs="EPSG:4326"))
-
-
-@pytest.fixture(scope="module")
 def run():
     return ex.prepare(make_result(60, seed=7))
-
-
-def key_of(run: ex.Run, name: str) -> str:
-    ents = run.enterprises
-    return run.keys[ents[R.NAME] == name].iloc[0]
 
 
 # --------------------------------------------------------------------------- filters
@@ -43,6 +24,13 @@ def test_options_and_unknown_county(run):
     assert "港闸/旧区" in run.options["counties"] and run.options["counties"][-1] == ex.UNKNOWN
     assert run.options["standards"] == list(R.STANDARDS)
     assert set(run.options["dispositions"]) == set(run.enterprises[R.DISPOSITION])
+
+
+def test_column_options_strip_blanks_to_unknown_listed_last():
+    frame = pd.DataFrame({R.COUNTY: [" 通州区", "", None, "崇川区", "通州区 ", "  "]})
+    assert ex.column_options(frame, R.COUNTY) == ["崇川区", "通州区", ex.UNKNOWN]
+    assert ex.column_options(frame, R.INDUSTRY) == [ex.UNKNOWN]          # a missing column is all unknown
+    assert ex.column_options(frame.iloc[:0], R.COUNTY) == []
 
 
 def test_each_filter_narrows_to_exactly_its_rows(run):
@@ -127,69 +115,9 @@ def test_results_table_headers_and_keys(run):
     assert table["处置方式"].isin(R.DISPOSITIONS.values()).all()
 
 
-# --------------------------------------------------------------------------- the card
-
-def test_card_zone_evidence_and_near_edge(tiny_run):
-    card = ex.enterprise_card(tiny_run, key_of(tiny_run, "eco_in_30m"))
-    std3 = card.standards.set_index("标准").loc["标准3 规划/生态红线"]
-    assert std3["结果"] == "触及" and std3["证据"] == "甲森林公园（一级管控区）：位于区内，距区域边界 30 米"
-    assert "生态红线" in std3["法律依据"] and std3["处置"] == "依法处置"
-    assert any("标准3" in w and "30.0 米" in w for w in card.warnings)
-    assert card.hits[0]["标准"] == "标准3 规划/生态红线"
-
-
-def test_card_sanitary_and_water_evidence(tiny_run):
-    card = ex.enterprise_card(tiny_run, key_of(tiny_run, "sanitary_hit"))
-    std5 = card.standards.set_index("标准").loc["标准5 卫生防护距离"]
-    assert std5["证据"] == "甲小学（学校）：距离 450 米，要求不小于 500 米（相差 50 米）"
-    water = ex.enterprise_card(tiny_run, key_of(tiny_run, "water_first"))
-    assert water.disposition == "close" and water.disposition_zh == "关闭取缔"
-    assert "第六十五条" in water.standards.set_index("标准").loc["标准4 饮用水水源保护区", "法律依据"]
-    clear = ex.enterprise_card(tiny_run, key_of(tiny_run, "sanitary_clear"))
-    assert "最近敏感目标" in clear.standards.set_index("标准").loc["标准5 卫生防护距离", "证据"]
-    assert clear.standards.set_index("标准").loc["标准9 沿江生态带", "证据"] == "检索范围内无相关区域"  # belt 2.45 km off
-    outside = ex.enterprise_card(tiny_run, key_of(tiny_run, "eco_out_30m")).standards.set_index("标准")
-    assert outside.loc["标准3 规划/生态红线", "证据"] == "区外，距最近区域边界 30 米"
-    missing = ex.enterprise_card(tiny_run, key_of(tiny_run, "no_distance"))
-    row5 = missing.standards.set_index("标准").loc["标准5 卫生防护距离"]
-    assert row5["结果"] == "未评估" and "无卫生防护距离" in row5["证据"]
-
-
-def test_card_facts_and_missing_location(run):
-    card = ex.enterprise_card(run, run.keys.iloc[6])
-    facts = dict(zip(card.facts["项目"], card.facts["内容"]))
-    assert facts["位置（CGCS2000）"] == "无有效位置" and card.lonlat is None
-    assert facts["行状态"] == "位置无效"
-    assert len(card.standards) == len(R.STANDARDS)
-    assert ex.enterprise_card(run, "nobody") is None
-    html = ex.card_header_html(ex.enterprise_card(run, run.keys.iloc[2]))
-    assert "=HYPERLINK(&quot;http" in html and "<script" not in html
-
-
-def test_markdown_escape():
-    assert ex.markdown_escape("a*b_[c](d) $x$ :red[y]") == r"a\*b\_\[c\]\(d\) \$x\$ \:red\[y\]"
-
-
-# --------------------------------------------------------------------------- arguments and downloads
+# --------------------------------------------------------------------------- arguments
 
 def test_app_args():
     args = ex.app_args(["--results", "out/demo", "--server.port", "1"])
     assert str(args.results) == "out/demo" and args.catalog is None
     assert ex.app_args([]) == ex.AppArgs()
-
-
-def test_downloads_produce_readable_files(run, tmp_path):
-    counties = ex.package_counties(run.result)
-    assert counties and set(counties) <= set(run.options["counties"])
-    items = {d.file_name: d for d in ex.downloads(run.result, county=counties[0])}
-    assert set(items) == {"results.xlsx", "results.gpkg", "公示名单.xlsx", f"{counties[0]}.zip"}
-    book = openpyxl.load_workbook(io.BytesIO(items["results.xlsx"].make()), read_only=True)
-    assert "企业" in book.sheetnames
-    gpkg = tmp_path / "r.gpkg"
-    gpkg.write_bytes(items["results.gpkg"].make())
-    assert set(pyogrio.list_layers(gpkg)[:, 0]) == {"enterprises", "hits"}
-    assert pyogrio.read_info(gpkg, layer="enterprises")["features"] == len(run.enterprises)
-    public = pd.read_excel(io.BytesIO(items["公示名单.xlsx"].make()), header=1)
-    assert len(public) == len(run.result.flagged)
-    with zipfile.ZipFile(io.BytesIO(items[f"{counties[0]}.zip"].make())) as zf:
-        assert any(n.endswith(".shp") for n in zf.namelist())

@@ -1,4 +1,4 @@
-"""The offline map: local assets only, markers and colours, metric buffers, the AMap display shift."""
+"""The offline map: local assets only, markers and colours, overlays drawn, the AMap display shift."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from pyproj import Transformer
 
 import geo_screen as gs
+from geo_screen import maplayers as ml
 from geo_screen import mapview as mv
 from geo_screen import results as R
 from geo_screen.crs import wgs84_to_gcj02
@@ -84,8 +84,8 @@ def test_asset_links_can_point_at_a_server():
 
 def test_page_loads_nothing_remote(result, tiny):
     catalog, _ = tiny
-    m = mv.build_map(result.enterprises, layers=mv.display_layers(catalog),
-                     buffers=mv.sanitary_buffers(result.enterprises)[0])
+    m = mv.build_map(result.enterprises, layers=ml.display_layers(catalog),
+                     buffers=ml.sanitary_buffers(result.enterprises)[0])
     page = html_of(m)
     links = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)""", page)
     assert links and all(link.startswith("data:") for link in links)
@@ -149,65 +149,17 @@ def test_keys_prefer_unique_uscc():
     assert mv.key_from_tooltip("") is None and mv.key_from_tooltip(None) is None
 
 
-# --------------------------------------------------------------------------- layers and buffers
-
-def test_display_layers_split_by_zone_and_simplified_in_metres(tiny):
-    catalog, _ = tiny
-    layers = {layer.id: layer for layer in mv.display_layers(catalog, tolerance_m=5.0)}
-    assert {"counties", "eco_redline_first", "eco_redline_second", "water_source_first", "water_source_second",
-            "water_source_quasi", "riverside", "sensitive"} <= set(layers)
-    assert "landuse" not in layers
-    assert layers["eco_redline_first"].title == "生态红线·一级管控区"
-    assert layers["water_source_first"].frame["tip"].iloc[0] == "长江狼山\n一级保护区\n水源保护区·一级"
-    assert layers["counties"].interactive is False
-    # simplification by 400 m collapses the bow-tie's lobes, by 5 m it keeps every corner
-    to_m = Transformer.from_crs("EPSG:4490", "EPSG:4549", always_xy=True)
-    source = catalog.layers["eco_redline"].frame.geometry.to_numpy()
-    for tol in (5.0, 400.0):
-        shown = {layer.id: layer for layer in mv.display_layers(catalog, tolerance_m=tol)}
-        drawn = np.concatenate([shown["eco_redline_first"].frame.geometry.to_numpy(),
-                                shown["eco_redline_second"].frame.geometry.to_numpy()])
-        metric = lambda g: shapely.transform(g, lambda c: np.column_stack(to_m.transform(c[:, 0], c[:, 1])))  # noqa: E731
-        gap = shapely.hausdorff_distance(metric(drawn), metric(source))
-        assert np.all(gap <= tol + 0.5), gap
-
-
-def test_sanitary_buffers_are_metric_circles():
-    ents = one_enterprise(120.86, 32.01, **{R.SANITARY_REQUIRED: [500.0], R.std_column("5"): [R.HIT]})
-    ents = pd.concat([ents, one_enterprise(120.87, 32.02, **{R.SANITARY_REQUIRED: [np.nan]}).assign(**{R.INPUT_ROW: 2})],
-                     ignore_index=True)
-    buffers, omitted = mv.sanitary_buffers(gpd.GeoDataFrame(ents, crs="EPSG:4490"))
-    assert len(buffers) == 1 and omitted == 0
-    ring = buffers.to_crs("EPSG:4549").geometry.iloc[0]
-    centre = gpd.GeoSeries([shapely.Point(120.86, 32.01)], crs="EPSG:4490").to_crs("EPSG:4549").iloc[0]
-    assert ring.area == pytest.approx(np.pi * 500**2, rel=0.02)
-    assert ring.exterior.distance(centre) == pytest.approx(500, abs=5)    # a circle in metres, not degrees
-    assert buffers["tip"].iloc[0].endswith("卫生防护距离 500 米")
-
-
-def test_sanitary_buffers_limit_keeps_standard_5_hits_first(result):
-    ents = result.enterprises.copy()
-    located = ents[(ents[R.SANITARY_REQUIRED] > 0) & ~ents.geometry.isna()]
-    late = located.index[-2:]                                   # the last two become standard-5 hits
-    ents[R.std_column("5")] = R.CLEAR
-    ents.loc[late, R.std_column("5")] = R.HIT
-    buffers, omitted = mv.sanitary_buffers(ents, limit=3)
-    assert len(buffers) == 3 and omitted == len(located) - 3
-    names = [t.split("\n")[0] for t in buffers["tip"]]
-    assert names[:2] == ents.loc[late, R.NAME].tolist()
-
-
 # --------------------------------------------------------------------------- basemaps and the GCJ-02 shift
 
 def test_amap_shifts_every_overlay_by_gcj02(tiny):
     catalog, _ = tiny
     ents = one_enterprise(*WGS, **{R.SANITARY_REQUIRED: [300.0]})
     for basemap, expected in (("none", WGS), ("osm", WGS), ("amap", GCJ)):
-        page = html_of(mv.build_map(ents, basemap=basemap, layers=mv.display_layers(catalog)))
+        page = html_of(mv.build_map(ents, basemap=basemap, layers=ml.display_layers(catalog)))
         payload = enterprise_payload(page)
         assert (payload["lon"][0], payload["lat"][0]) == pytest.approx(expected, abs=1.5e-6)
     # layers: a zone vertex drawn on AMap equals wgs84_to_gcj02 of the true vertex
-    layer = next(layer for layer in mv.display_layers(catalog) if layer.id == "water_source_first")
+    layer = next(layer for layer in ml.display_layers(catalog) if layer.id == "water_source_first")
     true_xy = shapely.get_coordinates(layer.frame.geometry.to_numpy())[0]
     page = html_of(mv.build_map(ents, basemap="amap", layers=[layer]))
     drawn = vector_payloads(page)[0]["features"][0]["geometry"]["coordinates"][0][0]
@@ -242,7 +194,7 @@ def test_online_basemaps(monkeypatch):
 def test_map_of_nothing_still_renders(tiny):
     catalog, res = tiny
     empty = res.enterprises.iloc[:0]
-    page = html_of(mv.build_map(empty, layers=mv.display_layers(catalog)))
+    page = html_of(mv.build_map(empty, layers=ml.display_layers(catalog)))
     assert enterprise_payload(page)["lat"] == []
     assert "fitBounds" in page                                   # falls back to the layers' extent
 

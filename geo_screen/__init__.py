@@ -32,13 +32,13 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
-if TYPE_CHECKING:  # pragma: no cover
-    from geo_screen.api import demo_paths, screen, write_results
-    from geo_screen.catalog import load_catalog
-    from geo_screen.errors import ConfigError, ExportError, GeoScreenError, InputDataError
-    from geo_screen.registry import read_registry
-    from geo_screen.results import ScreenResult, read_results
-    from geo_screen.rules import load_rules
+if TYPE_CHECKING:  # pragma: no cover  (static names for type checkers; the runtime path is __getattr__)
+    from geo_screen.api import demo_paths, screen, write_results  # noqa: F401
+    from geo_screen.catalog import load_catalog  # noqa: F401
+    from geo_screen.errors import ConfigError, ExportError, GeoScreenError, InputDataError  # noqa: F401
+    from geo_screen.registry import read_registry  # noqa: F401
+    from geo_screen.results import ScreenResult, read_results  # noqa: F401
+    from geo_screen.rules import load_rules  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

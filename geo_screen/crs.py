@@ -145,20 +145,27 @@ def wgs84_to_bd09(lon, lat) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _invert(forward, lon, lat, *, tol_deg: float = 1e-10, max_iter: int = 30):
-    """Invert a near-identity forward map by fixed-point iteration, element-wise."""
+    """Invert a near-identity forward map by fixed-point iteration, element-wise.
+
+    Each point iterates until its own step is below ``tol_deg`` and then stays put, so a point's
+    result never depends on which other points are converted with it (chunked runs give the same
+    coordinates as whole ones), and the later, rarer iterations only touch the points still moving.
+    """
     lon, lat = _as_arrays(lon, lat)
+    shape = lon.shape
+    lon, lat = lon.reshape(-1), lat.reshape(-1)
     x, y = lon.copy(), lat.copy()
-    finite = np.isfinite(x) & np.isfinite(y)
-    tx, ty = lon[finite], lat[finite]
-    gx, gy = tx.copy(), ty.copy()
+    active = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    tx, ty = lon[active], lat[active]
     for _ in range(max_iter):
-        fx, fy = forward(gx, gy)
-        ex, ey = fx - tx, fy - ty
-        gx, gy = gx - ex, gy - ey
-        if not np.any((np.abs(ex) > tol_deg) | (np.abs(ey) > tol_deg)):
+        if not len(active):
             break
-    x[finite], y[finite] = gx, gy
-    return x, y
+        fx, fy = forward(x[active], y[active])
+        ex, ey = fx - tx, fy - ty
+        x[active], y[active] = x[active] - ex, y[active] - ey
+        moving = (np.abs(ex) > tol_deg) | (np.abs(ey) > tol_deg)
+        active, tx, ty = active[moving], tx[moving], ty[moving]
+    return x.reshape(shape), y.reshape(shape)
 
 
 def gcj02_to_wgs84(lon, lat) -> tuple[np.ndarray, np.ndarray]:

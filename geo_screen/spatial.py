@@ -20,6 +20,7 @@ from pyproj import CRS
 from geo_screen import results as R
 from geo_screen.catalog import Catalog, Layer
 from geo_screen.crs import lonlat_transformer, metric_crs
+from geo_screen.edges import EdgeIndex
 from geo_screen.landuse import sample_landuse_polygons, sample_landuse_raster
 from geo_screen.rules import EVIDENCE_KIND, RuleSet
 
@@ -42,6 +43,13 @@ class MetricLayers:
     geoms: dict[str, np.ndarray] = field(default_factory=dict)
     boundaries: dict[str, np.ndarray] = field(default_factory=dict)
     trees: dict[str, shapely.STRtree] = field(default_factory=dict)
+    _edges: dict[str, EdgeIndex] = field(default_factory=dict)
+
+    def edges(self, layer_id: str) -> EdgeIndex:
+        """The layer's edge index for exact nearest-edge distances (built on first use, then kept)."""
+        if layer_id not in self._edges:
+            self._edges[layer_id] = EdgeIndex(self.geoms[layer_id])
+        return self._edges[layer_id]
 
 
 def pack_metric_crs(catalog: Catalog) -> CRS:
@@ -127,6 +135,8 @@ class _Screening:
         self.say(f"projecting {len(self.pos):,} locations to {self.metric.crs.name}")
         self.geoms = project_geometries(self.lonlat, self.metric.crs)
         self.is_point = shapely.get_type_id(self.geoms) == 0
+        self.x = np.where(self.is_point, shapely.get_x(self.geoms), np.nan)
+        self.y = np.where(self.is_point, shapely.get_y(self.geoms), np.nan)
         self.tree = shapely.STRtree(self.geoms)
         self.columns: dict[str, np.ndarray] = {}
         self.evidence: list[pd.DataFrame] = []
@@ -140,30 +150,48 @@ class _Screening:
         return out
 
     def flag_near_edge(self, standard: str, margin: np.ndarray) -> None:
-        near = np.abs(margin) < self.rules.near_edge_m
-        label = np.char.add(f"near_edge:{standard}(", np.char.add(np.round(np.abs(margin), 1).astype(str), " m)"))
-        cur = self.near_edge[self.pos]
-        self.near_edge[self.pos] = np.where(near, np.where(cur == "", label, cur + ";" + label), cur)
+        near = np.flatnonzero(np.abs(margin) < self.rules.near_edge_m)
+        if not len(near):
+            return
+        label = np.char.add(f"near_edge:{standard}(", np.char.add(np.round(np.abs(margin[near]), 1).astype(str), " m)"))
+        at = self.pos[near]
+        cur = self.near_edge[at]
+        self.near_edge[at] = np.where(cur == "", label, cur + ";" + label)
 
     # ---------------------------------------------------------------- zones (3, 4, 9)
     def zone_hits(self, layer: Layer, standard: str) -> tuple[np.ndarray, np.ndarray]:
         """Return (hit per screened row, margin per screened row: depth if hit, -distance to nearest zone else)."""
         zones = self.metric.geoms[layer.id]
         boundary = self.metric.boundaries[layer.id]
-        zone_idx, ent_idx = self.tree.query(zones, predicate="intersects")
+        zone_idx, ent_idx = self.tree.query(zones, predicate="intersects")  # prepared zones over the point tree
         margin = np.full(len(self.geoms), np.nan)
         depth = np.empty(len(ent_idx))
+        hit = np.zeros(len(self.geoms), dtype=bool)
+        hit[ent_idx] = True
         pt = self.is_point[ent_idx]
-        depth[pt] = shapely.distance(self.geoms[ent_idx[pt]], boundary[zone_idx[pt]])
+        if pt.any():  # exact distance to the containing zone's edge, from the layer's edge index
+            edges = self.metric.edges(layer.id)
+            inside = np.flatnonzero(hit & self.is_point)
+            dist, owner = edges.nearest(self.x[inside], self.y[inside])
+            at = np.full(len(self.geoms), -1, dtype=np.int64)
+            at[inside] = np.arange(len(inside))
+            slot = at[ent_idx[pt]]
+            d = dist[slot]
+            other = owner[slot] != zone_idx[pt]  # the nearest edge is another zone's: measure this zone's own
+            d[other] = shapely.distance(self.geoms[ent_idx[pt][other]], boundary[zone_idx[pt][other]])
+            depth[pt] = d
         if (~pt).any():
             depth[~pt] = _polygon_depth(self.geoms[ent_idx[~pt]], zones[zone_idx[~pt]], boundary[zone_idx[~pt]])
         np.fmax.at(margin, ent_idx, depth)
-        hit = np.zeros(len(self.geoms), dtype=bool)
-        hit[ent_idx] = True
-        clear = np.flatnonzero(~hit)
+        radius = self.rules.search_radius_m
+        clear = np.flatnonzero(~hit & self.is_point)
+        if len(clear):
+            dist, _ = self.metric.edges(layer.id).nearest(self.x[clear], self.y[clear], max_distance=radius)
+            margin[clear] = np.where(np.isfinite(dist), -dist, np.nan)
+        clear = np.flatnonzero(~hit & ~self.is_point)
         if len(clear):
             ent_n, zone_n = self.metric.trees[layer.id].query_nearest(
-                self.geoms[clear], max_distance=self.rules.search_radius_m, all_matches=False)
+                self.geoms[clear], max_distance=radius, all_matches=False)
             dist = shapely.distance(self.geoms[clear[ent_n]], zones[zone_n])
             np.fmax.at(margin, clear[ent_n], -dist)
         self.evidence.append(_evidence(
@@ -253,16 +281,33 @@ class _Screening:
                 category=_attr(layer, "category", tgt), distance_m=dist, required_m=required[ent],
                 margin_m=required[ent] - dist, detail=None, **{EVIDENCE_KIND: layer.kind},
             ))
-            ent_n, tgt_n = tree.query_nearest(self.geoms, max_distance=max(radius, np.nanmax(required, initial=0)), all_matches=False)
-            d = shapely.distance(self.geoms[ent_n], targets[tgt_n])
-            better = d < nearest[ent_n]
-            nearest[ent_n[better]] = d[better]
-            nearest_name[ent_n[better]] = _attr(layer, "name", tgt_n[better])
+            d, tgt_n = self.nearest_feature(layer, max(radius, np.nanmax(required, initial=0)))
+            better = d < nearest
+            nearest[better] = d[better]
+            nearest_name[better] = _attr(layer, "name", tgt_n[better])
         nearest = np.where(np.isinf(nearest), np.nan, nearest)
         self.columns[R.NEAREST_SENSITIVE_M] = self.full(nearest, np.nan)
         self.columns[R.NEAREST_SENSITIVE_NAME] = self.full(nearest_name, None)
         self.flag_near_edge("5", np.where(has_req, required - nearest, np.nan))
         return np.where(has_req, hit, None)
+
+    def nearest_feature(self, layer: Layer, reach: float) -> tuple[np.ndarray, np.ndarray]:
+        """Per screened row: distance to the layer's nearest feature within ``reach`` (inf beyond) and its position."""
+        features = self.metric.geoms[layer.id]
+        dist = np.full(len(self.geoms), np.inf)
+        found = np.full(len(self.geoms), -1, dtype=np.int64)
+        pts = np.flatnonzero(self.is_point)
+        dist[pts], found[pts] = self.metric.edges(layer.id).nearest(self.x[pts], self.y[pts], max_distance=reach)
+        others = np.flatnonzero(~self.is_point)
+        if len(others):
+            ent, feat = self.metric.trees[layer.id].query_nearest(self.geoms[others], max_distance=reach, all_matches=False)
+            dist[others[ent]], found[others[ent]] = shapely.distance(self.geoms[others[ent]], features[feat]), feat
+        polygonal = np.flatnonzero(np.isin(shapely.get_type_id(features), (3, 6)))
+        if len(polygonal):  # inside a polygon feature: distance 0 (the edge index only knows edges)
+            feat, ent = self.tree.query(features[polygonal], predicate="intersects")
+            order = np.lexsort((feat, ent))[::-1]  # the lowest feature position wins, as assignment keeps the last
+            dist[ent[order]], found[ent[order]] = 0.0, polygonal[feat[order]]
+        return dist, found
 
     # ---------------------------------------------------------------- county
     def counties(self) -> tuple[np.ndarray, np.ndarray]:

@@ -88,17 +88,34 @@ def _counties(registry: pd.DataFrame, columns: pd.DataFrame) -> tuple[np.ndarray
 
 
 def _evidence_table(evidence: pd.DataFrame, registry: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Evidence rows by registry row, standard, distance and layer, with the row's id, input_row and location."""
     order = {s: i for i, s in enumerate(R.STANDARDS)}
-    evidence = evidence.assign(_order=evidence["standard"].map(order)).sort_values(
-        ["_pos", "_order", "distance_m", "layer_id"], kind="stable", na_position="last")
+    std = evidence["standard"].map(order).to_numpy(dtype=np.float64, na_value=np.nan)
+    distance = pd.to_numeric(evidence["distance_m"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    layer = pd.factorize(evidence["layer_id"].astype(object), sort=True, use_na_sentinel=True)[0]
+    layer = np.where(layer < 0, np.iinfo(np.int64).max, layer)  # missing layer ids last, as sort_values puts them
     pos = evidence["_pos"].to_numpy(dtype=np.int64)
+    # np.lexsort is stable and puts NaN last, like DataFrame.sort_values(kind="stable", na_position="last")
+    rows = np.lexsort((layer, distance, std, pos))
+    pos = pos[rows]
     ids = registry[R.ENTERPRISE_ID].to_numpy(dtype=object) if R.ENTERPRISE_ID in registry else np.full(len(registry), None, dtype=object)
-    table = pd.DataFrame({R.ENTERPRISE_ID: ids[pos], R.INPUT_ROW: registry[R.INPUT_ROW].to_numpy()[pos]})
+    table = {R.ENTERPRISE_ID: ids[pos], R.INPUT_ROW: registry[R.INPUT_ROW].to_numpy()[pos]}
     for col in R.HIT_COLUMNS[2:]:
-        table[col] = evidence[col].to_numpy()
-    for col in ("distance_m", "required_m", "margin_m"):
-        table[col] = pd.to_numeric(table[col], errors="coerce").astype(float).round(2)
-    return gpd.GeoDataFrame(table, geometry=registry.geometry.to_numpy()[pos], crs=registry.crs)
+        values = evidence[col].to_numpy()[rows]
+        if col in ("distance_m", "required_m", "margin_m"):
+            values = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan).round(2)
+        table[col] = values
+    return gpd.GeoDataFrame(pd.DataFrame(table), geometry=registry.geometry.to_numpy()[pos], crs=registry.crs)
+
+
+def _text_dtypes(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Object columns holding only text (or nothing) as pandas' ``str`` dtype, so a column's dtype never
+    depends on which rows a run holds (a chunk or partition where every value is missing included)."""
+    for col in frame.columns:
+        if col != frame.geometry.name and frame[col].dtype == object \
+                and pd.api.types.infer_dtype(frame[col], skipna=True) in ("string", "empty"):
+            frame[col] = frame[col].astype("str")
+    return frame
 
 
 def screen(registry, catalog, *, rules=None, crs="EPSG:4326", progress: Progress | None = None) -> R.ScreenResult:
@@ -126,7 +143,6 @@ def screen(registry, catalog, *, rules=None, crs="EPSG:4326", progress: Progress
     say = progress or (lambda _msg: None)
     catalog = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules)
-    rules_path = Path(rules) if isinstance(rules, (str, os.PathLike)) else (DEFAULT_RULES if rules is None else None)
     source = None
     if isinstance(registry, (str, os.PathLike)):
         source = Path(registry)
@@ -158,13 +174,23 @@ def screen(registry, catalog, *, rules=None, crs="EPSG:4326", progress: Progress
     enterprises = pd.concat([base.drop(columns="geometry"), extra, statuses, summary, measures], axis=1)
     enterprises = gpd.GeoDataFrame(enterprises, geometry=registry.geometry.to_numpy(), crs=registry.crs or WORK_CRS)
     hits = _evidence_table(evidence, registry)
+    enterprises, hits = _text_dtypes(enterprises), _text_dtypes(hits)
 
+    manifest = run_manifest(registry, catalog, ruleset, rules=rules, source=source, crs=crs, started=started,
+                            enterprises=enterprises)
+    return R.ScreenResult(enterprises, hits, manifest)
+
+
+def run_manifest(registry, catalog: Catalog, ruleset: RuleSet, *, rules, source: Path | None, crs, started: datetime,
+                 enterprises: pd.DataFrame) -> dict:
+    """The ``run.json`` manifest of a screening run (tool, input, rules, pack files, CRSs, options, counts)."""
+    rules_path = Path(rules) if isinstance(rules, (str, os.PathLike)) else (DEFAULT_RULES if rules is None else None)
     finished = datetime.now(timezone.utc)
-    manifest = {
+    return {
         "tool": "geo_screen", "version": __version__,
         "started": started.isoformat(timespec="seconds"), "finished": finished.isoformat(timespec="seconds"),
         "duration_s": round((finished - started).total_seconds(), 3),
-        "input": {**registry.attrs.get("registry", {}), "rows": n,
+        "input": {**registry.attrs.get("registry", {}), "rows": len(registry),
                   **({"path": str(source), "sha256": _sha256(source)} if source else {})},
         "rules": {"name": ruleset.name, "document": ruleset.document,
                   **({"path": str(rules_path), "sha256": _sha256(rules_path)} if rules_path else {})},
@@ -176,7 +202,6 @@ def screen(registry, catalog, *, rules=None, crs="EPSG:4326", progress: Progress
                     "landuse_nonindustrial_share_max": ruleset.landuse_nonindustrial_share_max},
         "counts": run_counts(enterprises),
     }
-    return R.ScreenResult(enterprises, hits, manifest)
 
 
 def _crs_label(crs) -> str:
@@ -219,8 +244,8 @@ def write_results(result: R.ScreenResult, out_dir: str | Path, *, out_crs: str |
     written = []
     try:
         gpkg = tmp / R.GPKG_NAME
-        enterprises.to_file(gpkg, layer=R.ENTERPRISES_LAYER, driver="GPKG", engine="pyogrio")
-        hits.to_file(gpkg, layer=R.HITS_LAYER, driver="GPKG", engine="pyogrio")
+        write_gpkg_layer(enterprises, gpkg, R.ENTERPRISES_LAYER)
+        write_gpkg_layer(hits, gpkg, R.HITS_LAYER)
         written.append(R.GPKG_NAME)
         if parquet:
             enterprises.to_parquet(tmp / R.PARQUET_NAME, index=False)
@@ -237,3 +262,19 @@ def write_results(result: R.ScreenResult, out_dir: str | Path, *, out_crs: str |
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return [out / name for name in written]
+
+
+def write_gpkg_layer(frame: gpd.GeoDataFrame, path: Path, layer: str, *, append: bool = False) -> None:
+    """Write (or append) one GeoPackage layer through Arrow, with column types that do not depend on the rows.
+
+    Text columns are written as text even when every value of this frame is missing, so the chunks of
+    a streamed run append to the same layer definition as a whole run writes.
+    """
+    import pyogrio
+
+    data = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    for col in data.columns:
+        if data[col].dtype == object:
+            data[col] = data[col].astype("string")
+    out = gpd.GeoDataFrame(data, geometry=frame.geometry.to_numpy(), crs=frame.crs)
+    pyogrio.write_dataframe(out, path, layer=layer, driver="GPKG", use_arrow=True, append=append)

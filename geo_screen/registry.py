@@ -38,7 +38,7 @@ from geo_screen.crs import OUTPUT_CRS, InputCRS, parse_crs
 from geo_screen.errors import CRSError, InputDataError
 from geo_screen.identifiers import normalize_uscc_series, uscc_issue_series
 from geo_screen.locations import coverage_geometry, locate, locate_geometries, spatial_crs
-from geo_screen.sources import read_table
+from geo_screen.sources import RawTable, read_table
 from geo_screen.results import (
     COUNTY, ENTERPRISE_ID, GRADE, INDUSTRY, INPUT_ROW, ISSUES, NAME, ROW_STATUS,
     SANITARY_DISTANCE, STATUS_INVALID, STATUS_OK, STATUS_OUT, STATUS_SWAPPED,
@@ -137,9 +137,21 @@ def read_registry(path: str | Path, *, crs: object = "EPSG:4326", coverage: obje
     path = Path(path)
     requested = parse_crs(crs, where="read_registry(crs=...)")
     table = read_table(path, sheet=sheet, layer=layer, encoding=encoding)
+    return registry_from_table(table, path, crs=requested, coverage=coverage)
+
+
+def registry_from_table(table: RawTable, path: Path, *, crs: object, coverage: object = None, first_row: int = 1,
+                        duplicates: pa.Array | None = None) -> gpd.GeoDataFrame:
+    """Parse a raw table (or one chunk of a large file) into registry rows; see :func:`read_registry`.
+
+    ``first_row`` is the ``input_row`` of the table's first row. ``duplicates`` gives the chunk's
+    ``duplicate_enterprise_id:...`` issues from a pass over the whole file
+    (:func:`duplicate_issues`); without it duplicates are looked for within the table.
+    """
+    requested = crs if isinstance(crs, InputCRS) else parse_crs(crs, where="read_registry(crs=...)")
     data, renamed = _rename_reserved(table.data)
     columns = match_columns(data.columns)
-    parsed, issues, blank = _parse_columns(data, columns)
+    parsed, issues, blank = _parse_columns(data, columns, duplicates=duplicates)
     n = len(data)
 
     if table.geometry is None:
@@ -164,7 +176,7 @@ def read_registry(path: str | Path, *, crs: object = "EPSG:4326", coverage: obje
     status = np.where(invalid, STATUS_INVALID, np.where(swapped, STATUS_SWAPPED, STATUS_OK))
     out = {c: parsed.pop(c) if c in parsed else data[c] for c in data.columns}
     out.update(parsed)
-    out[INPUT_ROW] = np.arange(1, n + 1, dtype=np.int64)
+    out[INPUT_ROW] = np.arange(first_row, first_row + n, dtype=np.int64)
     out[ROW_STATUS] = pd.Series(status, dtype="string")
     out[ISSUES] = _join_issues(issues, n)
     registry = gpd.GeoDataFrame(pd.DataFrame(out), geometry=geoms, crs=OUTPUT_CRS)
@@ -264,7 +276,7 @@ def _tagged(mask: np.ndarray, prefix: str, text: pd.Series | None = None, *, lim
     return pa.array(out, type=pa.large_string())
 
 
-def _parse_columns(data: pd.DataFrame, columns: dict[str, str]):
+def _parse_columns(data: pd.DataFrame, columns: dict[str, str], *, duplicates: pa.Array | None = None):
     """Parsed canonical columns, issue columns, and blank masks of the location columns."""
     parsed: dict[str, pd.Series] = {}
     issues: list[pa.Array | None] = []
@@ -277,7 +289,8 @@ def _parse_columns(data: pd.DataFrame, columns: dict[str, str]):
         if canon == ENTERPRISE_ID:
             parsed[canon] = value = normalize_uscc_series(text)
             issues += [_tagged(value.isna().to_numpy(), "enterprise_id_missing"),
-                       pa.array(uscc_issue_series(value), type=pa.large_string()), _duplicates(value)]
+                       pa.array(uscc_issue_series(value), type=pa.large_string()),
+                       _duplicates(value) if duplicates is None else duplicates]
         elif canon in _TEXT:
             parsed[canon] = text
         elif canon in (LON, LAT, X, Y, SANITARY_DISTANCE):
@@ -351,6 +364,15 @@ def _duplicates(ids: pd.Series) -> pa.Array | None:
     label = {key: "rows " + ",".join(map(str, grp[:5])) + (f" +{len(grp) - 5} more" if len(grp) > 5 else "")
              for key, grp in rows.groupby(ids[dup]).agg(list).items()}
     return _tagged(dup, "duplicate_enterprise_id:", ids.map(label), limit=80)
+
+
+def duplicate_issues(raw_ids: pd.Series) -> pa.Array | None:
+    """``duplicate_enterprise_id:rows ...`` issues for a whole file's raw id column (None when no duplicates).
+
+    Row numbers are 1-based positions in ``raw_ids``, i.e. ``input_row``: pass the result's slices to
+    :func:`registry_from_table` when a large file is parsed chunk by chunk.
+    """
+    return _duplicates(normalize_uscc_series(_text(raw_ids.reset_index(drop=True))))
 
 
 def _join_issues(issues: list[pa.Array | None], n: int) -> pd.Series:

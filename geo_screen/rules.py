@@ -212,63 +212,83 @@ def _empty_evidence() -> pd.DataFrame:
 
 def spatial_dispositions(evidence: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     """Attach disposition and legal basis to spatial evidence rows (zone refinements applied)."""
-    table = pd.DataFrame(
-        [
-            (std, key, z.disposition or rule.disposition, z.legal_basis or rule.legal_basis)
-            for std, rule in rules.standards.items()
-            for key, z in rule.by_zone.items()
-        ],
-        columns=["standard", "_key", R.DISPOSITION, R.LEGAL_BASIS],
-    )
-    out = evidence.copy()
-    is_landuse = out[EVIDENCE_KIND].to_numpy() == "land_use_plan"
-    out["_key"] = np.where(is_landuse, "landuse", out["zone"].astype(object).fillna("").to_numpy())
-    out = out.merge(table, on=["standard", "_key"], how="left", sort=False)
-    default_disp = out["standard"].map({k: r.disposition for k, r in rules.standards.items()})
-    default_basis = out["standard"].map({k: r.legal_basis for k, r in rules.standards.items()})
-    out[R.DISPOSITION] = out[R.DISPOSITION].fillna(default_disp)
-    out[R.LEGAL_BASIS] = out[R.LEGAL_BASIS].fillna(default_basis)
-    return out.drop(columns=[EVIDENCE_KIND, "_key"])
+    is_landuse = evidence[EVIDENCE_KIND].to_numpy() == "land_use_plan"
+    zone = evidence["zone"].astype(object).to_numpy(dtype=object)
+    key = np.where(is_landuse, "landuse", np.where(pd.isna(zone), "", zone))
+    std_codes, stds = pd.factorize(evidence["standard"].astype(object), use_na_sentinel=False)
+    key_codes, keys = pd.factorize(pd.Series(key, dtype=object), use_na_sentinel=False)
+    combos, inverse = np.unique(std_codes.astype(np.int64) * (len(keys) + 1) + key_codes, return_inverse=True)
+    disposition, basis = [], []
+    for combo in combos.tolist():  # one lookup per distinct (standard, zone): a handful
+        std, k = stds[combo // (len(keys) + 1)], keys[combo % (len(keys) + 1)]
+        rule = rules.standards.get(std)
+        refined = rule.by_zone.get(k) if rule is not None else None
+        disposition.append((refined.disposition if refined and refined.disposition else None) or (rule.disposition if rule else None))
+        basis.append((refined.legal_basis if refined and refined.legal_basis else None) or (rule.legal_basis if rule else None))
+    out = evidence.drop(columns=[EVIDENCE_KIND])
+    inverse = inverse.reshape(-1)
+    out[R.DISPOSITION] = np.array(disposition, dtype=object)[inverse] if len(out) else np.array([], dtype=object)
+    out[R.LEGAL_BASIS] = np.array(basis, dtype=object)[inverse] if len(out) else np.array([], dtype=object)
+    return out
+
+
+def _joined_keys(mask: np.ndarray, keys) -> np.ndarray:
+    """Per row, the ``keys`` whose column in the boolean matrix ``mask`` is set, ';'-joined in key order."""
+    bits = mask.astype(np.int64) @ (np.int64(1) << np.arange(mask.shape[1], dtype=np.int64))
+    codes, inverse = np.unique(bits, return_inverse=True)  # a few hundred distinct combinations at most
+    labels = np.array([";".join(k for j, k in enumerate(keys) if code >> j & 1) for code in codes.tolist()], dtype=object)
+    return labels[inverse.reshape(-1)]
+
+
+def _bases_per_row(pos: np.ndarray, basis: np.ndarray, n: int) -> np.ndarray:
+    """'；'-join of each row's distinct legal bases in order of first appearance (vectorised over rows)."""
+    out = np.full(n, "", dtype=object)
+    if not len(pos):
+        return out
+    codes, uniques = pd.factorize(pd.Series(basis, dtype=object), use_na_sentinel=False)
+    pairs = pos.astype(np.int64) * (len(uniques) + 1) + codes
+    _, first = np.unique(pairs, return_index=True)
+    first = np.sort(first)  # distinct (row, basis) pairs, in evidence order
+    row, code = pos[first], codes[first]
+    order = np.argsort(row, kind="stable")
+    row, code = row[order], code[order]
+    rank = np.arange(len(row)) - np.searchsorted(row, row, side="left")
+    labels = np.asarray(uniques, dtype=object).astype(str)
+    for j in range(int(rank.max()) + 1):
+        at = rank == j
+        text = labels[code[at]]
+        out[row[at]] = text if j == 0 else out[row[at]] + "；" + text
+    return out
 
 
 def overall_dispositions(statuses: pd.DataFrame, evidence: pd.DataFrame, rules: RuleSet, n: int) -> pd.DataFrame:
     """Combine per-standard statuses and evidence into the enterprise-level summary columns."""
     std_cols = [R.std_column(s) for s in R.STANDARDS]
     values = statuses[std_cols].to_numpy(dtype=object)
-    keys = np.array(R.STANDARDS, dtype=object)
-
-    def _joined(mask: np.ndarray) -> np.ndarray:
-        out = np.full(n, "", dtype=object)
-        for j, key in enumerate(keys):
-            out = np.where(mask[:, j], np.where(out == "", key, out + ";" + key), out)
-        return out
-
     hit = values == R.HIT
-    standards_hit = _joined(hit)
-    not_assessed = _joined(values == R.NOT_ASSESSED)
+    na = values == R.NOT_ASSESSED
+    standards_hit = _joined_keys(hit, R.STANDARDS)
+    not_assessed = _joined_keys(na, R.STANDARDS)
 
     worst_rank = np.full(n, len(rules.precedence), dtype=np.int64)
     basis = np.full(n, "", dtype=object)
     if len(evidence):
         rank_of = {code: i for i, code in enumerate(rules.precedence)}
-        ranks = evidence[R.DISPOSITION].map(rank_of).to_numpy(dtype=np.int64)
+        codes_, uniques = pd.factorize(evidence[R.DISPOSITION])
+        ranks = np.array([rank_of[u] for u in uniques], dtype=np.int64)[codes_]
         pos = evidence["_pos"].to_numpy(dtype=np.int64)
         np.minimum.at(worst_rank, pos, ranks)
         top = ranks == worst_rank[pos]
-        top_basis = (
-            pd.DataFrame({"pos": pos[top], "basis": evidence[R.LEGAL_BASIS].to_numpy()[top]})
-            .drop_duplicates()
-            .groupby("pos", sort=False)["basis"].agg("；".join)
-        )
-        basis[top_basis.index.to_numpy()] = top_basis.to_numpy()
+        basis = _bases_per_row(pos[top], evidence[R.LEGAL_BASIS].to_numpy(dtype=object)[top], n)
     codes = np.array([*rules.precedence, R.NO_DISPOSITION], dtype=object)[worst_rank]
-    any_na = (values == R.NOT_ASSESSED).any(axis=1)
+    any_na = na.any(axis=1)
     no_hit = ~hit.any(axis=1)
     codes = np.where(no_hit & any_na, R.NOT_ASSESSED_DISPOSITION, np.where(no_hit, R.NO_DISPOSITION, codes))
+    zh = np.array([R.DISPOSITIONS.get(c) for c in R.DISPOSITIONS], dtype=object)
     return pd.DataFrame({
         R.STANDARDS_HIT: standards_hit,
         R.NOT_ASSESSED_COL: not_assessed,
         R.DISPOSITION: codes,
-        R.DISPOSITION_ZH: pd.Series(codes).map(R.DISPOSITIONS).to_numpy(),
+        R.DISPOSITION_ZH: zh[pd.Index(list(R.DISPOSITIONS)).get_indexer(codes)] if n else codes,
         R.LEGAL_BASIS: np.where(basis == "", None, basis),
     }, index=statuses.index)

@@ -86,22 +86,36 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
                          "'CSV UTF-8', or pass encoding= with the encoding it was saved in")
 
 
-def _parse_csv(raw: bytes, encoding: str, sep: str, path: Path) -> pd.DataFrame:
-    fast = codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
-    head = raw[len(codecs.BOM_UTF8):] if raw.startswith(codecs.BOM_UTF8) else raw
+def _csv_names(head: bytes, encoding: str, sep: str) -> list[str]:
+    """Column names from the header line (blank ones named ``Unnamed: i``, repeats numbered like pandas)."""
     line = codecs.getincrementaldecoder(encoding)().decode(head[:head.find(b"\n") + 1 or len(head)])
     names = next(csv.reader([line], delimiter=sep), [])
     names = [n.strip() or f"Unnamed: {i}" for i, n in enumerate(names)]
-    names = [n if names.index(n) == i else f"{n}.{names[:i].count(n)}" for i, n in enumerate(names)]
+    return [n if names.index(n) == i else f"{n}.{names[:i].count(n)}" for i, n in enumerate(names)]
+
+
+def _arrow_csv_options(names: list[str], encoding: str, sep: str, *, block_size: int | None = None):
+    fast = codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+    read = pacsv.ReadOptions(column_names=names, skip_rows=1, encoding="utf8" if fast else encoding,
+                             **({"block_size": block_size} if block_size else {}))
+    convert = pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names}, null_values=[""],
+                                   strings_can_be_null=True, quoted_strings_can_be_null=True)
+    return read, pacsv.ParseOptions(delimiter=sep, newlines_in_values=True), convert
+
+
+def arrow_to_strings(table: pa.Table | pa.RecordBatch) -> pd.DataFrame:
+    """An Arrow table of large strings as the pandas frame the registry reader expects."""
+    return table.to_pandas(types_mapper=lambda t: _STR if pa.types.is_large_string(t) else None)
+
+
+def _parse_csv(raw: bytes, encoding: str, sep: str, path: Path) -> pd.DataFrame:
+    fast = codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+    head = raw[len(codecs.BOM_UTF8):] if raw.startswith(codecs.BOM_UTF8) else raw
+    names = _csv_names(head, encoding, sep)
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(head), read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
-                                                             encoding="utf8" if fast else encoding),
-            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.large_string() for n in names}, null_values=[""],
-                strings_can_be_null=True, quoted_strings_can_be_null=True))
-        return table.to_pandas(types_mapper=lambda t: _STR if pa.types.is_large_string(t) else None)
+        read, parse, convert = _arrow_csv_options(names, encoding, sep)
+        return arrow_to_strings(pacsv.read_csv(io.BytesIO(head), read_options=read, parse_options=parse,
+                                               convert_options=convert))
     except pa.ArrowInvalid as err:
         if "UTF8" in str(err):
             raise UnicodeDecodeError(encoding, b"", 0, 1, str(err)) from err
@@ -205,3 +219,39 @@ def _dbf_encoding(head: bytes) -> str | None:
         return "UTF-8"
     except UnicodeDecodeError:
         return "GB18030"
+
+
+def csv_stream(path: Path, *, encoding: str | None = None, columns: list[str] | None = None,
+               block_bytes: int = 16 << 20):
+    """Open a CSV registry for streaming: ``(names, encoding, reader)`` where ``reader`` yields Arrow batches.
+
+    The encoding is UTF-8 (with or without BOM) when the first block decodes as UTF-8, else GB18030;
+    a file that turns out not to be UTF-8 further down fails in the reader with ``pa.ArrowInvalid``
+    (the caller starts again with ``encoding="gb18030"``). Memory stays at a few blocks. ``columns``
+    reads only those columns (a cheap first pass over the id column).
+    """
+    if not path.is_file():
+        raise InputDataError(f"registry file not found: {path}; check the path")
+    with open(path, "rb") as fh:
+        first = fh.read(block_bytes)
+    if not first.strip():
+        raise InputDataError(f"{path}: the file is empty; export the registry with a header row and one "
+                             "row per enterprise")
+    bom = first.startswith(codecs.BOM_UTF8)
+    head = first[len(codecs.BOM_UTF8):] if bom else first
+    if encoding is None:
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            encoding = "gb18030"
+    header = head[:head.find(b"\n")]
+    sep = max((",", "\t", ";", "|"), key=lambda c: header.count(c.encode()))
+    names = _csv_names(head, encoding, sep)
+    read, parse, convert = _arrow_csv_options(names, encoding, sep, block_size=block_bytes)
+    if columns:
+        convert.include_columns = columns
+    # the header line (and a BOM on it) is skipped by skip_rows=1
+    reader = pacsv.open_csv(str(path), read_options=read, parse_options=parse, convert_options=convert)
+    used = "utf-8-sig" if bom and encoding == "utf-8" else encoding
+    return names, used, reader

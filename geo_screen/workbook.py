@@ -11,8 +11,11 @@ import pandas as pd
 from geo_screen import results as R
 from geo_screen.sheets import write_workbook
 
-#: Excel holds 1,048,576 rows per sheet; above this many enterprises only flagged ones are listed.
-EXCEL_ROWS_MAX = 1_000_000
+#: Above this many enterprises the 企业 sheet lists only the flagged ones (the full results are in
+#: results.gpkg / results.parquet): writing a million rows to Excel would take longer than screening them.
+EXCEL_ROWS_MAX = 100_000
+#: rows a sheet can hold below its header and note (Excel: 1,048,576 rows per sheet)
+EXCEL_SHEET_ROWS = 1_048_576 - 3
 
 
 def summary_by_county(enterprises: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
@@ -69,9 +72,8 @@ def write_results_workbook(result: R.ScreenResult, path: str | os.PathLike | IO[
     notes = {}
     if len(enterprises) > EXCEL_ROWS_MAX:
         enterprises = enterprises[enterprises[R.STANDARDS_HIT].fillna("") != ""]
-        notes["企业"] = (f"本表仅列出触及标准的 {len(enterprises):,} 家企业（Excel 每表最多 1,048,576 行）；"
-                       f"全部 {len(result.enterprises):,} 行见 results.gpkg / results.parquet。"
-                       "Only flagged enterprises are listed; full results are in results.gpkg / results.parquet.")
+        notes["企业"] = _flagged_note(len(enterprises), len(result.enterprises))
+        enterprises = enterprises.head(EXCEL_SHEET_ROWS)
     hits = pd.DataFrame(result.hits.drop(columns="geometry"))
     summary = summary_by_county(result.enterprises, result.hits)
     summary = summary.rename(columns={**R.LABELS_ZH, "count": "企业数", R.DISPOSITION_ZH: "处置方式"})
@@ -90,3 +92,36 @@ def write_results_workbook(result: R.ScreenResult, path: str | os.PathLike | IO[
         "说明": info,
     }, notes=notes or None)
     return Path(path) if isinstance(path, (str, os.PathLike)) else None
+
+
+def _flagged_note(flagged: int, rows: int) -> str:
+    listed = min(flagged, EXCEL_SHEET_ROWS)
+    cut = (f"（触及标准的共 {flagged:,} 家，超出 Excel 每表 1,048,576 行的上限，仅列前 {listed:,} 家）"
+           if flagged > listed else "")
+    return (f"本表仅列出触及标准的 {listed:,} 家企业{cut}；全部 {rows:,} 行见 results.gpkg / results.parquet。"
+            f"Only flagged enterprises are listed ({listed:,} of {flagged:,} flagged, {rows:,} rows in all); "
+            "full results are in results.gpkg / results.parquet.")
+
+
+def write_summary_workbook(path: str | Path, *, flagged: pd.DataFrame, flagged_total: int, rows: int,
+                           by_standard: pd.DataFrame, by_disposition: pd.DataFrame, manifest: dict) -> Path:
+    """``results.xlsx`` of a streamed run: flagged enterprises (up to a sheet's limit) and the county summaries.
+
+    The summaries are :func:`summary_by_county` and :func:`disposition_by_county` added up over the
+    chunks; evidence rows are not listed (they are in results.gpkg, layer ``hits``).
+    """
+    by_standard = by_standard.rename(columns={**R.LABELS_ZH, "count": "企业数", R.DISPOSITION_ZH: "处置方式"})
+    info = pd.DataFrame({
+        "项目": ["工具版本", "输入文件", "输入坐标系", "规则", "图层包", "开始时间", "结束时间", "企业总数", "触及标准企业数"],
+        "内容": [manifest.get("version"), manifest.get("input", {}).get("path"), manifest.get("crs", {}).get("input"),
+               manifest.get("rules", {}).get("name"), manifest.get("catalog", {}).get("name"),
+               manifest.get("started"), manifest.get("finished"), f"{rows:,}", f"{flagged_total:,}"],
+    })
+    write_workbook(path, {
+        "企业": _zh(flagged.head(EXCEL_SHEET_ROWS)),
+        "汇总_县区×标准×处置": by_standard,
+        "汇总_县区×处置": by_disposition,
+        "说明": info,
+    }, notes={"企业": _flagged_note(flagged_total, rows),
+              "汇总_县区×标准×处置": "证据明细见 results.gpkg 图层 hits / evidence rows are in results.gpkg, layer hits"})
+    return Path(path)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from geo_screen import __version__
-from geo_screen.errors import GeoScreenError
+from geo_screen.errors import ConfigError, GeoScreenError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--engine", choices=("local", "dask"), default="local", help="run in this process or on Dask")
         p.add_argument("--scheduler", help="address of a running dask scheduler (with --engine dask)")
         p.add_argument("--partitions", type=int, help="registry partitions (with --engine dask)")
+        p.add_argument("--chunk-rows", type=int, metavar="N",
+                       help="stream a CSV registry N rows at a time (registries larger than memory; same results)")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
 
     p = sub.add_parser("screen", help="screen a registry against a layer pack")
@@ -86,11 +88,27 @@ def _run_screen(args, registry: Path, catalog: Path, crs: str) -> int:
     from geo_screen.api import screen, write_results
 
     log = StepLog(quiet=args.quiet)
+    if args.chunk_rows:
+        if args.engine == "dask":
+            raise ConfigError("--chunk-rows streams the registry in this process; leave out --engine dask, or "
+                              "--chunk-rows (Dask partitions the registry itself: use --partitions)")
+        import json
+
+        from geo_screen.scale import screen_chunked
+
+        written = screen_chunked(registry, catalog, out_dir=args.out, rules=args.rules, crs=crs,
+                                 chunk_rows=args.chunk_rows, out_crs=args.out_crs, excel=not args.no_excel,
+                                 progress=log, bar=not args.quiet)
+        log("done: " + ", ".join(p.name for p in written))
+        counts = json.loads((args.out / "run.json").read_text("utf-8"))["counts"]
+        print("\n处置 (disposition): " + ", ".join(f"{k} {v:,}" for k, v in counts["disposition"].items()))
+        print("行状态 (row status): " + ", ".join(f"{k} {v:,}" for k, v in counts["row_status"].items()))
+        return EXIT_OK
     if args.engine == "dask":
         from geo_screen.scale import screen_dask
 
         result = screen_dask(registry, catalog, rules=args.rules, crs=crs, scheduler=args.scheduler,
-                             partitions=args.partitions, progress=log)
+                             partitions=args.partitions, progress=log, bar=not args.quiet)
     else:
         result = screen(registry, catalog, rules=args.rules, crs=crs, progress=log)
     log(f"writing results to {args.out}")

@@ -1,0 +1,449 @@
+"""Screening at scale: registries streamed through in chunks, and the same screening on a Dask cluster.
+
+:func:`screen_chunked` reads a CSV registry block by block (Arrow's streaming reader), screens each
+chunk against the layer pack loaded once, and appends to ``results.gpkg`` and ``results.parquet``:
+memory stays at a few chunks whatever the file size. The two steps that look across rows are
+done globally first: a pass over the id column alone finds duplicate USCCs (same ``issues`` text
+as the in-memory path), and ``input_row`` continues from chunk to chunk.
+
+:func:`screen_dask` partitions a registry as a dask-geopandas frame and screens the partitions on
+a Dask scheduler: a local ``distributed`` cluster, one at ``scheduler=ADDRESS``, or any dask
+scheduler already active. Workers load the layer pack once each, from its path (a per-process
+cache), never from a pickle sent with every task. Both give row-for-row the results of
+:func:`geo_screen.api.screen`.
+
+>>> screen_chunked("registry_10m.csv", "layers/nantong", out_dir="out/", crs="gcj02")   # doctest: +SKIP
+>>> result = screen_dask("registry.csv", "layers/nantong", partitions=8)                 # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from geo_screen import __version__
+from geo_screen import results as R
+from geo_screen.api import _crs_label, _sha256, run_counts, run_manifest, screen, write_gpkg_layer
+from geo_screen.catalog import Catalog, load_catalog
+from geo_screen.crs import OUTPUT_CRS, parse_crs
+from geo_screen.errors import ConfigError, ExportError, InputDataError
+from geo_screen.registry import ENTERPRISE_ID, duplicate_issues, match_columns, read_registry, registry_from_table
+from geo_screen.rules import DEFAULT_RULES, RuleSet, load_rules
+from geo_screen.sources import RawTable, arrow_to_strings, csv_stream
+from geo_screen.spatial import pack_metric_crs
+
+Progress = Callable[[str], None]
+
+#: rows screened at a time by :func:`screen_chunked` (about 1 GB of working memory per 250,000 rows)
+CHUNK_ROWS = 250_000
+
+
+# --------------------------------------------------------------------------- chunked streaming
+
+def screen_chunked(registry: str | os.PathLike, catalog: str | os.PathLike | Catalog, *, out_dir: str | os.PathLike,
+                   rules: str | os.PathLike | RuleSet | None = None, crs: str = "EPSG:4326",
+                   chunk_rows: int = CHUNK_ROWS, out_crs: str | None = None, parquet: bool = True,
+                   excel: bool = True, progress: Progress | None = None, bar: bool = False) -> list[Path]:
+    """Screen a CSV registry of any size chunk by chunk, writing the run's files as it goes.
+
+    Parameters
+    ----------
+    registry
+        A CSV file (UTF-8 with or without BOM, or GBK/GB18030). Other formats: use
+        :func:`geo_screen.api.screen`, which reads them whole.
+    catalog, rules, crs, out_crs
+        As for :func:`geo_screen.api.screen` and :func:`geo_screen.api.write_results`.
+    out_dir
+        Folder for ``results.gpkg``, ``results.parquet``, ``results.xlsx`` and ``run.json``; written
+        in a temporary folder beside it and moved in place at the end.
+    chunk_rows
+        Rows screened at a time; memory grows with it, results do not change.
+    excel
+        Write ``results.xlsx`` with the county summaries and the flagged enterprises (up to Excel's
+        sheet limit; the full results are in the GeoPackage and GeoParquet files).
+    progress, bar
+        Step messages; ``bar=True`` also draws a tqdm progress bar with rows/s on stderr.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    if chunk_rows < 1:
+        raise ConfigError(f"chunk_rows={chunk_rows} must be a positive number of rows, e.g. 250000")
+    source = Path(registry)
+    if source.suffix.lower() not in (".csv", ".txt", ".tsv"):
+        raise InputDataError(f"{source}: chunked screening reads CSV registries; export {source.suffix} as CSV "
+                             "(UTF-8), or screen it without --chunk-rows")
+    say = progress or (lambda _msg: None)
+    started = datetime.now(timezone.utc)
+    catalog = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
+    ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules)
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ExportError(f"cannot create the output folder {out}: {err.strerror}; choose a writable --out") from err
+    for encoding in (None, "gb18030"):
+        tmp = Path(tempfile.mkdtemp(prefix=".geo_screen-", dir=out))
+        try:
+            run = _ChunkedRun(source, catalog, ruleset, crs=crs, out_crs=out_crs or OUTPUT_CRS, tmp=tmp,
+                              parquet=parquet, say=say, bar=bar)
+            run.screen(chunk_rows, encoding=encoding)
+            manifest = run.manifest(started, rules=rules, chunk_rows=chunk_rows)
+            written = run.finish(manifest, excel=excel)
+            for name in written:
+                os.replace(tmp / name, out / name)
+            return [out / name for name in written]
+        except _NotUtf8:
+            say("the file is not UTF-8 after all: starting again as GB18030")
+            continue
+        except OSError as err:
+            raise ExportError(f"cannot write results to {out}: {err}; check free space and permissions") from err
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    raise InputDataError(f"{source}: the CSV cannot be decoded as UTF-8 or GB18030/GBK; save it as 'CSV UTF-8'")
+
+
+class _NotUtf8(Exception):
+    """Raised when a file sniffed as UTF-8 has non-UTF-8 bytes further down."""
+
+
+class _ChunkedRun:
+    """One chunked screening: the global pass, per-chunk screening and the appending writers."""
+
+    def __init__(self, source: Path, catalog: Catalog, rules: RuleSet, *, crs, out_crs, tmp: Path, parquet, say, bar):
+        self.source, self.catalog, self.rules, self.crs = source, catalog, rules, parse_crs(crs, where="crs")
+        self.crs_text, self.out_crs, self.tmp, self.say, self.bar = crs, out_crs, tmp, say, bar
+        self.gpkg = tmp / R.GPKG_NAME
+        self.parquet = tmp / R.PARQUET_NAME if parquet else None
+        self.writer: pq.ParquetWriter | None = None
+        self.counts: list[dict] = []
+        self.summaries: list[tuple[pd.DataFrame, pd.DataFrame]] = []
+        self.flagged: list[pd.DataFrame] = []
+        self.flagged_rows = 0
+        self.rows = 0
+        self.attrs: dict = {}
+
+    def _reader(self, encoding, columns=None):
+        names, used, reader = csv_stream(self.source, encoding=encoding, columns=columns)
+        self.encoding = used
+        return names, reader
+
+    def _batches(self, reader):
+        try:
+            yield from reader
+        except pa.ArrowInvalid as err:
+            if "UTF8" in str(err) or "utf8" in str(err).lower():
+                raise _NotUtf8 from err
+            raise InputDataError(f"{self.source}: cannot parse as delimited text ({err}); check the delimiter "
+                                 "and quotes, or screen it without --chunk-rows (which also reads ragged rows)") from err
+
+    def screen(self, chunk_rows: int, *, encoding) -> None:
+        names, _ = self._reader(encoding, columns=[])
+        id_column = match_columns(names).get(ENTERPRISE_ID)
+        self.say("pass 1: counting rows" + (f" and checking {id_column!r} for duplicate codes" if id_column else ""))
+        _, reader = self._reader(encoding, columns=[id_column] if id_column else [names[0]])
+        ids = [b.column(0) for b in self._batches(reader)]
+        total = sum(len(a) for a in ids)
+        if total == 0:
+            raise InputDataError(f"{self.source}: the registry has no data rows; export it again with one row per "
+                                 "enterprise below a header row")
+        duplicates = None
+        if id_column:
+            raw = pd.Series(pd.array(pa.chunked_array(ids, type=pa.large_string()), dtype="string"))
+            duplicates = duplicate_issues(raw)
+            duplicates = pa.nulls(total, pa.large_string()) if duplicates is None else duplicates
+        del ids
+        self.say(f"pass 2: screening {total:,} rows in chunks of {chunk_rows:,}")
+        bar = _bar(total, self.bar)
+        _, reader = self._reader(encoding)
+        pending, size = [], 0
+        try:
+            for batch in self._batches(reader):
+                pending.append(batch)
+                size += batch.num_rows
+                while size >= chunk_rows:
+                    table = pa.Table.from_batches(pending)
+                    self._screen_chunk(table.slice(0, chunk_rows), duplicates)
+                    rest = table.slice(chunk_rows)
+                    pending, size = rest.to_batches(), rest.num_rows
+                    bar.update(chunk_rows)
+            if size:
+                self._screen_chunk(pa.Table.from_batches(pending), duplicates)
+                bar.update(size)
+        finally:
+            bar.close()
+            if self.writer is not None:
+                self.writer.close()
+
+    def _screen_chunk(self, table: pa.Table, duplicates: pa.Array | None) -> None:
+        first = self.rows + 1
+        raw = RawTable(arrow_to_strings(table), "csv", self.encoding)
+        dup = duplicates.slice(self.rows, table.num_rows) if duplicates is not None else None
+        registry = registry_from_table(raw, self.source, crs=self.crs, coverage=self.catalog.coverage,
+                                       first_row=first, duplicates=dup)
+        self.attrs = registry.attrs.get("registry", {})
+        result = screen(registry, self.catalog, rules=self.rules)
+        self.rows += table.num_rows
+        enterprises, hits = _output_crs(result.enterprises, self.out_crs), _output_crs(result.hits, self.out_crs)
+        write_gpkg_layer(enterprises, self.gpkg, R.ENTERPRISES_LAYER, append=first > 1)
+        write_gpkg_layer(hits, self.gpkg, R.HITS_LAYER, append=first > 1)
+        if self.parquet is not None:
+            self._append_parquet(enterprises)
+        self.counts.append(run_counts(result.enterprises))
+        from geo_screen.workbook import disposition_by_county, summary_by_county
+
+        self.summaries.append((summary_by_county(result.enterprises, result.hits),
+                               disposition_by_county(result.enterprises)))
+        flagged = result.flagged
+        room = _excel_room() - self.flagged_rows
+        if room > 0 and len(flagged):
+            self.flagged.append(pd.DataFrame(flagged.drop(columns="geometry")).head(room))
+        self.flagged_rows += len(flagged)
+        self.say(f"rows {first:,}-{self.rows:,} screened and written")
+
+    def _append_parquet(self, frame: gpd.GeoDataFrame) -> None:
+        table = geoparquet_table(frame)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.parquet, table.schema)
+        self.writer.write_table(table.cast(self.writer.schema))
+
+    def manifest(self, started, *, rules, chunk_rows: int) -> dict:
+        finished = datetime.now(timezone.utc)
+        rules_path = Path(rules) if isinstance(rules, (str, os.PathLike)) else (DEFAULT_RULES if rules is None else None)
+        return {
+            "tool": "geo_screen", "version": __version__,
+            "started": started.isoformat(timespec="seconds"), "finished": finished.isoformat(timespec="seconds"),
+            "duration_s": round((finished - started).total_seconds(), 3),
+            "input": {**self.attrs, "rows": self.rows, "path": str(self.source), "sha256": _sha256(self.source)},
+            "rules": {"name": self.rules.name, "document": self.rules.document,
+                      **({"path": str(rules_path), "sha256": _sha256(rules_path)} if rules_path else {})},
+            "catalog": {"name": self.catalog.name, "path": str(self.catalog.path),
+                        "files": {str(p): _sha256(p) for p in self.catalog.files()}},
+            "crs": {"input": self.crs.label, "metric": _crs_label(pack_metric_crs(self.catalog)), "output": OUTPUT_CRS},
+            "options": {"near_edge_m": self.rules.near_edge_m, "search_radius_m": self.rules.search_radius_m,
+                        "landuse_nonindustrial_share_max": self.rules.landuse_nonindustrial_share_max},
+            "engine": {"name": "chunked", "chunk_rows": chunk_rows},
+            "counts": _sum_counts(self.counts),
+            "output": {"crs": self.out_crs},
+        }
+
+    def finish(self, manifest: dict, *, excel: bool) -> list[str]:
+        written = [R.GPKG_NAME] + ([R.PARQUET_NAME] if self.parquet is not None else [])
+        if excel:
+            from geo_screen.workbook import write_summary_workbook
+
+            by_standard = pd.concat([s[0] for s in self.summaries], ignore_index=True)
+            keys = [c for c in by_standard.columns if c != "count"]
+            by_standard = by_standard.groupby(keys, sort=False, dropna=False)["count"].sum().reset_index()
+            by_disposition = _sum_table(pd.concat([s[1] for s in self.summaries], ignore_index=True))
+            flagged = pd.concat(self.flagged, ignore_index=True) if self.flagged else pd.DataFrame()
+            write_summary_workbook(self.tmp / R.XLSX_NAME, flagged=flagged, flagged_total=self.flagged_rows,
+                                   rows=self.rows, by_standard=by_standard, by_disposition=by_disposition,
+                                   manifest=manifest)
+            written.append(R.XLSX_NAME)
+        (self.tmp / R.MANIFEST_NAME).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
+        return written + [R.MANIFEST_NAME]
+
+
+def _sum_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Add up the per-chunk county x disposition tables: counties in first-seen order, 合计 last."""
+    key = table.columns[0]
+    total = table.fillna(0).groupby(key, sort=False).sum().astype("int64")
+    columns = [v for v in R.DISPOSITIONS.values() if v in total.columns] + ["合计"]
+    rows = [k for k in total.index if k != "合计"] + ["合计"]
+    return total.loc[rows, columns].reset_index()
+
+
+def _excel_room() -> int:
+    from geo_screen.workbook import EXCEL_SHEET_ROWS
+
+    return EXCEL_SHEET_ROWS
+
+
+def _output_crs(frame: gpd.GeoDataFrame, target: str) -> gpd.GeoDataFrame:
+    if target != OUTPUT_CRS:
+        return frame.to_crs(target)
+    return frame.set_crs(OUTPUT_CRS, allow_override=True)
+
+
+def _sum_counts(parts: list[dict]) -> dict:
+    """Add up :func:`geo_screen.api.run_counts` of disjoint chunks."""
+    def add(a: dict, b: dict) -> dict:
+        out = dict(a)
+        for key, value in b.items():
+            out[key] = add(out.get(key, {}), value) if isinstance(value, dict) else out.get(key, 0) + value
+        return out
+
+    total: dict = {}
+    for part in parts:
+        total = add(total, part)
+    return total
+
+
+def geoparquet_table(frame: gpd.GeoDataFrame) -> pa.Table:
+    """A GeoParquet 1.0 table (WKB geometry) whose schema does not depend on the rows, so chunks can be appended.
+
+    The ``geo`` metadata leaves out ``bbox`` and lists no ``geometry_types`` (both optional: "unknown"),
+    since they would describe the first chunk only.
+    """
+    geometry = frame.geometry.name
+    data = pd.DataFrame(frame.drop(columns=geometry))
+    table = pa.Table.from_pandas(data, preserve_index=False)
+    pandas_meta = table.schema.metadata or {}
+    fields = []
+    for field in table.schema:  # a column that is all-missing in one chunk must not change type
+        fields.append(pa.field(field.name, pa.large_string()) if pa.types.is_null(field.type)
+                      or pa.types.is_string(field.type) else field)
+    table = table.cast(pa.schema(fields))
+    wkb = pa.array(frame.geometry.to_wkb().to_numpy(dtype=object), type=pa.binary())
+    table = table.append_column(pa.field("geometry", pa.binary()), wkb)
+    crs = frame.crs.to_json_dict() if frame.crs is not None else None
+    geo = {"version": "1.0.0", "primary_column": "geometry",
+           "columns": {"geometry": {"encoding": "WKB", "geometry_types": [], "crs": crs}}}
+    return table.replace_schema_metadata({**pandas_meta, b"geo": json.dumps(geo).encode("utf-8")})
+
+
+def _bar(total: int, enabled: bool):
+    """A tqdm bar in rows on stderr (a no-op object when disabled)."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="rows", unit_scale=True, file=sys.stderr, disable=not enabled,
+                desc="screening", smoothing=0.1)
+
+
+# --------------------------------------------------------------------------- Dask
+
+@lru_cache(maxsize=4)
+def _worker_catalog(path: str, stamp: float) -> Catalog:
+    """The pack, loaded once per worker process (keyed by path and modification time)."""
+    return load_catalog(path)
+
+
+def _screen_partition(part: gpd.GeoDataFrame, catalog_path: str, stamp: float, rules) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Screen one partition on a worker; the pack comes from the worker's cache, not from the task."""
+    catalog = _worker_catalog(catalog_path, stamp)
+    result = screen(part, catalog, rules=rules)
+    return result.enterprises, result.hits
+
+
+def screen_dask(registry, catalog, *, rules=None, crs: str = "EPSG:4326", scheduler: str | None = None,
+                partitions: int | None = None, progress: Progress | None = None, bar: bool = False) -> R.ScreenResult:
+    """Screen a registry on Dask: the registry partitioned, the layer pack loaded once per worker.
+
+    Parameters
+    ----------
+    registry
+        A path (read here, so ``input_row`` and duplicate codes are global) or a frame from
+        :func:`geo_screen.registry.read_registry`.
+    catalog
+        A ``catalog.yaml`` path or a loaded :class:`~geo_screen.catalog.Catalog`; workers load it from
+        its path, so the pack must be readable at the same path on every worker (a shared disk).
+    rules, crs, progress
+        As for :func:`geo_screen.api.screen`; ``bar=True`` adds a tqdm bar (rows/s) on stderr.
+    scheduler
+        Address of a running scheduler (``tcp://host:8786``); ``"threads"`` or ``"synchronous"`` for
+        dask's local schedulers; None starts a local ``distributed`` cluster for the run.
+    partitions
+        Registry partitions; default two per worker thread.
+
+    Returns
+    -------
+    ScreenResult
+        Row for row what :func:`geo_screen.api.screen` returns.
+    """
+    import dask
+    import dask_geopandas
+
+    say = progress or (lambda _msg: None)
+    started = datetime.now(timezone.utc)
+    catalog = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
+    ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules)
+    source = None
+    if isinstance(registry, (str, os.PathLike)):
+        source = Path(registry)
+        say(f"reading {source.name}")
+        registry = read_registry(source, crs=crs, coverage=catalog.coverage)
+    registry = registry.reset_index(drop=True)
+    client, cluster = _client(scheduler, say)
+    try:
+        workers = _threads(client) if client is not None else (os.cpu_count() or 1)
+        n_parts = max(1, min(partitions or 2 * workers, len(registry)))
+        with dask.config.set({"dataframe.convert-string": False}):  # keep the registry's own text dtypes
+            frame = dask_geopandas.from_geopandas(registry, npartitions=n_parts, sort=False)
+            parts_in = frame.to_delayed()
+        stamp = catalog.path.stat().st_mtime
+        tasks = [dask.delayed(_screen_partition)(part, str(catalog.path), stamp, ruleset) for part in parts_in]
+        say(f"screening {len(registry):,} rows in {len(tasks)} partitions on "
+            f"{'the cluster at ' + str(scheduler) if client is not None and scheduler else scheduler or 'a local cluster'}")
+        if client is not None:
+            from distributed import as_completed
+
+            futures = client.compute(tasks)
+            sizes = {f.key: len(p) for f, p in zip(futures, _split_sizes(len(registry), frame))}
+            with _bar(len(registry), bar) as progress_bar:
+                for future in as_completed(futures):
+                    progress_bar.update(sizes.get(future.key, 0))
+            parts = client.gather(futures)
+        else:
+            parts = dask.compute(*tasks, scheduler=scheduler)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+    say("assembling the partitions")
+    enterprises = pd.concat([p[0] for p in parts], ignore_index=True)
+    enterprises = gpd.GeoDataFrame(enterprises, geometry="geometry", crs=parts[0][0].crs)
+    hits = gpd.GeoDataFrame(pd.concat([p[1] for p in parts], ignore_index=True), geometry="geometry",
+                            crs=parts[0][1].crs)
+    manifest = run_manifest(registry, catalog, ruleset, rules=rules, source=source, crs=crs, started=started,
+                            enterprises=enterprises)
+    counts = manifest.pop("counts")
+    manifest["engine"] = {"name": "dask", "scheduler": scheduler or "local cluster", "partitions": len(parts)}
+    manifest["counts"] = counts
+    return R.ScreenResult(enterprises, hits, manifest)
+
+
+def _split_sizes(n: int, frame) -> list[range]:
+    """Row ranges of the partitions of ``frame`` (from its divisions), for the progress bar."""
+    divisions = list(frame.divisions)
+    if any(d is None for d in divisions):
+        return [range(0)] * frame.npartitions
+    return [range(int(a), int(b)) for a, b in zip(divisions[:-1], [*divisions[1:-1], n])]
+
+
+def _client(scheduler: str | None, say: Progress):
+    """(client, cluster we started) for ``scheduler``; (None, None) for dask's local schedulers."""
+    if scheduler in ("threads", "threading", "synchronous", "sync", "processes"):
+        return None, None
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            return Client(scheduler, timeout="10s"), None
+        except OSError as err:
+            raise ConfigError(f"cannot reach the dask scheduler at {scheduler!r} ({err}); start one with "
+                              "'dask scheduler' (and 'dask worker ADDRESS' on each machine) or leave out "
+                              "--scheduler to start a local cluster") from err
+    say("starting a local dask cluster")
+    cluster = LocalCluster(n_workers=min(os.cpu_count() or 1, 4), threads_per_worker=1, processes=True,
+                           dashboard_address=None)
+    return Client(cluster), cluster
+
+
+def _threads(client) -> int:
+    return max(1, sum(client.nthreads().values()))

@@ -1,0 +1,118 @@
+"""One measured geo_screen run (called by benchmark.py in a fresh process, so peak memory is this run's).
+
+Prints one JSON object: wall times (pack load, screening steps, writes), peak RSS, rows/s and the
+number of enterprises each spatial check flagged (compared with the peers by benchmark.py).
+
+    python scripts/bench_run.py REGISTRY.csv --pack PACK_DIR --out OUT_DIR [--chunk-rows N] [--profile FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from geo_screen import results as R  # noqa: E402
+
+#: progress messages that start each timed step -> step name
+STEPS = (("reading", "read + convert coordinates"), ("projecting", "project points + tree"),
+         ("standard 3: land-use", "std 3 land use (raster)"), ("standard 3:", "std 3 red-line zones"),
+         ("standard 4:", "std 4 water zones"), ("standard 9:", "std 9 riverside belt"),
+         ("standard 5:", "std 5 sanitary distance"), ("standards 1, 2", "attributes, rules, dispositions"))
+
+
+def _step(message: str) -> str:
+    return next((name for prefix, name in STEPS if message.startswith(prefix)), "other")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("registry", type=Path)
+    parser.add_argument("--pack", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--chunk-rows", type=int)
+    parser.add_argument("--profile", type=Path, help="write a pyinstrument text profile here")
+    args = parser.parse_args(argv)
+    t0 = time.perf_counter()
+    from geo_screen.api import screen, write_results
+    from geo_screen.catalog import load_catalog
+    from geo_screen.spatial import metric_layers
+
+    catalog = load_catalog(args.pack / "catalog.yaml")
+    metric = metric_layers(catalog)
+    for layer_id in metric.geoms:  # the edge indexes are part of loading a pack, built once per process
+        metric.edges(layer_id)
+    t_pack = time.perf_counter()
+    profiler = None
+    if args.profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.01)
+        profiler.start()
+    steps: dict[str, float] = {}
+    mark = [time.perf_counter(), "other"]
+
+    def progress(message: str) -> None:
+        now = time.perf_counter()
+        steps[mark[1]] = steps.get(mark[1], 0.0) + now - mark[0]
+        mark[0], mark[1] = now, _step(message)
+
+    figures: dict = {"rows": None, "mode": "chunked" if args.chunk_rows else "in-memory"}
+    if args.chunk_rows:
+        from geo_screen.scale import screen_chunked
+
+        screen_chunked(args.registry, catalog, out_dir=args.out, crs="gcj02", chunk_rows=args.chunk_rows,
+                       excel=False, progress=progress)
+        progress("done")
+        t_screen = t_write = time.perf_counter()
+        manifest = json.loads((args.out / R.MANIFEST_NAME).read_text("utf-8"))
+        figures["rows"] = manifest["counts"]["rows"]
+        figures["checks"] = None
+    else:
+        result = screen(args.registry, catalog, crs="gcj02", progress=progress)
+        progress("done")
+        t_screen = time.perf_counter()
+        write_results(result, args.out, excel=False, parquet=False)
+        t_gpkg = time.perf_counter()
+        result.enterprises.to_parquet(args.out / R.PARQUET_NAME, index=False)
+        t_write = time.perf_counter()
+        steps["write results.gpkg"] = t_gpkg - t_screen
+        steps["write results.parquet"] = t_write - t_gpkg
+        figures["rows"] = len(result.enterprises)
+        hits = result.hits
+        kinds = {layer.id: layer.kind for layer in catalog.layers.values()}
+        kind = hits["layer_id"].map(kinds)
+        figures["checks"] = {
+            "3": int(hits.loc[kind.isin(["ecological_redline", "marine_redline"]), R.INPUT_ROW].nunique()),
+            "4": int(hits.loc[kind == "water_source_protection", R.INPUT_ROW].nunique()),
+            "5": int(hits.loc[kind == "sensitive_targets", R.INPUT_ROW].nunique()),
+            "9": int(hits.loc[kind == "riverside_belt", R.INPUT_ROW].nunique()),
+        }
+        figures["hits_rows"] = len(hits)
+        if args.profile:
+            result = None
+    if profiler is not None:
+        profiler.stop()
+        args.profile.write_text(profiler.output_text(color=False, show_all=False), "utf-8")
+    steps.pop("other", None)
+    figures.update({
+        "pack_load_s": round(t_pack - t0, 2),
+        "screen_s": round(t_screen - t_pack, 2),
+        "write_s": round(t_write - t_screen, 2),
+        "end_to_end_s": round(t_write - t_pack, 2),
+        "end_to_end_with_pack_s": round(t_write - t0, 2),
+        "steps_s": {k: round(v, 2) for k, v in steps.items()},
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0),
+    })
+    figures["rows_per_s"] = round(figures["rows"] / max(figures["end_to_end_s"], 1e-9))
+    print(json.dumps(figures, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -200,7 +200,26 @@ def run_manifest(registry, catalog: Catalog, ruleset: RuleSet, *, rules, source:
                 "metric": _crs_label(pack_metric_crs(catalog)), "output": OUTPUT_CRS},
         "options": {"near_edge_m": ruleset.near_edge_m, "search_radius_m": ruleset.search_radius_m,
                     "landuse_nonindustrial_share_max": ruleset.landuse_nonindustrial_share_max},
+        "layers_used": layers_used(catalog),
         "counts": run_counts(enterprises),
+    }
+
+
+#: layer kinds behind each spatial standard; a standard whose kinds are all missing is not assessed
+STANDARD_KINDS = {
+    "3": ("ecological_redline", "marine_redline", "land_use_plan"),
+    "4": ("water_source_protection",),
+    "5": ("sensitive_targets",),
+    "9": ("riverside_belt",),
+}
+
+
+def layers_used(catalog: Catalog) -> dict[str, dict[str, list[str]]]:
+    """Per spatial standard: the pack's layer ids of each kind behind it, and the kinds it lacks."""
+    return {
+        std: {"layers": [layer.id for layer in catalog.of_kind(*kinds)],
+              "missing_kinds": [k for k in kinds if not catalog.of_kind(k)]}
+        for std, kinds in STANDARD_KINDS.items()
     }
 
 

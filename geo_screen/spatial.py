@@ -349,6 +349,24 @@ def required_distances(registry: pd.DataFrame, catalog: Catalog) -> np.ndarray:
     return own
 
 
+def _standard_3(red, landuse, n: int) -> np.ndarray | None:
+    """Combine the red-line and land-use halves of standard 3 per screened row (True/False/None).
+
+    A hit in either half is a hit. Otherwise the row is clear when every half the pack has is clear
+    there, and not assessed when a half the pack has cannot tell (e.g. the raster has no data at the
+    location). A pack with neither half cannot assess standard 3 at all; which halves a run used is
+    recorded in the manifest.
+    """
+    if red is None and landuse is None:
+        return None
+    hit = np.zeros(n, dtype=bool) if red is None else red[0].copy()
+    unknown = np.zeros(n, dtype=bool)
+    if landuse is not None:
+        hit |= landuse == True  # noqa: E712
+        unknown = pd.isna(landuse)
+    return np.where(hit, True, np.where(unknown, None, False))
+
+
 def screen_locations(registry, catalog: Catalog, *, rules: RuleSet, progress: Progress | None = None):
     """Decide standards 3, 4, 5 and 9 for every registry row.
 
@@ -364,16 +382,7 @@ def screen_locations(registry, catalog: Catalog, *, rules: RuleSet, progress: Pr
     run = _Screening(registry, catalog, rules, progress)
     red = run.zone_standard("3")
     landuse = run.landuse()
-    if red is None or landuse is None:
-        # Standard 3 needs both halves to say "clear"; either half can still hit.
-        partial = np.zeros(len(run.pos), dtype=bool)
-        if red is not None:
-            partial |= red[0]
-        if landuse is not None:
-            partial |= landuse == True  # noqa: E712
-        std3 = np.where(partial, True, None) if (red is not None or landuse is not None) else None
-    else:
-        std3 = np.where(red[0] | (landuse == True), True, np.where(landuse == False, False, None))  # noqa: E712
+    std3 = _standard_3(red, landuse, len(run.pos))
     water = run.zone_standard("4")
     belt = run.zone_standard("9")
     required = required_distances(registry, catalog)[run.pos]

@@ -259,3 +259,33 @@ def test_metric_crs_far_from_nantong_is_local_tm():
     crs = metric_crs((100.0, 40.0, 112.0, 42.0))
     assert crs.to_epsg() is None
     assert crs.coordinate_operation.method_name == "Transverse Mercator"
+
+
+def test_standard_3_with_only_a_red_line_layer(tiny_pack, tmp_path):
+    """A pack without a land-use plan still clears standard 3 on the red line; the manifest says what was missing."""
+    import yaml
+
+    spec = yaml.safe_load(tiny_pack.read_text("utf-8"))
+    spec["layers"] = [entry for entry in spec["layers"] if entry["kind"] != "land_use_plan"]
+    for entry in spec["layers"]:
+        entry["path"] = str(tiny_pack.parent / entry["path"])
+    spec["sanitary_distances"] = str(tiny_pack.parent / spec["sanitary_distances"])
+    path = tmp_path / "catalog.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), "utf-8")
+    res = run(load_catalog(path), registry_frame(), tmp_path)
+    e = res.enterprises.set_index("企业名称")
+    assert e.loc["eco_inside", "std_03"] == R.HIT
+    assert e.loc["eco_out_30m", "std_03"] == R.CLEAR
+    assert e.loc["residential_land", "std_03"] == R.CLEAR  # no plan to say otherwise
+    assert res.manifest["layers_used"]["3"]["missing_kinds"] == ["marine_redline", "land_use_plan"]
+
+
+def test_standard_3_halves_combine():
+    from geo_screen.spatial import _standard_3
+
+    red = (np.array([False, False, True, False]), None)
+    landuse = np.array([None, False, None, True], dtype=object)  # None: the plan has no data there
+    assert list(_standard_3(red, landuse, 4)) == [None, False, True, True]
+    assert list(_standard_3(None, landuse, 4)) == [None, False, None, True]
+    assert list(_standard_3(red, None, 4)) == [False, False, True, False]
+    assert _standard_3(None, None, 4) is None

@@ -11,6 +11,11 @@ import pandas as pd
 from geo_screen import results as R
 from geo_screen.sheets import write_workbook
 
+#: sheet names (the results contract): enterprises, evidence, summary by county x standard x disposition,
+#: county x overall disposition, and the run's provenance; headers inside are Chinese
+SHEET_ENTERPRISES, SHEET_HITS, SHEET_SUMMARY = "enterprises", "hits", "summary"
+SHEET_BY_DISPOSITION, SHEET_RUN = "summary_disposition", "run"
+
 #: Above this many enterprises the 企业 sheet lists only the flagged ones (the full results are in
 #: results.gpkg / results.parquet): writing a million rows to Excel would take longer than screening them.
 EXCEL_ROWS_MAX = 100_000
@@ -72,7 +77,7 @@ def write_results_workbook(result: R.ScreenResult, path: str | os.PathLike | IO[
     notes = {}
     if len(enterprises) > EXCEL_ROWS_MAX:
         enterprises = enterprises[enterprises[R.STANDARDS_HIT].fillna("") != ""]
-        notes["企业"] = _flagged_note(len(enterprises), len(result.enterprises))
+        notes[SHEET_ENTERPRISES] = _flagged_note(len(enterprises), len(result.enterprises))
         enterprises = enterprises.head(EXCEL_SHEET_ROWS)
     hits = pd.DataFrame(result.hits.drop(columns="geometry"))
     summary = summary_by_county(result.enterprises, result.hits)
@@ -85,11 +90,11 @@ def write_results_workbook(result: R.ScreenResult, path: str | os.PathLike | IO[
                manifest.get("started"), manifest.get("finished")],
     })
     write_workbook(path, {
-        "企业": _zh(enterprises),
-        "证据": _zh(hits),
-        "汇总_县区×标准×处置": summary,
-        "汇总_县区×处置": disposition_by_county(result.enterprises),
-        "说明": info,
+        SHEET_ENTERPRISES: _zh(enterprises),
+        SHEET_HITS: _zh(hits),
+        SHEET_SUMMARY: summary,
+        SHEET_BY_DISPOSITION: disposition_by_county(result.enterprises),
+        SHEET_RUN: info,
     }, notes=notes or None)
     return Path(path) if isinstance(path, (str, os.PathLike)) else None
 
@@ -118,10 +123,10 @@ def write_summary_workbook(path: str | Path, *, flagged: pd.DataFrame, flagged_t
                manifest.get("started"), manifest.get("finished"), f"{rows:,}", f"{flagged_total:,}"],
     })
     write_workbook(path, {
-        "企业": _zh(flagged.head(EXCEL_SHEET_ROWS)),
-        "汇总_县区×标准×处置": by_standard,
-        "汇总_县区×处置": by_disposition,
-        "说明": info,
-    }, notes={"企业": _flagged_note(flagged_total, rows),
-              "汇总_县区×标准×处置": "证据明细见 results.gpkg 图层 hits / evidence rows are in results.gpkg, layer hits"})
+        SHEET_ENTERPRISES: _zh(flagged.head(EXCEL_SHEET_ROWS)),
+        SHEET_SUMMARY: by_standard,
+        SHEET_BY_DISPOSITION: by_disposition,
+        SHEET_RUN: info,
+    }, notes={SHEET_ENTERPRISES: _flagged_note(flagged_total, rows),
+              SHEET_SUMMARY: "证据明细见 results.gpkg 图层 hits / evidence rows are in results.gpkg, layer hits"})
     return Path(path)

@@ -109,10 +109,10 @@ def test_chunked_workbook_lists_flagged_rows_and_summaries(catalog, tmp_path):
     screen_chunked(path, catalog, out_dir=tmp_path / "out", chunk_rows=10)
     book = pd.read_excel(tmp_path / "out" / R.XLSX_NAME, sheet_name=None, header=None)
     flagged = gs.screen(path, catalog).flagged
-    listed = book["企业"]
+    listed = book["enterprises"]
     assert "仅列出触及标准" in str(listed.iat[0, 0])
     assert len(listed) - 2 == len(flagged)  # note row, header row, then one row per flagged enterprise
-    totals = book["汇总_县区×处置"]
+    totals = book["summary_disposition"]
     assert totals.iloc[-1, 0] == "合计" and int(totals.iloc[-1, -1]) == len(_registry())
 
 

@@ -21,6 +21,6 @@ def test_results_workbook_to_a_path_or_a_stream(tmp_path):
     assert write_results_workbook(result, buf) is None
     from_path = openpyxl.load_workbook(written, read_only=True)
     from_stream = openpyxl.load_workbook(io.BytesIO(buf.getvalue()), read_only=True)
-    assert from_stream.sheetnames == from_path.sheetnames == ["企业", "证据", "汇总_县区×标准×处置", "汇总_县区×处置", "说明"]
-    rows = lambda book: [tuple(r) for r in book["企业"].iter_rows(values_only=True)]  # noqa: E731
+    assert from_stream.sheetnames == from_path.sheetnames == ["enterprises", "hits", "summary", "summary_disposition", "run"]
+    rows = lambda book: [tuple(r) for r in book["enterprises"].iter_rows(values_only=True)]  # noqa: E731
     assert rows(from_stream) == rows(from_path) and len(rows(from_stream)) == len(result.enterprises) + 1

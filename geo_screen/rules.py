@@ -184,12 +184,16 @@ def attribute_standards(frame: pd.DataFrame, rules: RuleSet) -> tuple[pd.DataFra
         status[R.std_column(key)] = np.where(hit, R.HIT, np.where(known, R.CLEAR, R.NOT_ASSESSED))
         if not hit.any():
             continue
-        held = [r.fillna(False).to_numpy() for r in results]
-        detail = np.full(len(frame), "", dtype=object)
-        for cond, h in zip(rule.any_of, held):
-            label = f"{cond.attribute}={'是' if cond.equals else '否'}" if cond.equals is not None else f"{cond.attribute}∈{cond.in_}"
-            detail = np.where(h, np.where(detail == "", label, detail + "; " + label), detail)
         idx = positions[hit]
+        detail = np.full(len(idx), "", dtype=object)
+        for cond, held in zip(rule.any_of, results):
+            held = held.fillna(False).to_numpy()[idx]
+            name = R.LABELS_ZH.get(cond.attribute, cond.attribute)
+            if cond.equals is not None:
+                label = np.full(len(idx), f"{name}={'是' if cond.equals else '否'}", dtype=object)
+            else:  # the value that matched, e.g. 绩效等级=D
+                label = (name + "=" + frame[cond.attribute].astype("string").iloc[idx].fillna("")).to_numpy(dtype=object)
+            detail = np.where(held, np.where(detail == "", label, detail + "；" + label), detail)
         disposition = np.full(len(idx), rule.disposition, dtype=object)
         zone = np.full(len(idx), None, dtype=object)
         if rule.by_grade and R.GRADE in frame.columns:
@@ -201,7 +205,7 @@ def attribute_standards(frame: pd.DataFrame, rules: RuleSet) -> tuple[pd.DataFra
             "_pos": idx, "standard": key, "layer_id": "registry", "feature_name": None,
             "zone": zone, "zone_label": zone, "category": None, "distance_m": np.nan,
             "required_m": np.nan, "margin_m": np.nan, R.DISPOSITION: disposition,
-            R.LEGAL_BASIS: rule.legal_basis, "detail": detail[idx],
+            R.LEGAL_BASIS: rule.legal_basis, "detail": detail,
         }))
     return status, (pd.concat(evidence, ignore_index=True) if evidence else _empty_evidence())
 

@@ -61,6 +61,8 @@ def test_standard_2_depends_on_grade(rules):
     std2 = evidence[evidence["standard"] == "2"].set_index("_pos")
     assert list(std2[R.DISPOSITION]) == ["rectify", "rectify", "transform", "transform", "stop"]
     assert list(status["std_10"]) == [R.CLEAR, R.CLEAR, R.CLEAR, R.HIT, R.NOT_ASSESSED, R.HIT]
+    assert set(std2["detail"]) == {"手续齐全=否"}
+    assert set(evidence[evidence["standard"] == "10"]["detail"]) == {"绩效等级=D"}
 
 
 def _overall(rules, statuses: dict[str, list[str]], evidence_rows: list[tuple[int, str, str]], n: int):

@@ -118,6 +118,25 @@ def _text_dtypes(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame
 
 
+def prepare_inputs(registry, catalog, *, rules=None, crs="EPSG:4326", progress: Progress | None = None):
+    """Load what a screening needs: ``(registry frame, Catalog, RuleSet, registry path or None)``.
+
+    A registry path is read (with the pack's coverage); a frame is checked against the coverage again,
+    so every engine screens the same rows the same way.
+    """
+    catalog = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
+    ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules)
+    source = None
+    if isinstance(registry, (str, os.PathLike)):
+        source = Path(registry)
+        if progress:
+            progress(f"reading {source.name}")
+        registry = read_registry(source, crs=crs, coverage=catalog.coverage)
+    else:
+        registry = mark_coverage(registry, catalog.coverage)
+    return registry.reset_index(drop=True), catalog, ruleset, source
+
+
 def screen(registry, catalog, *, rules=None, crs="EPSG:4326", progress: Progress | None = None) -> R.ScreenResult:
     """Screen every enterprise of ``registry`` against the layer pack ``catalog``.
 
@@ -141,16 +160,7 @@ def screen(registry, catalog, *, rules=None, crs="EPSG:4326", progress: Progress
     """
     started = datetime.now(timezone.utc)
     say = progress or (lambda _msg: None)
-    catalog = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
-    ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules)
-    source = None
-    if isinstance(registry, (str, os.PathLike)):
-        source = Path(registry)
-        say(f"reading {source.name}")
-        registry = read_registry(source, crs=crs, coverage=catalog.coverage)
-    else:
-        registry = mark_coverage(registry, catalog.coverage)
-    registry = registry.reset_index(drop=True)
+    registry, catalog, ruleset, source = prepare_inputs(registry, catalog, rules=rules, crs=crs, progress=say)
     n = len(registry)
 
     columns, spatial = screen_locations(registry, catalog, rules=ruleset, progress=say)

@@ -105,7 +105,7 @@ def _run_screen(args, registry: Path, catalog: Path, crs: str) -> int:
         print("行状态 (row status): " + ", ".join(f"{k} {v:,}" for k, v in counts["row_status"].items()))
         return EXIT_OK
     if args.engine == "dask":
-        from geo_screen.scale import screen_dask
+        from geo_screen.cluster import screen_dask
 
         result = screen_dask(registry, catalog, rules=args.rules, crs=crs, scheduler=args.scheduler,
                              partitions=args.partitions, progress=log, bar=not args.quiet)

@@ -1,4 +1,4 @@
-"""Screening at scale: registries streamed through in chunks, and the same screening on a Dask cluster.
+"""Screening at scale: registries streamed through in chunks (the Dask engine is in cluster.py).
 
 :func:`screen_chunked` reads a CSV registry block by block (Arrow's streaming reader), screens each
 chunk against the layer pack loaded once, and appends to ``results.gpkg`` and ``results.parquet``:
@@ -25,7 +25,6 @@ import sys
 import tempfile
 from collections.abc import Callable
 from datetime import datetime, timezone
-from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -35,11 +34,11 @@ import pyarrow.parquet as pq
 
 from geo_screen import __version__
 from geo_screen import results as R
-from geo_screen.api import _crs_label, _sha256, run_counts, run_manifest, screen, write_gpkg_layer
+from geo_screen.api import _crs_label, _sha256, run_counts, screen, write_gpkg_layer
 from geo_screen.catalog import Catalog, load_catalog
 from geo_screen.crs import OUTPUT_CRS, parse_crs
 from geo_screen.errors import ConfigError, ExportError, InputDataError
-from geo_screen.registry import ENTERPRISE_ID, duplicate_issues, match_columns, read_registry, registry_from_table
+from geo_screen.registry import ENTERPRISE_ID, duplicate_issues, match_columns, registry_from_table
 from geo_screen.rules import DEFAULT_RULES, RuleSet, load_rules
 from geo_screen.sources import RawTable, arrow_to_strings, csv_stream
 from geo_screen.spatial import pack_metric_crs
@@ -168,7 +167,7 @@ class _ChunkedRun:
             duplicates = pa.nulls(total, pa.large_string()) if duplicates is None else duplicates
         del ids
         self.say(f"pass 2: screening {total:,} rows in chunks of {chunk_rows:,}")
-        bar = _bar(total, self.bar)
+        bar = progress_bar(total, self.bar)
         _, reader = self._reader(encoding)
         pending, size = [], 0
         try:
@@ -317,133 +316,9 @@ def geoparquet_table(frame: gpd.GeoDataFrame) -> pa.Table:
     return table.replace_schema_metadata({**pandas_meta, b"geo": json.dumps(geo).encode("utf-8")})
 
 
-def _bar(total: int, enabled: bool):
+def progress_bar(total: int, enabled: bool):
     """A tqdm bar in rows on stderr (a no-op object when disabled)."""
     from tqdm import tqdm
 
     return tqdm(total=total, unit="rows", unit_scale=True, file=sys.stderr, disable=not enabled,
                 desc="screening", smoothing=0.1)
-
-
-# --------------------------------------------------------------------------- Dask
-
-@lru_cache(maxsize=4)
-def _worker_catalog(path: str, stamp: float) -> Catalog:
-    """The pack, loaded once per worker process (keyed by path and modification time)."""
-    return load_catalog(path)
-
-
-def _screen_partition(part: gpd.GeoDataFrame, catalog_path: str, stamp: float, rules) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Screen one partition on a worker; the pack comes from the worker's cache, not from the task."""
-    catalog = _worker_catalog(catalog_path, stamp)
-    result = screen(part, catalog, rules=rules)
-    return result.enterprises, result.hits
-
-
-def screen_dask(registry, catalog, *, rules=None, crs: str = "EPSG:4326", scheduler: str | None = None,
-                partitions: int | None = None, progress: Progress | None = None, bar: bool = False) -> R.ScreenResult:
-    """Screen a registry on Dask: the registry partitioned, the layer pack loaded once per worker.
-
-    Parameters
-    ----------
-    registry
-        A path (read here, so ``input_row`` and duplicate codes are global) or a frame from
-        :func:`geo_screen.registry.read_registry`.
-    catalog
-        A ``catalog.yaml`` path or a loaded :class:`~geo_screen.catalog.Catalog`; workers load it from
-        its path, so the pack must be readable at the same path on every worker (a shared disk).
-    rules, crs, progress
-        As for :func:`geo_screen.api.screen`; ``bar=True`` adds a tqdm bar (rows/s) on stderr.
-    scheduler
-        Address of a running scheduler (``tcp://host:8786``); ``"threads"`` or ``"synchronous"`` for
-        dask's local schedulers; None starts a local ``distributed`` cluster for the run.
-    partitions
-        Registry partitions; default two per worker thread.
-
-    Returns
-    -------
-    ScreenResult
-        Row for row what :func:`geo_screen.api.screen` returns.
-    """
-    import dask
-    import dask_geopandas
-
-    say = progress or (lambda _msg: None)
-    started = datetime.now(timezone.utc)
-    catalog = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
-    ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules)
-    source = None
-    if isinstance(registry, (str, os.PathLike)):
-        source = Path(registry)
-        say(f"reading {source.name}")
-        registry = read_registry(source, crs=crs, coverage=catalog.coverage)
-    registry = registry.reset_index(drop=True)
-    client, cluster = _client(scheduler, say)
-    try:
-        workers = _threads(client) if client is not None else (os.cpu_count() or 1)
-        n_parts = max(1, min(partitions or 2 * workers, len(registry)))
-        with dask.config.set({"dataframe.convert-string": False}):  # keep the registry's own text dtypes
-            frame = dask_geopandas.from_geopandas(registry, npartitions=n_parts, sort=False)
-            parts_in = frame.to_delayed()
-        stamp = catalog.path.stat().st_mtime
-        tasks = [dask.delayed(_screen_partition)(part, str(catalog.path), stamp, ruleset) for part in parts_in]
-        say(f"screening {len(registry):,} rows in {len(tasks)} partitions on "
-            f"{'the cluster at ' + str(scheduler) if client is not None and scheduler else scheduler or 'a local cluster'}")
-        if client is not None:
-            from distributed import as_completed
-
-            futures = client.compute(tasks)
-            sizes = {f.key: len(p) for f, p in zip(futures, _split_sizes(len(registry), frame))}
-            with _bar(len(registry), bar) as progress_bar:
-                for future in as_completed(futures):
-                    progress_bar.update(sizes.get(future.key, 0))
-            parts = client.gather(futures)
-        else:
-            parts = dask.compute(*tasks, scheduler=scheduler)
-    finally:
-        if client is not None:
-            client.close()
-        if cluster is not None:
-            cluster.close()
-    say("assembling the partitions")
-    enterprises = pd.concat([p[0] for p in parts], ignore_index=True)
-    enterprises = gpd.GeoDataFrame(enterprises, geometry="geometry", crs=parts[0][0].crs)
-    hits = gpd.GeoDataFrame(pd.concat([p[1] for p in parts], ignore_index=True), geometry="geometry",
-                            crs=parts[0][1].crs)
-    manifest = run_manifest(registry, catalog, ruleset, rules=rules, source=source, crs=crs, started=started,
-                            enterprises=enterprises)
-    counts = manifest.pop("counts")
-    manifest["engine"] = {"name": "dask", "scheduler": scheduler or "local cluster", "partitions": len(parts)}
-    manifest["counts"] = counts
-    return R.ScreenResult(enterprises, hits, manifest)
-
-
-def _split_sizes(n: int, frame) -> list[range]:
-    """Row ranges of the partitions of ``frame`` (from its divisions), for the progress bar."""
-    divisions = list(frame.divisions)
-    if any(d is None for d in divisions):
-        return [range(0)] * frame.npartitions
-    return [range(int(a), int(b)) for a, b in zip(divisions[:-1], [*divisions[1:-1], n])]
-
-
-def _client(scheduler: str | None, say: Progress):
-    """(client, cluster we started) for ``scheduler``; (None, None) for dask's local schedulers."""
-    if scheduler in ("threads", "threading", "synchronous", "sync", "processes"):
-        return None, None
-    from distributed import Client, LocalCluster
-
-    if scheduler:
-        try:
-            return Client(scheduler, timeout="10s"), None
-        except OSError as err:
-            raise ConfigError(f"cannot reach the dask scheduler at {scheduler!r} ({err}); start one with "
-                              "'dask scheduler' (and 'dask worker ADDRESS' on each machine) or leave out "
-                              "--scheduler to start a local cluster") from err
-    say("starting a local dask cluster")
-    cluster = LocalCluster(n_workers=min(os.cpu_count() or 1, 4), threads_per_worker=1, processes=True,
-                           dashboard_address=None)
-    return Client(cluster), cluster
-
-
-def _threads(client) -> int:
-    return max(1, sum(client.nthreads().values()))

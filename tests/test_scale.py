@@ -20,7 +20,8 @@ from geo_screen.crs import gcj02_to_wgs84
 from geo_screen.edges import EdgeIndex
 from geo_screen.errors import ConfigError, InputDataError
 from geo_screen.results import read_results
-from geo_screen.scale import screen_chunked, screen_dask
+from geo_screen.cluster import screen_dask
+from geo_screen.scale import screen_chunked
 from conftest import PLACES, registry_frame, usc
 
 
@@ -166,7 +167,7 @@ def test_dask_local_cluster_with_two_workers(catalog, tmp_path):
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         result = screen_dask(path, catalog, scheduler=cluster.scheduler_address, partitions=4)
         with Client(cluster) as client:  # each worker loaded the pack once, from its path
-            cached = client.run(lambda: __import__("geo_screen.scale").scale._worker_catalog.cache_info().currsize)
+            cached = client.run(lambda: __import__("geo_screen.cluster").cluster._worker_catalog.cache_info().currsize)
     _same(local, result)
     assert set(cached.values()) == {1}
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -17,7 +16,7 @@ import pandas as pd
 
 from geo_screen import __version__
 from geo_screen import results as R
-from geo_screen.catalog import Catalog, load_catalog
+from geo_screen.catalog import Catalog, file_sha256, load_catalog
 from geo_screen.crs import OUTPUT_CRS, WORK_CRS, parse_crs
 from geo_screen.errors import ExportError, InputDataError
 from geo_screen.registry import mark_coverage, read_registry
@@ -41,14 +40,6 @@ def demo_paths() -> dict[str, Path]:
             "repository, or rebuild it with 'python layers/nantong/build.py'"
         )
     return {**paths, "crs": "gcj02"}
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _short_county(name: object) -> str | None:
@@ -192,26 +183,34 @@ def screen(registry, catalog, *, rules=None, crs="EPSG:4326", progress: Progress
 
 
 def run_manifest(registry, catalog: Catalog, ruleset: RuleSet, *, rules, source: Path | None, crs, started: datetime,
-                 enterprises: pd.DataFrame) -> dict:
-    """The ``run.json`` manifest of a screening run (tool, input, rules, pack files, CRSs, options, counts)."""
+                 enterprises: pd.DataFrame, engine: dict | None = None) -> dict:
+    """The ``run.json`` manifest of an in-memory screening run of ``registry``."""
+    info = registry.attrs.get("registry", {})
+    return build_manifest(catalog, ruleset, rules=rules, started=started, counts=run_counts(enterprises), engine=engine,
+                          input_info={**info, "rows": len(registry),
+                                      **({"path": str(source), "sha256": file_sha256(source)} if source else {})},
+                          input_crs=parse_crs(crs).label if source else info.get("crs"))
+
+
+def build_manifest(catalog: Catalog, ruleset: RuleSet, *, rules, input_info: dict, input_crs: str | None,
+                   started: datetime, counts: dict, engine: dict | None = None) -> dict:
+    """A run's provenance: tool, input, rules and pack file hashes, CRSs, options, layers used, engine, counts."""
     rules_path = Path(rules) if isinstance(rules, (str, os.PathLike)) else (DEFAULT_RULES if rules is None else None)
     finished = datetime.now(timezone.utc)
     return {
         "tool": "geo_screen", "version": __version__,
         "started": started.isoformat(timespec="seconds"), "finished": finished.isoformat(timespec="seconds"),
         "duration_s": round((finished - started).total_seconds(), 3),
-        "input": {**registry.attrs.get("registry", {}), "rows": len(registry),
-                  **({"path": str(source), "sha256": _sha256(source)} if source else {})},
+        "input": input_info,
         "rules": {"name": ruleset.name, "document": ruleset.document,
-                  **({"path": str(rules_path), "sha256": _sha256(rules_path)} if rules_path else {})},
-        "catalog": {"name": catalog.name, "path": str(catalog.path),
-                    "files": {str(p): _sha256(p) for p in catalog.files()}},
-        "crs": {"input": parse_crs(crs).label if source else registry.attrs.get("registry", {}).get("crs"),
-                "metric": _crs_label(pack_metric_crs(catalog)), "output": OUTPUT_CRS},
+                  **({"path": str(rules_path), "sha256": file_sha256(rules_path)} if rules_path else {})},
+        "catalog": {"name": catalog.name, "path": str(catalog.path), "files": catalog.file_hashes},
+        "crs": {"input": input_crs, "metric": _crs_label(pack_metric_crs(catalog)), "output": OUTPUT_CRS},
         "options": {"near_edge_m": ruleset.near_edge_m, "search_radius_m": ruleset.search_radius_m,
                     "landuse_nonindustrial_share_max": ruleset.landuse_nonindustrial_share_max},
         "layers_used": layers_used(catalog),
-        "counts": run_counts(enterprises),
+        **({"engine": engine} if engine else {}),
+        "counts": counts,
     }
 
 

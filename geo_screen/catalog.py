@@ -18,7 +18,9 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,11 @@ class Catalog:
             out.append(resolve_path(self.path.parent, self.spec.sanitary_distances))
         return list(dict.fromkeys(out))
 
+    @cached_property
+    def file_hashes(self) -> dict[str, str]:
+        """SHA-256 of every file the pack read (for run manifests), computed once per loaded pack."""
+        return {str(p): file_sha256(p) for p in self.files()}
+
     def report(self) -> pd.DataFrame:
         """One row per layer with the columns of :data:`REPORT_COLUMNS`."""
         rows = [{"id": layer.id, "kind": layer.kind, "path": layer.spec.path,
@@ -100,6 +107,15 @@ class Catalog:
                      + (f" ({self.spec.sanitary_distances})" if self.spec.sanitary_distances else " (none given)"))
         lines.append(join_problems("problems", self.problems) if self.problems else "no problems")
         return "\n".join(lines)
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def load_catalog(path: str | Path) -> Catalog:

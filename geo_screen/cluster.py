@@ -103,10 +103,8 @@ def screen_dask(registry, catalog, *, rules=None, crs: str = "EPSG:4326", schedu
     hits = gpd.GeoDataFrame(pd.concat([p[1] for p in parts], ignore_index=True), geometry="geometry",
                             crs=parts[0][1].crs)
     manifest = run_manifest(registry, catalog, ruleset, rules=rules, source=source, crs=crs, started=started,
-                            enterprises=enterprises)
-    counts = manifest.pop("counts")
-    manifest["engine"] = {"name": "dask", "scheduler": scheduler or "local cluster", "partitions": len(parts)}
-    manifest["counts"] = counts
+                            enterprises=enterprises,
+                            engine={"name": "dask", "scheduler": scheduler or "local cluster", "partitions": len(parts)})
     return R.ScreenResult(enterprises, hits, manifest)
 
 

@@ -32,16 +32,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from geo_screen import __version__
 from geo_screen import results as R
-from geo_screen.api import _crs_label, _sha256, run_counts, screen, write_gpkg_layer
-from geo_screen.catalog import Catalog, load_catalog
+from geo_screen.api import build_manifest, run_counts, screen, write_gpkg_layer
+from geo_screen.catalog import Catalog, file_sha256, load_catalog
 from geo_screen.crs import OUTPUT_CRS, parse_crs
 from geo_screen.errors import ConfigError, ExportError, InputDataError
 from geo_screen.registry import ENTERPRISE_ID, duplicate_issues, match_columns, registry_from_table
-from geo_screen.rules import DEFAULT_RULES, RuleSet, load_rules
+from geo_screen.rules import RuleSet, load_rules
 from geo_screen.sources import RawTable, arrow_to_strings, csv_stream
-from geo_screen.spatial import pack_metric_crs
 
 Progress = Callable[[str], None]
 
@@ -221,24 +219,11 @@ class _ChunkedRun:
         self.writer.write_table(table.cast(self.writer.schema))
 
     def manifest(self, started, *, rules, chunk_rows: int) -> dict:
-        finished = datetime.now(timezone.utc)
-        rules_path = Path(rules) if isinstance(rules, (str, os.PathLike)) else (DEFAULT_RULES if rules is None else None)
-        return {
-            "tool": "geo_screen", "version": __version__,
-            "started": started.isoformat(timespec="seconds"), "finished": finished.isoformat(timespec="seconds"),
-            "duration_s": round((finished - started).total_seconds(), 3),
-            "input": {**self.attrs, "rows": self.rows, "path": str(self.source), "sha256": _sha256(self.source)},
-            "rules": {"name": self.rules.name, "document": self.rules.document,
-                      **({"path": str(rules_path), "sha256": _sha256(rules_path)} if rules_path else {})},
-            "catalog": {"name": self.catalog.name, "path": str(self.catalog.path),
-                        "files": {str(p): _sha256(p) for p in self.catalog.files()}},
-            "crs": {"input": self.crs.label, "metric": _crs_label(pack_metric_crs(self.catalog)), "output": OUTPUT_CRS},
-            "options": {"near_edge_m": self.rules.near_edge_m, "search_radius_m": self.rules.search_radius_m,
-                        "landuse_nonindustrial_share_max": self.rules.landuse_nonindustrial_share_max},
-            "engine": {"name": "chunked", "chunk_rows": chunk_rows},
-            "counts": _sum_counts(self.counts),
-            "output": {"crs": self.out_crs},
-        }
+        out = build_manifest(self.catalog, self.rules, rules=rules, started=started, counts=_sum_counts(self.counts),
+                       input_info={**self.attrs, "rows": self.rows, "path": str(self.source),
+                                   "sha256": file_sha256(self.source)},
+                       input_crs=self.crs.label, engine={"name": "chunked", "chunk_rows": chunk_rows})
+        return {**out, "output": {"crs": self.out_crs}}
 
     def finish(self, manifest: dict, *, excel: bool) -> list[str]:
         written = [R.GPKG_NAME] + ([R.PARQUET_NAME] if self.parquet is not None else [])

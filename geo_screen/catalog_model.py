@@ -30,8 +30,6 @@ Kind = Literal[
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 #: kinds whose features must be (multi)polygons; sensitive_targets and river_line take any geometry
 POLYGON_KINDS = frozenset(KINDS) - {"sensitive_targets", "river_line"}
-#: canonical attribute names a layer's ``fields`` maps to source columns
-CANONICAL_FIELDS = ("name", "code", "level", "zone", "category", "class")
 UNKNOWN_ZONE = "unknown"
 
 #: kind -> canonical zone code -> accepted source spellings (matched after :func:`normalise_token`)

@@ -53,8 +53,10 @@ class FieldSpec:
 
 
 def _spec(column: str, short: str, label_zh: str, meaning: str) -> FieldSpec:
+    if len(short.encode("ascii")) > MAX_FIELD_BYTES:  # the dictionary itself must obey the DBF limit
+        raise AssertionError(f"DBF field name {short!r} is longer than {MAX_FIELD_BYTES} bytes")
     # the project's Chinese headers (results.LABELS_ZH) win, so every output uses the same words
-    return FieldSpec(column, short, getattr(R, "LABELS_ZH", {}).get(column, label_zh), meaning)
+    return FieldSpec(column, short, R.LABELS_ZH.get(column, label_zh), meaning)
 
 
 _STD_SHORT = {"scattered": "STD_SCAT", "violation": "STD_VIOL"}

@@ -116,7 +116,7 @@ def _disposition_zh(ents: pd.DataFrame) -> pd.Series:
 
 
 def _zh(col: str) -> str:
-    return getattr(R, "LABELS_ZH", {}).get(col, col)
+    return R.LABELS_ZH.get(col, col)
 
 
 def checklist_frame(ents: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
@@ -214,7 +214,7 @@ def city_outputs(result: R.ScreenResult | str | os.PathLike, out_dir: str | os.P
         "区县×标准": county_standard_counts(ents),
         "区县×处置": disposition_by_county(ents),
         "区县×标准×处置": _standard_labels(summary_by_county(ents, res.hits)).rename(
-            columns={**getattr(R, "LABELS_ZH", {}), R.DISPOSITION_ZH: "处置方式", "count": "企业数"}),
+            columns={**R.LABELS_ZH, R.DISPOSITION_ZH: "处置方式", "count": "企业数"}),
         **{name: _list_frame(flagged[flagged[R.DISPOSITION].isin(codes)]) for name, (codes, _) in REPORT_LISTS.items()},
         EMISSION_LIST: _list_frame(flagged[hit("6") | hit("violation")]),
     }

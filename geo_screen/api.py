@@ -13,8 +13,10 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from geo_screen import __version__
+from geo_screen import coded
 from geo_screen import results as R
 from geo_screen.catalog import Catalog, file_sha256, load_catalog
 from geo_screen.crs import OUTPUT_CRS, WORK_CRS, parse_crs
@@ -57,54 +59,71 @@ def _join_issues(*parts: np.ndarray) -> np.ndarray:
     return out
 
 
-def _counties(registry: pd.DataFrame, columns: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """County (the registry's when given, else the location's), its code, and mismatch warnings."""
-    loc_name = columns["_location_county"].to_numpy(dtype=object)
-    loc_code = columns["_location_county_code"].to_numpy(dtype=object)
-    if R.COUNTY in registry:
-        given = registry[R.COUNTY].astype("string").to_numpy(dtype=object, na_value=None)
-    else:
-        given = np.full(len(registry), None, dtype=object)
-    short_given = np.array([_short_county(v) for v in pd.unique(given)], dtype=object)
-    short_map = dict(zip(pd.unique(given), short_given))
-    short_loc_map = {v: _short_county(v) for v in pd.unique(loc_name)}
-    g = np.array([short_map[v] for v in given], dtype=object) if len(given) else given
-    loc = np.array([short_loc_map[v] for v in loc_name], dtype=object) if len(loc_name) else loc_name
-    mismatch = (g != None) & (loc != None) & (g != loc)  # noqa: E711
-    warn = np.where(mismatch, "county_mismatch:registry=" + given.astype(str) + ",location=" + loc_name.astype(str), "")
-    county = np.where(given != None, given, loc_name)  # noqa: E711
-    name_to_code = {short_loc_map[n]: c for n, c in zip(loc_name, loc_code) if n is not None}
-    code = np.where(mismatch | (loc_code == None), [name_to_code.get(v) for v in g], loc_code)  # noqa: E711
-    return county, code, warn
+def _counties(registry: pd.DataFrame, columns: pd.DataFrame) -> tuple[pd.Categorical, pd.Categorical, np.ndarray]:
+    """County (the registry's when given, else the location's), its code, and mismatch warnings.
+
+    Worked out once per distinct (registry county, location county, location code) combination.
+    """
+    n = len(registry)
+    given = registry[R.COUNTY] if R.COUNTY in registry else pd.Series(None, index=registry.index, dtype=object)
+    parts = [pd.factorize(pd.Series(col, dtype=object), use_na_sentinel=True) for col in
+             (given.astype(object), columns["_location_county"].astype(object), columns["_location_county_code"].astype(object))]
+    key = np.zeros(n, dtype=np.int64)
+    for codes, uniques in parts:
+        key = key * (len(uniques) + 1) + (codes + 1)
+    combos, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    value = [[None if c < 0 else u[c] for c in codes[first]] for codes, u in parts]
+    g_raw, loc_name, loc_code = value
+    g = [_short_county(v) for v in g_raw]
+    loc = [_short_county(v) for v in loc_name]
+    name_to_code = {short: code for short, code in zip(loc, loc_code) if short is not None and code is not None}
+    county, code, warn = [], [], []
+    for gi, li, raw, name, lc in zip(g, loc, g_raw, loc_name, loc_code):
+        mismatch = gi is not None and li is not None and gi != li
+        county.append(raw if raw is not None else name)
+        code.append(name_to_code.get(gi) if mismatch or lc is None else lc)
+        warn.append(f"county_mismatch:registry={raw},location={name}" if mismatch else "")
+    inverse = inverse.reshape(-1)
+    return (coded.from_codes(inverse, county), coded.from_codes(inverse, code),
+            np.asarray(warn, dtype=object)[inverse] if n else np.array([], dtype=object))
 
 
 def _evidence_table(evidence: pd.DataFrame, registry: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Evidence rows by registry row, standard, distance and layer, with the row's id, input_row and location."""
     order = {s: i for i, s in enumerate(R.STANDARDS)}
-    std = evidence["standard"].map(order).to_numpy(dtype=np.float64, na_value=np.nan)
+    std = coded.coded(evidence["standard"])
+    std = np.array([order.get(s, np.nan) for s in std.categories] + [np.nan], dtype=np.float64)[np.asarray(std.codes, dtype=np.int64)]
     distance = pd.to_numeric(evidence["distance_m"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    layer = pd.factorize(evidence["layer_id"].astype(object), sort=True, use_na_sentinel=True)[0]
-    layer = np.where(layer < 0, np.iinfo(np.int64).max, layer)  # missing layer ids last, as sort_values puts them
+    layer_ids = coded.coded(evidence["layer_id"])
+    rank = np.argsort(np.argsort(np.asarray(layer_ids.categories, dtype=str), kind="stable"))
+    layer = np.append(rank, np.iinfo(np.int64).max)[np.asarray(layer_ids.codes, dtype=np.int64)]  # missing ids last
     pos = evidence["_pos"].to_numpy(dtype=np.int64)
     # np.lexsort is stable and puts NaN last, like DataFrame.sort_values(kind="stable", na_position="last")
     rows = np.lexsort((layer, distance, std, pos))
     pos = pos[rows]
-    ids = registry[R.ENTERPRISE_ID].to_numpy(dtype=object) if R.ENTERPRISE_ID in registry else np.full(len(registry), None, dtype=object)
-    table = {R.ENTERPRISE_ID: ids[pos], R.INPUT_ROW: registry[R.INPUT_ROW].to_numpy()[pos]}
+    if R.ENTERPRISE_ID in registry:
+        ids = pd.array(pa.array(registry[R.ENTERPRISE_ID].array, type=pa.large_string()).take(pa.array(pos)), dtype="str")
+    else:
+        ids = pd.array(np.full(len(pos), None, dtype=object), dtype="str")
+    table = {R.ENTERPRISE_ID: ids, R.INPUT_ROW: registry[R.INPUT_ROW].to_numpy()[pos]}
     for col in R.HIT_COLUMNS[2:]:
-        values = evidence[col].to_numpy()[rows]
         if col in ("distance_m", "required_m", "margin_m"):
-            values = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan).round(2)
-        table[col] = values
+            values = pd.to_numeric(evidence[col], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+            table[col] = values[rows].round(2)
+        else:
+            table[col] = coded.text(coded.take(coded.coded(evidence[col]), rows))
     return gpd.GeoDataFrame(pd.DataFrame(table), geometry=registry.geometry.to_numpy()[pos], crs=registry.crs)
 
 
 def _text_dtypes(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Object columns holding only text (or nothing) as pandas' ``str`` dtype, so a column's dtype never
-    depends on which rows a run holds (a chunk or partition where every value is missing included)."""
+    """Coded and object columns holding only text (or nothing) as pandas' ``str`` dtype, so a column's dtype
+    never depends on which rows a run holds (a chunk or partition where every value is missing included)."""
     for col in frame.columns:
-        if col != frame.geometry.name and frame[col].dtype == object \
-                and pd.api.types.infer_dtype(frame[col], skipna=True) in ("string", "empty"):
+        if col == frame.geometry.name:
+            continue
+        if isinstance(frame[col].dtype, pd.CategoricalDtype):
+            frame[col] = coded.text(frame[col].array)
+        elif frame[col].dtype == object and pd.api.types.infer_dtype(frame[col], skipna=True) in ("string", "empty"):
             frame[col] = frame[col].astype("str")
     return frame
 
@@ -157,7 +176,7 @@ def screen(registry, catalog, *, rules=None, crs="EPSG:4326", progress: Progress
     columns, spatial = screen_locations(registry, catalog, rules=ruleset, progress=say)
     say("standards 1, 2, 6, 7, 8, 10 and the extra rules from registry attributes")
     attr_status, attr_evidence = attribute_standards(registry, ruleset)
-    evidence = pd.concat([attr_evidence, spatial_dispositions(spatial, ruleset)], ignore_index=True)
+    evidence = coded.concat([attr_evidence, spatial_dispositions(spatial, ruleset)])
     statuses = pd.concat([attr_status, columns[[R.std_column(s) for s in R.SPATIAL_STANDARDS]]], axis=1)
     statuses = statuses[[R.std_column(s) for s in R.STANDARDS]]
     summary = overall_dispositions(statuses, evidence, ruleset, n)

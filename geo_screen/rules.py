@@ -17,6 +17,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from geo_screen import coded
 from geo_screen import results as R
 from geo_screen.errors import ConfigError, join_problems
 
@@ -169,45 +170,48 @@ def attribute_standards(frame: pd.DataFrame, rules: RuleSet) -> tuple[pd.DataFra
     """Evaluate the attribute standards; return (status columns, evidence rows).
 
     A standard is ``hit`` when any condition holds, ``clear`` when every
-    condition is known and none holds, else ``not_assessed``.
+    condition is known and none holds, else ``not_assessed``. Status columns
+    are Categoricals of :data:`~geo_screen.results.STANDARD_VALUES`; evidence text is coded.
     """
-    status = pd.DataFrame(index=frame.index)
+    status = {}
     evidence = []
     positions = np.arange(len(frame))
+    hit_code, clear_code, na_code = (R.STANDARD_VALUES.index(v) for v in (R.HIT, R.CLEAR, R.NOT_ASSESSED))
     for key, rule in rules.standards.items():
         if rule.source != "attribute":
             continue
         results = [_condition_result(frame, c) for c in rule.any_of]
-        stacked = pd.concat(results, axis=1)
-        hit = stacked.fillna(False).any(axis=1).to_numpy()
-        known = stacked.notna().all(axis=1).to_numpy()
-        status[R.std_column(key)] = np.where(hit, R.HIT, np.where(known, R.CLEAR, R.NOT_ASSESSED))
+        held = np.column_stack([r.fillna(False).to_numpy(dtype=bool) for r in results])
+        hit = held.any(axis=1)
+        known = np.column_stack([r.notna().to_numpy() for r in results]).all(axis=1)
+        codes = np.where(hit, hit_code, np.where(known, clear_code, na_code)).astype(np.int8)
+        status[R.std_column(key)] = pd.Categorical.from_codes(codes, categories=list(R.STANDARD_VALUES))
         if not hit.any():
             continue
         idx = positions[hit]
         detail = np.full(len(idx), "", dtype=object)
-        for cond, held in zip(rule.any_of, results):
-            held = held.fillna(False).to_numpy()[idx]
+        for j, cond in enumerate(rule.any_of):
             name = R.LABELS_ZH.get(cond.attribute, cond.attribute)
             if cond.equals is not None:
                 label = np.full(len(idx), f"{name}={'是' if cond.equals else '否'}", dtype=object)
             else:  # the value that matched, e.g. 绩效等级=D
                 label = (name + "=" + frame[cond.attribute].astype("string").iloc[idx].fillna("")).to_numpy(dtype=object)
-            detail = np.where(held, np.where(detail == "", label, detail + "；" + label), detail)
+            detail = np.where(held[idx, j], np.where(detail == "", label, detail + "；" + label), detail)
         disposition = np.full(len(idx), rule.disposition, dtype=object)
-        zone = np.full(len(idx), None, dtype=object)
+        zone = coded.constant(None, len(idx))
         if rule.by_grade and R.GRADE in frame.columns:
             grade = frame[R.GRADE].astype("string").iloc[idx]
             mapped = grade.map(rule.by_grade).to_numpy(dtype=object)
             disposition = np.where(pd.notna(mapped), mapped, disposition)
-            zone = grade.to_numpy(dtype=object, na_value=None)
+            zone = coded.coded(grade.to_numpy(dtype=object, na_value=None))
         evidence.append(pd.DataFrame({
-            "_pos": idx, "standard": key, "layer_id": "registry", "feature_name": None,
-            "zone": zone, "zone_label": zone, "category": None, "distance_m": np.nan,
-            "required_m": np.nan, "margin_m": np.nan, R.DISPOSITION: disposition,
-            R.LEGAL_BASIS: rule.legal_basis, "detail": detail,
+            "_pos": idx, "standard": coded.constant(key, len(idx)), "layer_id": coded.constant("registry", len(idx)),
+            "feature_name": coded.constant(None, len(idx)), "zone": zone, "zone_label": zone,
+            "category": coded.constant(None, len(idx)), "distance_m": np.nan, "required_m": np.nan, "margin_m": np.nan,
+            R.DISPOSITION: coded.coded(disposition), R.LEGAL_BASIS: coded.constant(rule.legal_basis, len(idx)),
+            "detail": coded.coded(detail),
         }))
-    return status, (pd.concat(evidence, ignore_index=True) if evidence else _empty_evidence())
+    return pd.DataFrame(status, index=frame.index), (coded.concat(evidence) if evidence else _empty_evidence())
 
 
 def _empty_evidence() -> pd.DataFrame:
@@ -216,8 +220,8 @@ def _empty_evidence() -> pd.DataFrame:
 
 def spatial_dispositions(evidence: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     """Attach disposition and legal basis to spatial evidence rows (zone refinements applied)."""
-    is_landuse = evidence[EVIDENCE_KIND].to_numpy() == "land_use_plan"
-    zone = evidence["zone"].astype(object).to_numpy(dtype=object)
+    is_landuse = np.asarray(evidence[EVIDENCE_KIND] == "land_use_plan", dtype=bool)
+    zone = evidence["zone"].to_numpy(dtype=object)
     key = np.where(is_landuse, "landuse", np.where(pd.isna(zone), "", zone))
     std_codes, stds = pd.factorize(evidence["standard"].astype(object), use_na_sentinel=False)
     key_codes, keys = pd.factorize(pd.Series(key, dtype=object), use_na_sentinel=False)
@@ -231,68 +235,80 @@ def spatial_dispositions(evidence: pd.DataFrame, rules: RuleSet) -> pd.DataFrame
         basis.append((refined.legal_basis if refined and refined.legal_basis else None) or (rule.legal_basis if rule else None))
     out = evidence.drop(columns=[EVIDENCE_KIND])
     inverse = inverse.reshape(-1)
-    out[R.DISPOSITION] = np.array(disposition, dtype=object)[inverse] if len(out) else np.array([], dtype=object)
-    out[R.LEGAL_BASIS] = np.array(basis, dtype=object)[inverse] if len(out) else np.array([], dtype=object)
+    out[R.DISPOSITION] = coded.from_codes(inverse, disposition)
+    out[R.LEGAL_BASIS] = coded.from_codes(inverse, basis)
     return out
 
 
-def _joined_keys(mask: np.ndarray, keys) -> np.ndarray:
+def _joined_keys(mask: np.ndarray, keys) -> pd.Categorical:
     """Per row, the ``keys`` whose column in the boolean matrix ``mask`` is set, ';'-joined in key order."""
     bits = mask.astype(np.int64) @ (np.int64(1) << np.arange(mask.shape[1], dtype=np.int64))
-    codes, inverse = np.unique(bits, return_inverse=True)  # a few hundred distinct combinations at most
-    labels = np.array([";".join(k for j, k in enumerate(keys) if code >> j & 1) for code in codes.tolist()], dtype=object)
-    return labels[inverse.reshape(-1)]
+    combos, inverse = np.unique(bits, return_inverse=True)  # a few hundred distinct combinations at most
+    labels = [";".join(k for j, k in enumerate(keys) if combo >> j & 1) for combo in combos.tolist()]
+    return coded.from_codes(inverse.reshape(-1), labels)
 
 
-def _bases_per_row(pos: np.ndarray, basis: np.ndarray, n: int) -> np.ndarray:
-    """'；'-join of each row's distinct legal bases in order of first appearance (vectorised over rows)."""
-    out = np.full(n, "", dtype=object)
+def _bases_per_row(pos: np.ndarray, basis: pd.Categorical, n: int) -> pd.Categorical:
+    """'；'-join of each row's distinct legal bases in order of first appearance (missing where none).
+
+    Each row's sequence of basis codes is packed into one integer, so the text is built once per
+    distinct sequence, not once per row.
+    """
+    codes, labels = np.asarray(basis.codes, dtype=np.int64), [str(x) for x in basis.categories]
+    pos, codes = pos[codes >= 0], codes[codes >= 0]  # a missing basis adds nothing
     if not len(pos):
-        return out
-    codes, uniques = pd.factorize(pd.Series(basis, dtype=object), use_na_sentinel=False)
-    pairs = pos.astype(np.int64) * (len(uniques) + 1) + codes
+        return coded.constant(None, n)
+    base = len(labels) + 1
+    pairs = pos.astype(np.int64) * base + codes
     _, first = np.unique(pairs, return_index=True)
     first = np.sort(first)  # distinct (row, basis) pairs, in evidence order
     row, code = pos[first], codes[first]
     order = np.argsort(row, kind="stable")
     row, code = row[order], code[order]
     rank = np.arange(len(row)) - np.searchsorted(row, row, side="left")
-    labels = np.asarray(uniques, dtype=object).astype(str)
-    for j in range(int(rank.max()) + 1):
-        at = rank == j
-        text = labels[code[at]]
-        out[row[at]] = text if j == 0 else out[row[at]] + "；" + text
-    return out
+    rows = np.unique(row)
+    out = np.full(n, -1, dtype=np.int64)
+    if base ** (int(rank.max()) + 1) >= 2 ** 62:  # too many bases on one row to pack: tuples (slow, never seen)
+        groups = np.split(code, np.flatnonzero(np.diff(row)) + 1)
+        out[rows], sequences = pd.factorize(pd.Series([tuple(g.tolist()) for g in groups], dtype=object))
+        return coded.from_codes(out, ["；".join(labels[c] for c in seq) for seq in sequences])
+    packed = np.zeros(n, dtype=np.int64)
+    np.add.at(packed, row, (code + 1) * base ** rank)  # digit j (base `base`) = the row's j-th basis + 1
+    sequences, out[rows] = np.unique(packed[rows], return_inverse=True)
+    text = []
+    for key in sequences.tolist():
+        parts = []
+        while key:
+            key, digit = divmod(key, base)
+            parts.append(labels[digit - 1])
+        text.append("；".join(parts))
+    return coded.from_codes(out, text)
 
 
 def overall_dispositions(statuses: pd.DataFrame, evidence: pd.DataFrame, rules: RuleSet, n: int) -> pd.DataFrame:
-    """Combine per-standard statuses and evidence into the enterprise-level summary columns."""
+    """Combine per-standard statuses and evidence into the enterprise-level summary columns (coded text)."""
     std_cols = [R.std_column(s) for s in R.STANDARDS]
-    values = statuses[std_cols].to_numpy(dtype=object)
-    hit = values == R.HIT
-    na = values == R.NOT_ASSESSED
-    standards_hit = _joined_keys(hit, R.STANDARDS)
-    not_assessed = _joined_keys(na, R.STANDARDS)
+    hit = np.column_stack([np.asarray(statuses[c] == R.HIT, dtype=bool) for c in std_cols])
+    na = np.column_stack([np.asarray(statuses[c] == R.NOT_ASSESSED, dtype=bool) for c in std_cols])
 
     worst_rank = np.full(n, len(rules.precedence), dtype=np.int64)
-    basis = np.full(n, "", dtype=object)
+    basis = coded.constant(None, n)
     if len(evidence):
-        rank_of = {code: i for i, code in enumerate(rules.precedence)}
-        codes_, uniques = pd.factorize(evidence[R.DISPOSITION])
-        ranks = np.array([rank_of[u] for u in uniques], dtype=np.int64)[codes_]
+        disposition = coded.coded(evidence[R.DISPOSITION])
+        ranks = np.array([rules.rank(c) for c in disposition.categories] + [len(rules.precedence)], dtype=np.int64)
+        ranks = ranks[np.asarray(disposition.codes, dtype=np.int64)]  # (a missing disposition ranks last)
         pos = evidence["_pos"].to_numpy(dtype=np.int64)
         np.minimum.at(worst_rank, pos, ranks)
         top = ranks == worst_rank[pos]
-        basis = _bases_per_row(pos[top], evidence[R.LEGAL_BASIS].to_numpy(dtype=object)[top], n)
-    codes = np.array([*rules.precedence, R.NO_DISPOSITION], dtype=object)[worst_rank]
-    any_na = na.any(axis=1)
+        basis = _bases_per_row(pos[top], coded.take(coded.coded(evidence[R.LEGAL_BASIS]), np.flatnonzero(top)), n)
+    # overall code: the worst hit's disposition; none / not_assessed when nothing hit
+    labels = [*rules.precedence, R.NO_DISPOSITION, R.NOT_ASSESSED_DISPOSITION]
     no_hit = ~hit.any(axis=1)
-    codes = np.where(no_hit & any_na, R.NOT_ASSESSED_DISPOSITION, np.where(no_hit, R.NO_DISPOSITION, codes))
-    zh = np.array([R.DISPOSITIONS.get(c) for c in R.DISPOSITIONS], dtype=object)
+    final = np.where(no_hit, np.where(na.any(axis=1), len(labels) - 1, len(labels) - 2), worst_rank)
     return pd.DataFrame({
-        R.STANDARDS_HIT: standards_hit,
-        R.NOT_ASSESSED_COL: not_assessed,
-        R.DISPOSITION: codes,
-        R.DISPOSITION_ZH: zh[pd.Index(list(R.DISPOSITIONS)).get_indexer(codes)] if n else codes,
-        R.LEGAL_BASIS: np.where(basis == "", None, basis),
+        R.STANDARDS_HIT: _joined_keys(hit, R.STANDARDS),
+        R.NOT_ASSESSED_COL: _joined_keys(na, R.STANDARDS),
+        R.DISPOSITION: coded.from_codes(final, labels),
+        R.DISPOSITION_ZH: coded.from_codes(final, [R.DISPOSITIONS.get(c) for c in labels]),
+        R.LEGAL_BASIS: basis,
     }, index=statuses.index)

@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from geo_screen import coded
 from geo_screen import results as R
 from geo_screen.catalog import Catalog, Layer
 from geo_screen.crs import lonlat_transformer, metric_crs
@@ -97,18 +98,30 @@ def project_geometries(geoms: np.ndarray, target: CRS) -> np.ndarray:
     return out
 
 
-def _evidence(**columns) -> pd.DataFrame:
-    frame = pd.DataFrame(columns)
-    for col in EVIDENCE_COLUMNS:
-        if col not in frame:
-            frame[col] = None
-    return frame[EVIDENCE_COLUMNS]
+#: evidence columns holding numbers; the others are text, kept coded (see geo_screen.coded)
+_NUMERIC_EVIDENCE = ("_pos", "distance_m", "required_m", "margin_m")
 
 
-def _attr(layer: Layer, column: str, idx: np.ndarray) -> np.ndarray:
-    if column in layer.frame.columns:
-        return layer.frame[column].to_numpy(dtype=object)[idx]
-    return np.full(len(idx), None, dtype=object)
+def _evidence(_pos: np.ndarray, **columns) -> pd.DataFrame:
+    """Evidence rows for the registry positions ``_pos``: text columns coded, scalars broadcast."""
+    n = len(_pos)
+    frame = {"_pos": np.asarray(_pos, dtype=np.int64)}
+    for col in EVIDENCE_COLUMNS[1:]:
+        value = columns.get(col)
+        if col in _NUMERIC_EVIDENCE:
+            frame[col] = np.broadcast_to(np.asarray(np.nan if value is None else value, dtype=np.float64), n).copy()
+        elif value is None or isinstance(value, str):
+            frame[col] = coded.constant(value, n)
+        else:
+            frame[col] = coded.coded(value)
+    return pd.DataFrame(frame)
+
+
+def _attr(layer: Layer, column: str, idx: np.ndarray) -> pd.Categorical:
+    """A layer attribute for the features ``idx``, coded (no per-row string objects)."""
+    if column not in layer.frame.columns:
+        return coded.constant(None, len(idx))
+    return coded.take(coded.coded(layer.frame[column].to_numpy(dtype=object)), idx)
 
 
 def _polygon_depth(ent: np.ndarray, zone: np.ndarray, boundary: np.ndarray) -> np.ndarray:
@@ -284,7 +297,7 @@ class _Screening:
             d, tgt_n = self.nearest_feature(layer, max(radius, np.nanmax(required, initial=0)))
             better = d < nearest
             nearest[better] = d[better]
-            nearest_name[better] = _attr(layer, "name", tgt_n[better])
+            nearest_name[better] = np.asarray(_attr(layer, "name", tgt_n[better]), dtype=object)
         nearest = np.where(np.isinf(nearest), np.nan, nearest)
         self.columns[R.NEAREST_SENSITIVE_M] = self.full(nearest, np.nan)
         self.columns[R.NEAREST_SENSITIVE_NAME] = self.full(nearest_name, None)
@@ -321,19 +334,19 @@ class _Screening:
             order = np.argsort(ent_idx, kind="stable")
             ent_idx, zone_idx = ent_idx[order], zone_idx[order]
             first = np.unique(ent_idx, return_index=True)[1]
-            names[ent_idx[first]] = _attr(layer, "name", zone_idx[first])
-            codes[ent_idx[first]] = _attr(layer, "code", zone_idx[first])
+            names[ent_idx[first]] = np.asarray(_attr(layer, "name", zone_idx[first]), dtype=object)
+            codes[ent_idx[first]] = np.asarray(_attr(layer, "code", zone_idx[first]), dtype=object)
         return names, codes
 
 
-def _status(screened: np.ndarray | None, rows: _Screening) -> np.ndarray:
+def _status(screened: np.ndarray | None, rows: _Screening) -> pd.Categorical:
     """hit/clear per registry row from a per-screened-row True/False/None array (None -> not_assessed)."""
-    out = np.full(rows.n, R.NOT_ASSESSED, dtype=object)
-    if screened is None:
-        return out
-    values = np.asarray(screened, dtype=object)
-    out[rows.pos] = np.where(values == True, R.HIT, np.where(values == False, R.CLEAR, R.NOT_ASSESSED))  # noqa: E712
-    return out
+    out = np.full(rows.n, R.STANDARD_VALUES.index(R.NOT_ASSESSED), dtype=np.int8)
+    if screened is not None:
+        values = np.asarray(screened, dtype=object)
+        hit, clear, unknown = (R.STANDARD_VALUES.index(v) for v in (R.HIT, R.CLEAR, R.NOT_ASSESSED))
+        out[rows.pos] = np.where(values == True, hit, np.where(values == False, clear, unknown))  # noqa: E712
+    return pd.Categorical.from_codes(out, categories=list(R.STANDARD_VALUES))
 
 
 def required_distances(registry: pd.DataFrame, catalog: Catalog) -> np.ndarray:
@@ -405,5 +418,5 @@ def screen_locations(registry, catalog: Catalog, *, rules: RuleSet, progress: Pr
     out["_location_county"] = run.full(names, None)
     out["_location_county_code"] = run.full(codes, None)
     out["_near_edge"] = run.near_edge
-    evidence = pd.concat(run.evidence, ignore_index=True) if run.evidence else _evidence(_pos=np.array([], dtype=int))
+    evidence = coded.concat(run.evidence) if run.evidence else _evidence(np.array([], dtype=np.int64))
     return out, evidence

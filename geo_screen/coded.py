@@ -1,0 +1,76 @@
+"""Coded text columns: repeated text kept as integer codes + labels while screening, made Arrow text once.
+
+A million-row run repeats a few dozen strings (statuses, dispositions, legal bases, zone names)
+millions of times. Held as Python string objects, every step that touches them (building a frame,
+comparing, sorting, writing) pays per row; held as :class:`pandas.Categorical` they cost one small
+integer a row, and :func:`text` turns them into pandas' Arrow-backed ``str`` columns in C++
+(an Arrow dictionary decode) at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from pandas.api.types import union_categoricals
+
+
+def constant(value: str | None, n: int) -> pd.Categorical:
+    """``value`` repeated ``n`` times (missing when ``value`` is None)."""
+    if value is None:
+        return pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), categories=pd.Index([], dtype=object))
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[value])
+
+
+def coded(values) -> pd.Categorical:
+    """Any array-like of text (or a scalar broadcast later by pandas) as a Categorical; missing stays missing."""
+    if isinstance(values, pd.Categorical):
+        return values
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        return values.array
+    return pd.Categorical(np.asarray(values, dtype=object))
+
+
+def take(values: pd.Categorical, idx: np.ndarray) -> pd.Categorical:
+    """Rows ``idx`` of a Categorical (categories kept, no string objects touched)."""
+    return pd.Categorical.from_codes(np.asarray(values.codes)[idx], dtype=values.dtype)
+
+
+def from_codes(codes: np.ndarray, labels: Sequence[str | None]) -> pd.Categorical:
+    """Labels picked by integer ``codes`` (-1 = missing); ``labels`` may repeat or hold None."""
+    labels = list(labels)
+    uniques = pd.Index(pd.unique(pd.Series([x for x in labels if x is not None], dtype=object)), dtype=object)
+    remap = np.array([uniques.get_loc(x) if x is not None else -1 for x in labels] + [-1], dtype=np.int64)
+    codes = np.asarray(codes, dtype=np.int64)
+    return pd.Categorical.from_codes(remap[np.where(codes < 0, len(labels), codes)], categories=uniques)
+
+
+def text(values) -> pd.api.extensions.ExtensionArray:
+    """pandas ``str`` array of ``values`` (Categorical, object array or Series); Categoricals decode in Arrow."""
+    if isinstance(values, pd.Series):
+        values = values.array
+    if isinstance(values, pd.Categorical):
+        categories = pa.array(np.asarray(values.categories, dtype=object), type=pa.large_string(), from_pandas=True)
+        codes = np.asarray(values.codes)
+        indices = pa.array(codes, mask=codes < 0)
+        return pd.array(pa.DictionaryArray.from_arrays(indices, categories).cast(pa.large_string()), dtype="str")
+    return pd.array(np.asarray(values, dtype=object), dtype="str")
+
+
+def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Stack frames with the same columns; Categorical columns stay Categorical (categories unioned)."""
+    frames = [f for f in frames if f is not None]
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    out = {}
+    for col in frames[0].columns:
+        parts = [f[col] for f in frames]
+        if any(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
+            cats = [coded(p if isinstance(p.dtype, pd.CategoricalDtype) else p.to_numpy(dtype=object)) for p in parts]
+            cats = [pd.Categorical.from_codes(c.codes, categories=pd.Index(c.categories, dtype=object)) for c in cats]
+            out[col] = union_categoricals(cats, ignore_order=True)
+        else:
+            out[col] = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame(out)

@@ -9,7 +9,9 @@ CGCS2000 Transverse Mercator chosen for the pack (:func:`geo_screen.crs.metric_c
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +27,10 @@ from geo_screen.edges import EdgeIndex
 from geo_screen.landuse import sample_landuse_polygons, sample_landuse_raster
 from geo_screen.rules import EVIDENCE_KIND, RuleSet
 
+#: the order evidence rows and near-edge warnings are combined in, whatever order the checks finish in
+_CHECK_ORDER = ("3", "landuse", "4", "9", "5")
+_COLUMN_ORDER = (R.margin_column("3"), R.LANDUSE_CLASS, R.NONINDUSTRIAL_SHARE, R.margin_column("4"),
+                 R.margin_column("9"), R.SANITARY_REQUIRED, R.NEAREST_SENSITIVE_M, R.NEAREST_SENSITIVE_NAME)
 ZONE_KINDS = {
     "3": ("ecological_redline", "marine_redline"),
     "4": ("water_source_protection",),
@@ -152,7 +158,9 @@ class _Screening:
         self.y = np.where(self.is_point, shapely.get_y(self.geoms), np.nan)
         self.tree = shapely.STRtree(self.geoms)
         self.columns: dict[str, np.ndarray] = {}
-        self.evidence: list[pd.DataFrame] = []
+        #: evidence frames and near-edge margins per check, combined in a fixed order (checks may run concurrently)
+        self.evidence: dict[str, list[pd.DataFrame]] = {check: [] for check in _CHECK_ORDER}
+        self.margins: dict[str, np.ndarray] = {}
         self.near_edge = np.full(self.n, "", dtype=object)
 
     def full(self, values: np.ndarray, fill) -> np.ndarray:
@@ -207,7 +215,7 @@ class _Screening:
                 self.geoms[clear], max_distance=radius, all_matches=False)
             dist = shapely.distance(self.geoms[clear[ent_n]], zones[zone_n])
             np.fmax.at(margin, clear[ent_n], -dist)
-        self.evidence.append(_evidence(
+        self.evidence[standard].append(_evidence(
             _pos=self.pos[ent_idx], standard=standard, layer_id=layer.id,
             feature_name=_attr(layer, "name", zone_idx), zone=_attr(layer, "zone", zone_idx),
             zone_label=_attr(layer, "zone_label", zone_idx), category=_attr(layer, "category", zone_idx),
@@ -228,7 +236,7 @@ class _Screening:
             # depth inside (positive) beats distance outside (negative); among those the largest wins
             margin = np.fmax(margin, m)
         self.columns[R.margin_column(standard)] = self.full(margin, np.nan)
-        self.flag_near_edge(standard, margin)
+        self.margins[standard] = margin
         return hit, margin
 
     # ---------------------------------------------------------------- land use (3)
@@ -259,7 +267,7 @@ class _Screening:
             detail = np.char.add("规划用地 ", classes[idx].astype(str))
             detail = np.where(self.is_point[idx], np.char.add(detail, "（非工业用地）"),
                               np.char.add(detail, np.char.add("；非工业用地占比 ", np.round(shares[idx] * 100, 1).astype(str))) + "%")
-            self.evidence.append(_evidence(
+            self.evidence["landuse"].append(_evidence(
                 _pos=self.pos[idx], standard="3", layer_id=layer_id, feature_name=classes[idx],
                 zone=classes[idx], zone_label=classes[idx], category="land_use_plan",
                 margin_m=np.nan, detail=detail, **{EVIDENCE_KIND: "land_use_plan"},
@@ -289,7 +297,7 @@ class _Screening:
             inside = dist < required[ent]  # "closer than" the required distance
             ent, tgt, dist = ent[inside], tgt[inside], dist[inside]
             hit[ent] = True
-            self.evidence.append(_evidence(
+            self.evidence["5"].append(_evidence(
                 _pos=self.pos[ent], standard="5", layer_id=layer.id, feature_name=_attr(layer, "name", tgt),
                 category=_attr(layer, "category", tgt), distance_m=dist, required_m=required[ent],
                 margin_m=required[ent] - dist, detail=None, **{EVIDENCE_KIND: layer.kind},
@@ -301,7 +309,7 @@ class _Screening:
         nearest = np.where(np.isinf(nearest), np.nan, nearest)
         self.columns[R.NEAREST_SENSITIVE_M] = self.full(nearest, np.nan)
         self.columns[R.NEAREST_SENSITIVE_NAME] = self.full(nearest_name, None)
-        self.flag_near_edge("5", np.where(has_req, required - nearest, np.nan))
+        self.margins["5"] = np.where(has_req, required - nearest, np.nan)
         return np.where(has_req, hit, None)
 
     def nearest_feature(self, layer: Layer, reach: float) -> tuple[np.ndarray, np.ndarray]:
@@ -380,6 +388,11 @@ def _standard_3(red, landuse, n: int) -> np.ndarray | None:
     return np.where(hit, True, np.where(unknown, None, False))
 
 
+def _threads(rows: int) -> int:
+    """Worker threads for the spatial checks: one for small runs (no overhead), else up to 4, at most the cores."""
+    return 1 if rows < 20_000 else max(1, min(4, os.cpu_count() or 1))
+
+
 def screen_locations(registry, catalog: Catalog, *, rules: RuleSet, progress: Progress | None = None):
     """Decide standards 3, 4, 5 and 9 for every registry row.
 
@@ -393,22 +406,28 @@ def screen_locations(registry, catalog: Catalog, *, rules: RuleSet, progress: Pr
         One row per piece of spatial evidence; ``_pos`` is the registry row position.
     """
     run = _Screening(registry, catalog, rules, progress)
-    red = run.zone_standard("3")
-    landuse = run.landuse()
-    std3 = _standard_3(red, landuse, len(run.pos))
-    water = run.zone_standard("4")
-    belt = run.zone_standard("9")
     required = required_distances(registry, catalog)[run.pos]
-    sanitary = run.sanitary(required)
-    names, codes = run.counties()
+    # The checks are independent and spend their time in GEOS, numpy and scipy, which release the GIL:
+    # two threads keep both cores busy. Results are combined in a fixed order below.
+    with ThreadPoolExecutor(max_workers=_threads(len(run.pos))) as pool:
+        red, landuse, water, belt, sanitary, counties = (pool.submit(*task) for task in (
+            (run.zone_standard, "3"), (run.landuse,), (run.zone_standard, "4"), (run.zone_standard, "9"),
+            (run.sanitary, required), (run.counties,)))
+        red, landuse, water, belt, sanitary, (names, codes) = (
+            f.result() for f in (red, landuse, water, belt, sanitary, counties))
+    std3 = _standard_3(red, landuse, len(run.pos))
+    for check in ("3", "4", "9", "5"):
+        if check in run.margins:
+            run.flag_near_edge(check, run.margins[check])
 
     out = pd.DataFrame(index=registry.index)
     out[R.std_column("3")] = _status(std3, run)
     out[R.std_column("4")] = _status(water[0] if water else None, run)
     out[R.std_column("5")] = _status(sanitary, run)
     out[R.std_column("9")] = _status(belt[0] if belt else None, run)
-    for name, values in run.columns.items():
-        out[name] = values
+    for name in _COLUMN_ORDER:  # (the checks filled run.columns in whatever order they finished)
+        if name in run.columns:
+            out[name] = run.columns[name]
     for col in (*R.MARGIN_COLUMNS, R.SANITARY_REQUIRED, R.NEAREST_SENSITIVE_M, R.NONINDUSTRIAL_SHARE):
         if col not in out:
             out[col] = np.nan
@@ -418,5 +437,6 @@ def screen_locations(registry, catalog: Catalog, *, rules: RuleSet, progress: Pr
     out["_location_county"] = run.full(names, None)
     out["_location_county_code"] = run.full(codes, None)
     out["_near_edge"] = run.near_edge
-    evidence = coded.concat(run.evidence) if run.evidence else _evidence(np.array([], dtype=np.int64))
+    frames = [frame for check in _CHECK_ORDER for frame in run.evidence[check]]
+    evidence = coded.concat(frames) if frames else _evidence(np.array([], dtype=np.int64))
     return out, evidence

@@ -289,3 +289,16 @@ def test_standard_3_halves_combine():
     assert list(_standard_3(None, landuse, 4)) == [None, False, None, True]
     assert list(_standard_3(red, None, 4)) == [False, False, True, False]
     assert _standard_3(None, None, 4) is None
+
+
+def test_concurrent_checks_give_the_same_result(catalog, result, tmp_path, monkeypatch):
+    """The spatial checks run in worker threads on large registries: the result must not depend on it."""
+    import geo_screen.spatial as spatial
+
+    big = pd.concat([registry_frame()] * 6, ignore_index=True)  # repeated rows: evidence ties across checks
+    single = run(catalog, big, tmp_path, name="one.csv")
+    monkeypatch.setattr(spatial, "_threads", lambda rows: 4)
+    threaded = run(catalog, big, tmp_path, name="many.csv")
+    pd.testing.assert_frame_equal(threaded.enterprises, single.enterprises)
+    pd.testing.assert_frame_equal(threaded.hits, single.hits)
+    assert threaded.enterprises[R.ISSUES].str.contains("near_edge").any()

@@ -197,7 +197,7 @@ class _ChunkedRun:
         self.rows += table.num_rows
         enterprises, hits = _output_crs(result.enterprises, self.out_crs), _output_crs(result.hits, self.out_crs)
         write_gpkg_layer(enterprises, self.gpkg, R.ENTERPRISES_LAYER, append=first > 1)
-        write_gpkg_layer(hits, self.gpkg, R.HITS_LAYER, append=first > 1)
+        write_gpkg_layer(hits, self.gpkg, R.HITS_LAYER, append=first > 1, spatial_index=False)
         if self.parquet is not None:
             self._append_parquet(enterprises)
         self.counts.append(run_counts(result.enterprises))

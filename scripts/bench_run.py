@@ -77,12 +77,9 @@ def main(argv=None) -> int:
         result = screen(args.registry, catalog, crs="gcj02", progress=progress)
         progress("done")
         t_screen = time.perf_counter()
-        write_results(result, args.out, excel=False, parquet=False)
-        t_gpkg = time.perf_counter()
-        result.enterprises.to_parquet(args.out / R.PARQUET_NAME, index=False)
+        write_results(result, args.out, excel=False)  # the GeoPackage, with the GeoParquet copy alongside
         t_write = time.perf_counter()
-        steps["write results.gpkg"] = t_gpkg - t_screen
-        steps["write results.parquet"] = t_write - t_gpkg
+        steps["write results.gpkg + results.parquet"] = t_write - t_screen
         figures["rows"] = len(result.enterprises)
         hits = result.hits
         kinds = {layer.id: layer.kind for layer in catalog.layers.values()}

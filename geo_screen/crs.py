@@ -22,6 +22,7 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as PyprojCRSError
 
 from geo_screen.errors import CRSError
+from geo_screen.threads import split_map
 
 #: Geographic CRS of every result (CGCS2000; differs from WGS84 by centimetres).
 OUTPUT_CRS = "EPSG:4490"
@@ -170,12 +171,19 @@ def _invert(forward, lon, lat, *, tol_deg: float = 1e-10, max_iter: int = 30):
 
 def gcj02_to_wgs84(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     """Remove the GCJ-02 offset by iteration (error far below 1 mm)."""
-    return _invert(wgs84_to_gcj02, lon, lat)
+    return _invert_split(wgs84_to_gcj02, lon, lat)
 
 
 def bd09_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     """Remove Baidu's BD-09 offset, leaving GCJ-02 (iterative)."""
-    return _invert(gcj02_to_bd09, lon, lat)
+    return _invert_split(gcj02_to_bd09, lon, lat)
+
+
+def _invert_split(forward, lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_invert` over row blocks in threads (each point converges on its own, so blocks are independent)."""
+    lon, lat = _as_arrays(lon, lat)
+    x, y = split_map(lambda a, b: _invert(forward, a, b), lon.reshape(-1), lat.reshape(-1))
+    return x.reshape(lon.shape), y.reshape(lat.shape)
 
 
 def bd09_to_wgs84(lon, lat) -> tuple[np.ndarray, np.ndarray]:

@@ -207,3 +207,17 @@ def test_lonlat_transformer_is_always_xy():
     tr = gcrs.lonlat_transformer(CRS.from_epsg(4549))
     reference = Transformer.from_crs(4490, 4549, always_xy=True)
     assert tr.transform(121.0, 32.0) == pytest.approx(reference.transform(121.0, 32.0))
+
+
+def test_threaded_inverse_equals_one_block():
+    """Large conversions run in row blocks on threads; every point must come out as if converted alone."""
+    from geo_screen.crs import _invert, wgs84_to_gcj02
+
+    rng = np.random.default_rng(7)
+    lon, lat = rng.uniform(73, 135, 250_000), rng.uniform(18, 53, 250_000)
+    lon[::997] = np.nan
+    x, y = gcrs.gcj02_to_wgs84(lon, lat)
+    x1, y1 = _invert(wgs84_to_gcj02, lon, lat)
+    np.testing.assert_array_equal(x, x1)
+    np.testing.assert_array_equal(y, y1)
+    assert np.shape(gcrs.gcj02_to_wgs84(121.0, 32.0)[0]) == ()

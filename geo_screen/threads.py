@@ -1,0 +1,30 @@
+"""Vectorised work split across threads: numpy, GEOS (shapely) and PROJ release the GIL, so parts run on all cores."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+#: below this many rows one thread is faster than starting several
+MIN_ROWS = 100_000
+
+
+def split_map(func: Callable, *arrays: np.ndarray, min_rows: int = MIN_ROWS):
+    """``func(*arrays)`` computed on row blocks in threads and stitched back together.
+
+    ``func`` must be element-wise (row ``i`` of the result depends on row ``i`` of the inputs only) and
+    return one array or a tuple of arrays of the input's length.
+    """
+    n = len(arrays[0]) if arrays else 0
+    workers = min(os.cpu_count() or 1, 4)
+    if n < min_rows or workers < 2:
+        return func(*arrays)
+    bounds = np.linspace(0, n, workers + 1).astype(int)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        parts = list(pool.map(lambda lo_hi: func(*(a[lo_hi[0]:lo_hi[1]] for a in arrays)), zip(bounds[:-1], bounds[1:])))
+    if isinstance(parts[0], tuple):
+        return tuple(np.concatenate([p[j] for p in parts]) for j in range(len(parts[0])))
+    return np.concatenate(parts)

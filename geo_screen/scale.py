@@ -24,6 +24,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -127,6 +128,9 @@ class _ChunkedRun:
         self.gpkg = tmp / R.GPKG_NAME
         self.parquet = tmp / R.PARQUET_NAME if parquet else None
         self.writer: pq.ParquetWriter | None = None
+        # the GeoParquet append of a chunk runs beside its GeoPackage append (Arrow releases the GIL GDAL holds)
+        self.copier = ThreadPoolExecutor(max_workers=1)
+        self.copying: Future | None = None
         self.counts: list[dict] = []
         self.summaries: list[tuple[pd.DataFrame, pd.DataFrame]] = []
         self.flagged: list[pd.DataFrame] = []
@@ -183,6 +187,9 @@ class _ChunkedRun:
                 bar.update(size)
         finally:
             bar.close()
+            if self.copying is not None:
+                self.copying.result()
+            self.copier.shutdown()
             if self.writer is not None:
                 self.writer.close()
 
@@ -196,10 +203,11 @@ class _ChunkedRun:
         result = screen(registry, self.catalog, rules=self.rules)
         self.rows += table.num_rows
         enterprises, hits = _output_crs(result.enterprises, self.out_crs), _output_crs(result.hits, self.out_crs)
+        if self.copying is not None:
+            self.copying.result()  # the previous chunk's copy is complete: appends stay in row order
+        self.copying = self.copier.submit(self._append_parquet, enterprises) if self.parquet is not None else None
         write_gpkg_layer(enterprises, self.gpkg, R.ENTERPRISES_LAYER, append=first > 1)
         write_gpkg_layer(hits, self.gpkg, R.HITS_LAYER, append=first > 1, spatial_index=False)
-        if self.parquet is not None:
-            self._append_parquet(enterprises)
         self.counts.append(run_counts(result.enterprises))
         from geo_screen.workbook import disposition_by_county, summary_by_county
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import time
@@ -30,6 +31,34 @@ def _step(message: str) -> str:
     return next((name for prefix, name in STEPS if message.startswith(prefix)), "other")
 
 
+def _check_times(registry: Path, catalog) -> dict[str, float]:
+    """Seconds of each spatial check run alone (one at a time), and of the four run together as screen() does.
+
+    In a run the checks overlap in threads, so the step times above cannot say what each one costs.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from geo_screen.api import prepare_inputs
+    from geo_screen.spatial import _Screening, required_distances
+
+    frame, catalog, rules, _ = prepare_inputs(registry, catalog, crs="gcj02")
+    t0 = time.perf_counter()
+    run = _Screening(frame, catalog, rules, None)
+    times = {"project": time.perf_counter() - t0}
+    required = required_distances(frame, catalog)[run.pos]
+    checks = {"3": (run.zone_standard, "3"), "4": (run.zone_standard, "4"), "5": (run.sanitary, required),
+              "9": (run.zone_standard, "9")}
+    for name, (func, arg) in checks.items():
+        t0 = time.perf_counter()
+        func(arg)
+        times[name] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+        list(pool.map(lambda task: task[0](task[1]), checks.values()))
+    times["together"] = time.perf_counter() - t0
+    return {k: round(v, 2) for k, v in times.items()}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("registry", type=Path)
@@ -37,6 +66,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--chunk-rows", type=int)
     parser.add_argument("--profile", type=Path, help="write a pyinstrument text profile here")
+    parser.add_argument("--checks", action="store_true",
+                        help="after the run, time each spatial check alone and the four together (for the peers)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     from geo_screen.api import screen, write_results
@@ -107,6 +138,9 @@ def main(argv=None) -> int:
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0),
     })
     figures["rows_per_s"] = round(figures["rows"] / max(figures["end_to_end_s"], 1e-9))
+    if args.checks and not args.chunk_rows:
+        result = None
+        figures["check_times"] = _check_times(args.registry, catalog)
     print(json.dumps(figures, ensure_ascii=False))
     return 0
 

@@ -28,8 +28,11 @@ sys.path.insert(0, str(HERE))
 CHUNKED_FROM = 2_000_000
 
 
-def _run(registry: Path, pack: Path, out: Path, *, chunk_rows: int | None = None, profile: Path | None = None) -> dict:
+def _run(registry: Path, pack: Path, out: Path, *, chunk_rows: int | None = None, profile: Path | None = None,
+         checks: bool = False) -> dict:
     cmd = [sys.executable, str(HERE / "bench_run.py"), str(registry), "--pack", str(pack), "--out", str(out)]
+    if checks:
+        cmd.append("--checks")
     if chunk_rows:
         cmd += ["--chunk-rows", str(chunk_rows)]
     if profile:
@@ -86,7 +89,7 @@ def main(argv=None) -> int:
         chunked = rows >= CHUNKED_FROM
         profile = args.profile if rows == 1_000_000 and args.profile else None
         result = _run(registry, pack, out_root / str(rows), chunk_rows=args.chunk_rows if chunked else None,
-                      profile=profile)
+                      profile=profile, checks=rows == 1_000_000 and not chunked and not args.no_peers)
         figures["curve"].append(result)
         print(f"{rows:>11,} rows  {result['mode']:>9}  end to end {result['end_to_end_s']:7.2f} s "
               f"(+ pack load {result['pack_load_s']:.2f} s)  peak {result['peak_rss_mb'] / 1024:5.2f} GiB  "
@@ -101,10 +104,9 @@ def main(argv=None) -> int:
 
         work = Path(tempfile.mkdtemp(prefix="geo_screen_peers_"))
         inputs = bench_peers.export_inputs(pack / "registry_1000000.csv", pack, work)
-        steps = one_m["steps_s"]
+        steps, alone = one_m["steps_s"], one_m["check_times"]
         ours = {"times": {"load": steps["read + convert coordinates"] + steps["project points + tree"],
-                          "3": steps["std 3 red-line zones"], "4": steps["std 4 water zones"],
-                          "5": steps["std 5 sanitary distance"], "9": steps["std 9 riverside belt"]},
+                          **{c: alone[c] for c in ("3", "4", "5", "9")}, "together": alone["together"]},
                 "hits": one_m["checks"]}
         peers = {"duckdb": bench_peers.duckdb_checks(inputs)}
         postgis = bench_peers.postgis_checks(inputs)

@@ -72,7 +72,7 @@ def _counties(registry: pd.DataFrame, columns: pd.DataFrame) -> tuple[pd.Categor
     key = np.zeros(n, dtype=np.int64)
     for codes, uniques in parts:
         key = key * (len(uniques) + 1) + (codes + 1)
-    combos, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     value = [[None if c < 0 else u[c] for c in codes[first]] for codes, u in parts]
     g_raw, loc_name, loc_code = value
     g = [_short_county(v) for v in g_raw]

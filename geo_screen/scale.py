@@ -98,7 +98,7 @@ def screen_chunked(registry: str | os.PathLike, catalog: str | os.PathLike | Cat
         tmp = Path(tempfile.mkdtemp(prefix=".geo_screen-", dir=out))
         try:
             run = _ChunkedRun(source, catalog, ruleset, crs=crs, out_crs=out_crs or OUTPUT_CRS, tmp=tmp,
-                              parquet=parquet, say=say, bar=bar)
+                              parquet=parquet, say=say, bar=bar, excel=excel)
             run.screen(chunk_rows, encoding=encoding)
             manifest = run.manifest(started, rules=rules, chunk_rows=chunk_rows)
             written = run.finish(manifest, excel=excel)
@@ -122,12 +122,14 @@ class _NotUtf8(Exception):
 class _ChunkedRun:
     """One chunked screening: the global pass, per-chunk screening and the appending writers."""
 
-    def __init__(self, source: Path, catalog: Catalog, rules: RuleSet, *, crs, out_crs, tmp: Path, parquet, say, bar):
+    def __init__(self, source: Path, catalog: Catalog, rules: RuleSet, *, crs, out_crs, tmp: Path, parquet, say, bar,
+                 excel: bool = True):
         self.source, self.catalog, self.rules, self.crs = source, catalog, rules, parse_crs(crs, where="crs")
         self.crs_text, self.out_crs, self.tmp, self.say, self.bar = crs, out_crs, tmp, say, bar
         self.gpkg = tmp / R.GPKG_NAME
         self.parquet = tmp / R.PARQUET_NAME if parquet else None
         self.writer: pq.ParquetWriter | None = None
+        self.excel = excel  # flagged rows are kept for the workbook only when one is written
         # the GeoParquet append of a chunk runs beside its GeoPackage append (Arrow releases the GIL GDAL holds)
         self.copier = ThreadPoolExecutor(max_workers=1)
         self.copying: Future | None = None
@@ -215,7 +217,7 @@ class _ChunkedRun:
                                disposition_by_county(result.enterprises)))
         flagged = result.flagged
         room = _excel_room() - self.flagged_rows
-        if room > 0 and len(flagged):
+        if self.excel and room > 0 and len(flagged):
             self.flagged.append(pd.DataFrame(flagged.drop(columns="geometry")).head(room))
         self.flagged_rows += len(flagged)
         self.say(f"rows {first:,}-{self.rows:,} screened and written")

@@ -32,9 +32,11 @@ import geopandas as gpd
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pyproj
+import shapely
 
 from geo_screen import results as R
-from geo_screen.api import build_manifest, run_counts, screen, write_gpkg_layer
+from geo_screen.api import build_manifest, run_counts, screen
 from geo_screen.catalog import Catalog, file_sha256, load_catalog
 from geo_screen.crs import OUTPUT_CRS, parse_crs
 from geo_screen.errors import ConfigError, ExportError, InputDataError
@@ -127,10 +129,14 @@ class _ChunkedRun:
         self.source, self.catalog, self.rules, self.crs = source, catalog, rules, parse_crs(crs, where="crs")
         self.crs_text, self.out_crs, self.tmp, self.say, self.bar = crs, out_crs, tmp, say, bar
         self.gpkg = tmp / R.GPKG_NAME
-        self.parquet = tmp / R.PARQUET_NAME if parquet else None
-        self.writer: pq.ParquetWriter | None = None
+        self.parquet = parquet
+        # Both layers are staged as GeoParquet chunk by chunk (the enterprises' file is the GeoParquet copy) and
+        # written to the GeoPackage in one streamed pass each at the end: GDAL appends to an existing layer
+        # 2.7x slower than it writes a new one (the R-tree is updated row by row instead of built in bulk).
+        self.staged = {R.ENTERPRISES_LAYER: _Staged(tmp / (R.PARQUET_NAME if parquet else ".enterprises.parquet")),
+                       R.HITS_LAYER: _Staged(tmp / ".hits.parquet")}
         self.excel = excel  # flagged rows are kept for the workbook only when one is written
-        # the GeoParquet append of a chunk runs beside its GeoPackage append (Arrow releases the GIL GDAL holds)
+        # a chunk's staging writes run in a thread while the next chunk is read and screened
         self.copier = ThreadPoolExecutor(max_workers=1)
         self.copying: Future | None = None
         self.counts: list[dict] = []
@@ -192,8 +198,8 @@ class _ChunkedRun:
             if self.copying is not None:
                 self.copying.result()
             self.copier.shutdown()
-            if self.writer is not None:
-                self.writer.close()
+            for staged in self.staged.values():
+                staged.close()
 
     def _screen_chunk(self, table: pa.Table, duplicates: pa.Array | None) -> None:
         first = self.rows + 1
@@ -206,10 +212,8 @@ class _ChunkedRun:
         self.rows += table.num_rows
         enterprises, hits = _output_crs(result.enterprises, self.out_crs), _output_crs(result.hits, self.out_crs)
         if self.copying is not None:
-            self.copying.result()  # the previous chunk's copy is complete: appends stay in row order
-        self.copying = self.copier.submit(self._append_parquet, enterprises) if self.parquet is not None else None
-        write_gpkg_layer(enterprises, self.gpkg, R.ENTERPRISES_LAYER, append=first > 1)
-        write_gpkg_layer(hits, self.gpkg, R.HITS_LAYER, append=first > 1, spatial_index=False)
+            self.copying.result()  # the previous chunk is staged: appends stay in row order
+        self.copying = self.copier.submit(self._stage, enterprises, hits)
         self.counts.append(run_counts(result.enterprises))
         from geo_screen.workbook import disposition_by_county, summary_by_county
 
@@ -222,11 +226,15 @@ class _ChunkedRun:
         self.flagged_rows += len(flagged)
         self.say(f"rows {first:,}-{self.rows:,} screened and written")
 
-    def _append_parquet(self, frame: gpd.GeoDataFrame) -> None:
-        table = geoparquet_table(frame)
-        if self.writer is None:
-            self.writer = pq.ParquetWriter(self.parquet, table.schema)
-        self.writer.write_table(table.cast(self.writer.schema))
+    def _stage(self, enterprises: gpd.GeoDataFrame, hits: gpd.GeoDataFrame) -> None:
+        self.staged[R.ENTERPRISES_LAYER].append(enterprises)
+        self.staged[R.HITS_LAYER].append(hits)
+
+    def write_gpkg(self) -> None:
+        """Write both GeoPackage layers from the staged files, as :func:`~geo_screen.api.write_results` would."""
+        for layer, staged in self.staged.items():
+            self.say(f"writing the {layer} layer of {R.GPKG_NAME}")
+            staged.write_gpkg(self.gpkg, layer, crs=self.out_crs, spatial_index=layer != R.HITS_LAYER)
 
     def manifest(self, started, *, rules, chunk_rows: int) -> dict:
         out = build_manifest(self.catalog, self.rules, rules=rules, started=started, counts=_sum_counts(self.counts),
@@ -236,7 +244,8 @@ class _ChunkedRun:
         return {**out, "output": {"crs": self.out_crs}}
 
     def finish(self, manifest: dict, *, excel: bool) -> list[str]:
-        written = [R.GPKG_NAME] + ([R.PARQUET_NAME] if self.parquet is not None else [])
+        self.write_gpkg()
+        written = [R.GPKG_NAME] + ([R.PARQUET_NAME] if self.parquet else [])
         if excel:
             from geo_screen.workbook import write_summary_workbook
 
@@ -251,6 +260,73 @@ class _ChunkedRun:
             written.append(R.XLSX_NAME)
         (self.tmp / R.MANIFEST_NAME).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
         return written + [R.MANIFEST_NAME]
+
+
+#: multi-part layer type -> (type id of its single parts, how to wrap one)
+_PROMOTE = {"MultiPoint": (0, shapely.multipoints), "MultiLineString": (1, shapely.multilinestrings),
+            "MultiPolygon": (3, shapely.multipolygons)}
+
+
+class _Staged:
+    """One layer's chunks appended to a GeoParquet file, and its geometry types (for the GeoPackage layer type)."""
+
+    def __init__(self, path: Path):
+        self.path, self.writer = path, None
+        self.types: set[str] = set()
+        self.has_z = False
+
+    def append(self, frame: gpd.GeoDataFrame) -> None:
+        table = geoparquet_table(frame)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, table.schema)
+        self.writer.write_table(table.cast(self.writer.schema))
+        geoms = frame.geometry.to_numpy()
+        present = geoms[~shapely.is_missing(geoms)]
+        self.types.update(pd.unique(shapely.get_type_id(present)).tolist())
+        self.has_z = self.has_z or bool(shapely.has_z(present[~shapely.is_empty(present)]).any())
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    def write_gpkg(self, gpkg: Path, layer: str, *, crs: str, spatial_index: bool) -> None:
+        """Stream the staged rows into a new GeoPackage layer, typed as pyogrio types a whole frame."""
+        import pyogrio
+
+        names = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString", 6: "MultiPolygon"}
+        kinds = {names.get(t, "Unknown") for t in self.types}
+        geometry_type, promote = "Unknown", None
+        if len(kinds) == 1:
+            geometry_type = kinds.pop()
+        elif len(kinds) == 2:
+            multi = next((f"Multi{k}" for k in ("Point", "LineString", "Polygon") if kinds == {k, f"Multi{k}"}), None)
+            if multi is not None:  # GeoPackage layers hold one of the two: single parts become multi-parts
+                geometry_type, promote = multi, multi
+        if self.has_z and geometry_type != "Unknown":
+            geometry_type += " Z"
+        source = pq.ParquetFile(self.path)
+        schema = source.schema_arrow.remove_metadata()
+
+        def batches():
+            for batch in source.iter_batches(batch_size=65_536):
+                if promote is not None:
+                    geoms = shapely.from_wkb(batch.column("geometry").to_numpy(zero_copy_only=False))
+                    single_type, to_multi = _PROMOTE[promote]
+                    single = shapely.get_type_id(geoms) == single_type
+                    geoms[single] = [to_multi([g]) for g in geoms[single]]
+                    batch = batch.set_column(batch.schema.get_field_index("geometry"), "geometry",
+                                             pa.array(shapely.to_wkb(geoms), type=pa.binary()))
+                yield batch.replace_schema_metadata(None)
+
+        target = pyproj.CRS.from_user_input(crs)
+        epsg = target.to_epsg()
+        options = {} if spatial_index else {"layer_options": {"SPATIAL_INDEX": "NO"}}
+        pyogrio.write_arrow(pa.RecordBatchReader.from_batches(schema, batches()), gpkg, layer=layer, driver="GPKG",
+                            geometry_name="geometry", geometry_type=geometry_type,
+                            crs=f"EPSG:{epsg}" if epsg else target.to_wkt("WKT1_GDAL"), **options)
+        if self.path.name.startswith("."):  # a staging file, not the GeoParquet copy
+            self.path.unlink()
 
 
 def _sum_table(table: pd.DataFrame) -> pd.DataFrame:

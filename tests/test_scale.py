@@ -7,6 +7,7 @@ import json
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import pytest
 import shapely
 from hypothesis import given, settings
@@ -102,6 +103,12 @@ def test_chunked_run_writes_what_the_in_memory_run_writes(catalog, tmp_path, enc
     manifest = json.loads((tmp_path / "chunked" / R.MANIFEST_NAME).read_text("utf-8"))
     assert manifest["counts"] == whole.manifest["counts"]
     assert manifest["engine"] == {"name": "chunked", "chunk_rows": 7}
+    for layer in (R.ENTERPRISES_LAYER, R.HITS_LAYER):  # the same layer definitions, spatial index included
+        info = [pyogrio.read_info(tmp_path / d / R.GPKG_NAME, layer=layer) for d in ("whole", "chunked")]
+        for key in ("crs", "geometry_type", "fields", "dtypes", "features"):
+            assert np.array_equal(info[0][key], info[1][key]), (layer, key)
+        assert [i["capabilities"]["fast_spatial_filter"] for i in info] == [layer == R.ENTERPRISES_LAYER] * 2
+    assert not list((tmp_path / "chunked").glob(".*"))  # no staging files left behind
 
 
 def test_chunked_workbook_lists_flagged_rows_and_summaries(catalog, tmp_path):
@@ -178,3 +185,33 @@ def test_dask_unreachable_scheduler_says_how_to_start_one(catalog, tmp_path):
     _registry(1).to_csv(path, index=False)
     with pytest.raises(ConfigError, match="dask scheduler"):
         screen_dask(path, catalog, scheduler="tcp://127.0.0.1:9")
+
+
+def test_staged_layer_types_like_a_whole_frame(tmp_path):
+    """Chunks of single and multi polygons make one MultiPolygon layer, as writing the whole frame does."""
+    from shapely.geometry import MultiPolygon, Point, box
+
+    from geo_screen.api import write_gpkg_layer
+    from geo_screen.scale import _Staged
+
+    parts = [gpd.GeoDataFrame({"name": pd.array(["a", "b"], dtype="str")}, geometry=[box(0, 0, 1, 1), box(2, 2, 3, 3)],
+                              crs="EPSG:4490"),
+             gpd.GeoDataFrame({"name": pd.array(["c", None], dtype="str")},
+                              geometry=[MultiPolygon([box(4, 4, 5, 5), box(6, 6, 7, 7)]), None], crs="EPSG:4490")]
+    staged = _Staged(tmp_path / ".staged.parquet")
+    for part in parts:
+        staged.append(part)
+    staged.close()
+    staged.write_gpkg(tmp_path / "chunked.gpkg", "t", crs="EPSG:4490", spatial_index=True)
+    write_gpkg_layer(pd.concat(parts, ignore_index=True), tmp_path / "whole.gpkg", "t")
+    info = [pyogrio.read_info(tmp_path / f, layer="t") for f in ("whole.gpkg", "chunked.gpkg")]
+    assert info[0]["geometry_type"] == info[1]["geometry_type"] == "MultiPolygon"
+    a, b = (pyogrio.read_dataframe(tmp_path / f, layer="t") for f in ("whole.gpkg", "chunked.gpkg"))
+    assert a.geometry.geom_type.tolist()[:3] == b.geometry.geom_type.tolist()[:3] == ["MultiPolygon"] * 3
+    assert a.geometry.equals(b.geometry) and a["name"].equals(b["name"])
+    assert not (tmp_path / ".staged.parquet").exists()
+    mixed = _Staged(tmp_path / "mixed.parquet")
+    mixed.append(gpd.GeoDataFrame({"n": [1, 2]}, geometry=[Point(0, 0), box(0, 0, 1, 1)], crs="EPSG:4490"))
+    mixed.close()
+    mixed.write_gpkg(tmp_path / "mixed.gpkg", "m", crs="EPSG:4490", spatial_index=False)
+    assert pyogrio.read_info(tmp_path / "mixed.gpkg", layer="m")["geometry_type"] == "Unknown"

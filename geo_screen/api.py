@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from geo_screen import __version__
 from geo_screen import coded
@@ -291,9 +292,10 @@ def write_results(result: R.ScreenResult, out_dir: str | Path, *, out_crs: str |
     tmp = Path(tempfile.mkdtemp(prefix=".geo_screen-", dir=out))
     written = []
     try:
-        # GDAL writes the GeoPackage holding the GIL; Arrow writes Parquet without it: side by side they overlap
+        # GDAL writes the GeoPackage holding the GIL; Arrow writes Parquet without it: side by side they overlap.
+        # The Arrow table is built here, so no pyproj or GEOS object is used in two threads at once.
         with ThreadPoolExecutor(max_workers=1) as pool:
-            copy = pool.submit(enterprises.to_parquet, tmp / R.PARQUET_NAME, index=False) if parquet else None
+            copy = pool.submit(pq.write_table, geoparquet_table(enterprises), tmp / R.PARQUET_NAME) if parquet else None
             gpkg = tmp / R.GPKG_NAME
             write_gpkg_layer(enterprises, gpkg, R.ENTERPRISES_LAYER)
             write_gpkg_layer(hits, gpkg, R.HITS_LAYER, spatial_index=False)
@@ -333,3 +335,26 @@ def write_gpkg_layer(frame: gpd.GeoDataFrame, path: Path, layer: str, *, append:
     out = gpd.GeoDataFrame(data, geometry=frame.geometry.to_numpy(), crs=frame.crs)
     options = {} if spatial_index or append else {"layer_options": {"SPATIAL_INDEX": "NO"}}
     pyogrio.write_dataframe(out, path, layer=layer, driver="GPKG", use_arrow=True, append=append, **options)
+
+
+def geoparquet_table(frame: gpd.GeoDataFrame) -> pa.Table:
+    """A GeoParquet 1.0 table (WKB geometry) whose schema does not depend on the rows, so chunks can be appended.
+
+    The ``geo`` metadata leaves out ``bbox`` and lists no ``geometry_types`` (both optional: "unknown"),
+    since they would describe the first chunk only.
+    """
+    geometry = frame.geometry.name
+    data = pd.DataFrame(frame.drop(columns=geometry))
+    table = pa.Table.from_pandas(data, preserve_index=False)
+    pandas_meta = table.schema.metadata or {}
+    fields = []
+    for field in table.schema:  # a column that is all-missing in one chunk must not change type
+        fields.append(pa.field(field.name, pa.large_string()) if pa.types.is_null(field.type)
+                      or pa.types.is_string(field.type) else field)
+    table = table.cast(pa.schema(fields))
+    wkb = pa.array(frame.geometry.to_wkb().to_numpy(dtype=object), type=pa.binary())
+    table = table.append_column(pa.field("geometry", pa.binary()), wkb)
+    crs = frame.crs.to_json_dict() if frame.crs is not None else None
+    geo = {"version": "1.0.0", "primary_column": "geometry",
+           "columns": {"geometry": {"encoding": "WKB", "geometry_types": [], "crs": crs}}}
+    return table.replace_schema_metadata({**pandas_meta, b"geo": json.dumps(geo).encode("utf-8")})

@@ -13,7 +13,7 @@ import shapely
 
 from geo_screen.crs import OUTPUT_CRS, InputCRS, geometries_to_lonlat, to_lonlat
 from geo_screen.errors import CRSError, InputDataError
-from geo_screen.threads import split_map
+from geo_screen.threads import intersects_xy
 
 def spatial_crs(file_crs, requested: InputCRS) -> InputCRS:
     if file_crs is None:
@@ -44,7 +44,7 @@ def locate(a: np.ndarray, b: np.ndarray, src: InputCRS, coverage, *, missing: np
     area = None if coverage is None else coverage_geometry(coverage)
     if area is not None:
         outside = ok.copy()
-        outside[ok] = ~split_map(lambda x, y: shapely.intersects_xy(area, x, y), lon[ok], lat[ok])
+        outside[ok] = ~intersects_xy(area, lon[ok], lat[ok])
         candidates |= outside
     swapped = np.zeros(len(a), dtype=bool)
     if candidates.any():

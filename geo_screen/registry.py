@@ -36,7 +36,7 @@ import shapely
 
 from geo_screen.crs import OUTPUT_CRS, InputCRS, parse_crs
 from geo_screen.errors import CRSError, InputDataError
-from geo_screen.threads import split_map
+from geo_screen.threads import intersects_xy, split_map
 from geo_screen.identifiers import normalize_uscc_series, uscc_issue_series
 from geo_screen.locations import coverage_geometry, locate, locate_geometries, spatial_crs
 from geo_screen.sources import RawTable, read_table
@@ -205,8 +205,7 @@ def mark_coverage(registry: gpd.GeoDataFrame, coverage: object) -> gpd.GeoDataFr
     located = (out[ROW_STATUS] != STATUS_INVALID).to_numpy() & ~shapely.is_missing(geoms)
     inside = np.zeros(len(out), dtype=bool)
     points = located & (shapely.get_type_id(geoms) == 0)
-    inside[points] = split_map(lambda x, y: shapely.intersects_xy(area, x, y),
-                               shapely.get_x(geoms[points]), shapely.get_y(geoms[points]))
+    inside[points] = intersects_xy(area, shapely.get_x(geoms[points]), shapely.get_y(geoms[points]))
     others = located & ~points
     inside[others] = shapely.intersects(area, geoms[others])
     swapped = out[ISSUES].str.contains(SWAPPED_ISSUE, regex=False).fillna(False).to_numpy(dtype=bool)

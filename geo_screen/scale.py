@@ -36,7 +36,7 @@ import pyproj
 import shapely
 
 from geo_screen import results as R
-from geo_screen.api import build_manifest, run_counts, screen
+from geo_screen.api import build_manifest, geoparquet_table, run_counts, screen
 from geo_screen.catalog import Catalog, file_sha256, load_catalog
 from geo_screen.crs import OUTPUT_CRS, parse_crs
 from geo_screen.errors import ConfigError, ExportError, InputDataError
@@ -211,9 +211,12 @@ class _ChunkedRun:
         result = screen(registry, self.catalog, rules=self.rules)
         self.rows += table.num_rows
         enterprises, hits = _output_crs(result.enterprises, self.out_crs), _output_crs(result.hits, self.out_crs)
+        # Arrow tables are built here; only Arrow's writing runs in the thread (pyproj and GEOS objects stay in this one)
+        tables = [staged.table(frame) for staged, frame in
+                  ((self.staged[R.ENTERPRISES_LAYER], enterprises), (self.staged[R.HITS_LAYER], hits))]
         if self.copying is not None:
             self.copying.result()  # the previous chunk is staged: appends stay in row order
-        self.copying = self.copier.submit(self._stage, enterprises, hits)
+        self.copying = self.copier.submit(self._stage, *tables)
         self.counts.append(run_counts(result.enterprises))
         from geo_screen.workbook import disposition_by_county, summary_by_county
 
@@ -226,7 +229,7 @@ class _ChunkedRun:
         self.flagged_rows += len(flagged)
         self.say(f"rows {first:,}-{self.rows:,} screened and written")
 
-    def _stage(self, enterprises: gpd.GeoDataFrame, hits: gpd.GeoDataFrame) -> None:
+    def _stage(self, enterprises: pa.Table, hits: pa.Table) -> None:
         self.staged[R.ENTERPRISES_LAYER].append(enterprises)
         self.staged[R.HITS_LAYER].append(hits)
 
@@ -275,15 +278,19 @@ class _Staged:
         self.types: set[str] = set()
         self.has_z = False
 
-    def append(self, frame: gpd.GeoDataFrame) -> None:
-        table = geoparquet_table(frame)
-        if self.writer is None:
-            self.writer = pq.ParquetWriter(self.path, table.schema)
-        self.writer.write_table(table.cast(self.writer.schema))
+    def table(self, frame: gpd.GeoDataFrame) -> pa.Table:
+        """The chunk as a GeoParquet table; its geometry types are noted for the layer type."""
         geoms = frame.geometry.to_numpy()
         present = geoms[~shapely.is_missing(geoms)]
         self.types.update(pd.unique(shapely.get_type_id(present)).tolist())
         self.has_z = self.has_z or bool(shapely.has_z(present[~shapely.is_empty(present)]).any())
+        return geoparquet_table(frame)
+
+    def append(self, table: pa.Table) -> None:
+        """Append a table made by :meth:`table` (Arrow only: safe in a worker thread)."""
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, table.schema)
+        self.writer.write_table(table.cast(self.writer.schema))
 
     def close(self) -> None:
         if self.writer is not None:
@@ -362,29 +369,6 @@ def _sum_counts(parts: list[dict]) -> dict:
     for part in parts:
         total = add(total, part)
     return total
-
-
-def geoparquet_table(frame: gpd.GeoDataFrame) -> pa.Table:
-    """A GeoParquet 1.0 table (WKB geometry) whose schema does not depend on the rows, so chunks can be appended.
-
-    The ``geo`` metadata leaves out ``bbox`` and lists no ``geometry_types`` (both optional: "unknown"),
-    since they would describe the first chunk only.
-    """
-    geometry = frame.geometry.name
-    data = pd.DataFrame(frame.drop(columns=geometry))
-    table = pa.Table.from_pandas(data, preserve_index=False)
-    pandas_meta = table.schema.metadata or {}
-    fields = []
-    for field in table.schema:  # a column that is all-missing in one chunk must not change type
-        fields.append(pa.field(field.name, pa.large_string()) if pa.types.is_null(field.type)
-                      or pa.types.is_string(field.type) else field)
-    table = table.cast(pa.schema(fields))
-    wkb = pa.array(frame.geometry.to_wkb().to_numpy(dtype=object), type=pa.binary())
-    table = table.append_column(pa.field("geometry", pa.binary()), wkb)
-    crs = frame.crs.to_json_dict() if frame.crs is not None else None
-    geo = {"version": "1.0.0", "primary_column": "geometry",
-           "columns": {"geometry": {"encoding": "WKB", "geometry_types": [], "crs": crs}}}
-    return table.replace_schema_metadata({**pandas_meta, b"geo": json.dumps(geo).encode("utf-8")})
 
 
 def progress_bar(total: int, enabled: bool):

@@ -59,6 +59,14 @@ class MetricLayers:
         return self._edges[layer_id]
 
 
+def _built_tree(geoms: np.ndarray) -> shapely.STRtree:
+    """An STRtree whose index is built now: GEOS builds it on the first query, which must not happen in two
+    threads at once (the checks query the same trees side by side)."""
+    tree = shapely.STRtree(geoms)
+    tree.query(shapely.box(0.0, 0.0, 0.0, 0.0))
+    return tree
+
+
 def pack_metric_crs(catalog: Catalog) -> CRS:
     """The metric CRS for a pack: chosen from its coverage (or all layers), so every registry gets the same one."""
     if catalog.coverage is not None and not catalog.coverage.is_empty:
@@ -82,7 +90,7 @@ def metric_layers(catalog: Catalog) -> MetricLayers:
         shapely.prepare(geoms)
         out.geoms[layer.id] = geoms
         out.boundaries[layer.id] = shapely.boundary(geoms)
-        out.trees[layer.id] = shapely.STRtree(geoms)
+        out.trees[layer.id] = _built_tree(geoms)
     catalog._metric_layers = out
     return out
 
@@ -156,7 +164,7 @@ class _Screening:
         self.is_point = shapely.get_type_id(self.geoms) == 0
         self.x = np.where(self.is_point, shapely.get_x(self.geoms), np.nan)
         self.y = np.where(self.is_point, shapely.get_y(self.geoms), np.nan)
-        self.tree = shapely.STRtree(self.geoms)
+        self.tree = _built_tree(self.geoms)
         self.columns: dict[str, np.ndarray] = {}
         #: evidence frames and near-edge margins per check, combined in a fixed order (checks may run concurrently)
         self.evidence: dict[str, list[pd.DataFrame]] = {check: [] for check in _CHECK_ORDER}

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import shapely
 
 #: below this many rows one thread is faster than starting several
 MIN_ROWS = 100_000
@@ -16,7 +17,8 @@ def split_map(func: Callable, *arrays: np.ndarray, min_rows: int = MIN_ROWS):
     """``func(*arrays)`` computed on row blocks in threads and stitched back together.
 
     ``func`` must be element-wise (row ``i`` of the result depends on row ``i`` of the inputs only) and
-    return one array or a tuple of arrays of the input's length.
+    return one array or a tuple of arrays of the input's length. It must not share lazily built native state
+    between calls (a prepared GEOS geometry builds its indexes on first use): see :func:`intersects_xy`.
     """
     n = len(arrays[0]) if arrays else 0
     workers = min(os.cpu_count() or 1, 4)
@@ -28,3 +30,15 @@ def split_map(func: Callable, *arrays: np.ndarray, min_rows: int = MIN_ROWS):
     if isinstance(parts[0], tuple):
         return tuple(np.concatenate([p[j] for p in parts]) for j in range(len(parts[0])))
     return np.concatenate(parts)
+
+
+def intersects_xy(area, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``shapely.intersects_xy(area, x, y)`` over row blocks, each block testing its own prepared copy of ``area``."""
+    wkb = shapely.to_wkb(area)
+
+    def block(bx, by):
+        own = shapely.from_wkb(wkb)
+        shapely.prepare(own)
+        return shapely.intersects_xy(own, bx, by)
+
+    return split_map(block, np.asarray(x, dtype=float), np.asarray(y, dtype=float))

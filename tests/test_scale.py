@@ -200,7 +200,7 @@ def test_staged_layer_types_like_a_whole_frame(tmp_path):
                               geometry=[MultiPolygon([box(4, 4, 5, 5), box(6, 6, 7, 7)]), None], crs="EPSG:4490")]
     staged = _Staged(tmp_path / ".staged.parquet")
     for part in parts:
-        staged.append(part)
+        staged.append(staged.table(part))
     staged.close()
     staged.write_gpkg(tmp_path / "chunked.gpkg", "t", crs="EPSG:4490", spatial_index=True)
     write_gpkg_layer(pd.concat(parts, ignore_index=True), tmp_path / "whole.gpkg", "t")
@@ -211,7 +211,7 @@ def test_staged_layer_types_like_a_whole_frame(tmp_path):
     assert a.geometry.equals(b.geometry) and a["name"].equals(b["name"])
     assert not (tmp_path / ".staged.parquet").exists()
     mixed = _Staged(tmp_path / "mixed.parquet")
-    mixed.append(gpd.GeoDataFrame({"n": [1, 2]}, geometry=[Point(0, 0), box(0, 0, 1, 1)], crs="EPSG:4490"))
+    mixed.append(mixed.table(gpd.GeoDataFrame({"n": [1, 2]}, geometry=[Point(0, 0), box(0, 0, 1, 1)], crs="EPSG:4490")))
     mixed.close()
     mixed.write_gpkg(tmp_path / "mixed.gpkg", "m", crs="EPSG:4490", spatial_index=False)
     assert pyogrio.read_info(tmp_path / "mixed.gpkg", layer="m")["geometry_type"] == "Unknown"

@@ -36,7 +36,7 @@ import pyproj
 import shapely
 
 from geo_screen import results as R
-from geo_screen.api import build_manifest, geoparquet_table, run_counts, screen
+from geo_screen.api import GPKG_WRITE_CONFIG, build_manifest, gdal_config, geoparquet_table, run_counts, screen
 from geo_screen.catalog import Catalog, file_sha256, load_catalog
 from geo_screen.crs import OUTPUT_CRS, parse_crs
 from geo_screen.errors import ConfigError, ExportError, InputDataError
@@ -329,9 +329,10 @@ class _Staged:
         target = pyproj.CRS.from_user_input(crs)
         epsg = target.to_epsg()
         options = {} if spatial_index else {"layer_options": {"SPATIAL_INDEX": "NO"}}
-        pyogrio.write_arrow(pa.RecordBatchReader.from_batches(schema, batches()), gpkg, layer=layer, driver="GPKG",
-                            geometry_name="geometry", geometry_type=geometry_type,
-                            crs=f"EPSG:{epsg}" if epsg else target.to_wkt("WKT1_GDAL"), **options)
+        with gdal_config(GPKG_WRITE_CONFIG):
+            pyogrio.write_arrow(pa.RecordBatchReader.from_batches(schema, batches()), gpkg, layer=layer, driver="GPKG",
+                                geometry_name="geometry", geometry_type=geometry_type,
+                                crs=f"EPSG:{epsg}" if epsg else target.to_wkt("WKT1_GDAL"), **options)
         if self.path.name.startswith("."):  # a staging file, not the GeoParquet copy
             self.path.unlink()
 

@@ -1,8 +1,9 @@
 """Screening at scale: registries streamed through in chunks (the Dask engine is in cluster.py).
 
 :func:`screen_chunked` reads a CSV registry block by block (Arrow's streaming reader), screens each
-chunk against the layer pack loaded once, and appends to ``results.gpkg`` and ``results.parquet``:
-memory stays at a few chunks whatever the file size. The two steps that look across rows are
+chunk against the layer pack loaded once, and appends it to ``results.parquet`` (its evidence rows to
+a staging GeoParquet file); each ``results.gpkg`` layer is then written in one streamed pass. Memory
+stays at a few chunks whatever the file size. The two steps that look across rows are
 done globally first: a pass over the id column alone finds duplicate USCCs (same ``issues`` text
 as the in-memory path), and ``input_row`` continues from chunk to chunk.
 
@@ -227,7 +228,7 @@ class _ChunkedRun:
         if self.excel and room > 0 and len(flagged):
             self.flagged.append(pd.DataFrame(flagged.drop(columns="geometry")).head(room))
         self.flagged_rows += len(flagged)
-        self.say(f"rows {first:,}-{self.rows:,} screened and written")
+        self.say(f"rows {first:,}-{self.rows:,} screened and staged")
 
     def _stage(self, enterprises: pa.Table, hits: pa.Table) -> None:
         self.staged[R.ENTERPRISES_LAYER].append(enterprises)
@@ -275,7 +276,7 @@ class _Staged:
 
     def __init__(self, path: Path):
         self.path, self.writer = path, None
-        self.types: set[str] = set()
+        self.types: set[int] = set()  # shapely geometry type ids
         self.has_z = False
 
     def table(self, frame: gpd.GeoDataFrame) -> pa.Table:

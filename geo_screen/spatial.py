@@ -10,8 +10,9 @@ CGCS2000 Transverse Mercator chosen for the pack (:func:`geo_screen.crs.metric_c
 from __future__ import annotations
 
 import os
+import queue
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -401,6 +402,33 @@ def _threads(rows: int) -> int:
     return 1 if rows < 20_000 else max(1, min(4, os.cpu_count() or 1))
 
 
+def _run_checks(run: _Screening, tasks, threads: int) -> list:
+    """Run the checks and return their results in order.
+
+    The checks are independent and spend their time in GEOS, numpy and scipy, which release the GIL,
+    so on large registries they run side by side in threads (results are combined in a fixed order by
+    the caller). Progress messages are always passed on from the calling thread: a callback may belong
+    to a UI that only accepts calls from its own thread (Streamlit's script thread).
+    """
+    if threads <= 1:
+        return [task[0](*task[1:]) for task in tasks]
+    say, messages = run.say, queue.SimpleQueue()
+    run.say = messages.put
+    try:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            futures = [pool.submit(*task) for task in tasks]
+            pending = set(futures)
+            while pending:
+                _, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                while not messages.empty():
+                    say(messages.get())
+            return [f.result() for f in futures]
+    finally:
+        run.say = say
+        while not messages.empty():
+            say(messages.get())
+
+
 def screen_locations(registry, catalog: Catalog, *, rules: RuleSet, progress: Progress | None = None):
     """Decide standards 3, 4, 5 and 9 for every registry row.
 
@@ -415,14 +443,9 @@ def screen_locations(registry, catalog: Catalog, *, rules: RuleSet, progress: Pr
     """
     run = _Screening(registry, catalog, rules, progress)
     required = required_distances(registry, catalog)[run.pos]
-    # The checks are independent and spend their time in GEOS, numpy and scipy, which release the GIL:
-    # two threads keep both cores busy. Results are combined in a fixed order below.
-    with ThreadPoolExecutor(max_workers=_threads(len(run.pos))) as pool:
-        red, landuse, water, belt, sanitary, counties = (pool.submit(*task) for task in (
-            (run.zone_standard, "3"), (run.landuse,), (run.zone_standard, "4"), (run.zone_standard, "9"),
-            (run.sanitary, required), (run.counties,)))
-        red, landuse, water, belt, sanitary, (names, codes) = (
-            f.result() for f in (red, landuse, water, belt, sanitary, counties))
+    tasks = ((run.zone_standard, "3"), (run.landuse,), (run.zone_standard, "4"), (run.zone_standard, "9"),
+             (run.sanitary, required), (run.counties,))
+    red, landuse, water, belt, sanitary, (names, codes) = _run_checks(run, tasks, _threads(len(run.pos)))
     std3 = _standard_3(red, landuse, len(run.pos))
     for check in ("3", "4", "9", "5"):
         if check in run.margins:

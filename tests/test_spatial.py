@@ -302,3 +302,19 @@ def test_concurrent_checks_give_the_same_result(catalog, result, tmp_path, monke
     pd.testing.assert_frame_equal(threaded.enterprises, single.enterprises)
     pd.testing.assert_frame_equal(threaded.hits, single.hits)
     assert threaded.enterprises[R.ISSUES].str.contains("near_edge").any()
+
+
+@pytest.mark.parametrize("threads", [1, 4])
+def test_progress_is_reported_from_the_calling_thread(catalog, tmp_path, monkeypatch, threads):
+    """UIs such as Streamlit accept calls only from their own thread: the checks' messages are relayed."""
+    import threading
+
+    import geo_screen.spatial as spatial
+
+    monkeypatch.setattr(spatial, "_threads", lambda rows: threads)
+    path = tmp_path / "reg.csv"
+    registry_frame().to_csv(path, index=False)
+    calls = []
+    gs.screen(path, catalog, progress=lambda message: calls.append((threading.get_ident(), message)))
+    assert {ident for ident, _ in calls} == {threading.get_ident()}
+    assert any(message.startswith("standard 5:") for _, message in calls)

@@ -164,7 +164,8 @@ def screen(registry, catalog, *, rules=None, crs="EPSG:4326", progress: Progress
     crs
         Coordinate system of a registry given as a path (anything pyproj accepts, ``gcj02``, ``bd09``).
     progress
-        Called with a short message before each step.
+        Called with a short message before each step. An object with a ``rows`` attribute gets the
+        number of rows there once the registry is read (to show rows/s).
 
     Returns
     -------
@@ -175,6 +176,8 @@ def screen(registry, catalog, *, rules=None, crs="EPSG:4326", progress: Progress
     say = progress or (lambda _msg: None)
     registry, catalog, ruleset, source = prepare_inputs(registry, catalog, rules=rules, crs=crs, progress=say)
     n = len(registry)
+    if hasattr(progress, "rows"):  # a progress display that shows rows/s (the CLI's bars) learns the count
+        progress.rows = n
 
     columns, spatial = screen_locations(registry, catalog, rules=ruleset, progress=say)
     say("standards 1, 2, 6, 7, 8, 10 and the extra rules from registry attributes")

@@ -25,6 +25,49 @@ class StepLog:
         if not self.quiet:
             print(f"[{time.perf_counter() - self.t0:7.1f} s] {message}", file=sys.stderr, flush=True)
 
+    def close(self) -> None:
+        """End the last step (nothing to do for plain messages)."""
+
+    def finish(self, message: str) -> None:
+        """End the last step and say ``message``."""
+        self.close()
+        self(message)
+
+
+class StepBars(StepLog):
+    """One progress bar per step on stderr: its time and, once the registry is read, its rows/s.
+
+    The screening steps are vectorised (a step handles every row at once), so each bar fills when
+    its step ends. :func:`geo_screen.api.screen` sets :attr:`rows` when it knows the row count.
+    """
+
+    def __init__(self, *, quiet: bool = False):
+        super().__init__(quiet=quiet)
+        self.rows: int | None = None
+        self.bar = None
+
+    def __call__(self, message: str) -> None:
+        if self.quiet:
+            return
+        from tqdm import tqdm
+
+        self.close()
+        self.bar = tqdm(total=self.rows, desc=message, unit="rows", unit_scale=True, file=sys.stderr, leave=True,
+                        bar_format="{desc}: {percentage:3.0f}%|{bar:20}| {n_fmt}/{total_fmt} [{elapsed}, {rate_fmt}]"
+                        if self.rows else "{desc} [{elapsed}]")
+
+    def finish(self, message: str) -> None:
+        self.close()
+        if not self.quiet:
+            print(message, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            if self.rows:
+                self.bar.update(self.rows - self.bar.n)
+            self.bar.close()
+            self.bar = None
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -87,7 +130,9 @@ def _print_summary(enterprises) -> None:
 def _run_screen(args, registry: Path, catalog: Path, crs: str) -> int:
     from geo_screen.api import screen, write_results
 
-    log = StepLog(quiet=args.quiet)
+    # bars on a terminal for the in-memory engine (the others draw one bar over all rows); plain lines in logs
+    bars = not args.chunk_rows and args.engine != "dask" and sys.stderr.isatty()
+    log = StepBars(quiet=args.quiet) if bars else StepLog(quiet=args.quiet)
     if args.chunk_rows:
         if args.engine == "dask":
             raise ConfigError("--chunk-rows streams the registry in this process; leave out --engine dask, or "
@@ -113,7 +158,7 @@ def _run_screen(args, registry: Path, catalog: Path, crs: str) -> int:
         result = screen(registry, catalog, rules=args.rules, crs=crs, progress=log)
     log(f"writing results to {args.out}")
     written = write_results(result, args.out, out_crs=args.out_crs, excel=not args.no_excel)
-    log("done: " + ", ".join(p.name for p in written))
+    log.finish("done: " + ", ".join(p.name for p in written))
     _print_summary(result.enterprises)
     return EXIT_OK
 

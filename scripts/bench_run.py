@@ -22,6 +22,7 @@ from geo_screen import results as R  # noqa: E402
 
 #: progress messages that start each timed step -> step name
 STEPS = (("reading", "read + convert coordinates"), ("projecting", "project points + tree"),
+         ("standards 3, 4, 5 and 9:", "spatial checks, side by side"),
          ("standard 3: land-use", "std 3 land use (raster)"), ("standard 3:", "std 3 red-line zones"),
          ("standard 4:", "std 4 water zones"), ("standard 9:", "std 9 riverside belt"),
          ("standard 5:", "std 5 sanitary distance"), ("standards 1, 2", "attributes, rules, dispositions"))

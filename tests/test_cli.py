@@ -122,3 +122,17 @@ def test_export_command(run_dir, tmp_path, capsys):
 def test_export_bad_results_path(tmp_path, capsys):
     assert main(["export", str(tmp_path / "nothing.gpkg"), "--out", str(tmp_path / "x")]) == 2
     assert "geo-screen screen" in capsys.readouterr().err
+
+
+def test_step_bars_show_time_and_rows_per_second(capsys):
+    from geo_screen.cli import StepBars
+
+    bars = StepBars()
+    bars("reading registry.csv")  # the row count is not known yet: time only
+    bars.rows = 250_000
+    bars("standard 4: water (3 zones)")
+    bars.finish("done: results.gpkg")
+    err = capsys.readouterr().err
+    assert "reading registry.csv [" in err
+    assert "standard 4: water (3 zones): 100%" in err and "250k/250k" in err and "rows/s" in err
+    assert err.rstrip().endswith("done: results.gpkg")

@@ -11,7 +11,7 @@ from streamlit_folium import st_folium
 import geo_screen as gs
 from geo_screen import card as cards
 from geo_screen import downloads, explore, maplayers, mapview, uploads
-from geo_screen.spatial import pack_metric_crs
+from geo_screen.metric import pack_metric_crs
 
 st.set_page_config(page_title="落后产能退出筛查地图", page_icon="🗺️", layout="wide")
 st.markdown("<style>.block-container{padding-top:2.2rem;padding-bottom:1rem}</style>", unsafe_allow_html=True)

@@ -26,7 +26,8 @@ from geo_screen.crs import OUTPUT_CRS, WORK_CRS, parse_crs
 from geo_screen.errors import ExportError, InputDataError
 from geo_screen.registry import mark_coverage, read_registry
 from geo_screen.rules import DEFAULT_RULES, RuleSet, attribute_standards, load_rules, overall_dispositions, spatial_dispositions
-from geo_screen.spatial import pack_metric_crs, screen_locations
+from geo_screen.metric import pack_metric_crs
+from geo_screen.spatial import screen_locations
 
 Progress = Callable[[str], None]
 

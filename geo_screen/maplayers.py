@@ -21,7 +21,7 @@ from pyproj import CRS, Transformer
 from geo_screen import results as R
 from geo_screen.catalog import Catalog
 from geo_screen.crs import OUTPUT_CRS, metric_crs
-from geo_screen.spatial import metric_layers, project_geometries
+from geo_screen.metric import metric_layers, project_geometries
 
 #: kind -> zone code ("*": any other or none) -> title, Leaflet path style, shown at start, interactive
 LAYER_STYLES: dict[str, dict[str, dict]] = json.loads(
@@ -60,7 +60,7 @@ def _tips(frame: pd.DataFrame, title: str) -> np.ndarray:
 def display_layers(catalog: Catalog, *, tolerance_m: float = 5.0) -> list[DisplayLayer]:
     """The pack's vector layers ready to draw: split by zone class, simplified by ``tolerance_m`` metres.
 
-    Simplification runs in the pack's metric CRS (:func:`geo_screen.spatial.pack_metric_crs`), never in
+    Simplification runs in the pack's metric CRS (:func:`geo_screen.metric.pack_metric_crs`), never in
     degrees; land-use rasters are not drawn.
     """
     metric = metric_layers(catalog)
@@ -97,7 +97,7 @@ def sanitary_buffers(enterprises: gpd.GeoDataFrame, *, crs: CRS | None = None,
     enterprises
         Screened enterprises (``sanitary_required_m``, EPSG:4490 geometry).
     crs
-        Projected CRS in metres (the pack's, :func:`geo_screen.spatial.pack_metric_crs`); chosen
+        Projected CRS in metres (the pack's, :func:`geo_screen.metric.pack_metric_crs`); chosen
         from the data's bounds with :func:`geo_screen.crs.metric_crs` when None.
     limit
         Most buffers returned; enterprises hitting standard 5 come first.

@@ -4,7 +4,7 @@ Everything is vectorised over enterprises: one STRtree on the enterprises is
 queried with the zone polygons (prepared by shapely), per-row sanitary
 distances go straight into ``STRtree.query(..., predicate="dwithin")``, and
 rasters are sampled by array indexing. Distances are measured in a projected
-CGCS2000 Transverse Mercator chosen for the pack (:func:`geo_screen.crs.metric_crs`).
+CGCS2000 Transverse Mercator chosen for the pack (:func:`geo_screen.metric.pack_metric_crs`).
 """
 
 from __future__ import annotations
@@ -12,19 +12,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS
 
 from geo_screen import coded
 from geo_screen import results as R
 from geo_screen.catalog import Catalog, Layer
-from geo_screen.crs import lonlat_transformer, metric_crs
-from geo_screen.edges import EdgeIndex
 from geo_screen.landuse import sample_landuse_polygons, sample_landuse_raster
+from geo_screen.metric import built_tree, metric_layers, project_geometries
 from geo_screen.rules import EVIDENCE_KIND, RuleSet
 
 #: the order evidence rows and near-edge warnings are combined in, whatever order the checks finish in
@@ -40,76 +37,6 @@ EVIDENCE_COLUMNS = ["_pos", "standard", "layer_id", "feature_name", "zone", "zon
                     "distance_m", "required_m", "margin_m", "detail", EVIDENCE_KIND]
 
 Progress = Callable[[str], None]
-
-
-@dataclass
-class MetricLayers:
-    """A pack's vector layers projected once into one metric CRS (cached on the catalog)."""
-
-    crs: CRS
-    geoms: dict[str, np.ndarray] = field(default_factory=dict)
-    boundaries: dict[str, np.ndarray] = field(default_factory=dict)
-    trees: dict[str, shapely.STRtree] = field(default_factory=dict)
-    _edges: dict[str, EdgeIndex] = field(default_factory=dict)
-
-    def edges(self, layer_id: str) -> EdgeIndex:
-        """The layer's edge index for exact nearest-edge distances (built on first use, then kept)."""
-        if layer_id not in self._edges:
-            self._edges[layer_id] = EdgeIndex(self.geoms[layer_id])
-        return self._edges[layer_id]
-
-
-def _built_tree(geoms: np.ndarray) -> shapely.STRtree:
-    """An STRtree whose index is built now: GEOS builds it on the first query, which must not happen in two
-    threads at once (the checks query the same trees side by side)."""
-    tree = shapely.STRtree(geoms)
-    tree.query(shapely.box(0.0, 0.0, 0.0, 0.0))
-    return tree
-
-
-def pack_metric_crs(catalog: Catalog) -> CRS:
-    """The metric CRS for a pack: chosen from its coverage (or all layers), so every registry gets the same one."""
-    if catalog.coverage is not None and not catalog.coverage.is_empty:
-        return metric_crs(catalog.coverage.bounds)
-    bounds = np.array([layer.report.bounds for layer in catalog.layers.values() if layer.frame is not None])
-    return metric_crs((bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max()))
-
-
-def metric_layers(catalog: Catalog) -> MetricLayers:
-    """Project every vector layer once; reused by later screenings of the same catalog."""
-    cached = getattr(catalog, "_metric_layers", None)
-    if cached is not None:
-        return cached
-    target = pack_metric_crs(catalog)
-    transformer = lonlat_transformer(target)
-    out = MetricLayers(target)
-    for layer in catalog.layers.values():
-        if layer.frame is None:
-            continue
-        geoms = shapely.transform(layer.frame.geometry.to_numpy(), lambda c: np.column_stack(transformer.transform(c[:, 0], c[:, 1])))
-        shapely.prepare(geoms)
-        out.geoms[layer.id] = geoms
-        out.boundaries[layer.id] = shapely.boundary(geoms)
-        out.trees[layer.id] = _built_tree(geoms)
-    catalog._metric_layers = out
-    return out
-
-
-def project_geometries(geoms: np.ndarray, target: CRS) -> np.ndarray:
-    """Project CGCS2000 lon/lat geometries into ``target``; points take the fast array path."""
-    transformer = lonlat_transformer(target)
-    geoms = np.asarray(geoms, dtype=object)
-    present = ~shapely.is_missing(geoms)
-    out = np.full(len(geoms), None, dtype=object)
-    if not present.any():
-        return out
-    sub = geoms[present]
-    if (shapely.get_type_id(sub) == 0).all():
-        x, y = transformer.transform(shapely.get_x(sub), shapely.get_y(sub))
-        out[present] = shapely.points(x, y)
-    else:
-        out[present] = shapely.transform(sub, lambda c: np.column_stack(transformer.transform(c[:, 0], c[:, 1])))
-    return out
 
 
 #: evidence columns holding numbers; the others are text, kept coded (see geo_screen.coded)
@@ -164,7 +91,7 @@ class _Screening:
         self.is_point = shapely.get_type_id(self.geoms) == 0
         self.x = np.where(self.is_point, shapely.get_x(self.geoms), np.nan)
         self.y = np.where(self.is_point, shapely.get_y(self.geoms), np.nan)
-        self.tree = _built_tree(self.geoms)
+        self.tree = built_tree(self.geoms)
         self.columns: dict[str, np.ndarray] = {}
         #: evidence frames and near-edge margins per check, combined in a fixed order (checks may run concurrently)
         self.evidence: dict[str, list[pd.DataFrame]] = {check: [] for check in _CHECK_ORDER}

@@ -73,7 +73,7 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     from geo_screen.api import screen, write_results
     from geo_screen.catalog import load_catalog
-    from geo_screen.spatial import metric_layers
+    from geo_screen.metric import metric_layers
 
     catalog = load_catalog(args.pack / "catalog.yaml")
     metric = metric_layers(catalog)

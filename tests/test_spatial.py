@@ -15,7 +15,6 @@ import geo_screen as gs
 from geo_screen import results as R
 from geo_screen.catalog import load_catalog
 from geo_screen.crs import metric_crs
-from geo_screen.spatial import pack_metric_crs
 from conftest import ORIGIN, PLACES, lonlat, metric_box, registry_frame, TO_LONLAT
 
 
@@ -160,10 +159,6 @@ def test_distances_match_geodesic(by_name):
         here = lonlat(dx, dy)
         _, _, geodesic = geod.inv(*school, *here)
         assert by_name.loc[name, R.NEAREST_SENSITIVE_M] == pytest.approx(geodesic, rel=1e-3)
-
-
-def test_pack_metric_crs_is_gauss_kruger(catalog):
-    assert pack_metric_crs(catalog).to_epsg() == 4549
 
 
 def test_gcj02_registry_gives_identical_flags(catalog, result, tmp_path):

@@ -137,3 +137,21 @@ def test_rules_file_errors(tmp_path):
     bad.write_text("standards: [unclosed", "utf-8")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_rules(bad)
+
+
+@pytest.mark.parametrize("n_bases", [5, 70])  # 70 bases, 11 on one row: too many to pack, the tuple path
+def test_bases_per_row_join_distinct_bases_in_order_of_appearance(n_bases):
+    from geo_screen.rules import _bases_per_row
+
+    rng = np.random.default_rng(n_bases)
+    labels = [f"依据{i}" for i in range(n_bases)]
+    pos = np.concatenate([np.zeros(11, dtype=np.int64), rng.integers(1, 40, 300)])
+    codes = np.concatenate([np.arange(11) % n_bases, rng.integers(0, n_bases, 300)])
+    codes[::17] = -1  # missing bases add nothing
+    basis = pd.Categorical.from_codes(codes, categories=labels)
+    got = pd.Series(np.asarray(_bases_per_row(pos, basis, 45), dtype=object))
+    expected = []
+    for row in range(45):
+        seen = [labels[c] for p, c in zip(pos, codes) if p == row and c >= 0]
+        expected.append("；".join(dict.fromkeys(seen)) or None)
+    assert [None if pd.isna(v) else v for v in got] == expected

@@ -106,7 +106,8 @@ def _evidence_table(evidence: pd.DataFrame, registry: gpd.GeoDataFrame) -> gpd.G
     rows = np.lexsort((layer, distance, std, pos))
     pos = pos[rows]
     if R.ENTERPRISE_ID in registry:
-        ids = pd.array(pa.array(registry[R.ENTERPRISE_ID].array, type=pa.large_string()).take(pa.array(pos)), dtype="str")
+        ids = registry[R.ENTERPRISE_ID].astype("str").array
+        ids = pd.array(pa.array(ids, type=pa.large_string()).take(pa.array(pos)), dtype="str")
     else:
         ids = pd.array(np.full(len(pos), None, dtype=object), dtype="str")
     table = {R.ENTERPRISE_ID: ids, R.INPUT_ROW: registry[R.INPUT_ROW].to_numpy()[pos]}
@@ -340,14 +341,14 @@ def gdal_config(options: dict[str, str]):
         pyogrio.set_gdal_config_options(previous)
 
 
-def write_gpkg_layer(frame: gpd.GeoDataFrame, path: Path, layer: str, *, append: bool = False,
-                     spatial_index: bool = True) -> None:
-    """Write (or append) one GeoPackage layer through Arrow, with column types that do not depend on the rows.
+def write_gpkg_layer(frame: gpd.GeoDataFrame, path: Path, layer: str, *, spatial_index: bool = True) -> None:
+    """Write one GeoPackage layer through Arrow, with column types that do not depend on the rows.
 
-    Text columns are written as text even when every value of this frame is missing, so the chunks of
-    a streamed run append to the same layer definition as a whole run writes. ``spatial_index=False``
-    leaves out the R-tree: the ``hits`` layer repeats its enterprise's point once per piece of evidence and
-    is read by enterprise, not by area (its R-tree would cost a third of its write time).
+    Text columns are written as text even when every value of this frame is missing, so a run's layer
+    has the same definition whichever rows it holds (chunked runs write theirs from staged GeoParquet,
+    :mod:`geo_screen.scale`). ``spatial_index=False`` leaves out the R-tree: the ``hits`` layer repeats
+    its enterprise's point once per piece of evidence and is read by enterprise, not by area (its R-tree
+    would cost a third of its write time).
     """
     import pyogrio
 
@@ -356,9 +357,9 @@ def write_gpkg_layer(frame: gpd.GeoDataFrame, path: Path, layer: str, *, append:
         if data[col].dtype == object:
             data[col] = data[col].astype("string")
     out = gpd.GeoDataFrame(data, geometry=frame.geometry.to_numpy(), crs=frame.crs)
-    options = {} if spatial_index or append else {"layer_options": {"SPATIAL_INDEX": "NO"}}
+    options = {} if spatial_index else {"layer_options": {"SPATIAL_INDEX": "NO"}}
     with gdal_config(GPKG_WRITE_CONFIG):
-        pyogrio.write_dataframe(out, path, layer=layer, driver="GPKG", use_arrow=True, append=append, **options)
+        pyogrio.write_dataframe(out, path, layer=layer, driver="GPKG", use_arrow=True, **options)
 
 
 def geoparquet_table(frame: gpd.GeoDataFrame) -> pa.Table:

@@ -7,7 +7,6 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +23,7 @@ from geo_screen import results as R
 from geo_screen.catalog import Catalog, file_sha256, load_catalog
 from geo_screen.crs import OUTPUT_CRS, WORK_CRS, parse_crs
 from geo_screen.errors import ExportError, InputDataError
+from geo_screen.gpkg import geoparquet_table, write_gpkg_layer
 from geo_screen.registry import mark_coverage, read_registry
 from geo_screen.rules import DEFAULT_RULES, RuleSet, attribute_standards, load_rules, overall_dispositions, spatial_dispositions
 from geo_screen.metric import pack_metric_crs
@@ -298,12 +298,14 @@ def write_results(result: R.ScreenResult, out_dir: str | Path, *, out_crs: str |
     tmp = Path(tempfile.mkdtemp(prefix=".geo_screen-", dir=out))
     written = []
     try:
-        # GDAL writes the GeoPackage holding the GIL; Arrow writes Parquet without it: side by side they overlap.
-        # The Arrow table is built here, so no pyproj or GEOS object is used in two threads at once.
+        # One Arrow table feeds both files. GDAL writes the GeoPackage holding the GIL; Arrow writes Parquet
+        # without it: side by side they overlap. The table is built here, so no pyproj or GEOS object is
+        # used in two threads at once.
+        table = geoparquet_table(enterprises)
         with ThreadPoolExecutor(max_workers=1) as pool:
-            copy = pool.submit(pq.write_table, geoparquet_table(enterprises), tmp / R.PARQUET_NAME) if parquet else None
+            copy = pool.submit(pq.write_table, table, tmp / R.PARQUET_NAME) if parquet else None
             gpkg = tmp / R.GPKG_NAME
-            write_gpkg_layer(enterprises, gpkg, R.ENTERPRISES_LAYER)
+            write_gpkg_layer(enterprises, gpkg, R.ENTERPRISES_LAYER, table=table)
             write_gpkg_layer(hits, gpkg, R.HITS_LAYER, spatial_index=False)
             written.append(R.GPKG_NAME)
             if copy is not None:
@@ -321,65 +323,3 @@ def write_results(result: R.ScreenResult, out_dir: str | Path, *, out_crs: str |
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return [out / name for name in written]
-
-
-#: GDAL settings while writing a GeoPackage: a 128 MB SQLite page cache (GDAL's default is SQLite's ~2 MB)
-#: writes a million-row layer about 15 % faster
-GPKG_WRITE_CONFIG = {"OGR_SQLITE_CACHE": "128"}
-
-
-@contextmanager
-def gdal_config(options: dict[str, str]):
-    """Set GDAL configuration options for the duration of a block, then restore the previous values."""
-    import pyogrio
-
-    previous = {key: pyogrio.get_gdal_config_option(key) for key in options}
-    pyogrio.set_gdal_config_options(options)
-    try:
-        yield
-    finally:
-        pyogrio.set_gdal_config_options(previous)
-
-
-def write_gpkg_layer(frame: gpd.GeoDataFrame, path: Path, layer: str, *, spatial_index: bool = True) -> None:
-    """Write one GeoPackage layer through Arrow, with column types that do not depend on the rows.
-
-    Text columns are written as text even when every value of this frame is missing, so a run's layer
-    has the same definition whichever rows it holds (chunked runs write theirs from staged GeoParquet,
-    :mod:`geo_screen.scale`). ``spatial_index=False`` leaves out the R-tree: the ``hits`` layer repeats
-    its enterprise's point once per piece of evidence and is read by enterprise, not by area (its R-tree
-    would cost a third of its write time).
-    """
-    import pyogrio
-
-    data = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    for col in data.columns:
-        if data[col].dtype == object:
-            data[col] = data[col].astype("string")
-    out = gpd.GeoDataFrame(data, geometry=frame.geometry.to_numpy(), crs=frame.crs)
-    options = {} if spatial_index else {"layer_options": {"SPATIAL_INDEX": "NO"}}
-    with gdal_config(GPKG_WRITE_CONFIG):
-        pyogrio.write_dataframe(out, path, layer=layer, driver="GPKG", use_arrow=True, **options)
-
-
-def geoparquet_table(frame: gpd.GeoDataFrame) -> pa.Table:
-    """A GeoParquet 1.0 table (WKB geometry) whose schema does not depend on the rows, so chunks can be appended.
-
-    The ``geo`` metadata leaves out ``bbox`` and lists no ``geometry_types`` (both optional: "unknown"),
-    since they would describe the first chunk only.
-    """
-    geometry = frame.geometry.name
-    data = pd.DataFrame(frame.drop(columns=geometry))
-    table = pa.Table.from_pandas(data, preserve_index=False)
-    pandas_meta = table.schema.metadata or {}
-    fields = []
-    for field in table.schema:  # a column that is all-missing in one chunk must not change type
-        fields.append(pa.field(field.name, pa.large_string()) if pa.types.is_null(field.type)
-                      or pa.types.is_string(field.type) else field)
-    table = table.cast(pa.schema(fields))
-    wkb = pa.array(frame.geometry.to_wkb().to_numpy(dtype=object), type=pa.binary())
-    table = table.append_column(pa.field("geometry", pa.binary()), wkb)
-    crs = frame.crs.to_json_dict() if frame.crs is not None else None
-    geo = {"version": "1.0.0", "primary_column": "geometry",
-           "columns": {"geometry": {"encoding": "WKB", "geometry_types": [], "crs": crs}}}
-    return table.replace_schema_metadata({**pandas_meta, b"geo": json.dumps(geo).encode("utf-8")})

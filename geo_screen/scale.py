@@ -33,14 +33,13 @@ import geopandas as gpd
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pyproj
-import shapely
 
 from geo_screen import results as R
-from geo_screen.api import GPKG_WRITE_CONFIG, build_manifest, gdal_config, geoparquet_table, run_counts, screen
+from geo_screen.api import build_manifest, run_counts, screen
 from geo_screen.catalog import Catalog, file_sha256, load_catalog
 from geo_screen.crs import OUTPUT_CRS, parse_crs
 from geo_screen.errors import ConfigError, ExportError, InputDataError
+from geo_screen.gpkg import geometry_kinds, geoparquet_table, write_gpkg_arrow
 from geo_screen.registry import ENTERPRISE_ID, duplicate_issues, match_columns, registry_from_table
 from geo_screen.rules import RuleSet, load_rules
 from geo_screen.sources import RawTable, arrow_to_strings, csv_stream
@@ -266,11 +265,6 @@ class _ChunkedRun:
         return written + [R.MANIFEST_NAME]
 
 
-#: multi-part layer type -> (type id of its single parts, how to wrap one)
-_PROMOTE = {"MultiPoint": (0, shapely.multipoints), "MultiLineString": (1, shapely.multilinestrings),
-            "MultiPolygon": (3, shapely.multipolygons)}
-
-
 class _Staged:
     """One layer's chunks appended to a GeoParquet file, and its geometry types (for the GeoPackage layer type)."""
 
@@ -281,10 +275,9 @@ class _Staged:
 
     def table(self, frame: gpd.GeoDataFrame) -> pa.Table:
         """The chunk as a GeoParquet table; its geometry types are noted for the layer type."""
-        geoms = frame.geometry.to_numpy()
-        present = geoms[~shapely.is_missing(geoms)]
-        self.types.update(pd.unique(shapely.get_type_id(present)).tolist())
-        self.has_z = self.has_z or bool(shapely.has_z(present[~shapely.is_empty(present)]).any())
+        types, has_z = geometry_kinds(frame.geometry.to_numpy())
+        self.types |= types
+        self.has_z = self.has_z or has_z
         return geoparquet_table(frame)
 
     def append(self, table: pa.Table) -> None:
@@ -299,41 +292,10 @@ class _Staged:
             self.writer = None
 
     def write_gpkg(self, gpkg: Path, layer: str, *, crs: str, spatial_index: bool) -> None:
-        """Stream the staged rows into a new GeoPackage layer, typed as pyogrio types a whole frame."""
-        import pyogrio
-
-        names = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString", 6: "MultiPolygon"}
-        kinds = {names.get(t, "Unknown") for t in self.types}
-        geometry_type, promote = "Unknown", None
-        if len(kinds) == 1:
-            geometry_type = kinds.pop()
-        elif len(kinds) == 2:
-            multi = next((f"Multi{k}" for k in ("Point", "LineString", "Polygon") if kinds == {k, f"Multi{k}"}), None)
-            if multi is not None:  # GeoPackage layers hold one of the two: single parts become multi-parts
-                geometry_type, promote = multi, multi
-        if self.has_z and geometry_type != "Unknown":
-            geometry_type += " Z"
+        """Stream the staged rows into a new GeoPackage layer, as a whole run writes its frame."""
         source = pq.ParquetFile(self.path)
-        schema = source.schema_arrow.remove_metadata()
-
-        def batches():
-            for batch in source.iter_batches(batch_size=65_536):
-                if promote is not None:
-                    geoms = shapely.from_wkb(batch.column("geometry").to_numpy(zero_copy_only=False))
-                    single_type, to_multi = _PROMOTE[promote]
-                    single = shapely.get_type_id(geoms) == single_type
-                    geoms[single] = [to_multi([g]) for g in geoms[single]]
-                    batch = batch.set_column(batch.schema.get_field_index("geometry"), "geometry",
-                                             pa.array(shapely.to_wkb(geoms), type=pa.binary()))
-                yield batch.replace_schema_metadata(None)
-
-        target = pyproj.CRS.from_user_input(crs)
-        epsg = target.to_epsg()
-        options = {} if spatial_index else {"layer_options": {"SPATIAL_INDEX": "NO"}}
-        with gdal_config(GPKG_WRITE_CONFIG):
-            pyogrio.write_arrow(pa.RecordBatchReader.from_batches(schema, batches()), gpkg, layer=layer, driver="GPKG",
-                                geometry_name="geometry", geometry_type=geometry_type,
-                                crs=f"EPSG:{epsg}" if epsg else target.to_wkt("WKT1_GDAL"), **options)
+        write_gpkg_arrow(source.iter_batches(batch_size=65_536), source.schema_arrow, gpkg, layer, types=self.types,
+                         has_z=self.has_z, crs=crs, spatial_index=spatial_index)
         if self.path.name.startswith("."):  # a staging file, not the GeoParquet copy
             self.path.unlink()
 

@@ -191,7 +191,7 @@ def test_staged_layer_types_like_a_whole_frame(tmp_path):
     """Chunks of single and multi polygons make one MultiPolygon layer, as writing the whole frame does."""
     from shapely.geometry import MultiPolygon, Point, box
 
-    from geo_screen.api import write_gpkg_layer
+    from geo_screen.gpkg import write_gpkg_layer
     from geo_screen.scale import _Staged
 
     parts = [gpd.GeoDataFrame({"name": pd.array(["a", "b"], dtype="str")}, geometry=[box(0, 0, 1, 1), box(2, 2, 3, 3)],
@@ -216,13 +216,3 @@ def test_staged_layer_types_like_a_whole_frame(tmp_path):
     mixed.write_gpkg(tmp_path / "mixed.gpkg", "m", crs="EPSG:4490", spatial_index=False)
     assert pyogrio.read_info(tmp_path / "mixed.gpkg", layer="m")["geometry_type"] == "Unknown"
 
-
-def test_gdal_config_is_restored_after_a_write():
-    from geo_screen.api import gdal_config
-
-    before = pyogrio.get_gdal_config_option("OGR_SQLITE_CACHE")
-    with pytest.raises(RuntimeError):
-        with gdal_config({"OGR_SQLITE_CACHE": "64"}):
-            assert pyogrio.get_gdal_config_option("OGR_SQLITE_CACHE") == 64
-            raise RuntimeError
-    assert pyogrio.get_gdal_config_option("OGR_SQLITE_CACHE") == before

@@ -1,0 +1,131 @@
+"""Results as Arrow tables, and GeoPackage layers written from them (one path for whole and chunked runs).
+
+:func:`geoparquet_table` turns a results frame into a GeoParquet table whose schema does not depend on
+the rows; :func:`write_gpkg_arrow` writes such tables (or a stream of their record batches, as a
+chunked run reads them back from its staged files) into a new GeoPackage layer through
+``pyogrio.write_arrow``, typed the way pyogrio types a whole frame: one geometry type when the rows
+have one, single and multi parts of a kind promoted to multi (a GeoPackage layer holds one of them),
+``Unknown`` otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from contextlib import contextmanager
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyproj
+import shapely
+
+#: GDAL settings while writing a GeoPackage: a 128 MB SQLite page cache (GDAL's default is SQLite's ~2 MB)
+#: writes a million-row layer about 15 % faster
+GPKG_WRITE_CONFIG = {"OGR_SQLITE_CACHE": "128"}
+
+_TYPE_NAMES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString", 6: "MultiPolygon"}
+#: multi-part layer type -> (type id of its single parts, how to wrap one)
+_PROMOTE = {"MultiPoint": (0, shapely.multipoints), "MultiLineString": (1, shapely.multilinestrings),
+            "MultiPolygon": (3, shapely.multipolygons)}
+
+
+@contextmanager
+def gdal_config(options: dict[str, str]):
+    """Set GDAL configuration options for the duration of a block, then restore the previous values."""
+    import pyogrio
+
+    previous = {key: pyogrio.get_gdal_config_option(key) for key in options}
+    pyogrio.set_gdal_config_options(options)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(previous)
+
+
+def geoparquet_table(frame: gpd.GeoDataFrame) -> pa.Table:
+    """A GeoParquet 1.0 table (WKB geometry) whose schema does not depend on the rows, so chunks can be appended.
+
+    The ``geo`` metadata leaves out ``bbox`` and lists no ``geometry_types`` (both optional: "unknown"),
+    since they would describe the first chunk only.
+    """
+    geometry = frame.geometry.name
+    data = pd.DataFrame(frame.drop(columns=geometry))
+    table = pa.Table.from_pandas(data, preserve_index=False)
+    pandas_meta = table.schema.metadata or {}
+    fields = []
+    for field in table.schema:  # a column that is all-missing in one chunk must not change type
+        fields.append(pa.field(field.name, pa.large_string()) if pa.types.is_null(field.type)
+                      or pa.types.is_string(field.type) else field)
+    table = table.cast(pa.schema(fields))
+    wkb = pa.array(shapely.to_wkb(frame.geometry.to_numpy()), type=pa.binary())
+    table = table.append_column(pa.field("geometry", pa.binary()), wkb)
+    crs = frame.crs.to_json_dict() if frame.crs is not None else None
+    geo = {"version": "1.0.0", "primary_column": "geometry",
+           "columns": {"geometry": {"encoding": "WKB", "geometry_types": [], "crs": crs}}}
+    return table.replace_schema_metadata({**pandas_meta, b"geo": json.dumps(geo).encode("utf-8")})
+
+
+def geometry_kinds(geoms: np.ndarray) -> tuple[set[int], bool]:
+    """The shapely type ids present among ``geoms`` and whether any non-empty one has Z."""
+    present = geoms[~shapely.is_missing(geoms)]
+    return set(pd.unique(shapely.get_type_id(present)).tolist()), bool(shapely.has_z(present[~shapely.is_empty(present)]).any())
+
+
+def write_gpkg_arrow(data: pa.Table | Iterable[pa.RecordBatch], schema: pa.Schema, path: Path, layer: str, *,
+                     types: set[int], has_z: bool, crs, spatial_index: bool = True) -> None:
+    """Write :func:`geoparquet_table` rows (a table or record batches with ``schema``) as a new GeoPackage layer.
+
+    ``types`` and ``has_z`` (from :func:`geometry_kinds`, over all rows) decide the layer's geometry type.
+    """
+    import pyogrio
+
+    kinds = {_TYPE_NAMES.get(t, "Unknown") for t in types}
+    geometry_type, promote = "Unknown", None
+    if len(kinds) == 1:
+        geometry_type = kinds.pop()
+    elif len(kinds) == 2:
+        multi = next((f"Multi{k}" for k in ("Point", "LineString", "Polygon") if kinds == {k, f"Multi{k}"}), None)
+        if multi is not None:  # single parts become multi-parts
+            geometry_type, promote = multi, multi
+    if has_z and geometry_type != "Unknown":
+        geometry_type += " Z"
+    batches = data.to_batches(max_chunksize=65_536) if isinstance(data, pa.Table) else data
+    schema = schema.remove_metadata()
+
+    def prepared():
+        for batch in batches:
+            if promote is not None:
+                geoms = shapely.from_wkb(batch.column("geometry").to_numpy(zero_copy_only=False))
+                single_type, to_multi = _PROMOTE[promote]
+                single = shapely.get_type_id(geoms) == single_type
+                geoms[single] = [to_multi([g]) for g in geoms[single]]
+                batch = batch.set_column(batch.schema.get_field_index("geometry"), "geometry",
+                                         pa.array(shapely.to_wkb(geoms), type=pa.binary()))
+            yield batch.replace_schema_metadata(None)
+
+    target = pyproj.CRS.from_user_input(crs)
+    epsg = target.to_epsg()
+    options = {} if spatial_index else {"layer_options": {"SPATIAL_INDEX": "NO"}}
+    with gdal_config(GPKG_WRITE_CONFIG):
+        pyogrio.write_arrow(pa.RecordBatchReader.from_batches(schema, prepared()), path, layer=layer, driver="GPKG",
+                            geometry_name="geometry", geometry_type=geometry_type,
+                            crs=f"EPSG:{epsg}" if epsg else target.to_wkt("WKT1_GDAL"), **options)
+
+
+def write_gpkg_layer(frame: gpd.GeoDataFrame, path: Path, layer: str, *, spatial_index: bool = True,
+                     table: pa.Table | None = None) -> None:
+    """Write one results frame as a new GeoPackage layer, with column types that do not depend on the rows.
+
+    Text columns are written as text even when every value of this frame is missing, so a run's layer
+    has the same definition whichever rows it holds. ``spatial_index=False`` leaves out the R-tree: the
+    ``hits`` layer repeats its enterprise's point once per piece of evidence and is read by enterprise,
+    not by area (its R-tree would cost a third of its write time). ``table``: the frame's
+    :func:`geoparquet_table`, when the caller has it already.
+    """
+    table = geoparquet_table(frame) if table is None else table
+    types, has_z = geometry_kinds(frame.geometry.to_numpy())
+    write_gpkg_arrow(table, table.schema, path, layer, types=types, has_z=has_z, crs=frame.crs,
+                     spatial_index=spatial_index)

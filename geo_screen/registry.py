@@ -200,7 +200,7 @@ def mark_coverage(registry: gpd.GeoDataFrame, coverage: object) -> gpd.GeoDataFr
     ``coords_swapped``) back. Returns a copy; ``invalid_location`` rows stay.
     """
     area = coverage_geometry(coverage)
-    out = registry.copy()
+    out = registry.copy(deep=False)  # copy-on-write: the new row_status never reaches the caller's frame
     geoms = np.asarray(out.geometry.array, dtype=object)
     located = (out[ROW_STATUS] != STATUS_INVALID).to_numpy() & ~shapely.is_missing(geoms)
     inside = np.zeros(len(out), dtype=bool)

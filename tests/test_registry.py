@@ -335,7 +335,8 @@ def test_mark_coverage_can_be_redone(tmp_path):
     assert tiny["row_status"].tolist()[:3] == ["out_of_coverage", "out_of_coverage", "invalid_location"]
     world = mark_coverage(tiny, gpd.GeoSeries([shapely.box(-180, -90, 180, 90)], crs="EPSG:4326"))
     assert world["row_status"].tolist() == reg["row_status"].tolist()
-    assert reg["row_status"].tolist()[0] == "ok"  # the input frame is not modified
+    assert reg["row_status"].tolist()[0] == "ok"  # the input frames are not modified
+    assert small["row_status"].tolist()[0] == "ok" and tiny["row_status"].tolist()[0] == "out_of_coverage"
     assert world.attrs["registry"]["coverage_bounds"] == (-180.0, -90.0, 180.0, 90.0)
 
 

@@ -74,9 +74,9 @@ def geometry_kinds(geoms: np.ndarray) -> tuple[set[int], bool]:
     return set(pd.unique(shapely.get_type_id(present)).tolist()), bool(shapely.has_z(present[~shapely.is_empty(present)]).any())
 
 
-def write_gpkg_arrow(data: pa.Table | Iterable[pa.RecordBatch], schema: pa.Schema, path: Path, layer: str, *,
-                     types: set[int], has_z: bool, crs, spatial_index: bool = True) -> None:
-    """Write :func:`geoparquet_table` rows (a table or record batches with ``schema``) as a new GeoPackage layer.
+def write_gpkg_arrow(data: pa.Table | Iterable[pa.RecordBatch], path: Path, layer: str, *, types: set[int],
+                     has_z: bool, crs, spatial_index: bool = True, schema: pa.Schema | None = None) -> None:
+    """Write :func:`geoparquet_table` rows (a table, or record batches with ``schema``) as a new GeoPackage layer.
 
     ``types`` and ``has_z`` (from :func:`geometry_kinds`, over all rows) decide the layer's geometry type.
     """
@@ -92,11 +92,12 @@ def write_gpkg_arrow(data: pa.Table | Iterable[pa.RecordBatch], schema: pa.Schem
             geometry_type, promote = multi, multi
     if has_z and geometry_type != "Unknown":
         geometry_type += " Z"
-    batches = data.to_batches(max_chunksize=65_536) if isinstance(data, pa.Table) else data
+    if isinstance(data, pa.Table):
+        data, schema = data.to_batches(max_chunksize=65_536), data.schema
     schema = schema.remove_metadata()
 
     def prepared():
-        for batch in batches:
+        for batch in data:
             if promote is not None:
                 geoms = shapely.from_wkb(batch.column("geometry").to_numpy(zero_copy_only=False))
                 single_type, to_multi = _PROMOTE[promote]
@@ -127,5 +128,4 @@ def write_gpkg_layer(frame: gpd.GeoDataFrame, path: Path, layer: str, *, spatial
     """
     table = geoparquet_table(frame) if table is None else table
     types, has_z = geometry_kinds(frame.geometry.to_numpy())
-    write_gpkg_arrow(table, table.schema, path, layer, types=types, has_z=has_z, crs=frame.crs,
-                     spatial_index=spatial_index)
+    write_gpkg_arrow(table, path, layer, types=types, has_z=has_z, crs=frame.crs, spatial_index=spatial_index)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 # --------------------------------------------------------------------------- registry columns
@@ -45,6 +46,13 @@ ATTRIBUTE_COLUMNS = (
 # --------------------------------------------------------------------------- screening columns
 HIT, CLEAR, NOT_ASSESSED = "hit", "clear", "not_assessed"
 STANDARD_VALUES = (HIT, CLEAR, NOT_ASSESSED)
+
+
+def standard_status(hit, known) -> pd.Categorical:
+    """A standard's result per row from boolean masks: ``hit`` where hit, else ``clear`` where known, else
+    ``not_assessed`` (a Categorical of :data:`STANDARD_VALUES`)."""
+    codes = np.where(hit, 0, np.where(known, 1, 2)).astype(np.int8)  # positions in STANDARD_VALUES
+    return pd.Categorical.from_codes(codes, categories=list(STANDARD_VALUES))
 
 #: standard keys in display order: the ten of Annex 2 plus the two extra rules
 STANDARDS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "scattered", "violation")

@@ -176,7 +176,6 @@ def attribute_standards(frame: pd.DataFrame, rules: RuleSet) -> tuple[pd.DataFra
     status = {}
     evidence = []
     positions = np.arange(len(frame))
-    hit_code, clear_code, na_code = (R.STANDARD_VALUES.index(v) for v in (R.HIT, R.CLEAR, R.NOT_ASSESSED))
     for key, rule in rules.standards.items():
         if rule.source != "attribute":
             continue
@@ -184,8 +183,7 @@ def attribute_standards(frame: pd.DataFrame, rules: RuleSet) -> tuple[pd.DataFra
         held = np.column_stack([r.fillna(False).to_numpy(dtype=bool) for r in results])
         hit = held.any(axis=1)
         known = np.column_stack([r.notna().to_numpy() for r in results]).all(axis=1)
-        codes = np.where(hit, hit_code, np.where(known, clear_code, na_code)).astype(np.int8)
-        status[R.std_column(key)] = pd.Categorical.from_codes(codes, categories=list(R.STANDARD_VALUES))
+        status[R.std_column(key)] = R.standard_status(hit, known)
         if not hit.any():
             continue
         idx = positions[hit]

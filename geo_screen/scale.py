@@ -294,8 +294,8 @@ class _Staged:
     def write_gpkg(self, gpkg: Path, layer: str, *, crs: str, spatial_index: bool) -> None:
         """Stream the staged rows into a new GeoPackage layer, as a whole run writes its frame."""
         source = pq.ParquetFile(self.path)
-        write_gpkg_arrow(source.iter_batches(batch_size=65_536), source.schema_arrow, gpkg, layer, types=self.types,
-                         has_z=self.has_z, crs=crs, spatial_index=spatial_index)
+        write_gpkg_arrow(source.iter_batches(batch_size=65_536), gpkg, layer, types=self.types, has_z=self.has_z,
+                         crs=crs, spatial_index=spatial_index, schema=source.schema_arrow)
         if self.path.name.startswith("."):  # a staging file, not the GeoParquet copy
             self.path.unlink()
 

@@ -9,7 +9,6 @@ CGCS2000 Transverse Mercator chosen for the pack (:func:`geo_screen.metric.pack_
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -23,6 +22,7 @@ from geo_screen.catalog import Catalog, Layer
 from geo_screen.landuse import sample_landuse_polygons, sample_landuse_raster
 from geo_screen.metric import built_tree, metric_layers, project_geometries
 from geo_screen.rules import EVIDENCE_KIND, RuleSet
+from geo_screen.threads import workers
 
 #: the order evidence rows and near-edge warnings are combined in, whatever order the checks finish in
 _CHECK_ORDER = ("3", "landuse", "4", "9", "5")
@@ -284,12 +284,12 @@ class _Screening:
 
 def _status(screened: np.ndarray | None, rows: _Screening) -> pd.Categorical:
     """hit/clear per registry row from a per-screened-row True/False/None array (None -> not_assessed)."""
-    out = np.full(rows.n, R.STANDARD_VALUES.index(R.NOT_ASSESSED), dtype=np.int8)
+    hit, known = np.zeros(rows.n, dtype=bool), np.zeros(rows.n, dtype=bool)
     if screened is not None:
         values = np.asarray(screened, dtype=object)
-        hit, clear, unknown = (R.STANDARD_VALUES.index(v) for v in (R.HIT, R.CLEAR, R.NOT_ASSESSED))
-        out[rows.pos] = np.where(values == True, hit, np.where(values == False, clear, unknown))  # noqa: E712
-    return pd.Categorical.from_codes(out, categories=list(R.STANDARD_VALUES))
+        hit[rows.pos] = values == True  # noqa: E712
+        known[rows.pos] = (values == True) | (values == False)  # noqa: E712
+    return R.standard_status(hit, known)
 
 
 def required_distances(registry: pd.DataFrame, catalog: Catalog) -> np.ndarray:
@@ -324,8 +324,8 @@ def _standard_3(red, landuse, n: int) -> np.ndarray | None:
 
 
 def _threads(rows: int) -> int:
-    """Worker threads for the spatial checks: one for small runs (no overhead), else up to 4, at most the cores."""
-    return 1 if rows < 20_000 else max(1, min(4, os.cpu_count() or 1))
+    """Worker threads for the spatial checks (one below 20,000 rows: no overhead for small runs)."""
+    return workers(rows, min_rows=20_000)
 
 
 def _run_checks(run: _Screening, tasks, threads: int) -> list:

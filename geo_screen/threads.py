@@ -13,6 +13,11 @@ import shapely
 MIN_ROWS = 100_000
 
 
+def workers(rows: int, *, min_rows: int = MIN_ROWS) -> int:
+    """Threads worth using for ``rows`` rows: one below ``min_rows``, else one per core, at most 4."""
+    return 1 if rows < min_rows else max(1, min(os.cpu_count() or 1, 4))
+
+
 def split_map(func: Callable, *arrays: np.ndarray, min_rows: int = MIN_ROWS):
     """``func(*arrays)`` computed on row blocks in threads and stitched back together.
 
@@ -21,11 +26,11 @@ def split_map(func: Callable, *arrays: np.ndarray, min_rows: int = MIN_ROWS):
     between calls (a prepared GEOS geometry builds its indexes on first use): see :func:`intersects_xy`.
     """
     n = len(arrays[0]) if arrays else 0
-    workers = min(os.cpu_count() or 1, 4)
-    if n < min_rows or workers < 2:
+    threads = workers(n, min_rows=min_rows)
+    if threads < 2:
         return func(*arrays)
-    bounds = np.linspace(0, n, workers + 1).astype(int)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    bounds = np.linspace(0, n, threads + 1).astype(int)
+    with ThreadPoolExecutor(max_workers=threads) as pool:
         parts = list(pool.map(lambda lo_hi: func(*(a[lo_hi[0]:lo_hi[1]] for a in arrays)), zip(bounds[:-1], bounds[1:])))
     if isinstance(parts[0], tuple):
         return tuple(np.concatenate([p[j] for p in parts]) for j in range(len(parts[0])))

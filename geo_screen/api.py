@@ -24,7 +24,7 @@ from geo_screen.catalog import Catalog, file_sha256, load_catalog
 from geo_screen.crs import OUTPUT_CRS, WORK_CRS, parse_crs
 from geo_screen.errors import ExportError, InputDataError
 from geo_screen.gpkg import geoparquet_table, write_gpkg_layer
-from geo_screen.registry import mark_coverage, read_registry
+from geo_screen.registry import join_issues, mark_coverage, read_registry
 from geo_screen.rules import DEFAULT_RULES, RuleSet, attribute_standards, load_rules, overall_dispositions, spatial_dispositions
 from geo_screen.metric import pack_metric_crs
 from geo_screen.spatial import screen_locations
@@ -55,12 +55,9 @@ def _short_county(name: object) -> str | None:
     return text[:-1] if len(text) > 2 and text.endswith(_COUNTY_SUFFIXES) else text
 
 
-def _join_issues(*parts: np.ndarray) -> np.ndarray:
-    out = np.full(len(parts[0]), "", dtype=object)
-    for part in parts:
-        part = np.where(pd.isna(part), "", part).astype(object)
-        out = np.where(part == "", out, np.where(out == "", part, out + ";" + part))
-    return out
+def _text_arrow(values) -> pa.Array:
+    """Text values (a Series or an object array; missing allowed) as an Arrow string array."""
+    return pa.array(pd.Series(values, dtype="str").array, type=pa.large_string())
 
 
 def _counties(registry: pd.DataFrame, columns: pd.DataFrame) -> tuple[pd.Categorical, pd.Categorical, np.ndarray]:
@@ -192,8 +189,8 @@ def screen(registry, catalog, *, rules=None, crs="EPSG:4326", progress: Progress
     county, county_code, mismatch = _counties(registry, columns)
     base = registry.drop(columns=[c for c in (R.COUNTY, R.COUNTY_CODE, R.ISSUES) if c in registry])
     extra = pd.DataFrame({
-        R.ISSUES: _join_issues(registry[R.ISSUES].to_numpy(dtype=object) if R.ISSUES in registry else np.full(n, ""),
-                               mismatch, columns["_near_edge"].to_numpy(dtype=object)),
+        R.ISSUES: pd.array(join_issues([_text_arrow(registry[R.ISSUES]) if R.ISSUES in registry else None,
+                                        _text_arrow(mismatch), _text_arrow(columns["_near_edge"])], n), dtype="str"),
         R.COUNTY: county, R.COUNTY_CODE: county_code,
     }, index=registry.index)
     measures = columns.drop(columns=[c for c in columns if c.startswith("_") or c.startswith("std_")])

@@ -179,7 +179,7 @@ def registry_from_table(table: RawTable, path: Path, *, crs: object, coverage: o
     out.update(parsed)
     out[INPUT_ROW] = np.arange(first_row, first_row + n, dtype=np.int64)
     out[ROW_STATUS] = pd.Series(status, dtype="string")
-    out[ISSUES] = _join_issues(issues, n)
+    out[ISSUES] = pd.Series(pd.array(join_issues(issues, n), dtype="string"))
     registry = gpd.GeoDataFrame(pd.DataFrame(out), geometry=geoms, crs=OUTPUT_CRS)
     registry.attrs["registry"] = {
         "source": str(path), "format": table.format, "encoding": table.encoding, "crs": src.label,
@@ -376,7 +376,8 @@ def duplicate_issues(raw_ids: pd.Series) -> pa.Array | None:
     return _duplicates(normalize_uscc_series(_text(raw_ids.reset_index(drop=True))))
 
 
-def _join_issues(issues: list[pa.Array | None], n: int) -> pd.Series:
+def join_issues(issues: list[pa.Array | None], n: int) -> pa.Array:
+    """Per row, the ``;``-join of the non-empty issue texts of each part (parts: text arrays, or None)."""
     arrays = [a for a in issues if a is not None]
     if not arrays:
         joined = pc.fill_null(pa.nulls(n, pa.large_string()), "")
@@ -384,7 +385,7 @@ def _join_issues(issues: list[pa.Array | None], n: int) -> pd.Series:
         joined = pc.binary_join_element_wise(*arrays, pa.scalar(";", pa.large_string()), null_handling="replace",
                                              null_replacement="")
         joined = pc.utf8_trim(pc.replace_substring_regex(joined, ";{2,}", ";"), ";") if len(arrays) > 1 else joined
-    return pd.Series(pd.array(joined, dtype="string"))
+    return joined
 
 
 # --------------------------------------------------------------------------- locations

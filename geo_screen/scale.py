@@ -250,11 +250,11 @@ class _ChunkedRun:
         self.write_gpkg()
         written = [R.GPKG_NAME] + ([R.PARQUET_NAME] if self.parquet else [])
         if excel:
-            from geo_screen.workbook import write_summary_workbook
+            from geo_screen.workbook import sort_summary, write_summary_workbook
 
             by_standard = pd.concat([s[0] for s in self.summaries], ignore_index=True)
             keys = [c for c in by_standard.columns if c != "count"]
-            by_standard = by_standard.groupby(keys, sort=False, dropna=False)["count"].sum().reset_index()
+            by_standard = sort_summary(by_standard.groupby(keys, sort=False, dropna=False)["count"].sum().reset_index())
             by_disposition = _sum_table(pd.concat([s[1] for s in self.summaries], ignore_index=True))
             flagged = pd.concat(self.flagged, ignore_index=True) if self.flagged else pd.DataFrame()
             write_summary_workbook(self.tmp / R.XLSX_NAME, flagged=flagged, flagged_total=self.flagged_rows,
@@ -301,11 +301,11 @@ class _Staged:
 
 
 def _sum_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Add up the per-chunk county x disposition tables: counties in first-seen order, 合计 last."""
+    """Add up the per-chunk county x disposition tables: counties sorted (as ``pd.crosstab`` does), 合计 last."""
     key = table.columns[0]
     total = table.fillna(0).groupby(key, sort=False).sum().astype("int64")
     columns = [v for v in R.DISPOSITIONS.values() if v in total.columns] + ["合计"]
-    rows = [k for k in total.index if k != "合计"] + ["合计"]
+    rows = sorted(k for k in total.index if k != "合计") + ["合计"]
     return total.loc[rows, columns].reset_index()
 
 

@@ -33,10 +33,15 @@ def summary_by_county(enterprises: pd.DataFrame, hits: pd.DataFrame) -> pd.DataF
         R.INPUT_ROW: hits[R.INPUT_ROW].to_numpy(),
     }).drop_duplicates()
     table = per.groupby([R.COUNTY, "standard", R.DISPOSITION], sort=False).size().rename("count").reset_index()
-    order = {s: i for i, s in enumerate(R.STANDARDS)}
-    table = table.assign(_o=table["standard"].map(order)).sort_values([R.COUNTY, "_o", R.DISPOSITION]).drop(columns="_o")
     table[R.DISPOSITION_ZH] = table[R.DISPOSITION].map(R.DISPOSITIONS)
-    return table[[R.COUNTY, "standard", R.DISPOSITION, R.DISPOSITION_ZH, "count"]].reset_index(drop=True)
+    return sort_summary(table[[R.COUNTY, "standard", R.DISPOSITION, R.DISPOSITION_ZH, "count"]])
+
+
+def sort_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`summary_by_county` rows in report order: county, then standard 1-10 and extras, then disposition."""
+    order = {s: i for i, s in enumerate(R.STANDARDS)}
+    table = table.assign(_o=table["standard"].map(order)).sort_values([R.COUNTY, "_o", R.DISPOSITION])
+    return table.drop(columns="_o").reset_index(drop=True)
 
 
 def disposition_by_county(enterprises: pd.DataFrame) -> pd.DataFrame:
@@ -60,6 +65,11 @@ def _zh(frame: pd.DataFrame) -> pd.DataFrame:
 def write_results_workbook(result: R.ScreenResult, path: str | os.PathLike | IO[bytes]) -> Path | None:
     """Write ``results.xlsx``: 企业 (enterprises), 证据 (hits), 汇总 (county summaries), 说明 (run notes).
 
+    Above :data:`EXCEL_ROWS_MAX` enterprises the workbook is the one a streamed run writes
+    (:func:`write_summary_workbook`): the flagged enterprises, up to a sheet's limit, and the county
+    summaries, with a note on each sheet; the evidence rows stay in results.gpkg (a million-row
+    registry has about two million of them, more than a sheet holds).
+
     Parameters
     ----------
     result
@@ -74,11 +84,12 @@ def write_results_workbook(result: R.ScreenResult, path: str | os.PathLike | IO[
         The file written, or None when ``path`` is a stream.
     """
     enterprises = pd.DataFrame(result.enterprises.drop(columns="geometry"))
-    notes = {}
-    if len(enterprises) > EXCEL_ROWS_MAX:
-        enterprises = enterprises[enterprises[R.STANDARDS_HIT].fillna("") != ""]
-        notes[SHEET_ENTERPRISES] = _flagged_note(len(enterprises), len(result.enterprises))
-        enterprises = enterprises.head(EXCEL_SHEET_ROWS)
+    if len(enterprises) > EXCEL_ROWS_MAX:  # the workbook a streamed run of the same registry writes
+        flagged = enterprises[enterprises[R.STANDARDS_HIT].fillna("") != ""]
+        return write_summary_workbook(path, flagged=flagged, flagged_total=len(flagged), rows=len(enterprises),
+                                      by_standard=summary_by_county(result.enterprises, result.hits),
+                                      by_disposition=disposition_by_county(result.enterprises),
+                                      manifest=result.manifest)
     hits = pd.DataFrame(result.hits.drop(columns="geometry"))
     summary = summary_by_county(result.enterprises, result.hits)
     summary = summary.rename(columns={**R.LABELS_ZH, "count": "企业数", R.DISPOSITION_ZH: "处置方式"})
@@ -95,7 +106,7 @@ def write_results_workbook(result: R.ScreenResult, path: str | os.PathLike | IO[
         SHEET_SUMMARY: summary,
         SHEET_BY_DISPOSITION: disposition_by_county(result.enterprises),
         SHEET_RUN: info,
-    }, notes=notes or None)
+    })
     return Path(path) if isinstance(path, (str, os.PathLike)) else None
 
 
@@ -108,7 +119,7 @@ def _flagged_note(flagged: int, rows: int) -> str:
             "full results are in results.gpkg / results.parquet.")
 
 
-def write_summary_workbook(path: str | Path, *, flagged: pd.DataFrame, flagged_total: int, rows: int,
+def write_summary_workbook(path: str | os.PathLike | IO[bytes], *, flagged: pd.DataFrame, flagged_total: int, rows: int,
                            by_standard: pd.DataFrame, by_disposition: pd.DataFrame, manifest: dict) -> Path:
     """``results.xlsx`` of a streamed run: flagged enterprises (up to a sheet's limit) and the county summaries.
 
@@ -129,4 +140,4 @@ def write_summary_workbook(path: str | Path, *, flagged: pd.DataFrame, flagged_t
         SHEET_RUN: info,
     }, notes={SHEET_ENTERPRISES: _flagged_note(flagged_total, rows),
               SHEET_SUMMARY: "证据明细见 results.gpkg 图层 hits / evidence rows are in results.gpkg, layer hits"})
-    return Path(path)
+    return Path(path) if isinstance(path, (str, os.PathLike)) else None

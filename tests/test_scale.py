@@ -124,6 +124,28 @@ def test_chunked_workbook_lists_flagged_rows_and_summaries(catalog, tmp_path):
     assert totals.iloc[-1, 0] == "合计" and int(totals.iloc[-1, -1]) == len(_registry())
 
 
+def test_large_in_memory_workbook_is_the_streamed_one(catalog, tmp_path, monkeypatch):
+    """Above EXCEL_ROWS_MAX rows the in-memory run writes what a streamed run writes: flagged rows and the
+    summaries, no evidence sheet (a million-row run has about two million evidence rows, more than a sheet holds)."""
+    from geo_screen import workbook
+
+    monkeypatch.setattr(workbook, "EXCEL_ROWS_MAX", 5)
+    path = tmp_path / "registry.csv"
+    _registry().to_csv(path, index=False)
+    whole = gs.screen(path, catalog)
+    assert len(whole.hits) > 5
+    gs.write_results(whole, tmp_path / "whole")
+    screen_chunked(path, catalog, out_dir=tmp_path / "chunked", chunk_rows=10)
+    a, b = (pd.read_excel(tmp_path / d / R.XLSX_NAME, sheet_name=None, header=None) for d in ("whole", "chunked"))
+    assert list(a) == list(b) and workbook.SHEET_HITS not in a
+    assert "仅列出触及标准" in str(a["enterprises"].iat[0, 0])
+    for name in a:
+        frames = (a[name], b[name])
+        if name == workbook.SHEET_RUN:  # the runs' start and finish times differ
+            frames = tuple(f[~f[0].isin(["开始时间", "结束时间"])] for f in frames)
+        pd.testing.assert_frame_equal(*frames, obj=name)
+
+
 def test_chunked_rejects_other_formats_and_bad_sizes(catalog, tmp_path):
     with pytest.raises(InputDataError, match="export .xlsx as CSV"):
         screen_chunked(tmp_path / "r.xlsx", catalog, out_dir=tmp_path / "o")

@@ -57,6 +57,110 @@ def test_neutralize_frame_covers_str_object_and_headers_without_mutating():
     assert df["name"].iloc[0] == "=evil()"  # input untouched
 
 
+@given(st.lists(st.text(max_size=12), min_size=1, max_size=5))
+def test_neutralize_frame_text_columns_agree_with_neutralize_cell(texts):
+    """String columns are checked with Arrow's RE2, object cells with Python's re: the same texts change."""
+    out = neutralize_frame(pd.DataFrame({"t": pd.array(texts, dtype="str")}))
+    assert out["t"].tolist() == [neutralize_cell(t) for t in texts]
+
+
+TRICKY_TEXT = ["南通长江印染有限公司", None, " leading", "trailing ", "\u3000全角空格", "a&b<c>d\"e'", "=SUM(A1)",
+               "\u3000=x", "ctrl\x01\x1fchar", "_x0041_ literal", "line1\nline2", "😀 astral", "\ufffe", ""]
+
+
+def _tricky_frame() -> pd.DataFrame:
+    n = len(TRICKY_TEXT)
+    cycle = lambda values: [values[i % len(values)] for i in range(n)]  # noqa: E731
+    return pd.DataFrame({
+        "str": pd.array(TRICKY_TEXT, dtype="str"),
+        "object_text": pd.Series(TRICKY_TEXT, dtype=object),
+        "float": cycle([1.5, np.nan, np.inf, -0.0, 1e20, 0.1 + 0.2, 123456789.123, -np.inf, 5e-324]),
+        "int": np.arange(n, dtype=np.int64) - 3,
+        "Int64": pd.array(cycle([1, None, 2**40]), dtype="Int64"),
+        "bool": cycle([True, False]),
+        "boolean": pd.array(cycle([True, None, False]), dtype="boolean"),
+        "object_bool": pd.Series(cycle([True, None, False]), dtype=object),
+        "object_mixed": pd.Series(cycle([None, "x", 3, True, 2.5, "=1", float("nan")]), dtype=object),
+        "category": pd.Categorical(cycle(["甲", None, "乙"])),
+        "date": pd.to_datetime(cycle(["2024-01-02", None, "2024-01-02 03:04:05"]), format="ISO8601"),
+    })
+
+
+def _cell_by_cell(path, df: pd.DataFrame) -> None:
+    """The reference: every value through xlsxwriter's own write calls, one cell at a time (in-line strings)."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False, "constant_memory": True})
+    ws = wb.add_worksheet("s")
+    safe = neutralize_frame(df)
+    for c, name in enumerate(safe.columns):
+        ws.write_string(0, c, name)
+    columns = [(safe.iloc[:, c].dtype, safe.iloc[:, c].tolist()) for c in range(len(safe.columns))]
+    for r in range(len(safe)):  # row by row: a constant-memory sheet flushes each row when the next starts
+        for c, (dtype, values) in enumerate(columns):
+            value = values[r]
+            if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and not np.isfinite(value)):
+                continue
+            r1 = r + 1
+            if pd.api.types.is_datetime64_any_dtype(dtype):
+                ws.write_string(r1, c, value.strftime("%Y-%m-%d %H:%M:%S").replace(" 00:00:00", ""))
+            elif isinstance(value, (bool, np.bool_)):
+                ws.write_boolean(r1, c, bool(value))
+            elif isinstance(value, str):
+                ws.write_string(r1, c, value)
+            else:
+                ws.write_number(r1, c, float(value))
+    wb.close()
+
+
+def test_sheet_data_reads_back_as_xlsxwriter_writes_it_cell_by_cell(tmp_path):
+    """Data rows are built as XML column by column: every cell (value, type, escapes, whitespace) and the
+    sheet's extent read back as when xlsxwriter writes each cell itself (numbers: the exact double, where
+    xlsxwriter keeps 16 significant digits); a file and a stream agree."""
+    df = pd.concat([_tricky_frame()] * 3, ignore_index=True)
+    ours, reference = tmp_path / "ours.xlsx", tmp_path / "reference.xlsx"
+    write_workbook(ours, {"s": df})
+    _cell_by_cell(reference, df)
+    a = openpyxl.load_workbook(ours)["s"]
+    b = openpyxl.load_workbook(reference)["s"]
+    assert (a.max_row, a.max_column) == (b.max_row, b.max_column) == (len(df) + 1, len(df.columns))
+    assert a.calculate_dimension() == b.calculate_dimension()
+    for row_a, row_b in zip(a.iter_rows(), b.iter_rows()):
+        for x, y in zip(row_a, row_b):
+            value = x.value
+            if isinstance(value, float):  # xlsxwriter rounds to 16 digits, we keep 17
+                value = float(f"{value:.16G}")
+            assert (value, x.data_type) == (y.value, y.data_type), x.coordinate
+    assert a["E2"].value == 2**0 and a["A4"].value == " leading" and a["A9"].value == "'\u3000=x"
+    streamed = openpyxl.load_workbook(io.BytesIO(workbook_bytes({"s": df})))["s"]
+    assert [[c.value for c in r] for r in streamed.iter_rows()] == [[c.value for c in r] for r in a.iter_rows()]
+
+
+def test_rows_without_a_cell_are_left_out(tmp_path):
+    df = pd.DataFrame({"a": [1.0, np.nan, 2.0, np.nan], "b": pd.array(["x", None, None, None], dtype="str")})
+    write_workbook(tmp_path / "w.xlsx", {"s": df})
+    ws = openpyxl.load_workbook(tmp_path / "w.xlsx")["s"]
+    assert ws.calculate_dimension() == "A1:B4"  # the extent ends at the last row holding a cell
+    assert [[c.value for c in r] for r in ws.iter_rows()] == [["a", "b"], [1, "x"], [None, None], [2, None]]
+
+
+def test_sheet_data_cells_take_their_column_style(tmp_path):
+    """A wrapped column's cells are wrapped (xlsxwriter gives cells without a format their column's)."""
+    df = pd.DataFrame({"long": ["很长的文字" * 30] * 3, "short": ["a", "b", "c"]})
+    write_workbook(tmp_path / "w.xlsx", {"s": df})
+    ws = openpyxl.load_workbook(tmp_path / "w.xlsx")["s"]
+    assert all(ws.cell(r, 1).alignment.wrap_text for r in (2, 3, 4))
+    assert not any(ws.cell(r, 2).alignment.wrap_text for r in (2, 3, 4))
+
+
+def test_mixed_object_dates_are_written_as_text(tmp_path):
+    df = pd.DataFrame({"d": pd.Series([pd.Timestamp("2024-05-06"), "x", None], dtype=object)})
+    write_workbook(tmp_path / "w.xlsx", {"s": df})
+    ws = openpyxl.load_workbook(tmp_path / "w.xlsx")["s"]
+    assert [ws["A2"].value, ws["A3"].value] == ["2024-05-06", "x"]
+
+
 def _frame():
     return pd.DataFrame({
         "企业名称": ["南通长江印染有限公司", '=HYPERLINK("http://x","点我")', "ABC"],

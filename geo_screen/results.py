@@ -139,11 +139,23 @@ def read_results(path: str | Path) -> ScreenResult:
             f"no screening results at {gpkg}; run 'geo-screen screen ... --out DIR' first "
             f"and pass DIR/{GPKG_NAME}"
         )
-    enterprises = gpd.read_file(gpkg, layer=ENTERPRISES_LAYER, engine="pyogrio")
-    hits = gpd.read_file(gpkg, layer=HITS_LAYER, engine="pyogrio")
+    enterprises, hits = (_read_layer(gpkg, layer) for layer in (ENTERPRISES_LAYER, HITS_LAYER))
     manifest_path = gpkg.with_name(MANIFEST_NAME)
     manifest = json.loads(manifest_path.read_text("utf-8")) if manifest_path.exists() else {}
     return ScreenResult(enterprises, hits, manifest)
+
+
+def _read_layer(gpkg: Path, layer: str) -> gpd.GeoDataFrame:
+    """One results layer, read through Arrow (10x faster at a million rows) with the column types of a plain
+    pyogrio read: a GeoPackage boolean with missing values as 1.0/0.0/NaN (bool when none is missing)."""
+    import pyogrio
+
+    info = pyogrio.read_info(gpkg, layer=layer)
+    frame = gpd.read_file(gpkg, layer=layer, engine="pyogrio", use_arrow=True)
+    for col, subtype in zip(info["fields"], info["ogr_subtypes"]):
+        if subtype == "OFSTBoolean" and frame[col].dtype == object:  # missing values: Arrow gives objects
+            frame[col] = frame[col].astype("float64")
+    return frame
 
 
 def standards_label(value: str | float | None) -> list[str]:

@@ -124,6 +124,24 @@ def test_chunked_workbook_lists_flagged_rows_and_summaries(catalog, tmp_path):
     assert totals.iloc[-1, 0] == "合计" and int(totals.iloc[-1, -1]) == len(_registry())
 
 
+def test_read_results_through_arrow_gives_the_plain_read(catalog, tmp_path):
+    """read_results reads through Arrow: the same frames (columns, types, values) as pyogrio's plain read,
+    except that a text column with no value is text (str), not object."""
+    frame = _registry()
+    frame.loc[:, "淘汰类装备"] = None  # a boolean column with nothing in it
+    path = tmp_path / "registry.csv"
+    frame.to_csv(path, index=False)
+    gs.write_results(gs.screen(path, catalog), tmp_path / "out")
+    got = read_results(tmp_path / "out")
+    for layer, frame in ((R.ENTERPRISES_LAYER, got.enterprises), (R.HITS_LAYER, got.hits)):
+        plain = gpd.read_file(tmp_path / "out" / R.GPKG_NAME, layer=layer, engine="pyogrio", use_arrow=False)
+        empty = [c for c in plain.columns if plain[c].dtype == object and plain[c].isna().all()]
+        assert all(frame[c].dtype == "str" and frame[c].isna().all() for c in empty)
+        assert layer == R.HITS_LAYER or "淘汰类装备" in empty
+        pd.testing.assert_frame_equal(pd.DataFrame(frame.drop(columns=empty)), pd.DataFrame(plain.drop(columns=empty)),
+                                      obj=layer)
+
+
 def test_large_in_memory_workbook_is_the_streamed_one(catalog, tmp_path, monkeypatch):
     """Above EXCEL_ROWS_MAX rows the in-memory run writes what a streamed run writes: flagged rows and the
     summaries, no evidence sheet (a million-row run has about two million evidence rows, more than a sheet holds)."""

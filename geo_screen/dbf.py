@@ -347,7 +347,7 @@ def write_shapefile(df: pd.DataFrame, path: str | Path, *, encoding: str | Encod
                       crs=df.crs.to_string() if has_geometry and df.crs else None, encoding=enc.gdal)
     if len(df):
         pyogrio.write_dataframe(df, path, driver="ESRI Shapefile", append=True, encoding=enc.gdal,
-                                geometry_type=geometry_type)
+                                geometry_type=geometry_type, use_arrow=True)
     mark_codepage(path, enc)
     return [p for p in (path.with_suffix(s) for s in (".shp", ".shx", ".dbf", ".prj", ".cpg")) if p.exists()]
 

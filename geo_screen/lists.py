@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo_screen import coded
 from geo_screen import results as R
 from geo_screen.crs import OUTPUT_CRS
 from geo_screen.errors import ExportError
@@ -105,9 +106,9 @@ def _per_enterprise(hits: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Evidence lines and distinct legal bases joined per input row."""
     if hits.empty:
         return pd.Series(dtype="str"), pd.Series(dtype="str")
-    ev = evidence_text(hits).groupby(hits[R.INPUT_ROW].to_numpy()).agg("\n".join)
+    ev = coded.join_by_key(hits[R.INPUT_ROW].to_numpy(), evidence_text(hits), "\n")
     basis = hits[[R.INPUT_ROW, R.LEGAL_BASIS]].dropna().drop_duplicates()
-    return ev, basis.groupby(R.INPUT_ROW)[R.LEGAL_BASIS].agg("\n".join)
+    return ev, coded.join_by_key(basis[R.INPUT_ROW].to_numpy(), basis[R.LEGAL_BASIS], "\n")
 
 
 def _disposition_zh(ents: pd.DataFrame) -> pd.Series:

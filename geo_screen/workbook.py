@@ -53,7 +53,7 @@ def disposition_by_county(enterprises: pd.DataFrame) -> pd.DataFrame:
 
 
 def _zh(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
+    out = frame.copy(deep=False)  # columns are replaced, never written into
     for col in out.columns:
         if col.startswith("std_"):
             out[col] = out[col].map(R.STATUS_ZH).fillna(out[col])

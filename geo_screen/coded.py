@@ -93,4 +93,5 @@ def join_by_key(keys, values, sep: str) -> pd.Series:
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.array([], dtype=np.int64)
     offsets = pa.array(np.r_[starts, len(keys)].astype(np.int64), type=pa.int64())
     lists = pa.LargeListArray.from_arrays(offsets, text.take(pa.array(order)).cast(pa.large_string()))
-    return pd.Series(pd.array(pc.binary_join(lists, pa.scalar(sep, type=pa.large_string())), dtype="str"), index=keys[starts], dtype="str")
+    joined = pc.binary_join(lists, pa.scalar(sep, type=pa.large_string()))
+    return pd.Series(pd.array(joined, dtype="str"), index=keys[starts], dtype="str")

@@ -85,7 +85,7 @@ def write_results_workbook(result: R.ScreenResult, path: str | os.PathLike | IO[
     """
     enterprises = pd.DataFrame(result.enterprises.drop(columns="geometry"))
     if len(enterprises) > EXCEL_ROWS_MAX:  # the workbook a streamed run of the same registry writes
-        flagged = enterprises[enterprises[R.STANDARDS_HIT].fillna("") != ""]
+        flagged = pd.DataFrame(result.flagged.drop(columns="geometry"))
         return write_summary_workbook(path, flagged=flagged, flagged_total=len(flagged), rows=len(enterprises),
                                       by_standard=summary_by_county(result.enterprises, result.hits),
                                       by_disposition=disposition_by_county(result.enterprises),

@@ -51,11 +51,9 @@ MIN_WIDTH, MAX_WIDTH = 6, 50
 _TRIGGER = re.compile(r"^(?:[\t\r]|\s*[=+\-@])")
 #: :data:`_TRIGGER` in RE2 syntax (Arrow's regex engine), with Python's whitespace
 _TRIGGER_RE2 = rf"^(?:[\t\r]|{SPACE_RE2}*[=+\-@])"
-# East Asian wide/full-width code points: each takes two character cells in Excel.
-_WIDE = (r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
-         r"\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]")
-#: the same code points in RE2 syntax, for Arrow's kernels
-_WIDE_RE2 = re.sub(r"\\U([0-9a-f]{8})|\\u([0-9a-f]{4})", lambda m: "\\x{%s}" % (m.group(1) or m.group(2)).lstrip("0"), _WIDE)
+# East Asian wide/full-width code points (RE2 syntax, for Arrow): each takes two character cells in Excel.
+_WIDE = (r"[\x{1100}-\x{115f}\x{2e80}-\x{303e}\x{3041}-\x{33ff}\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}\x{a000}-\x{a4cf}"
+         r"\x{ac00}-\x{d7a3}\x{f900}-\x{faff}\x{fe30}-\x{fe4f}\x{ff00}-\x{ff60}\x{ffe0}-\x{ffe6}\x{20000}-\x{3fffd}]")
 _BAD_SHEET_CHARS = set("[]:*?/\\")
 _WORKBOOK_OPTIONS = {
     "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
@@ -148,13 +146,8 @@ def display_width(values: pd.Series) -> int:
         return 0
     if len(s) > 50_000:  # the widest of a large sample is plenty for a column width
         s = s.sample(50_000, random_state=0)
-    try:
-        text = pa.array(s, from_pandas=True)
-        text = text if pa.types.is_string(text.type) or pa.types.is_large_string(text.type) else pc.cast(text, pa.string())
-    except (pa.ArrowException, TypeError, ValueError):  # mixed objects: their Python text
-        text = pa.array(s.astype(str).tolist(), type=pa.string())
-    first = pc.list_element(pc.split_pattern(text, "\n", max_splits=1), 0)
-    return int(pc.max(pc.add(pc.utf8_length(first), pc.count_substring_regex(first, _WIDE_RE2))).as_py())
+    first = pc.list_element(pc.split_pattern(arrow_text(s), "\n", max_splits=1), 0)
+    return int(pc.max(pc.add(pc.utf8_length(first), pc.count_substring_regex(first, _WIDE))).as_py())
 
 
 def _check_sheet_name(name: object, where: str) -> str:

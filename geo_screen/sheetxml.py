@@ -71,21 +71,33 @@ def arrow_text(s: pd.Series) -> pa.Array:
     return pc.cast(text, pa.string())
 
 
-def _column_cells(s: pd.Series, ref: tuple) -> pa.Array:
-    """One column's ``<c>`` elements (empty where the value is missing), typed as xlsxwriter types them."""
+def _kind(s: pd.Series) -> str:
+    """How a column's values are written: ``bool``, ``number``, ``date``, ``text`` or, for mixed objects, ``value``
+    (typed one by one)."""
     kind = pd.api.types.infer_dtype(s, skipna=True) if s.dtype == object else None
     if pd.api.types.is_bool_dtype(s.dtype) or kind == "boolean":
+        return "bool"
+    if pd.api.types.is_numeric_dtype(s.dtype) or kind in _NUMBER_KINDS:
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return "date"
+    return "value" if kind is not None and kind not in ("string", "empty") else "text"
+
+
+def _column_cells(s: pd.Series, kind: str, ref: tuple) -> pa.Array:
+    """One column's ``<c>`` elements (empty where the value is missing), typed as xlsxwriter types them."""
+    if kind == "bool":
         values = pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.bool_(), from_pandas=True)
         cells = pc.binary_join_element_wise(*ref, ' t="b"><v>', pc.if_else(values, "1", "0"), "</v></c>", "")
-    elif pd.api.types.is_numeric_dtype(s.dtype) or kind in _NUMBER_KINDS:
+    elif kind == "number":
         numbers = pd.to_numeric(s).to_numpy(dtype="float64", na_value=np.nan)
         values = pa.array(numbers, mask=~np.isfinite(numbers))
         text = pc.cast(values, pa.string())  # the shortest text that reads back as the same double
         cells = pc.binary_join_element_wise(*ref, "><v>", text, "</v></c>", "")
-    elif pd.api.types.is_datetime64_any_dtype(s.dtype):
+    elif kind == "date":
         text = s.dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "", regex=False)
         cells = _text_cells(arrow_text(text), ref)
-    elif kind is not None and kind not in ("string", "empty"):
+    elif kind == "value":
         prefix, numbers, suffix = ref
         cells = pa.array([_object_cell(v, f"{prefix}{n}{suffix}") for v, n in zip(s.tolist(), numbers.to_pylist())],
                          type=pa.string())
@@ -116,39 +128,38 @@ def _object_cell(value: Any, ref: str) -> str | None:
     return _text_cells(pa.array([value], type=pa.string()), (ref, "", "")).to_pylist()[0]
 
 
-def _has_cell(s: pd.Series) -> np.ndarray:
+def _has_cell(s: pd.Series, kind: str) -> np.ndarray:
     """Which values of a column become a cell (missing values, NaN and infinities do not)."""
-    kind = pd.api.types.infer_dtype(s, skipna=True) if s.dtype == object else None
-    if (pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)) \
-            or kind in _NUMBER_KINDS:
+    if kind == "number":
         return np.isfinite(pd.to_numeric(s).to_numpy(dtype="float64", na_value=np.nan))
-    if kind is not None and kind not in ("string", "empty", "boolean"):
+    if kind == "value":
         return np.array([_object_cell(v, "") is not None for v in s.tolist()], dtype=bool)
     return s.notna().to_numpy(dtype=bool)
 
 
-def _rows_xml(df: pd.DataFrame, first_row: int, styles: Mapping[int, str]) -> Iterator[bytes]:
+def _rows_xml(df: pd.DataFrame, kinds: list[str], filled: np.ndarray, first_row: int,
+              styles: Mapping[int, str]) -> Iterator[bytes]:
     """Sheet XML of ``df``'s rows, the first at 0-based sheet row ``first_row``, block by block.
 
-    Rows without a cell are left out. ``styles``: column -> xf index of its column format (cells
-    inherit it, as xlsxwriter writes them).
+    ``kinds``: each column's :func:`_kind`; ``filled``: the rows holding a cell (the others are left out,
+    as xlsxwriter leaves them out); ``styles``: column -> xf index of its column format (cells inherit
+    it, as xlsxwriter writes them).
     """
     suffixes = [f'" s="{styles[c]}"' if c in styles else '"' for c in range(len(df.columns))]
     for start in range(0, len(df), _BLOCK_ROWS):
         block = df.iloc[start:start + _BLOCK_ROWS]
+        keep = filled[start:start + len(block)]
+        if not keep.any():
+            continue
         numbers = pa.array(np.arange(first_row + start + 1, first_row + start + len(block) + 1).astype(str),
                            type=pa.string())
-        cells = [_column_cells(block.iloc[:, c], (f'<c r="{xl_col_to_name(c)}', numbers, suffix))
-                 for c, suffix in enumerate(suffixes)]
-        if not cells:
-            continue
+        cells = [_column_cells(block.iloc[:, c], kind, (f'<c r="{xl_col_to_name(c)}', numbers, suffix))
+                 for c, (kind, suffix) in enumerate(zip(kinds, suffixes))]
         rows = pc.binary_join_element_wise('<row r="', numbers, '">', *cells, "</row>", "")
-        empty = pc.equal(pc.binary_length(rows), pc.add(pc.binary_length(numbers), len('<row r="">') + len("</row>")))
-        if pc.any(empty).as_py():  # rows without a cell are left out, as xlsxwriter leaves them out
-            rows = rows.filter(pc.invert(empty))
-        if len(rows):
-            offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)[rows.offset:rows.offset + len(rows) + 1]
-            yield memoryview(rows.buffers()[2])[offsets[0]:offsets[-1]]
+        if not keep.all():
+            rows = rows.filter(pa.array(keep))
+        offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)[rows.offset:rows.offset + len(rows) + 1]
+        yield memoryview(rows.buffers()[2])[offsets[0]:offsets[-1]]
 
 
 def _sheet_files(xlsx: zipfile.ZipFile) -> dict[str, str]:
@@ -188,9 +199,10 @@ def package(layout: bytes, target: str | IO[bytes], data: Mapping[str, tuple[pd.
                 continue
             head, tail = source.read(item.filename).decode("utf-8").split("</sheetData>", 1)
             frame, first_row = parts[item.filename]
+            kinds = [_kind(frame.iloc[:, c]) for c in range(len(frame.columns))]
             filled = np.zeros(len(frame), dtype=bool)
-            for c in range(len(frame.columns)):
-                filled |= _has_cell(frame.iloc[:, c])
+            for c, kind in enumerate(kinds):
+                filled |= _has_cell(frame.iloc[:, c], kind)
             if filled.any():  # the sheet's extent: xlsxwriter's, down to the last row holding a cell
                 last = f"{xl_col_to_name(len(frame.columns) - 1)}{first_row + int(np.flatnonzero(filled)[-1]) + 1}"
                 head = re.sub(r'<dimension ref="([A-Z]+[0-9]+)(?::[A-Z]+[0-9]+)?"/>',
@@ -199,7 +211,7 @@ def package(layout: bytes, target: str | IO[bytes], data: Mapping[str, tuple[pd.
                 fh.write(head.encode("utf-8"))
                 # zlib compresses a block without the GIL while the next block is built
                 writing = None
-                for chunk in _rows_xml(frame, first_row, _column_styles(head)):
+                for chunk in _rows_xml(frame, kinds, filled, first_row, _column_styles(head)):
                     if writing is not None:
                         writing.result()
                     writing = pool.submit(fh.write, chunk)

@@ -46,12 +46,37 @@ class EdgeIndex:
         coords, line = shapely.get_coordinates(lines, return_index=True)
         self.geoms = geoms
         self.half_segment = max_segment_m / 2.0
-        self.xy = coords
+        self._xy_far = np.concatenate([coords, [[1e150, 1e150]]])  # the vertices, then the placeholder
+        self.xy = self._xy_far[:-1]
         self.owner = line_owner[line]
         #: vertex i starts a segment to vertex i + 1
         self.starts_segment = np.zeros(len(coords), dtype=bool)
         self.starts_segment[:-1] = line[:-1] == line[1:]
-        self.tree = cKDTree(coords, balanced_tree=False, compact_nodes=False) if len(coords) else None
+        self._segments()
+        self.tree = cKDTree(self.xy, balanced_tree=False, compact_nodes=False) if len(coords) else None
+
+    def _segments(self) -> None:
+        """Per vertex, the candidate segments a KD-tree hit on it brings, as flat arrays for :meth:`_measure`.
+
+        Segment ``s`` runs from ``(sx[s], sy[s])`` along ``(ux[s], uy[s])`` (zero for a vertex that is a
+        point feature by itself, measured as a zero-length edge). A vertex brings the segment it starts
+        (``own``) and the one ending at it (``prev``); where there is none, both name the last slot,
+        a far-away placeholder whose distance is reported as infinite. The KD-tree's "no neighbour"
+        index (``len(xy)``) maps there too.
+        """
+        n = len(self.xy)
+        starts = self.starts_segment
+        ends = np.zeros(n, dtype=bool)
+        ends[1:] = starts[:-1]
+        self.far = n  # the placeholder: finite, so its arithmetic gives no NaN
+        self.sx, self.sy = self._xy_far[:, 0], self._xy_far[:, 1]
+        ux, uy = np.zeros(n + 1), np.zeros(n + 1)
+        ux[:-1][starts] = self.xy[1:, 0][starts[:-1]] - self.xy[:-1, 0][starts[:-1]]
+        uy[:-1][starts] = self.xy[1:, 1][starts[:-1]] - self.xy[:-1, 1][starts[:-1]]
+        self.ux, self.uy = ux, uy
+        vertex = np.arange(n, dtype=np.int32)
+        self.own = np.append(np.where(starts | ~ends, vertex, n), n).astype(np.int32)
+        self.prev = np.append(np.where(ends, vertex - 1, n), n).astype(np.int32)
 
     def __len__(self) -> int:
         return len(self.xy)
@@ -76,9 +101,9 @@ class EdgeIndex:
                 best[todo], vertex[todo], again = self._pass(px[todo], py[todo], bound, 8 * k)
                 todo = todo[~again]
             for i in todo:  # still inconclusive: every vertex that could start a closer segment
-                near = np.asarray(self.tree.query_ball_point((px[i], py[i]), np.hypot(best[i], self.half_segment)))
-                gap = np.hypot(self.xy[near, 0] - px[i], self.xy[near, 1] - py[i])
-                b, v = self._measure(px[i:i + 1], py[i:i + 1], near[None, :], gap[None, :])
+                near = np.asarray(self.tree.query_ball_point((px[i], py[i]), np.hypot(best[i], self.half_segment)),
+                                  dtype=np.intp)
+                b, v = self._measure(px[i:i + 1], py[i:i + 1], near[None, :])
                 best[i], vertex[i] = b[0], v[0]
             keep = best <= max_distance
             dist[rows] = np.where(keep, best, np.inf)
@@ -92,38 +117,33 @@ class EdgeIndex:
         vd, vi = vd.reshape(len(x), -1), vi.reshape(len(x), -1)
         best, vertex = np.full(len(x), np.inf), np.full(len(x), -1, dtype=np.int64)
         near = np.flatnonzero(np.isfinite(vd[:, 0]))  # points with nothing within the bound are done
-        best[near], vertex[near] = self._measure(x[near], y[near], vi[near], vd[near])
+        best[near], vertex[near] = self._measure(x[near], y[near], vi[near])
         kth = vd[:, -1]
         # conclusive when fewer than k vertices lie within the bound, or the k-th is too far to start a closer segment
         return best, vertex, ~np.isfinite(kth) | (kth > np.hypot(best, self.half_segment))
 
-    def _measure(self, x, y, vi, vd):
-        """Nearest distance over the candidate vertices ``vi`` (n x k, at distances ``vd``) and their segments."""
-        n_xy = len(self.xy)
-        valid = vi < n_xy
-        v = np.where(valid, vi, 0)
-        prev = np.maximum(v - 1, 0)
-        # candidates: the segments v -> v+1 and v-1 -> v; a vertex without segments (a point) by itself
-        start = np.concatenate([v, prev], axis=1)
-        ok = np.concatenate([valid & self.starts_segment[v], valid & (v > 0) & self.starts_segment[prev]], axis=1)
-        a = self.xy[start]
-        ab = self.xy[np.minimum(start + 1, n_xy - 1)] - a
-        ap = np.stack([x, y], axis=1)[:, None, :] - a
-        length2 = np.einsum("ijk,ijk->ij", ab, ab)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t = np.clip(np.einsum("ijk,ijk->ij", ap, ab) / length2, 0.0, 1.0)
-        t[~(length2 > 0)] = 0.0
-        foot = ap - t[..., None] * ab
-        d = np.sqrt(np.einsum("ijk,ijk->ij", foot, foot))
-        d[~ok] = np.inf
-        alone = np.where(valid & ~self.starts_segment[v] & ~((v > 0) & self.starts_segment[prev]), vd, np.inf)
-        d = np.concatenate([d, alone], axis=1)
-        start = np.concatenate([start, v], axis=1)
-        j = np.argmin(d, axis=1) if d.shape[1] else np.zeros(len(x), dtype=np.int64)
+    def _measure(self, x, y, vi):
+        """Nearest distance over the segments at the candidate vertices ``vi`` (n x k) and the nearest one's start.
+
+        Whole arrays of candidates at once, each coordinate gathered from a flat array.
+        """
+        if not vi.shape[1]:
+            return np.full(len(x), np.inf), np.full(len(x), -1, dtype=np.int64)
+        seg = np.concatenate([self.own[vi], self.prev[vi]], axis=1)
+        apx = x[:, None] - self.sx[seg]
+        apy = y[:, None] - self.sy[seg]
+        ux, uy = self.ux[seg], self.uy[seg]
+        length2 = ux * ux + uy * uy
+        length2[length2 == 0] = 1.0  # a zero-length edge projects to its start (t = 0)
+        t = np.clip((apx * ux + apy * uy) / length2, 0.0, 1.0)
+        apx -= t * ux
+        apy -= t * uy
+        d2 = apx * apx + apy * apy
+        j = np.argmin(d2, axis=1)
         rows = np.arange(len(x))
-        best = d[rows, j] if d.shape[1] else np.full(len(x), np.inf)
-        vertex = np.where(np.isfinite(best), start[rows, j] if d.shape[1] else -1, -1)
-        return best, vertex
+        vertex = seg[rows, j]
+        found = vertex != self.far
+        return np.where(found, np.sqrt(d2[rows, j]), np.inf), np.where(found, vertex, -1)
 
     def edges(self) -> np.ndarray:
         """Per feature: its boundary (polygons) or itself (points, lines), for exact GEOS measurements."""

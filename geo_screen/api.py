@@ -23,7 +23,7 @@ from geo_screen import results as R
 from geo_screen.catalog import Catalog, file_sha256, load_catalog
 from geo_screen.crs import OUTPUT_CRS, WORK_CRS, parse_crs
 from geo_screen.errors import ExportError, InputDataError
-from geo_screen.gpkg import geoparquet_table, write_gpkg_layer
+from geo_screen.gpkg import BackgroundWrite, LayerJob, geometry_kinds, geoparquet_table, write_gpkg_layer
 from geo_screen.registry import join_issues, mark_coverage, read_registry
 from geo_screen.rules import DEFAULT_RULES, RuleSet, attribute_standards, load_rules, overall_dispositions, spatial_dispositions
 from geo_screen.metric import pack_metric_crs
@@ -33,6 +33,9 @@ Progress = Callable[[str], None]
 
 _REPO = Path(__file__).resolve().parent.parent
 _COUNTY_SUFFIXES = ("县", "市", "区")
+#: from this many rows (enterprises + evidence) a run writing a workbook writes its GeoPackage in a child
+#: process meanwhile (GDAL holds the GIL while it writes; a child costs about a second to start)
+BACKGROUND_GPKG_ROWS = 200_000
 
 
 def demo_paths() -> dict[str, Path]:
@@ -271,6 +274,31 @@ def run_counts(enterprises: pd.DataFrame) -> dict:
     }
 
 
+def layer_job(frame: gpd.GeoDataFrame, parquet: Path, layer: str, *, spatial_index: bool = True,
+              remove: bool = False) -> LayerJob:
+    """The GeoPackage layer of ``frame``, once its :func:`~geo_screen.gpkg.geoparquet_table` is in ``parquet``."""
+    types, has_z = geometry_kinds(frame.geometry.to_numpy())
+    return LayerJob(str(parquet), layer, tuple(sorted(types)), has_z, frame.crs.to_wkt(), spatial_index, remove)
+
+
+def _gpkg_in_background(enterprises: gpd.GeoDataFrame, hits: gpd.GeoDataFrame, table: pa.Table, tmp: Path, *,
+                        parquet: bool) -> BackgroundWrite:
+    """Both layers of ``results.gpkg`` written by a child process from GeoParquet files staged in ``tmp``.
+
+    The enterprises are staged as ``results.parquet`` itself when that copy is wanted.
+    """
+    stage = tmp / (R.PARQUET_NAME if parquet else ".enterprises.parquet")
+    hits_stage = tmp / ".hits.parquet"
+    hits_table = geoparquet_table(hits)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # Arrow writes Parquet without the GIL: both side by side
+        for done in [pool.submit(pq.write_table, table, stage), pool.submit(pq.write_table, hits_table, hits_stage)]:
+            done.result()
+    return BackgroundWrite(tmp / R.GPKG_NAME, [
+        layer_job(enterprises, stage, R.ENTERPRISES_LAYER, remove=not parquet),
+        layer_job(hits, hits_stage, R.HITS_LAYER, spatial_index=False, remove=True),
+    ])
+
+
 def write_results(result: R.ScreenResult, out_dir: str | Path, *, out_crs: str | None = None,
                   excel: bool = True, parquet: bool = True) -> list[Path]:
     """Write ``results.gpkg`` (enterprises, hits), ``results.parquet``, ``results.xlsx`` and ``run.json``.
@@ -295,22 +323,27 @@ def write_results(result: R.ScreenResult, out_dir: str | Path, *, out_crs: str |
     tmp = Path(tempfile.mkdtemp(prefix=".geo_screen-", dir=out))
     written = []
     try:
-        # One Arrow table feeds both files. GDAL writes the GeoPackage holding the GIL; Arrow writes Parquet
-        # without it: side by side they overlap. The table is built here, so no pyproj or GEOS object is
-        # used in two threads at once.
         table = geoparquet_table(enterprises)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            copy = pool.submit(pq.write_table, table, tmp / R.PARQUET_NAME) if parquet else None
-            gpkg = tmp / R.GPKG_NAME
-            write_gpkg_layer(enterprises, gpkg, R.ENTERPRISES_LAYER, table=table)
-            write_gpkg_layer(hits, gpkg, R.HITS_LAYER, spatial_index=False)
-            written.append(R.GPKG_NAME)
-            if copy is not None:
-                copy.result()
-                written.append(R.PARQUET_NAME)
-        if excel:
-            write_results_workbook(result, tmp / R.XLSX_NAME)
-            written.append(R.XLSX_NAME)
+        if excel and len(enterprises) + len(hits) >= BACKGROUND_GPKG_ROWS:
+            with _gpkg_in_background(enterprises, hits, table, tmp, parquet=parquet):
+                write_results_workbook(result, tmp / R.XLSX_NAME)
+            written += [R.GPKG_NAME] + ([R.PARQUET_NAME] if parquet else []) + [R.XLSX_NAME]
+        else:
+            # One Arrow table feeds both files. GDAL writes the GeoPackage holding the GIL; Arrow writes Parquet
+            # without it: side by side they overlap. The table is built here, so no pyproj or GEOS object is
+            # used in two threads at once.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                copy = pool.submit(pq.write_table, table, tmp / R.PARQUET_NAME) if parquet else None
+                gpkg = tmp / R.GPKG_NAME
+                write_gpkg_layer(enterprises, gpkg, R.ENTERPRISES_LAYER, table=table)
+                write_gpkg_layer(hits, gpkg, R.HITS_LAYER, spatial_index=False)
+                written.append(R.GPKG_NAME)
+                if copy is not None:
+                    copy.result()
+                    written.append(R.PARQUET_NAME)
+            if excel:
+                write_results_workbook(result, tmp / R.XLSX_NAME)
+                written.append(R.XLSX_NAME)
         (tmp / R.MANIFEST_NAME).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
         written.append(R.MANIFEST_NAME)
         for name in written:

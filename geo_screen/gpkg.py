@@ -6,13 +6,21 @@ chunked run reads them back from its staged files) into a new GeoPackage layer t
 ``pyogrio.write_arrow``, typed the way pyogrio types a whole frame: one geometry type when the rows
 have one, single and multi parts of a kind promoted to multi (a GeoPackage layer holds one of them),
 ``Unknown`` otherwise.
+
+GDAL holds the GIL while it writes, so a thread cannot write a GeoPackage beside other Python work.
+:class:`BackgroundWrite` writes layers from GeoParquet files in a child process instead
+(``python -m geo_screen.gpkg``), while the caller writes the workbook.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterable
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -129,3 +137,84 @@ def write_gpkg_layer(frame: gpd.GeoDataFrame, path: Path, layer: str, *, spatial
     table = geoparquet_table(frame) if table is None else table
     types, has_z = geometry_kinds(frame.geometry.to_numpy())
     write_gpkg_arrow(table, path, layer, types=types, has_z=has_z, crs=frame.crs, spatial_index=spatial_index)
+
+
+@dataclass(frozen=True)
+class LayerJob:
+    """One GeoPackage layer to write from a GeoParquet file made by :func:`geoparquet_table` rows.
+
+    ``types`` and ``has_z`` describe all its rows (:func:`geometry_kinds`); ``remove`` deletes the
+    GeoParquet file once the layer is written (a staging file, not an output).
+    """
+
+    parquet: str
+    layer: str
+    types: tuple[int, ...]
+    has_z: bool
+    crs: str
+    spatial_index: bool = True
+    remove: bool = False
+
+
+def write_layers(gpkg: str | Path, jobs: Iterable[LayerJob]) -> None:
+    """Write each job's GeoParquet rows as a new layer of ``gpkg``, streamed in record batches."""
+    import pyarrow.parquet as pq
+
+    for job in jobs:
+        source = pq.ParquetFile(job.parquet)
+        write_gpkg_arrow(source.iter_batches(batch_size=65_536), Path(gpkg), job.layer, types=set(job.types),
+                         has_z=job.has_z, crs=job.crs, spatial_index=job.spatial_index, schema=source.schema_arrow)
+        source.close()
+        if job.remove:
+            Path(job.parquet).unlink()
+
+
+class BackgroundWrite:
+    """:func:`write_layers` in a child Python process; :meth:`wait` for it (ExportError if it failed).
+
+    The child gets the jobs as JSON on its command line and finds ``geo_screen`` where this process
+    found it. Use as a context manager: leaving the block early (an error, Ctrl-C) stops the child.
+    """
+
+    def __init__(self, gpkg: str | Path, jobs: Iterable[LayerJob]):
+        import tempfile
+
+        self.gpkg = Path(gpkg)
+        spec = json.dumps({"gpkg": str(self.gpkg), "jobs": [asdict(job) for job in jobs]}, ensure_ascii=False)
+        package_root = str(Path(__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+        self.errors = tempfile.TemporaryFile()  # not a pipe: a chatty child can never block on it
+        self.process = subprocess.Popen([sys.executable, "-m", "geo_screen.gpkg", spec], env=env,
+                                        stdout=subprocess.DEVNULL, stderr=self.errors)
+
+    def wait(self) -> None:
+        from geo_screen.errors import ExportError
+
+        if self.process.wait() != 0:
+            self.errors.seek(0)
+            lines = [line for line in self.errors.read().decode("utf-8", "replace").splitlines() if line.strip()]
+            raise ExportError(f"writing {self.gpkg.name} failed: {lines[-1] if lines else 'the writer stopped'}; "
+                              "check free space and permissions")
+
+    def __enter__(self) -> BackgroundWrite:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                self.wait()
+            elif self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+        finally:
+            self.errors.close()
+
+
+def _main(argv: list[str]) -> int:
+    spec = json.loads(argv[0])
+    write_layers(spec["gpkg"], [LayerJob(**{**job, "types": tuple(job["types"])}) for job in spec["jobs"]])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

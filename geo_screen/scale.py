@@ -39,7 +39,7 @@ from geo_screen.api import build_manifest, run_counts, screen
 from geo_screen.catalog import Catalog, file_sha256, load_catalog
 from geo_screen.crs import OUTPUT_CRS, parse_crs
 from geo_screen.errors import ConfigError, ExportError, InputDataError
-from geo_screen.gpkg import geometry_kinds, geoparquet_table, write_gpkg_arrow
+from geo_screen.gpkg import BackgroundWrite, LayerJob, geometry_kinds, geoparquet_table, write_layers
 from geo_screen.registry import ENTERPRISE_ID, duplicate_issues, match_columns, registry_from_table
 from geo_screen.rules import RuleSet, load_rules
 from geo_screen.sources import RawTable, arrow_to_strings, csv_stream
@@ -233,11 +233,10 @@ class _ChunkedRun:
         self.staged[R.ENTERPRISES_LAYER].append(enterprises)
         self.staged[R.HITS_LAYER].append(hits)
 
-    def write_gpkg(self) -> None:
-        """Write both GeoPackage layers from the staged files, as :func:`~geo_screen.api.write_results` would."""
-        for layer, staged in self.staged.items():
-            self.say(f"writing the {layer} layer of {R.GPKG_NAME}")
-            staged.write_gpkg(self.gpkg, layer, crs=self.out_crs, spatial_index=layer != R.HITS_LAYER)
+    def gpkg_jobs(self) -> list[LayerJob]:
+        """Both GeoPackage layers, from the staged files, as :func:`~geo_screen.api.write_results` writes them."""
+        return [staged.job(layer, crs=self.out_crs, spatial_index=layer != R.HITS_LAYER)
+                for layer, staged in self.staged.items()]
 
     def manifest(self, started, *, rules, chunk_rows: int) -> dict:
         out = build_manifest(self.catalog, self.rules, rules=rules, started=started, counts=_sum_counts(self.counts),
@@ -247,19 +246,23 @@ class _ChunkedRun:
         return {**out, "output": {"crs": self.out_crs}}
 
     def finish(self, manifest: dict, *, excel: bool) -> list[str]:
-        self.write_gpkg()
         written = [R.GPKG_NAME] + ([R.PARQUET_NAME] if self.parquet else [])
-        if excel:
+        if not excel:
+            self.say(f"writing {R.GPKG_NAME}")
+            write_layers(self.gpkg, self.gpkg_jobs())
+        else:
             from geo_screen.workbook import sort_summary, write_summary_workbook
 
-            by_standard = pd.concat([s[0] for s in self.summaries], ignore_index=True)
-            keys = [c for c in by_standard.columns if c != "count"]
-            by_standard = sort_summary(by_standard.groupby(keys, sort=False, dropna=False)["count"].sum().reset_index())
-            by_disposition = _sum_table(pd.concat([s[1] for s in self.summaries], ignore_index=True))
-            flagged = pd.concat(self.flagged, ignore_index=True) if self.flagged else pd.DataFrame()
-            write_summary_workbook(self.tmp / R.XLSX_NAME, flagged=flagged, flagged_total=self.flagged_rows,
-                                   rows=self.rows, by_standard=by_standard, by_disposition=by_disposition,
-                                   manifest=manifest)
+            self.say(f"writing {R.GPKG_NAME} (in a child process) and {R.XLSX_NAME}")
+            with BackgroundWrite(self.gpkg, self.gpkg_jobs()):
+                by_standard = pd.concat([s[0] for s in self.summaries], ignore_index=True)
+                keys = [c for c in by_standard.columns if c != "count"]
+                by_standard = sort_summary(by_standard.groupby(keys, sort=False, dropna=False)["count"].sum().reset_index())
+                by_disposition = _sum_table(pd.concat([s[1] for s in self.summaries], ignore_index=True))
+                flagged = pd.concat(self.flagged, ignore_index=True) if self.flagged else pd.DataFrame()
+                write_summary_workbook(self.tmp / R.XLSX_NAME, flagged=flagged, flagged_total=self.flagged_rows,
+                                       rows=self.rows, by_standard=by_standard, by_disposition=by_disposition,
+                                       manifest=manifest)
             written.append(R.XLSX_NAME)
         (self.tmp / R.MANIFEST_NAME).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
         return written + [R.MANIFEST_NAME]
@@ -291,13 +294,10 @@ class _Staged:
             self.writer.close()
             self.writer = None
 
-    def write_gpkg(self, gpkg: Path, layer: str, *, crs: str, spatial_index: bool) -> None:
-        """Stream the staged rows into a new GeoPackage layer, as a whole run writes its frame."""
-        source = pq.ParquetFile(self.path)
-        write_gpkg_arrow(source.iter_batches(batch_size=65_536), gpkg, layer, types=self.types, has_z=self.has_z,
-                         crs=crs, spatial_index=spatial_index, schema=source.schema_arrow)
-        if self.path.name.startswith("."):  # a staging file, not the GeoParquet copy
-            self.path.unlink()
+    def job(self, layer: str, *, crs: str, spatial_index: bool) -> LayerJob:
+        """The staged rows as a new GeoPackage layer (the staging file, not the GeoParquet copy, removed after)."""
+        return LayerJob(str(self.path), layer, tuple(sorted(self.types)), self.has_z, crs, spatial_index,
+                        remove=self.path.name.startswith("."))
 
 
 def _sum_table(table: pd.DataFrame) -> pd.DataFrame:

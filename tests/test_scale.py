@@ -142,6 +142,47 @@ def test_read_results_through_arrow_gives_the_plain_read(catalog, tmp_path):
                                       obj=layer)
 
 
+@pytest.mark.parametrize("parquet", [True, False])
+def test_gpkg_written_beside_the_workbook_is_the_inline_one(catalog, tmp_path, monkeypatch, parquet):
+    """A large run writing a workbook has a child process write results.gpkg meanwhile: the same layers
+    (definitions, spatial index, rows) and the same GeoParquet copy as the inline write, no staging left."""
+    from geo_screen import api
+
+    path = tmp_path / "registry.csv"
+    _registry().to_csv(path, index=False)
+    result = gs.screen(path, catalog)
+    gs.write_results(result, tmp_path / "inline", parquet=parquet)
+    monkeypatch.setattr(api, "BACKGROUND_GPKG_ROWS", 1)
+    written = gs.write_results(result, tmp_path / "child", parquet=parquet)
+    assert sorted(p.name for p in written) == sorted(p.name for p in (tmp_path / "inline").iterdir())
+    assert sorted(p.name for p in (tmp_path / "child").iterdir()) == sorted(p.name for p in written)
+    for layer in (R.ENTERPRISES_LAYER, R.HITS_LAYER):
+        info = [pyogrio.read_info(tmp_path / d / R.GPKG_NAME, layer=layer) for d in ("inline", "child")]
+        for key in ("crs", "geometry_type", "fields", "dtypes", "features"):
+            assert np.array_equal(info[0][key], info[1][key]), (layer, key)
+        assert [i["capabilities"]["fast_spatial_filter"] for i in info] == [layer == R.ENTERPRISES_LAYER] * 2
+    assert pyogrio.list_layers(tmp_path / "child" / R.GPKG_NAME).tolist() == \
+        pyogrio.list_layers(tmp_path / "inline" / R.GPKG_NAME).tolist()
+    _same(read_results(tmp_path / "inline"), read_results(tmp_path / "child"))
+    if parquet:
+        pd.testing.assert_frame_equal(*(pd.DataFrame(gpd.read_parquet(tmp_path / d / R.PARQUET_NAME))
+                                        for d in ("inline", "child")))
+
+
+def test_background_gpkg_failure_is_one_clear_error(tmp_path):
+    from geo_screen.errors import ExportError
+    from geo_screen.gpkg import BackgroundWrite, LayerJob
+
+    job = LayerJob(str(tmp_path / "missing.parquet"), "enterprises", (0,), False, "EPSG:4490")
+    with pytest.raises(ExportError, match="writing results.gpkg failed: .*missing.parquet"):
+        with BackgroundWrite(tmp_path / "results.gpkg", [job]):
+            pass
+    with pytest.raises(KeyboardInterrupt):  # leaving early stops the child
+        with BackgroundWrite(tmp_path / "other.gpkg", [job]) as child:
+            raise KeyboardInterrupt
+    assert child.process.returncode is not None
+
+
 def test_large_in_memory_workbook_is_the_streamed_one(catalog, tmp_path, monkeypatch):
     """Above EXCEL_ROWS_MAX rows the in-memory run writes what a streamed run writes: flagged rows and the
     summaries, no evidence sheet (a million-row run has about two million evidence rows, more than a sheet holds)."""
@@ -231,7 +272,7 @@ def test_staged_layer_types_like_a_whole_frame(tmp_path):
     """Chunks of single and multi polygons make one MultiPolygon layer, as writing the whole frame does."""
     from shapely.geometry import MultiPolygon, Point, box
 
-    from geo_screen.gpkg import write_gpkg_layer
+    from geo_screen.gpkg import write_gpkg_layer, write_layers
     from geo_screen.scale import _Staged
 
     parts = [gpd.GeoDataFrame({"name": pd.array(["a", "b"], dtype="str")}, geometry=[box(0, 0, 1, 1), box(2, 2, 3, 3)],
@@ -242,7 +283,7 @@ def test_staged_layer_types_like_a_whole_frame(tmp_path):
     for part in parts:
         staged.append(staged.table(part))
     staged.close()
-    staged.write_gpkg(tmp_path / "chunked.gpkg", "t", crs="EPSG:4490", spatial_index=True)
+    write_layers(tmp_path / "chunked.gpkg", [staged.job("t", crs="EPSG:4490", spatial_index=True)])
     write_gpkg_layer(pd.concat(parts, ignore_index=True), tmp_path / "whole.gpkg", "t")
     info = [pyogrio.read_info(tmp_path / f, layer="t") for f in ("whole.gpkg", "chunked.gpkg")]
     assert info[0]["geometry_type"] == info[1]["geometry_type"] == "MultiPolygon"
@@ -253,6 +294,6 @@ def test_staged_layer_types_like_a_whole_frame(tmp_path):
     mixed = _Staged(tmp_path / "mixed.parquet")
     mixed.append(mixed.table(gpd.GeoDataFrame({"n": [1, 2]}, geometry=[Point(0, 0), box(0, 0, 1, 1)], crs="EPSG:4490")))
     mixed.close()
-    mixed.write_gpkg(tmp_path / "mixed.gpkg", "m", crs="EPSG:4490", spatial_index=False)
+    write_layers(tmp_path / "mixed.gpkg", [mixed.job("m", crs="EPSG:4490", spatial_index=False)])
     assert pyogrio.read_info(tmp_path / "mixed.gpkg", layer="m")["geometry_type"] == "Unknown"
 

@@ -41,6 +41,8 @@ SPACE_RE2 = (r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{
 #: object columns holding only numbers (pandas' inferred kinds), written as a numeric column
 _NUMBER_KINDS = ("integer", "floating", "mixed-integer-float")
 _LAST = 2**31 - 1  # "to the end" for Arrow's slice kernels
+#: a text column with at most one distinct value per this many cells (in a block) is escaped value by value
+_REPEATED = 4
 
 
 def _excel_escapes(text: str) -> str:
@@ -51,7 +53,20 @@ def _excel_escapes(text: str) -> str:
 
 
 def _text_cells(text: pa.Array, ref: tuple) -> pa.Array:
-    """``<c>`` elements of in-line strings (null where ``text`` is missing); ``ref`` opens each element."""
+    """``<c>`` elements of in-line strings (null where ``text`` is missing); ``ref`` opens each element.
+
+    A column repeating a few values (statuses, dispositions, legal bases) is escaped once per distinct value.
+    """
+    encoded = pc.dictionary_encode(text)
+    if len(encoded.dictionary) * _REPEATED <= len(text):
+        body = _text_body(encoded.dictionary).take(encoded.indices)
+    else:
+        body = _text_body(text)
+    return pc.binary_join_element_wise(*ref, body, "")
+
+
+def _text_body(text: pa.Array) -> pa.Array:
+    """What follows a text cell's reference: its type and its escaped in-line string (null where missing)."""
     if len(text) and pc.any(pc.match_substring_regex(text, _NEEDS_PYTHON)).as_py():
         text = pa.array([None if v is None else _excel_escapes(v) for v in text.to_pylist()], type=pa.string())
     ends = pc.or_(pc.match_substring_regex(pc.utf8_slice_codeunits(text, 0, 1), SPACE_RE2),
@@ -59,7 +74,7 @@ def _text_cells(text: pa.Array, ref: tuple) -> pa.Array:
     for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
         text = pc.replace_substring(text, char, entity)
     open_t = pc.if_else(ends, '<t xml:space="preserve">', "<t>")
-    return pc.binary_join_element_wise(*ref, ' t="inlineStr"><is>', open_t, text, "</t></is></c>", "")
+    return pc.binary_join_element_wise(' t="inlineStr"><is>', open_t, text, "</t></is></c>", "")
 
 
 def arrow_text(s: pd.Series) -> pa.Array:

@@ -114,10 +114,15 @@ def _cell_by_cell(path, df: pd.DataFrame) -> None:
     wb.close()
 
 
-def test_sheet_data_reads_back_as_xlsxwriter_writes_it_cell_by_cell(tmp_path):
+@pytest.mark.parametrize("repeated", [1, 10**9])
+def test_sheet_data_reads_back_as_xlsxwriter_writes_it_cell_by_cell(tmp_path, monkeypatch, repeated):
     """Data rows are built as XML column by column: every cell (value, type, escapes, whitespace) and the
     sheet's extent read back as when xlsxwriter writes each cell itself (numbers: the exact double, where
-    xlsxwriter keeps 16 significant digits); a file and a stream agree."""
+    xlsxwriter keeps 16 significant digits); a file and a stream agree. Text escaped cell by cell and once
+    per distinct value (repeated = 1: every column counts as repeating) gives the same cells."""
+    from geo_screen import sheetxml
+
+    monkeypatch.setattr(sheetxml, "_REPEATED", repeated)
     df = pd.concat([_tricky_frame()] * 3, ignore_index=True)
     ours, reference = tmp_path / "ours.xlsx", tmp_path / "reference.xlsx"
     write_workbook(ours, {"s": df})

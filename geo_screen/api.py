@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,11 +20,13 @@ import pyarrow.parquet as pq
 
 from geo_screen import __version__
 from geo_screen import coded
+from geo_screen import gpkg as gpkg_module
 from geo_screen import results as R
 from geo_screen.catalog import Catalog, file_sha256, load_catalog
 from geo_screen.crs import OUTPUT_CRS, WORK_CRS, parse_crs
 from geo_screen.errors import ExportError, InputDataError
-from geo_screen.gpkg import BackgroundWrite, LayerJob, geometry_kinds, geoparquet_table, write_gpkg_layer
+from geo_screen.gpkg import (BackgroundWrite, LayerJob, geometry_kinds, geoparquet_table, layer_beside,
+                             write_gpkg_layer)
 from geo_screen.registry import join_issues, mark_coverage, read_registry
 from geo_screen.rules import DEFAULT_RULES, RuleSet, attribute_standards, load_rules, overall_dispositions, spatial_dispositions
 from geo_screen.metric import pack_metric_crs
@@ -33,9 +36,6 @@ Progress = Callable[[str], None]
 
 _REPO = Path(__file__).resolve().parent.parent
 _COUNTY_SUFFIXES = ("县", "市", "区")
-#: from this many rows (enterprises + evidence) a run writing a workbook writes its GeoPackage in a child
-#: process meanwhile (GDAL holds the GIL while it writes; a child costs about a second to start)
-BACKGROUND_GPKG_ROWS = 200_000
 
 
 def demo_paths() -> dict[str, Path]:
@@ -324,23 +324,30 @@ def write_results(result: R.ScreenResult, out_dir: str | Path, *, out_crs: str |
     written = []
     try:
         table = geoparquet_table(enterprises)
-        if excel and len(enterprises) + len(hits) >= BACKGROUND_GPKG_ROWS:
+        gpkg = tmp / R.GPKG_NAME
+        large = len(enterprises) + len(hits) >= gpkg_module.BACKGROUND_GPKG_ROWS
+        if large and excel:  # a child writes the GeoPackage while this process writes the workbook
             with _gpkg_in_background(enterprises, hits, table, tmp, parquet=parquet):
                 write_results_workbook(result, tmp / R.XLSX_NAME)
             written += [R.GPKG_NAME] + ([R.PARQUET_NAME] if parquet else []) + [R.XLSX_NAME]
         else:
-            # One Arrow table feeds both files. GDAL writes the GeoPackage holding the GIL; Arrow writes Parquet
-            # without it: side by side they overlap. The table is built here, so no pyproj or GEOS object is
-            # used in two threads at once.
-            with ThreadPoolExecutor(max_workers=1) as pool:
+            with ExitStack() as stack:
+                if large:  # a child writes the hits layer while this process writes the enterprises
+                    hits_stage = tmp / ".hits.parquet"
+                    pq.write_table(geoparquet_table(hits), hits_stage)
+                    stack.enter_context(layer_beside(gpkg, layer_job(hits, hits_stage, R.HITS_LAYER,
+                                                                     spatial_index=False, remove=True)))
+                # One Arrow table feeds both files. GDAL writes the GeoPackage holding the GIL; Arrow writes
+                # Parquet without it: side by side they overlap. The table is built here, so no pyproj or GEOS
+                # object is used in two threads at once.
+                pool = stack.enter_context(ThreadPoolExecutor(max_workers=1))
                 copy = pool.submit(pq.write_table, table, tmp / R.PARQUET_NAME) if parquet else None
-                gpkg = tmp / R.GPKG_NAME
                 write_gpkg_layer(enterprises, gpkg, R.ENTERPRISES_LAYER, table=table)
-                write_gpkg_layer(hits, gpkg, R.HITS_LAYER, spatial_index=False)
-                written.append(R.GPKG_NAME)
+                if not large:
+                    write_gpkg_layer(hits, gpkg, R.HITS_LAYER, spatial_index=False)
                 if copy is not None:
                     copy.result()
-                    written.append(R.PARQUET_NAME)
+            written += [R.GPKG_NAME] + ([R.PARQUET_NAME] if parquet else [])
             if excel:
                 write_results_workbook(result, tmp / R.XLSX_NAME)
                 written.append(R.XLSX_NAME)

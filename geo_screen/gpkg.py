@@ -9,17 +9,20 @@ have one, single and multi parts of a kind promoted to multi (a GeoPackage layer
 
 GDAL holds the GIL while it writes, so a thread cannot write a GeoPackage beside other Python work.
 :class:`BackgroundWrite` writes layers from GeoParquet files in a child process instead
-(``python -m geo_screen.gpkg``), while the caller writes the workbook.
+(``python -m geo_screen.gpkg``), while the caller writes the workbook or another layer:
+:func:`layer_beside` has the child write one layer into a file of its own and moves it in after
+(:func:`move_layer`: SQLite copies the rows, several times faster than GDAL writes them).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterable
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -30,6 +33,10 @@ import pyarrow as pa
 import pyproj
 import shapely
 
+#: from this many rows (enterprises + evidence) a child process writes the GeoPackage while this one writes
+#: the workbook, or (no workbook) the hits layer while this one writes the enterprises: GDAL holds the GIL
+#: while it writes, and a child costs about a second to start
+BACKGROUND_GPKG_ROWS = 200_000
 #: GDAL settings while writing a GeoPackage: a 128 MB SQLite page cache (GDAL's default is SQLite's ~2 MB)
 #: writes a million-row layer about 15 % faster
 GPKG_WRITE_CONFIG = {"OGR_SQLITE_CACHE": "128"}
@@ -208,6 +215,64 @@ class BackgroundWrite:
                 self.process.wait()
         finally:
             self.errors.close()
+
+
+@contextmanager
+def layer_beside(gpkg: Path, job: LayerJob):
+    """A child process writes ``job``'s layer while the block writes other layers into ``gpkg``; then it is moved in.
+
+    The layer comes after the block's layers in ``gpkg``. It must have no spatial index (see :func:`move_layer`).
+    """
+    side = gpkg.with_name(f".{job.layer}-{gpkg.name}")
+    with BackgroundWrite(side, [job]):
+        yield
+    move_layer(side, gpkg, job.layer)
+    side.unlink()
+
+
+def move_layer(source: Path, target: Path, layer: str) -> None:
+    """Copy layer ``layer`` of GeoPackage ``source`` into GeoPackage ``target`` as GDAL defined it there.
+
+    Its table and triggers are created from their definitions in ``source`` and its rows copied by SQLite;
+    its rows of ``gpkg_contents``, ``gpkg_geometry_columns``, ``gpkg_ogr_contents`` (GDAL's feature count)
+    and its CRS come along. A layer with an extension (a spatial index: its R-tree triggers call GDAL's
+    SQL functions) is refused, as is a CRS id that ``target`` uses for another CRS.
+    """
+    with closing(sqlite3.connect(target, isolation_level=None)) as con:
+        con.execute("ATTACH DATABASE ? AS side", (str(source),))
+        try:
+            con.execute("BEGIN")
+            tables = {schema: {name for (name,) in con.execute(f"SELECT name FROM {schema}.sqlite_master WHERE type = 'table'")}
+                      for schema in ("main", "side")}
+            if "gpkg_extensions" in tables["side"] and con.execute(
+                    "SELECT count(*) FROM side.gpkg_extensions WHERE table_name = ?", (layer,)).fetchone()[0]:
+                raise ValueError(f"layer {layer} has GeoPackage extensions (a spatial index?): cannot be moved by SQLite")
+            objects = con.execute("SELECT type, sql FROM side.sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL "
+                                  "ORDER BY type = 'table' DESC", (layer,)).fetchall()
+            con.execute(objects[0][1])  # the table (created in main: unqualified names resolve there first)
+            quoted = '"' + layer.replace('"', '""') + '"'
+            con.execute(f"INSERT INTO main.{quoted} SELECT * FROM side.{quoted}")
+            srs = "(SELECT srs_id FROM side.gpkg_geometry_columns WHERE table_name = ?)"
+            clash = con.execute(f"SELECT count(*) FROM side.gpkg_spatial_ref_sys s JOIN main.gpkg_spatial_ref_sys m "
+                                f"USING (srs_id) WHERE srs_id IN {srs} AND s.definition IS NOT m.definition",
+                                (layer,)).fetchone()[0]
+            if clash:
+                raise ValueError(f"layer {layer}: its CRS id is another CRS in {target.name}")
+            con.execute(f"INSERT OR IGNORE INTO main.gpkg_spatial_ref_sys SELECT * FROM side.gpkg_spatial_ref_sys "
+                        f"WHERE srs_id IN {srs}", (layer,))
+            for table in ("gpkg_contents", "gpkg_geometry_columns", "gpkg_ogr_contents"):
+                if table == "gpkg_ogr_contents" and table not in tables["main"] & tables["side"]:  # GDAL's, optional
+                    continue
+                con.execute(f"INSERT INTO main.{table} SELECT * FROM side.{table} WHERE table_name = ?", (layer,))
+            for _, sql in objects[1:]:  # indexes and triggers, after the rows (the feature count is copied)
+                con.execute(sql)
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+        finally:
+            con.execute("DETACH DATABASE side")
 
 
 def _main(argv: list[str]) -> int:

@@ -26,6 +26,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -34,12 +35,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from geo_screen import gpkg as gpkg_module
 from geo_screen import results as R
 from geo_screen.api import build_manifest, run_counts, screen
 from geo_screen.catalog import Catalog, file_sha256, load_catalog
 from geo_screen.crs import OUTPUT_CRS, parse_crs
 from geo_screen.errors import ConfigError, ExportError, InputDataError
-from geo_screen.gpkg import BackgroundWrite, LayerJob, geometry_kinds, geoparquet_table, write_layers
+from geo_screen.gpkg import (BackgroundWrite, LayerJob, geometry_kinds, geoparquet_table, layer_beside,
+                             write_layers)
 from geo_screen.registry import ENTERPRISE_ID, duplicate_issues, match_columns, registry_from_table
 from geo_screen.rules import RuleSet, load_rules
 from geo_screen.sources import RawTable, arrow_to_strings, csv_stream
@@ -247,25 +250,34 @@ class _ChunkedRun:
 
     def finish(self, manifest: dict, *, excel: bool) -> list[str]:
         written = [R.GPKG_NAME] + ([R.PARQUET_NAME] if self.parquet else [])
-        if not excel:
-            self.say(f"writing {R.GPKG_NAME}")
-            write_layers(self.gpkg, self.gpkg_jobs())
-        else:
-            from geo_screen.workbook import sort_summary, write_summary_workbook
-
-            self.say(f"writing {R.GPKG_NAME} (in a child process) and {R.XLSX_NAME}")
-            with BackgroundWrite(self.gpkg, self.gpkg_jobs()):
-                by_standard = pd.concat([s[0] for s in self.summaries], ignore_index=True)
-                keys = [c for c in by_standard.columns if c != "count"]
-                by_standard = sort_summary(by_standard.groupby(keys, sort=False, dropna=False)["count"].sum().reset_index())
-                by_disposition = _sum_table(pd.concat([s[1] for s in self.summaries], ignore_index=True))
-                flagged = pd.concat(self.flagged, ignore_index=True) if self.flagged else pd.DataFrame()
-                write_summary_workbook(self.tmp / R.XLSX_NAME, flagged=flagged, flagged_total=self.flagged_rows,
-                                       rows=self.rows, by_standard=by_standard, by_disposition=by_disposition,
-                                       manifest=manifest)
-            written.append(R.XLSX_NAME)
+        enterprises, hits = self.gpkg_jobs()
+        large = sum(staged.rows for staged in self.staged.values()) >= gpkg_module.BACKGROUND_GPKG_ROWS
+        with ExitStack() as stack:  # as write_results does: GDAL's writes in a child process beside other work
+            if large and excel:
+                self.say(f"writing {R.GPKG_NAME} (in a child process) and {R.XLSX_NAME}")
+                stack.enter_context(BackgroundWrite(self.gpkg, [enterprises, hits]))
+            else:
+                self.say(f"writing {R.GPKG_NAME}")
+                if large:
+                    stack.enter_context(layer_beside(self.gpkg, hits))
+                write_layers(self.gpkg, [enterprises] if large else [enterprises, hits])
+            if excel:
+                self._workbook(manifest)
+                written.append(R.XLSX_NAME)
         (self.tmp / R.MANIFEST_NAME).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
         return written + [R.MANIFEST_NAME]
+
+    def _workbook(self, manifest: dict) -> None:
+        from geo_screen.workbook import sort_summary, write_summary_workbook
+
+        by_standard = pd.concat([s[0] for s in self.summaries], ignore_index=True)
+        keys = [c for c in by_standard.columns if c != "count"]
+        by_standard = sort_summary(by_standard.groupby(keys, sort=False, dropna=False)["count"].sum().reset_index())
+        by_disposition = _sum_table(pd.concat([s[1] for s in self.summaries], ignore_index=True))
+        flagged = pd.concat(self.flagged, ignore_index=True) if self.flagged else pd.DataFrame()
+        write_summary_workbook(self.tmp / R.XLSX_NAME, flagged=flagged, flagged_total=self.flagged_rows,
+                               rows=self.rows, by_standard=by_standard, by_disposition=by_disposition,
+                               manifest=manifest)
 
 
 class _Staged:
@@ -275,6 +287,7 @@ class _Staged:
         self.path, self.writer = path, None
         self.types: set[int] = set()  # shapely geometry type ids
         self.has_z = False
+        self.rows = 0
 
     def table(self, frame: gpd.GeoDataFrame) -> pa.Table:
         """The chunk as a GeoParquet table; its geometry types are noted for the layer type."""
@@ -288,6 +301,7 @@ class _Staged:
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.path, table.schema)
         self.writer.write_table(table.cast(self.writer.schema))
+        self.rows += table.num_rows
 
     def close(self) -> None:
         if self.writer is not None:

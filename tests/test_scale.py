@@ -142,18 +142,22 @@ def test_read_results_through_arrow_gives_the_plain_read(catalog, tmp_path):
                                       obj=layer)
 
 
-@pytest.mark.parametrize("parquet", [True, False])
-def test_gpkg_written_beside_the_workbook_is_the_inline_one(catalog, tmp_path, monkeypatch, parquet):
-    """A large run writing a workbook has a child process write results.gpkg meanwhile: the same layers
-    (definitions, spatial index, rows) and the same GeoParquet copy as the inline write, no staging left."""
-    from geo_screen import api
+@pytest.mark.parametrize(("excel", "parquet"), [(True, True), (True, False), (False, True), (False, False)])
+def test_gpkg_written_by_a_child_process_is_the_inline_one(catalog, tmp_path, monkeypatch, excel, parquet):
+    """A large run has a child process write results.gpkg while it writes the workbook, or (no workbook) the
+    hits layer while it writes the enterprises, moved in after: the same layers (order, definitions, spatial
+    index, rows) and the same GeoParquet copy as the inline write, no staging left. GDAL can go on editing
+    the moved layer (its feature-count triggers came along)."""
+    import sqlite3
+
+    from geo_screen import gpkg
 
     path = tmp_path / "registry.csv"
     _registry().to_csv(path, index=False)
     result = gs.screen(path, catalog)
-    gs.write_results(result, tmp_path / "inline", parquet=parquet)
-    monkeypatch.setattr(api, "BACKGROUND_GPKG_ROWS", 1)
-    written = gs.write_results(result, tmp_path / "child", parquet=parquet)
+    gs.write_results(result, tmp_path / "inline", parquet=parquet, excel=excel)
+    monkeypatch.setattr(gpkg, "BACKGROUND_GPKG_ROWS", 1)
+    written = gs.write_results(result, tmp_path / "child", parquet=parquet, excel=excel)
     assert sorted(p.name for p in written) == sorted(p.name for p in (tmp_path / "inline").iterdir())
     assert sorted(p.name for p in (tmp_path / "child").iterdir()) == sorted(p.name for p in written)
     for layer in (R.ENTERPRISES_LAYER, R.HITS_LAYER):
@@ -167,6 +171,42 @@ def test_gpkg_written_beside_the_workbook_is_the_inline_one(catalog, tmp_path, m
     if parquet:
         pd.testing.assert_frame_equal(*(pd.DataFrame(gpd.read_parquet(tmp_path / d / R.PARQUET_NAME))
                                         for d in ("inline", "child")))
+    gpkg = tmp_path / "child" / R.GPKG_NAME
+    with sqlite3.connect(gpkg) as con:
+        assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    n = len(result.hits)
+    pyogrio.write_dataframe(read_results(tmp_path / "child").hits.head(2), gpkg, layer=R.HITS_LAYER, append=True)
+    assert pyogrio.read_info(gpkg, layer=R.HITS_LAYER)["features"] == n + 2
+    assert len(pyogrio.read_dataframe(gpkg, layer=R.HITS_LAYER)) == n + 2
+
+
+@pytest.mark.parametrize("excel", [True, False])
+def test_chunked_run_with_gpkg_child_process_writes_the_same(catalog, tmp_path, monkeypatch, excel):
+    from geo_screen import gpkg
+
+    path = tmp_path / "registry.csv"
+    _registry().to_csv(path, index=False)
+    screen_chunked(path, catalog, out_dir=tmp_path / "inline", chunk_rows=7, excel=excel)
+    monkeypatch.setattr(gpkg, "BACKGROUND_GPKG_ROWS", 1)
+    screen_chunked(path, catalog, out_dir=tmp_path / "child", chunk_rows=7, excel=excel)
+    assert sorted(p.name for p in (tmp_path / "child").iterdir()) == sorted(p.name for p in (tmp_path / "inline").iterdir())
+    for layer in (R.ENTERPRISES_LAYER, R.HITS_LAYER):
+        info = [pyogrio.read_info(tmp_path / d / R.GPKG_NAME, layer=layer) for d in ("inline", "child")]
+        for key in ("crs", "geometry_type", "fields", "dtypes", "features"):
+            assert np.array_equal(info[0][key], info[1][key]), (layer, key)
+    _same(read_results(tmp_path / "inline"), read_results(tmp_path / "child"))
+
+
+def test_move_layer_refuses_a_layer_with_a_spatial_index(tmp_path):
+    from geo_screen.gpkg import move_layer
+
+    frame = gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.Point(120, 32)], crs="EPSG:4490")
+    pyogrio.write_dataframe(frame, tmp_path / "a.gpkg", layer="a")
+    pyogrio.write_dataframe(frame, tmp_path / "b.gpkg", layer="b")  # with its R-tree
+    with pytest.raises(ValueError, match="spatial index"):
+        move_layer(tmp_path / "b.gpkg", tmp_path / "a.gpkg", "b")
+    assert pyogrio.list_layers(tmp_path / "a.gpkg")[:, 0].tolist() == ["a"]
 
 
 def test_background_gpkg_failure_is_one_clear_error(tmp_path):

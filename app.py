@@ -12,8 +12,10 @@ import geo_screen as gs
 from geo_screen import card as cards
 from geo_screen import downloads, explore, maplayers, mapview, uploads
 from geo_screen.metric import pack_metric_crs
+from geo_screen.runtime import tune_arrow_memory
 
 st.set_page_config(page_title="落后产能退出筛查地图", page_icon="🗺️", layout="wide")
+tune_arrow_memory()
 st.markdown("<style>.block-container{padding-top:2.2rem;padding-bottom:1rem}</style>", unsafe_allow_html=True)
 MAP_HEIGHT = 640
 FILTER_KINDS = (("counties", "县（市、区）"), ("industries", "行业"), ("standards", "触及标准"),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from geo_screen import __version__
 from geo_screen.errors import ConfigError, GeoScreenError
+from geo_screen.runtime import tune_arrow_memory
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -196,6 +197,7 @@ def _run(args) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``geo-screen`` console script."""
     args = _parser().parse_args(argv)
+    tune_arrow_memory()
     try:
         return _run(args)
     except GeoScreenError as err:

@@ -276,6 +276,9 @@ def move_layer(source: Path, target: Path, layer: str) -> None:
 
 
 def _main(argv: list[str]) -> int:
+    from geo_screen.runtime import tune_arrow_memory
+
+    tune_arrow_memory()
     spec = json.loads(argv[0])
     write_layers(spec["gpkg"], [LayerJob(**{**job, "types": tuple(job["types"])}) for job in spec["jobs"]])
     return 0

@@ -74,6 +74,9 @@ def main(argv=None) -> int:
                              "packages (geo-screen export: shapefiles, checklists, public lists); peak memory then "
                              "covers them too")
     args = parser.parse_args(argv)
+    from geo_screen.runtime import tune_arrow_memory
+
+    arrow_pool = tune_arrow_memory()  # as the geo-screen command does
     t0 = time.perf_counter()
     from geo_screen.api import screen, write_results
     from geo_screen.catalog import load_catalog
@@ -98,7 +101,7 @@ def main(argv=None) -> int:
         steps[mark[1]] = steps.get(mark[1], 0.0) + now - mark[0]
         mark[0], mark[1] = now, _step(message)
 
-    figures: dict = {"rows": None, "mode": "chunked" if args.chunk_rows else "in-memory"}
+    figures: dict = {"rows": None, "mode": "chunked" if args.chunk_rows else "in-memory", "arrow_pool": arrow_pool}
     if args.chunk_rows:
         from geo_screen.scale import screen_chunked
 

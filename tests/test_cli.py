@@ -136,3 +136,19 @@ def test_step_bars_show_time_and_rows_per_second(capsys):
     assert "reading registry.csv [" in err
     assert "standard 4: water (3 zones): 100%" in err and "250k/250k" in err and "rows/s" in err
     assert err.rstrip().endswith("done: results.gpkg")
+
+
+def test_arrow_allocator_is_the_system_one_unless_the_user_chose(monkeypatch):
+    import pyarrow as pa
+
+    from geo_screen.runtime import ARROW_POOL_VARIABLE, tune_arrow_memory
+
+    before = pa.default_memory_pool()
+    try:
+        monkeypatch.delenv(ARROW_POOL_VARIABLE, raising=False)
+        assert tune_arrow_memory() == "system"
+        pa.set_memory_pool(pa.mimalloc_memory_pool())
+        monkeypatch.setenv(ARROW_POOL_VARIABLE, "mimalloc")
+        assert tune_arrow_memory() == "mimalloc"
+    finally:
+        pa.set_memory_pool(before)

@@ -82,16 +82,19 @@ class EdgeIndex:
         return len(self.xy)
 
     def nearest(self, x: np.ndarray, y: np.ndarray, *, max_distance: float = np.inf,
-                k: int = 4) -> tuple[np.ndarray, np.ndarray]:
-        """Distance to the nearest edge and that edge's owner for each point (inf, -1 beyond ``max_distance``)."""
+                k: int = 4, ordered: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Distance to the nearest edge and that edge's owner for each point (inf, -1 beyond ``max_distance``).
+
+        ``ordered``: the points come in :func:`spatial_order` already (a screening keeps its rows so),
+        so they are not sorted again.
+        """
         x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
         dist = np.full(len(x), np.inf)
         owner = np.full(len(x), -1, dtype=np.int64)
         if self.tree is None or not len(x):
             return dist, owner
         bound = max_distance + self.half_segment if np.isfinite(max_distance) else np.inf
-        # neighbouring queries share tree nodes: sorted by 1 km cell the KD-tree runs 3-4x faster
-        order = np.lexsort((np.floor(x / 1000.0), np.floor(y / 1000.0)))
+        order = np.arange(len(x)) if ordered else spatial_order(x, y)
         for lo in range(0, len(x), _CHUNK):
             rows = order[lo:lo + _CHUNK]
             px, py = x[rows], y[rows]
@@ -153,6 +156,14 @@ class EdgeIndex:
             cached = np.where(polygonal, shapely.boundary(self.geoms), self.geoms)
             self._edge_geoms = cached
         return cached
+
+
+def spatial_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Positions of points (metres) sorted by 1 km cell, row by row; missing coordinates last.
+
+    Neighbouring queries share tree nodes: in this order the KD-tree runs 3-4x faster.
+    """
+    return np.lexsort((np.floor(x / 1000.0), np.floor(y / 1000.0)))
 
 
 def depth_in(index: EdgeIndex, x: np.ndarray, y: np.ndarray, feature: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ from geo_screen import coded
 from geo_screen import results as R
 from geo_screen.catalog import Catalog, Layer
 from geo_screen.landuse import sample_landuse_polygons, sample_landuse_raster
+from geo_screen.edges import spatial_order
 from geo_screen.metric import built_tree, metric_layers, project_geometries
 from geo_screen.rules import EVIDENCE_KIND, RuleSet
 from geo_screen.threads import workers
@@ -75,6 +76,10 @@ def _polygon_depth(ent: np.ndarray, zone: np.ndarray, boundary: np.ndarray) -> n
     return depth
 
 
+#: lon/lat degrees -> "metres" for :func:`~geo_screen.edges.spatial_order`'s 1 km cells (0.01 degree cells)
+LONLAT_CELLS_PER_KM = 1000.0 / 0.01
+
+
 class _Screening:
     """State of one screening run over screenable enterprises (positions into the registry)."""
 
@@ -84,8 +89,13 @@ class _Screening:
         self.metric = metric_layers(catalog)
         status = registry[R.ROW_STATUS].to_numpy(dtype=object)
         geoms = registry.geometry.to_numpy()
-        self.pos = np.flatnonzero(np.isin(status, R.SCREENABLE_STATUSES) & ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms))
-        self.lonlat = geoms[self.pos]
+        pos = np.flatnonzero(np.isin(status, R.SCREENABLE_STATUSES) & ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms))
+        # Screened rows are kept in spatial order (cells of about 1 km, footprints last): every subset of them
+        # comes ordered for the edge indexes, and the projected points are created, so laid out in memory,
+        # in that order.
+        lonlat = geoms[pos]
+        order = spatial_order(shapely.get_x(lonlat) * LONLAT_CELLS_PER_KM, shapely.get_y(lonlat) * LONLAT_CELLS_PER_KM)
+        self.pos, self.lonlat = pos[order], lonlat[order]
         self.say(f"projecting {len(self.pos):,} locations to {self.metric.crs.name}")
         self.geoms = project_geometries(self.lonlat, self.metric.crs)
         self.is_point = shapely.get_type_id(self.geoms) == 0
@@ -128,7 +138,7 @@ class _Screening:
         if pt.any():  # exact distance to the containing zone's edge, from the layer's edge index
             edges = self.metric.edges(layer.id)
             inside = np.flatnonzero(hit & self.is_point)
-            dist, owner = edges.nearest(self.x[inside], self.y[inside])
+            dist, owner = edges.nearest(self.x[inside], self.y[inside], ordered=True)
             at = np.full(len(self.geoms), -1, dtype=np.int64)
             at[inside] = np.arange(len(inside))
             slot = at[ent_idx[pt]]
@@ -142,7 +152,7 @@ class _Screening:
         radius = self.rules.search_radius_m
         clear = np.flatnonzero(~hit & self.is_point)
         if len(clear):
-            dist, _ = self.metric.edges(layer.id).nearest(self.x[clear], self.y[clear], max_distance=radius)
+            dist, _ = self.metric.edges(layer.id).nearest(self.x[clear], self.y[clear], max_distance=radius, ordered=True)
             margin[clear] = np.where(np.isfinite(dist), -dist, np.nan)
         clear = np.flatnonzero(~hit & ~self.is_point)
         if len(clear):
@@ -253,7 +263,7 @@ class _Screening:
         dist = np.full(len(self.geoms), np.inf)
         found = np.full(len(self.geoms), -1, dtype=np.int64)
         pts = np.flatnonzero(self.is_point)
-        dist[pts], found[pts] = self.metric.edges(layer.id).nearest(self.x[pts], self.y[pts], max_distance=reach)
+        dist[pts], found[pts] = self.metric.edges(layer.id).nearest(self.x[pts], self.y[pts], max_distance=reach, ordered=True)
         others = np.flatnonzero(~self.is_point)
         if len(others):
             ent, feat = self.metric.trees[layer.id].query_nearest(self.geoms[others], max_distance=reach, all_matches=False)

@@ -7,6 +7,8 @@ geometries from spatial files; they leave as CGCS2000 lon/lat geometries with a
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -31,7 +33,19 @@ def plausible(lon: np.ndarray, lat: np.ndarray, src: InputCRS) -> np.ndarray:
     return ok
 
 
-def locate(a: np.ndarray, b: np.ndarray, src: InputCRS, coverage, *, missing: np.ndarray):
+class Located(NamedTuple):
+    """What :func:`locate` found per row."""
+
+    lon: np.ndarray
+    lat: np.ndarray
+    swapped: np.ndarray
+    #: why a row has no location ("" when it has one)
+    reason: np.ndarray
+    #: located and inside the coverage (None when no coverage was given)
+    inside: np.ndarray | None
+
+
+def locate(a: np.ndarray, b: np.ndarray, src: InputCRS, coverage, *, missing: np.ndarray) -> Located:
     """Lon/lat for raw pairs (a, b) in ``src``, detecting swapped pairs; NaN where invalid."""
     a, b = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
     finite = np.isfinite(a) & np.isfinite(b)
@@ -57,7 +71,8 @@ def locate(a: np.ndarray, b: np.ndarray, src: InputCRS, coverage, *, missing: np
     lon, lat = np.where(ok, lon, np.nan), np.where(ok, lat, np.nan)
     reason = np.where(missing, "location_missing", np.where(zero, "location_zero", ""))
     reason = np.where(~ok & ~missing & ~zero & finite, "location_out_of_range", reason)
-    return lon, lat, swapped, np.where(ok, "", reason)
+    inside = None if area is None else ok & (swapped | ~outside)  # a swap is taken only into the area
+    return Located(lon, lat, swapped, np.where(ok, "", reason), inside)
 
 
 def locate_geometries(raw: np.ndarray, src: InputCRS, coverage):
@@ -66,7 +81,7 @@ def locate_geometries(raw: np.ndarray, src: InputCRS, coverage):
     minx, miny, maxx, maxy = shapely.bounds(raw).T
     missing = shapely.is_missing(raw)
     empty = ~missing & shapely.is_empty(raw)
-    lon, _, swapped, reason = locate((minx + maxx) / 2, (miny + maxy) / 2, src, coverage, missing=missing)
+    lon, _, swapped, reason, _ = locate((minx + maxx) / 2, (miny + maxy) / 2, src, coverage, missing=missing)
     reason = np.where(empty, "geometry_empty", reason)
     if swapped.any():
         raw = raw.copy()

@@ -158,8 +158,8 @@ def registry_from_table(table: RawTable, path: Path, *, crs: object, coverage: o
     if table.geometry is None:
         src = requested
         xcol, ycol = _location_columns(columns, src, path, headers=list(data.columns))
-        lon, lat, swapped, reason = locate(parsed[xcol].to_numpy(), parsed[ycol].to_numpy(), src, coverage,
-                                            missing=blank[xcol] | blank[ycol])
+        lon, lat, swapped, reason, inside = locate(parsed[xcol].to_numpy(), parsed[ycol].to_numpy(), src, coverage,
+                                                    missing=blank[xcol] | blank[ycol])
         geoms = np.full(n, None, dtype=object)
         good = np.isfinite(lon)
         geoms[good] = split_map(shapely.points, lon[good], lat[good])
@@ -167,6 +167,7 @@ def registry_from_table(table: RawTable, path: Path, *, crs: object, coverage: o
     else:
         src = spatial_crs(table.crs, requested)
         geoms, swapped, reason, repaired = locate_geometries(table.geometry, src, coverage)
+        inside = None  # footprints are tested against the coverage below
         issues.append(_tagged(repaired, "geometry_repaired"))
         location = "geometry"
     issues.append(_tagged(swapped, SWAPPED_ISSUE))
@@ -186,11 +187,11 @@ def registry_from_table(table: RawTable, path: Path, *, crs: object, coverage: o
         "location": location, "columns": columns, "renamed": renamed,
     }
     if coverage is not None:
-        registry = mark_coverage(registry, coverage)
+        registry = mark_coverage(registry, coverage, inside=inside)
     return registry
 
 
-def mark_coverage(registry: gpd.GeoDataFrame, coverage: object) -> gpd.GeoDataFrame:
+def mark_coverage(registry: gpd.GeoDataFrame, coverage: object, *, inside: np.ndarray | None = None) -> gpd.GeoDataFrame:
     """Set ``row_status`` to ``out_of_coverage`` for located rows outside ``coverage``.
 
     ``coverage`` is a shapely geometry in EPSG:4490 lon/lat (or a GeoSeries /
@@ -198,16 +199,19 @@ def mark_coverage(registry: gpd.GeoDataFrame, coverage: object) -> gpd.GeoDataFr
     inside; a footprint counts as inside when it touches the area. Rows marked
     out of coverage by an earlier call and now inside get ``ok`` (or
     ``coords_swapped``) back. Returns a copy; ``invalid_location`` rows stay.
+    ``inside``: per row, located and inside ``coverage``, when the caller tested that already
+    (:func:`~geo_screen.locations.locate` does while it looks for swapped pairs).
     """
     area = coverage_geometry(coverage)
     out = registry.copy(deep=False)  # copy-on-write: the new row_status never reaches the caller's frame
     geoms = np.asarray(out.geometry.array, dtype=object)
     located = (out[ROW_STATUS] != STATUS_INVALID).to_numpy() & ~shapely.is_missing(geoms)
-    inside = np.zeros(len(out), dtype=bool)
-    points = located & (shapely.get_type_id(geoms) == 0)
-    inside[points] = intersects_xy(area, shapely.get_x(geoms[points]), shapely.get_y(geoms[points]))
-    others = located & ~points
-    inside[others] = shapely.intersects(area, geoms[others])
+    if inside is None:
+        inside = np.zeros(len(out), dtype=bool)
+        points = located & (shapely.get_type_id(geoms) == 0)
+        inside[points] = intersects_xy(area, shapely.get_x(geoms[points]), shapely.get_y(geoms[points]))
+        others = located & ~points
+        inside[others] = shapely.intersects(area, geoms[others])
     swapped = out[ISSUES].str.contains(SWAPPED_ISSUE, regex=False).fillna(False).to_numpy(dtype=bool)
     status = np.where(~located, STATUS_INVALID,
                       np.where(~inside, STATUS_OUT, np.where(swapped, STATUS_SWAPPED, STATUS_OK)))

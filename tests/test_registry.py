@@ -326,6 +326,18 @@ def test_coverage_boundary_counts_inside(tmp_path):
     assert reg["row_status"].tolist() == ["ok", "out_of_coverage"]
 
 
+@pytest.mark.parametrize("text", [STATUS_CSV, "名称,经度,纬度\n反,40.5,60.5\n正,60.5,40.5\n都不在,10,20\n边,61,40.5\n"])
+def test_coverage_tested_while_locating_is_mark_coverage(tmp_path, text):
+    """read_registry reuses the coverage test it makes while looking for swapped pairs: the same statuses
+    as reading without a coverage and marking it afterwards (swaps aside, which only a coverage can decide)."""
+    area = NANTONG if text is STATUS_CSV else shapely.box(60, 40, 61, 41)
+    path = csv_file(tmp_path, text)
+    read = read_registry(path, coverage=area)
+    again = mark_coverage(read, area)  # tests every row itself
+    assert read["row_status"].tolist() == again["row_status"].tolist()
+    assert read.attrs["registry"]["coverage_bounds"] == again.attrs["registry"]["coverage_bounds"]
+
+
 def test_mark_coverage_can_be_redone(tmp_path):
     reg = read_registry(csv_file(tmp_path, STATUS_CSV))
     small = mark_coverage(reg, shapely.box(120.8, 31.9, 120.9, 32.1))

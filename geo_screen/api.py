@@ -59,11 +59,13 @@ def _short_county(name: object) -> str | None:
 
 
 def _text_arrow(values) -> pa.Array:
-    """Text values (a Series or an object array; missing allowed) as an Arrow string array."""
+    """Text values (a Series, a Categorical or an object array; missing allowed) as an Arrow string array."""
+    if isinstance(values, pd.Categorical) or isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+        values = coded.text(values)
     return pa.array(pd.Series(values, dtype="str").array, type=pa.large_string())
 
 
-def _counties(registry: pd.DataFrame, columns: pd.DataFrame) -> tuple[pd.Categorical, pd.Categorical, np.ndarray]:
+def _counties(registry: pd.DataFrame, columns: pd.DataFrame) -> tuple[pd.Categorical, pd.Categorical, pd.Categorical]:
     """County (the registry's when given, else the location's), its code, and mismatch warnings.
 
     Worked out once per distinct (registry county, location county, location code) combination.
@@ -88,8 +90,7 @@ def _counties(registry: pd.DataFrame, columns: pd.DataFrame) -> tuple[pd.Categor
         code.append(name_to_code.get(gi) if mismatch or lc is None else lc)
         warn.append(f"county_mismatch:registry={raw},location={name}" if mismatch else "")
     inverse = inverse.reshape(-1)
-    return (coded.from_codes(inverse, county), coded.from_codes(inverse, code),
-            np.asarray(warn, dtype=object)[inverse] if n else np.array([], dtype=object))
+    return coded.from_codes(inverse, county), coded.from_codes(inverse, code), coded.from_codes(inverse, warn)
 
 
 def _evidence_table(evidence: pd.DataFrame, registry: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -388,16 +388,18 @@ def screen_locations(registry, catalog: Catalog, *, rules: RuleSet, progress: Pr
     out[R.std_column("9")] = _status(belt[0] if belt else None, run)
     for name in _COLUMN_ORDER:  # (the checks filled run.columns in whatever order they finished)
         if name in run.columns:
-            out[name] = run.columns[name]
+            values = run.columns[name]
+            # text as codes: a million Python strings would each be converted to Arrow text by pandas
+            out[name] = coded.coded(values) if values.dtype == object else values
     for col in (*R.MARGIN_COLUMNS, R.SANITARY_REQUIRED, R.NEAREST_SENSITIVE_M, R.NONINDUSTRIAL_SHARE):
         if col not in out:
             out[col] = np.nan
     for col in (R.NEAREST_SENSITIVE_NAME, R.LANDUSE_CLASS):
         if col not in out:
             out[col] = None
-    out["_location_county"] = run.full(names, None)
-    out["_location_county_code"] = run.full(codes, None)
-    out["_near_edge"] = run.near_edge
+    out["_location_county"] = coded.coded(run.full(names, None))
+    out["_location_county_code"] = coded.coded(run.full(codes, None))
+    out["_near_edge"] = coded.coded(run.near_edge)
     frames = [frame for check in _CHECK_ORDER for frame in run.evidence[check]]
     evidence = coded.concat(frames) if frames else _evidence(np.array([], dtype=np.int64))
     return out, evidence

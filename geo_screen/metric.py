@@ -72,8 +72,11 @@ def metric_layers(catalog: Catalog) -> MetricLayers:
     return out
 
 
-def project_geometries(geoms: np.ndarray, target: CRS) -> np.ndarray:
-    """Project CGCS2000 lon/lat geometries into ``target``; points take the fast array path."""
+def project_geometries(geoms: np.ndarray, target: CRS, *, lonlat: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Project CGCS2000 lon/lat geometries into ``target``; points take the fast array path.
+
+    ``lonlat``: the geometries' x and y (NaN where not a point), when the caller has them already.
+    """
     transformer = lonlat_transformer(target)
     geoms = np.asarray(geoms, dtype=object)
     present = ~shapely.is_missing(geoms)
@@ -82,7 +85,8 @@ def project_geometries(geoms: np.ndarray, target: CRS) -> np.ndarray:
         return out
     sub = geoms[present]
     if (shapely.get_type_id(sub) == 0).all():
-        x, y = transformer.transform(shapely.get_x(sub), shapely.get_y(sub))
+        lon, lat = (shapely.get_x(sub), shapely.get_y(sub)) if lonlat is None else (lonlat[0][present], lonlat[1][present])
+        x, y = transformer.transform(lon, lat)
         out[present] = shapely.points(x, y)
     else:
         out[present] = shapely.transform(sub, lambda c: np.column_stack(transformer.transform(c[:, 0], c[:, 1])))

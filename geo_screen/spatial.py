@@ -94,10 +94,11 @@ class _Screening:
         # comes ordered for the edge indexes, and the projected points are created, so laid out in memory,
         # in that order.
         lonlat = geoms[pos]
-        order = spatial_order(shapely.get_x(lonlat) * LONLAT_CELLS_PER_KM, shapely.get_y(lonlat) * LONLAT_CELLS_PER_KM)
+        lon, lat = shapely.get_x(lonlat), shapely.get_y(lonlat)
+        order = spatial_order(lon * LONLAT_CELLS_PER_KM, lat * LONLAT_CELLS_PER_KM)
         self.pos, self.lonlat = pos[order], lonlat[order]
         self.say(f"projecting {len(self.pos):,} locations to {self.metric.crs.name}")
-        self.geoms = project_geometries(self.lonlat, self.metric.crs)
+        self.geoms = project_geometries(self.lonlat, self.metric.crs, lonlat=(lon[order], lat[order]))
         self.is_point = shapely.get_type_id(self.geoms) == 0
         self.x = np.where(self.is_point, shapely.get_x(self.geoms), np.nan)
         self.y = np.where(self.is_point, shapely.get_y(self.geoms), np.nan)

@@ -241,7 +241,7 @@ def spatial_dispositions(evidence: pd.DataFrame, rules: RuleSet) -> pd.DataFrame
 def _joined_keys(mask: np.ndarray, keys) -> pd.Categorical:
     """Per row, the ``keys`` whose column in the boolean matrix ``mask`` is set, ';'-joined in key order."""
     bits = mask.astype(np.int64) @ (np.int64(1) << np.arange(mask.shape[1], dtype=np.int64))
-    combos, inverse = np.unique(bits, return_inverse=True)  # a few hundred distinct combinations at most
+    inverse, combos = pd.factorize(bits, sort=True)  # a few hundred distinct combinations at most (hashed, not sorted)
     labels = [";".join(k for j, k in enumerate(keys) if combo >> j & 1) for combo in combos.tolist()]
     return coded.from_codes(inverse.reshape(-1), labels)
 
@@ -258,13 +258,12 @@ def _bases_per_row(pos: np.ndarray, basis: pd.Categorical, n: int) -> pd.Categor
         return coded.constant(None, n)
     base = len(labels) + 1
     pairs = pos.astype(np.int64) * base + codes
-    _, first = np.unique(pairs, return_index=True)
-    first = np.sort(first)  # distinct (row, basis) pairs, in evidence order
+    first = np.flatnonzero(~pd.Series(pairs).duplicated().to_numpy())  # distinct (row, basis) pairs, in evidence order
     row, code = pos[first], codes[first]
     order = np.argsort(row, kind="stable")
     row, code = row[order], code[order]
     rank = np.arange(len(row)) - np.searchsorted(row, row, side="left")
-    rows = np.unique(row)
+    rows = row[rank == 0]
     out = np.full(n, -1, dtype=np.int64)
     if base ** (int(rank.max()) + 1) >= 2 ** 62:  # too many bases on one row to pack: tuples (slow, never seen)
         groups = np.split(code, np.flatnonzero(np.diff(row)) + 1)
@@ -272,7 +271,7 @@ def _bases_per_row(pos: np.ndarray, basis: pd.Categorical, n: int) -> pd.Categor
         return coded.from_codes(out, ["；".join(labels[c] for c in seq) for seq in sequences])
     packed = np.zeros(n, dtype=np.int64)
     np.add.at(packed, row, (code + 1) * base ** rank)  # digit j (base `base`) = the row's j-th basis + 1
-    sequences, out[rows] = np.unique(packed[rows], return_inverse=True)
+    out[rows], sequences = pd.factorize(packed[rows], sort=True)
     text = []
     for key in sequences.tolist():
         parts = []

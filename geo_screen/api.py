@@ -25,7 +25,7 @@ from geo_screen import results as R
 from geo_screen.catalog import Catalog, file_sha256, load_catalog
 from geo_screen.crs import OUTPUT_CRS, WORK_CRS, parse_crs
 from geo_screen.errors import ExportError, InputDataError
-from geo_screen.gpkg import (BackgroundWrite, LayerJob, geometry_kinds, geoparquet_table, layer_beside,
+from geo_screen.gpkg import (BackgroundWrite, LayerJob, geometry_kinds, geoparquet_table, layer_beside, stage_ipc,
                              write_gpkg_layer)
 from geo_screen.registry import join_issues, mark_coverage, read_registry
 from geo_screen.rules import DEFAULT_RULES, RuleSet, attribute_standards, load_rules, overall_dispositions, spatial_dispositions
@@ -275,25 +275,23 @@ def run_counts(enterprises: pd.DataFrame) -> dict:
     }
 
 
-def layer_job(frame: gpd.GeoDataFrame, parquet: Path, layer: str, *, spatial_index: bool = True,
+def layer_job(frame: gpd.GeoDataFrame, source: Path, layer: str, *, spatial_index: bool = True,
               remove: bool = False) -> LayerJob:
-    """The GeoPackage layer of ``frame``, once its :func:`~geo_screen.gpkg.geoparquet_table` is in ``parquet``."""
+    """The GeoPackage layer of ``frame``, once its :func:`~geo_screen.gpkg.geoparquet_table` is in ``source``."""
     types, has_z = geometry_kinds(frame.geometry.to_numpy())
-    return LayerJob(str(parquet), layer, tuple(sorted(types)), has_z, frame.crs.to_wkt(), spatial_index, remove)
+    return LayerJob(str(source), layer, tuple(sorted(types)), has_z, frame.crs.to_wkt(), spatial_index, remove)
 
 
 def _gpkg_in_background(enterprises: gpd.GeoDataFrame, hits: gpd.GeoDataFrame, table: pa.Table, tmp: Path, *,
                         parquet: bool) -> BackgroundWrite:
-    """Both layers of ``results.gpkg`` written by a child process from GeoParquet files staged in ``tmp``.
+    """Both layers of ``results.gpkg`` written by a child process from files staged in ``tmp``.
 
     The enterprises are staged as ``results.parquet`` itself when that copy is wanted.
     """
-    stage = tmp / (R.PARQUET_NAME if parquet else ".enterprises.parquet")
-    hits_stage = tmp / ".hits.parquet"
-    hits_table = geoparquet_table(hits)
-    with ThreadPoolExecutor(max_workers=2) as pool:  # Arrow writes Parquet without the GIL: both side by side
-        for done in [pool.submit(pq.write_table, table, stage), pool.submit(pq.write_table, hits_table, hits_stage)]:
-            done.result()
+    stage = tmp / R.PARQUET_NAME if parquet else stage_ipc(table, tmp / ".enterprises.arrow")
+    if parquet:
+        pq.write_table(table, stage)
+    hits_stage = stage_ipc(geoparquet_table(hits), tmp / ".hits.arrow")
     return BackgroundWrite(tmp / R.GPKG_NAME, [
         layer_job(enterprises, stage, R.ENTERPRISES_LAYER, remove=not parquet),
         layer_job(hits, hits_stage, R.HITS_LAYER, spatial_index=False, remove=True),
@@ -324,20 +322,19 @@ def write_results(result: R.ScreenResult, out_dir: str | Path, *, out_crs: str |
     tmp = Path(tempfile.mkdtemp(prefix=".geo_screen-", dir=out))
     written = []
     try:
-        table = geoparquet_table(enterprises)
         gpkg = tmp / R.GPKG_NAME
         large = len(enterprises) + len(hits) >= gpkg_module.BACKGROUND_GPKG_ROWS
         if large and excel:  # a child writes the GeoPackage while this process writes the workbook
-            with _gpkg_in_background(enterprises, hits, table, tmp, parquet=parquet):
+            with _gpkg_in_background(enterprises, hits, geoparquet_table(enterprises), tmp, parquet=parquet):
                 write_results_workbook(result, tmp / R.XLSX_NAME)
             written += [R.GPKG_NAME] + ([R.PARQUET_NAME] if parquet else []) + [R.XLSX_NAME]
         else:
             with ExitStack() as stack:
-                if large:  # a child writes the hits layer while this process writes the enterprises
-                    hits_stage = tmp / ".hits.parquet"
-                    pq.write_table(geoparquet_table(hits), hits_stage)
+                if large:  # a child writes the hits layer (from the first) while this process writes the enterprises
+                    hits_stage = stage_ipc(geoparquet_table(hits), tmp / ".hits.arrow")
                     stack.enter_context(layer_beside(gpkg, layer_job(hits, hits_stage, R.HITS_LAYER,
                                                                      spatial_index=False, remove=True)))
+                table = geoparquet_table(enterprises)
                 # One Arrow table feeds both files. GDAL writes the GeoPackage holding the GIL; Arrow writes
                 # Parquet without it: side by side they overlap. The table is built here, so no pyproj or GEOS
                 # object is used in two threads at once.

@@ -148,13 +148,14 @@ def write_gpkg_layer(frame: gpd.GeoDataFrame, path: Path, layer: str, *, spatial
 
 @dataclass(frozen=True)
 class LayerJob:
-    """One GeoPackage layer to write from a GeoParquet file made by :func:`geoparquet_table` rows.
+    """One GeoPackage layer to write from a file of :func:`geoparquet_table` rows: GeoParquet, or an Arrow IPC
+    file (``.arrow``: written and memory-mapped at memory speed, for rows staged only to be handed over).
 
     ``types`` and ``has_z`` describe all its rows (:func:`geometry_kinds`); ``remove`` deletes the
-    GeoParquet file once the layer is written (a staging file, not an output).
+    file once the layer is written (a staging file, not an output).
     """
 
-    parquet: str
+    source: str
     layer: str
     types: tuple[int, ...]
     has_z: bool
@@ -163,17 +164,31 @@ class LayerJob:
     remove: bool = False
 
 
+def stage_ipc(table: pa.Table, path: Path) -> Path:
+    """Write ``table`` as an uncompressed Arrow IPC file for a :class:`LayerJob` (batches of 65,536 rows)."""
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table, max_chunksize=65_536)
+    return path
+
+
 def write_layers(gpkg: str | Path, jobs: Iterable[LayerJob]) -> None:
-    """Write each job's GeoParquet rows as a new layer of ``gpkg``, streamed in record batches."""
+    """Write each job's rows as a new layer of ``gpkg``, streamed in record batches."""
     import pyarrow.parquet as pq
 
     for job in jobs:
-        source = pq.ParquetFile(job.parquet)
-        write_gpkg_arrow(source.iter_batches(batch_size=65_536), Path(gpkg), job.layer, types=set(job.types),
-                         has_z=job.has_z, crs=job.crs, spatial_index=job.spatial_index, schema=source.schema_arrow)
-        source.close()
+        if job.source.endswith(".arrow"):
+            with pa.memory_map(job.source) as mapped:
+                reader = pa.ipc.open_file(mapped)
+                batches = (reader.get_batch(i) for i in range(reader.num_record_batches))
+                write_gpkg_arrow(batches, Path(gpkg), job.layer, types=set(job.types), has_z=job.has_z,
+                                 crs=job.crs, spatial_index=job.spatial_index, schema=reader.schema)
+        else:
+            source = pq.ParquetFile(job.source)
+            write_gpkg_arrow(source.iter_batches(batch_size=65_536), Path(gpkg), job.layer, types=set(job.types),
+                             has_z=job.has_z, crs=job.crs, spatial_index=job.spatial_index, schema=source.schema_arrow)
+            source.close()
         if job.remove:
-            Path(job.parquet).unlink()
+            Path(job.source).unlink()
 
 
 class BackgroundWrite:

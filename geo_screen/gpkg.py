@@ -149,7 +149,7 @@ def write_gpkg_layer(frame: gpd.GeoDataFrame, path: Path, layer: str, *, spatial
 @dataclass(frozen=True)
 class LayerJob:
     """One GeoPackage layer to write from a file of :func:`geoparquet_table` rows: GeoParquet, or an Arrow IPC
-    file (``.arrow``: written and memory-mapped at memory speed, for rows staged only to be handed over).
+    file (``.arrow``: written and read back at memory speed, for rows staged only to be handed over).
 
     ``types`` and ``has_z`` describe all its rows (:func:`geometry_kinds`); ``remove`` deletes the
     file once the layer is written (a staging file, not an output).
@@ -177,8 +177,8 @@ def write_layers(gpkg: str | Path, jobs: Iterable[LayerJob]) -> None:
 
     for job in jobs:
         if job.source.endswith(".arrow"):
-            with pa.memory_map(job.source) as mapped:
-                reader = pa.ipc.open_file(mapped)
+            with pa.OSFile(job.source) as file:  # read batch by batch (a memory map would stay resident)
+                reader = pa.ipc.open_file(file)
                 batches = (reader.get_batch(i) for i in range(reader.num_record_batches))
                 write_gpkg_arrow(batches, Path(gpkg), job.layer, types=set(job.types), has_z=job.has_z,
                                  crs=job.crs, spatial_index=job.spatial_index, schema=reader.schema)

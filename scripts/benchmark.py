@@ -53,7 +53,10 @@ def _plot(curve: list[dict], path: Path) -> None:
     ax[0].loglog(rows, [c["end_to_end_with_pack_s"] for c in curve], "s--", label="incl. pack load")
     ax[0].set(xlabel="enterprises", ylabel="wall time (s)", title="time")
     ax[0].legend(fontsize=7)
-    ax[1].semilogx(rows, [c["peak_rss_mb"] / 1024 for c in curve], "o-")
+    ax[1].semilogx(rows, [c["peak_rss_mb"] / 1024 for c in curve], "o-", label="screening process")
+    ax[1].semilogx(rows, [c.get("peak_rss_tree_mb", c["peak_rss_mb"]) / 1024 for c in curve], "s--",
+                   label="with the GeoPackage writer")
+    ax[1].legend(fontsize=7)
     ax[1].set(xlabel="enterprises", ylabel="peak RSS (GiB)", title="memory")
     for a in ax:
         a.grid(True, which="both", alpha=0.3)
@@ -92,7 +95,8 @@ def main(argv=None) -> int:
                       profile=profile, checks=rows == 1_000_000 and not chunked and not args.no_peers)
         figures["curve"].append(result)
         print(f"{rows:>11,} rows  {result['mode']:>9}  end to end {result['end_to_end_s']:7.2f} s "
-              f"(+ pack load {result['pack_load_s']:.2f} s)  peak {result['peak_rss_mb'] / 1024:5.2f} GiB  "
+              f"(+ pack load {result['pack_load_s']:.2f} s)  peak {result['peak_rss_mb'] / 1024:5.2f} GiB "
+              f"(with the GeoPackage child {result.get('peak_rss_tree_mb', result['peak_rss_mb']) / 1024:5.2f} GiB)  "
               f"{result['rows_per_s']:>9,} rows/s", flush=True)
         if rows == 1_000_000:
             for step, seconds in result["steps_s"].items():

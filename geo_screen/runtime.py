@@ -9,15 +9,27 @@ ARROW_POOL_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"
 
 
 def tune_arrow_memory() -> str:
-    """Have Arrow allocate through the C library's ``malloc`` instead of its bundled mimalloc; return the pool's name.
+    """Have Arrow allocate through jemalloc where pyarrow was built with it (Linux, macOS); return the pool's name.
 
-    Measured on the million-row run (scripts/bench_run.py, two runs each): 28.3-29.0 s end to end and a peak
-    of 3,598-3,676 MiB with the system allocator (jemalloc alike), 30.1-30.5 s and 3,838-3,851 MiB with
-    mimalloc, most of the difference in building the results' text columns. Library code never calls this: a
-    process-wide allocator is the program's choice, and a user's ``ARROW_DEFAULT_MEMORY_POOL`` wins.
+    Measured with scripts/bench_run.py on the heavy pack (seconds, peak resident memory):
+
+    ==========  ============================  ====================================
+    allocator   1,000,000 rows in memory      3,000,000 rows in 250,000-row chunks
+    ==========  ============================  ====================================
+    mimalloc    30.1-30.5 s, 3.75 GiB         89.7 s, 2.75 GiB
+    malloc      28.3-29.0 s, 3.5-3.6 GiB      92.7 s, 4.23 GiB (and growing)
+    jemalloc    28.6-28.9 s, 3.5 GiB          90.1 s, 2.57 GiB
+    ==========  ============================  ====================================
+
+    pyarrow's default, mimalloc, is kept where jemalloc is missing (Windows wheels). Library code never
+    calls this: a process-wide allocator is the program's choice, and a user's ``ARROW_DEFAULT_MEMORY_POOL``
+    wins.
     """
     import pyarrow as pa
 
     if not os.environ.get(ARROW_POOL_VARIABLE):
-        pa.set_memory_pool(pa.system_memory_pool())
+        try:
+            pa.set_memory_pool(pa.jemalloc_memory_pool())
+        except NotImplementedError:  # this pyarrow has no jemalloc
+            pass
     return pa.default_memory_pool().backend_name

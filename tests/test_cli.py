@@ -138,17 +138,22 @@ def test_step_bars_show_time_and_rows_per_second(capsys):
     assert err.rstrip().endswith("done: results.gpkg")
 
 
-def test_arrow_allocator_is_the_system_one_unless_the_user_chose(monkeypatch):
+def test_arrow_allocator_is_jemalloc_unless_the_user_chose(monkeypatch):
     import pyarrow as pa
 
     from geo_screen.runtime import ARROW_POOL_VARIABLE, tune_arrow_memory
 
     before = pa.default_memory_pool()
     try:
+        jemalloc = pa.jemalloc_memory_pool().backend_name
+    except NotImplementedError:
+        jemalloc = pa.mimalloc_memory_pool().backend_name  # kept where pyarrow has no jemalloc
+    try:
         monkeypatch.delenv(ARROW_POOL_VARIABLE, raising=False)
-        assert tune_arrow_memory() == "system"
         pa.set_memory_pool(pa.mimalloc_memory_pool())
-        monkeypatch.setenv(ARROW_POOL_VARIABLE, "mimalloc")
-        assert tune_arrow_memory() == "mimalloc"
+        assert tune_arrow_memory() == jemalloc
+        pa.set_memory_pool(pa.system_memory_pool())
+        monkeypatch.setenv(ARROW_POOL_VARIABLE, "system")
+        assert tune_arrow_memory() == "system"
     finally:
         pa.set_memory_pool(before)

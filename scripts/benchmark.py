@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -94,6 +95,7 @@ def main(argv=None) -> int:
         result = _run(registry, pack, out_root / str(rows), chunk_rows=args.chunk_rows if chunked else None,
                       profile=profile, checks=rows == 1_000_000 and not chunked and not args.no_peers)
         figures["curve"].append(result)
+        shutil.rmtree(out_root / str(rows), ignore_errors=True)  # a 10M run writes about 13 GB
         print(f"{rows:>11,} rows  {result['mode']:>9}  end to end {result['end_to_end_s']:7.2f} s "
               f"(+ pack load {result['pack_load_s']:.2f} s)  peak {result['peak_rss_mb'] / 1024:5.2f} GiB "
               f"(with the GeoPackage child {result.get('peak_rss_tree_mb', result['peak_rss_mb']) / 1024:5.2f} GiB)  "
@@ -124,6 +126,8 @@ def main(argv=None) -> int:
         print(f"\ngeo_screen end to end (CSV in, all standards, results.gpkg + GeoParquet out): "
               f"{one_m['end_to_end_s']:.2f} s")
         figures["peers"] = {"ours": ours, **peers, "table": table.to_dict(orient="records")}
+        shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(out_root, ignore_errors=True)
     figures["load_average_end"] = os.getloadavg()[0]
     if args.plot:
         _plot([c for c in figures["curve"] if c["rows"]], args.plot)

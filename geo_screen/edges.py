@@ -158,12 +158,12 @@ class EdgeIndex:
         return cached
 
 
-def spatial_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Positions of points (metres) sorted by 1 km cell, row by row; missing coordinates last.
+def spatial_order(x: np.ndarray, y: np.ndarray, *, cell: float = 1000.0) -> np.ndarray:
+    """Positions of points sorted by square cells of side ``cell`` (in their units), row by row; missing last.
 
-    Neighbouring queries share tree nodes: in this order the KD-tree runs 3-4x faster.
+    Neighbouring queries share tree nodes: in this order (1 km cells) the KD-tree runs 3-4x faster.
     """
-    return np.lexsort((np.floor(x / 1000.0), np.floor(y / 1000.0)))
+    return np.lexsort((np.floor(x / cell), np.floor(y / cell)))
 
 
 def depth_in(index: EdgeIndex, x: np.ndarray, y: np.ndarray, feature: np.ndarray) -> np.ndarray:

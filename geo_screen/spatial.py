@@ -76,10 +76,6 @@ def _polygon_depth(ent: np.ndarray, zone: np.ndarray, boundary: np.ndarray) -> n
     return depth
 
 
-#: lon/lat degrees -> "metres" for :func:`~geo_screen.edges.spatial_order`'s 1 km cells (0.01 degree cells)
-LONLAT_CELLS_PER_KM = 1000.0 / 0.01
-
-
 class _Screening:
     """State of one screening run over screenable enterprises (positions into the registry)."""
 
@@ -95,7 +91,7 @@ class _Screening:
         # in that order.
         lonlat = geoms[pos]
         lon, lat = shapely.get_x(lonlat), shapely.get_y(lonlat)
-        order = spatial_order(lon * LONLAT_CELLS_PER_KM, lat * LONLAT_CELLS_PER_KM)
+        order = spatial_order(lon, lat, cell=0.01)  # 0.01 degree: about 1 km
         self.pos, self.lonlat = pos[order], lonlat[order]
         self.say(f"projecting {len(self.pos):,} locations to {self.metric.crs.name}")
         self.geoms = project_geometries(self.lonlat, self.metric.crs, lonlat=(lon[order], lat[order]))

@@ -20,13 +20,12 @@ import pyarrow.parquet as pq
 
 from geo_screen import __version__
 from geo_screen import coded
-from geo_screen import gpkg as gpkg_module
 from geo_screen import results as R
 from geo_screen.catalog import Catalog, file_sha256, load_catalog
 from geo_screen.crs import OUTPUT_CRS, WORK_CRS, parse_crs
 from geo_screen.errors import ExportError, InputDataError
-from geo_screen.gpkg import (BackgroundWrite, LayerJob, geometry_kinds, geoparquet_table, layer_beside, stage_ipc,
-                             write_gpkg_layer)
+from geo_screen.gpkg import (CHILD_WRITES_ALL, CHILD_WRITES_HITS, INLINE, BackgroundWrite, LayerJob, geometry_kinds,
+                             geoparquet_table, gpkg_plan, layer_beside, stage_ipc, write_gpkg_layer)
 from geo_screen.registry import join_issues, mark_coverage, read_registry
 from geo_screen.rules import DEFAULT_RULES, RuleSet, attribute_standards, load_rules, overall_dispositions, spatial_dispositions
 from geo_screen.metric import pack_metric_crs
@@ -323,14 +322,14 @@ def write_results(result: R.ScreenResult, out_dir: str | Path, *, out_crs: str |
     written = []
     try:
         gpkg = tmp / R.GPKG_NAME
-        large = len(enterprises) + len(hits) >= gpkg_module.BACKGROUND_GPKG_ROWS
-        if large and excel:  # a child writes the GeoPackage while this process writes the workbook
+        plan = gpkg_plan(len(enterprises) + len(hits), workbook=excel)
+        if plan == CHILD_WRITES_ALL:
             with _gpkg_in_background(enterprises, hits, geoparquet_table(enterprises), tmp, parquet=parquet):
                 write_results_workbook(result, tmp / R.XLSX_NAME)
             written += [R.GPKG_NAME] + ([R.PARQUET_NAME] if parquet else []) + [R.XLSX_NAME]
         else:
             with ExitStack() as stack:
-                if large:  # a child writes the hits layer (from the first) while this process writes the enterprises
+                if plan == CHILD_WRITES_HITS:  # staged first, so the child starts before the enterprises' table is built
                     hits_stage = stage_ipc(geoparquet_table(hits), tmp / ".hits.arrow")
                     stack.enter_context(layer_beside(gpkg, layer_job(hits, hits_stage, R.HITS_LAYER,
                                                                      spatial_index=False, remove=True)))
@@ -341,7 +340,7 @@ def write_results(result: R.ScreenResult, out_dir: str | Path, *, out_crs: str |
                 pool = stack.enter_context(ThreadPoolExecutor(max_workers=1))
                 copy = pool.submit(pq.write_table, table, tmp / R.PARQUET_NAME) if parquet else None
                 write_gpkg_layer(enterprises, gpkg, R.ENTERPRISES_LAYER, table=table)
-                if not large:
+                if plan == INLINE:
                     write_gpkg_layer(hits, gpkg, R.HITS_LAYER, spatial_index=False)
                 if copy is not None:
                     copy.result()

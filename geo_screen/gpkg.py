@@ -33,10 +33,11 @@ import pyarrow as pa
 import pyproj
 import shapely
 
-#: from this many rows (enterprises + evidence) a child process writes the GeoPackage while this one writes
-#: the workbook, or (no workbook) the hits layer while this one writes the enterprises: GDAL holds the GIL
-#: while it writes, and a child costs about a second to start
+#: from this many rows (enterprises + evidence) a child process takes part in writing the GeoPackage
+#: (see :func:`gpkg_plan`): GDAL holds the GIL while it writes, and a child costs about a second to start
 BACKGROUND_GPKG_ROWS = 200_000
+#: :func:`gpkg_plan`'s answers
+CHILD_WRITES_ALL, CHILD_WRITES_HITS, INLINE = "child writes all", "child writes hits", "inline"
 #: GDAL settings while writing a GeoPackage: a 128 MB SQLite page cache (GDAL's default is SQLite's ~2 MB)
 #: writes a million-row layer about 15 % faster
 GPKG_WRITE_CONFIG = {"OGR_SQLITE_CACHE": "128"}
@@ -144,6 +145,18 @@ def write_gpkg_layer(frame: gpd.GeoDataFrame, path: Path, layer: str, *, spatial
     table = geoparquet_table(frame) if table is None else table
     types, has_z = geometry_kinds(frame.geometry.to_numpy())
     write_gpkg_arrow(table, path, layer, types=types, has_z=has_z, crs=frame.crs, spatial_index=spatial_index)
+
+
+def gpkg_plan(rows: int, *, workbook: bool) -> str:
+    """How a run with ``rows`` rows (enterprises + evidence) writes ``results.gpkg``, in memory or chunked.
+
+    :data:`CHILD_WRITES_ALL`: a child process writes both layers while this one writes the workbook;
+    :data:`CHILD_WRITES_HITS`: a child writes the evidence layer beside while this process writes the
+    enterprises (:func:`layer_beside`); :data:`INLINE`: small runs write both here.
+    """
+    if rows < BACKGROUND_GPKG_ROWS:
+        return INLINE
+    return CHILD_WRITES_ALL if workbook else CHILD_WRITES_HITS
 
 
 @dataclass(frozen=True)

@@ -35,14 +35,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from geo_screen import gpkg as gpkg_module
 from geo_screen import results as R
 from geo_screen.api import build_manifest, run_counts, screen
 from geo_screen.catalog import Catalog, file_sha256, load_catalog
 from geo_screen.crs import OUTPUT_CRS, parse_crs
 from geo_screen.errors import ConfigError, ExportError, InputDataError
-from geo_screen.gpkg import (BackgroundWrite, LayerJob, geometry_kinds, geoparquet_table, layer_beside,
-                             write_layers)
+from geo_screen.gpkg import (CHILD_WRITES_ALL, CHILD_WRITES_HITS, BackgroundWrite, LayerJob, geometry_kinds,
+                             geoparquet_table, gpkg_plan, layer_beside, write_layers)
 from geo_screen.registry import ENTERPRISE_ID, duplicate_issues, match_columns, registry_from_table
 from geo_screen.rules import RuleSet, load_rules
 from geo_screen.sources import RawTable, arrow_to_strings, csv_stream
@@ -251,16 +250,16 @@ class _ChunkedRun:
     def finish(self, manifest: dict, *, excel: bool) -> list[str]:
         written = [R.GPKG_NAME] + ([R.PARQUET_NAME] if self.parquet else [])
         enterprises, hits = self.gpkg_jobs()
-        large = sum(staged.rows for staged in self.staged.values()) >= gpkg_module.BACKGROUND_GPKG_ROWS
-        with ExitStack() as stack:  # as write_results does: GDAL's writes in a child process beside other work
-            if large and excel:
+        plan = gpkg_plan(sum(staged.rows for staged in self.staged.values()), workbook=excel)
+        with ExitStack() as stack:  # as write_results does
+            if plan == CHILD_WRITES_ALL:
                 self.say(f"writing {R.GPKG_NAME} (in a child process) and {R.XLSX_NAME}")
                 stack.enter_context(BackgroundWrite(self.gpkg, [enterprises, hits]))
             else:
                 self.say(f"writing {R.GPKG_NAME}")
-                if large:
+                if plan == CHILD_WRITES_HITS:
                     stack.enter_context(layer_beside(self.gpkg, hits))
-                write_layers(self.gpkg, [enterprises] if large else [enterprises, hits])
+                write_layers(self.gpkg, [enterprises] if plan == CHILD_WRITES_HITS else [enterprises, hits])
             if excel:
                 self._workbook(manifest)
                 written.append(R.XLSX_NAME)

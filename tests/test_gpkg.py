@@ -66,3 +66,11 @@ def test_gdal_config_is_restored_after_a_write():
             assert pyogrio.get_gdal_config_option("OGR_SQLITE_CACHE") == 64
             raise RuntimeError
     assert pyogrio.get_gdal_config_option("OGR_SQLITE_CACHE") == before
+
+
+def test_gpkg_plan_uses_a_child_process_only_for_large_runs():
+    from geo_screen.gpkg import BACKGROUND_GPKG_ROWS, CHILD_WRITES_ALL, CHILD_WRITES_HITS, INLINE, gpkg_plan
+
+    assert gpkg_plan(BACKGROUND_GPKG_ROWS - 1, workbook=True) == gpkg_plan(10, workbook=False) == INLINE
+    assert gpkg_plan(BACKGROUND_GPKG_ROWS, workbook=True) == CHILD_WRITES_ALL
+    assert gpkg_plan(BACKGROUND_GPKG_ROWS, workbook=False) == CHILD_WRITES_HITS

@@ -274,7 +274,7 @@ def run_counts(enterprises: pd.DataFrame) -> dict:
     }
 
 
-def layer_job(frame: gpd.GeoDataFrame, source: Path, layer: str, *, spatial_index: bool = True,
+def _layer_job(frame: gpd.GeoDataFrame, source: Path, layer: str, *, spatial_index: bool = True,
               remove: bool = False) -> LayerJob:
     """The GeoPackage layer of ``frame``, once its :func:`~geo_screen.gpkg.geoparquet_table` is in ``source``."""
     types, has_z = geometry_kinds(frame.geometry.to_numpy())
@@ -292,8 +292,8 @@ def _gpkg_in_background(enterprises: gpd.GeoDataFrame, hits: gpd.GeoDataFrame, t
         pq.write_table(table, stage)
     hits_stage = stage_ipc(geoparquet_table(hits), tmp / ".hits.arrow")
     return BackgroundWrite(tmp / R.GPKG_NAME, [
-        layer_job(enterprises, stage, R.ENTERPRISES_LAYER, remove=not parquet),
-        layer_job(hits, hits_stage, R.HITS_LAYER, spatial_index=False, remove=True),
+        _layer_job(enterprises, stage, R.ENTERPRISES_LAYER, remove=not parquet),
+        _layer_job(hits, hits_stage, R.HITS_LAYER, spatial_index=False, remove=True),
     ])
 
 
@@ -331,8 +331,8 @@ def write_results(result: R.ScreenResult, out_dir: str | Path, *, out_crs: str |
             with ExitStack() as stack:
                 if plan == CHILD_WRITES_HITS:  # staged first, so the child starts before the enterprises' table is built
                     hits_stage = stage_ipc(geoparquet_table(hits), tmp / ".hits.arrow")
-                    stack.enter_context(layer_beside(gpkg, layer_job(hits, hits_stage, R.HITS_LAYER,
-                                                                     spatial_index=False, remove=True)))
+                    stack.enter_context(layer_beside(gpkg, _layer_job(hits, hits_stage, R.HITS_LAYER,
+                                                                      spatial_index=False, remove=True)))
                 table = geoparquet_table(enterprises)
                 # One Arrow table feeds both files. GDAL writes the GeoPackage holding the GIL; Arrow writes
                 # Parquet without it: side by side they overlap. The table is built here, so no pyproj or GEOS

@@ -184,22 +184,26 @@ def stage_ipc(table: pa.Table, path: Path) -> Path:
     return path
 
 
+@contextmanager
+def _staged_batches(source: str):
+    """``(record batches, schema)`` of a :class:`LayerJob` source, read a batch at a time."""
+    if source.endswith(".arrow"):
+        with pa.OSFile(source) as file:  # not a memory map: that would stay resident
+            reader = pa.ipc.open_file(file)
+            yield (reader.get_batch(i) for i in range(reader.num_record_batches)), reader.schema
+    else:
+        import pyarrow.parquet as pq
+
+        with closing(pq.ParquetFile(source)) as parquet:
+            yield parquet.iter_batches(batch_size=65_536), parquet.schema_arrow
+
+
 def write_layers(gpkg: str | Path, jobs: Iterable[LayerJob]) -> None:
     """Write each job's rows as a new layer of ``gpkg``, streamed in record batches."""
-    import pyarrow.parquet as pq
-
     for job in jobs:
-        if job.source.endswith(".arrow"):
-            with pa.OSFile(job.source) as file:  # read batch by batch (a memory map would stay resident)
-                reader = pa.ipc.open_file(file)
-                batches = (reader.get_batch(i) for i in range(reader.num_record_batches))
-                write_gpkg_arrow(batches, Path(gpkg), job.layer, types=set(job.types), has_z=job.has_z,
-                                 crs=job.crs, spatial_index=job.spatial_index, schema=reader.schema)
-        else:
-            source = pq.ParquetFile(job.source)
-            write_gpkg_arrow(source.iter_batches(batch_size=65_536), Path(gpkg), job.layer, types=set(job.types),
-                             has_z=job.has_z, crs=job.crs, spatial_index=job.spatial_index, schema=source.schema_arrow)
-            source.close()
+        with _staged_batches(job.source) as (batches, schema):
+            write_gpkg_arrow(batches, Path(gpkg), job.layer, types=set(job.types), has_z=job.has_z, crs=job.crs,
+                             spatial_index=job.spatial_index, schema=schema)
         if job.remove:
             Path(job.source).unlink()
 

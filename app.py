@@ -1,25 +1,31 @@
 """落后产能退出筛查地图 / the planner's map: ``streamlit run app.py [-- --results DIR] [--catalog catalog.yaml]``.
 
-A thin page over geo_screen: everything it shows comes from geo_screen.explore (filters, counts,
-URL state), geo_screen.card (the enterprise card), geo_screen.mapview and geo_screen.maplayers (the
-offline folium map and its layers), geo_screen.downloads (download files) and geo_screen.uploads (checked uploads).
+A thin page over geo_screen: everything it shows comes from geo_screen.app.state (filters, counts,
+URL state), geo_screen.app.card (the enterprise card), geo_screen.app.mapview and geo_screen.app.maplayers (the
+offline folium map and its layers), geo_screen.app.downloads (download files) and geo_screen.app.uploads (checked uploads).
 """
 
 import streamlit as st
 from streamlit_folium import st_folium
 
 import geo_screen as gs
-from geo_screen import card as cards
-from geo_screen import downloads, explore, maplayers, mapview, uploads
-from geo_screen.metric import pack_metric_crs
+from geo_screen.app import card as cards
+from geo_screen.app import downloads, maplayers, mapview, uploads
+from geo_screen.app import state as explore
+from geo_screen.pack.metric import pack_metric_crs
 from geo_screen.runtime import tune_arrow_memory
 
 st.set_page_config(page_title="落后产能退出筛查地图", page_icon="🗺️", layout="wide")
 tune_arrow_memory()
 st.markdown("<style>.block-container{padding-top:2.2rem;padding-bottom:1rem}</style>", unsafe_allow_html=True)
 MAP_HEIGHT = 640
-FILTER_KINDS = (("counties", "县（市、区）"), ("industries", "行业"), ("standards", "触及标准"),
-                ("dispositions", "处置方式"), ("row_statuses", "行状态 / row status"))
+FILTER_KINDS = (
+    ("counties", "县（市、区）"),
+    ("industries", "行业"),
+    ("standards", "触及标准"),
+    ("dispositions", "处置方式"),
+    ("row_statuses", "行状态 / row status"),
+)
 
 
 @st.cache_resource(show_spinner="加载图层包 / loading the layer pack…")
@@ -64,7 +70,7 @@ def on_table_select():
 
 def pick_run():
     """The run on screen: an upload of this session, else a results folder, else the demo."""
-    if st.session_state.get("upload_run") is not None:   # screened once on upload, kept for the session
+    if st.session_state.get("upload_run") is not None:  # screened once on upload, kept for the session
         return st.session_state["upload_run"]
     folder = st.session_state.get("results_dir", "").strip()
     if folder:
@@ -80,20 +86,28 @@ def sidebar_source(args, catalog_path):
     st.sidebar.title("落后产能退出筛查")
     st.sidebar.caption("通政办发〔2017〕179号 · 综合标准筛查 / screening map")
     st.session_state.setdefault("results_dir", str(args.results or ""))
-    st.sidebar.text_input("结果文件夹 / results folder", key="results_dir",
-                          help="geo-screen screen ... --out DIR 的输出目录；留空显示演示数据")
+    st.sidebar.text_input(
+        "结果文件夹 / results folder",
+        key="results_dir",
+        help="geo-screen screen ... --out DIR 的输出目录；留空显示演示数据",
+    )
     with st.sidebar.expander("筛查新名录 / screen a new registry", expanded=False):
-        file = st.file_uploader("企业名录 / registry (CSV, XLSX, zipped shapefile, GeoPackage)",
-                                type=[s.lstrip(".") for s in uploads.ACCEPTED_SUFFIXES], key="upload_file")
-        crs = st.selectbox("坐标系 / CRS", list(uploads.UPLOAD_CRS), format_func=uploads.UPLOAD_CRS.get,
-                           key="upload_crs")
+        file = st.file_uploader(
+            "企业名录 / registry (CSV, XLSX, zipped shapefile, GeoPackage)",
+            type=[s.lstrip(".") for s in uploads.ACCEPTED_SUFFIXES],
+            key="upload_file",
+        )
+        crs = st.selectbox(
+            "坐标系 / CRS", list(uploads.UPLOAD_CRS), format_func=uploads.UPLOAD_CRS.get, key="upload_crs"
+        )
         if st.button("开始筛查 / screen", disabled=file is None, type="primary", key="upload_go"):
             bar = st.progress(0.0, text="准备筛查 / starting…")
             step = uploads.progress_steps(lambda fraction, message: bar.progress(fraction, text=message))
             limits = uploads.UploadLimits.from_megabytes(st.get_option("server.maxUploadSize"))
             try:
-                result = uploads.screen_upload(file.name, file.getvalue(), load_catalog(catalog_path), crs=crs,
-                                               limits=limits, progress=step)
+                result = uploads.screen_upload(
+                    file.name, file.getvalue(), load_catalog(catalog_path), crs=crs, limits=limits, progress=step
+                )
             except gs.GeoScreenError as e:
                 bar.empty()
                 st.error(str(e))
@@ -101,8 +115,9 @@ def sidebar_source(args, catalog_path):
                 bar.progress(1.0, text="筛查完成 / done")
                 st.session_state["upload_run"] = explore.prepare(result)
                 st.session_state["selected"] = None
-        if st.session_state.get("upload_run") is not None and st.button("返回演示数据 / back to the demo",
-                                                                        key="upload_clear"):
+        if st.session_state.get("upload_run") is not None and st.button(
+            "返回演示数据 / back to the demo", key="upload_clear"
+        ):
             st.session_state["upload_run"] = None
             st.session_state["selected"] = None
 
@@ -124,15 +139,30 @@ def sidebar_filters(run):
         options = run.options[kind]
         key = f"f_{kind}"
         st.session_state[key] = [v for v in st.session_state.get(key, []) if v in options]
-        chosen[kind] = tuple(st.sidebar.multiselect(label, options, key=key, placeholder="全部 / all",
-                                                    format_func=lambda v, k=kind: explore.option_label(k, v)))
+        chosen[kind] = tuple(
+            st.sidebar.multiselect(
+                label,
+                options,
+                key=key,
+                placeholder="全部 / all",
+                format_func=lambda v, k=kind: explore.option_label(k, v),
+            )
+        )
     st.sidebar.subheader("底图 / basemap")
-    basemap = st.sidebar.selectbox("底图", list(mapview.BASEMAPS), format_func=mapview.BASEMAPS.get,
-                                   key="basemap", label_visibility="collapsed")
+    basemap = st.sidebar.selectbox(
+        "底图", list(mapview.BASEMAPS), format_func=mapview.BASEMAPS.get, key="basemap", label_visibility="collapsed"
+    )
     token = None
     if basemap == "tianditu":
-        token = st.sidebar.text_input("天地图密钥 / Tianditu key", type="password", key="tianditu_key",
-                                      help=f"或设置环境变量 {mapview.TIANDITU_ENV}") or None
+        token = (
+            st.sidebar.text_input(
+                "天地图密钥 / Tianditu key",
+                type="password",
+                key="tianditu_key",
+                help=f"或设置环境变量 {mapview.TIANDITU_ENV}",
+            )
+            or None
+        )
     if basemap != "none":
         st.sidebar.caption("在线底图会向地图服务商请求瓦片；离线使用请选“无底图”。")
     return explore.Filters(**chosen, search=st.session_state["f_search"].strip()), basemap, token
@@ -141,8 +171,10 @@ def sidebar_filters(run):
 def show_card(run):
     card = cards.enterprise_card(run, st.session_state.get("selected") or "")
     if card is None:
-        st.info("点击地图上的企业（或在下方列表中选中一行）查看详情。\n\nClick an enterprise on the map, "
-                "or select a row in the list below, to see its evidence.")
+        st.info(
+            "点击地图上的企业（或在下方列表中选中一行）查看详情。\n\nClick an enterprise on the map, "
+            "or select a row in the list below, to see its evidence."
+        )
         return
     st.markdown(cards.card_header_html(card), unsafe_allow_html=True)
     for warning in card.warnings:
@@ -154,8 +186,12 @@ def show_card(run):
             st.caption(cards.markdown_escape(hit["法律依据"]))
     st.dataframe(card.facts, hide_index=True, width="stretch")
     st.markdown("**各项标准 / every standard**")
-    st.dataframe(card.standards[["标准", "结果", "证据"]], hide_index=True, width="stretch",
-                 column_config={"证据": st.column_config.TextColumn(width="large")})
+    st.dataframe(
+        card.standards[["标准", "结果", "证据"]],
+        hide_index=True,
+        width="stretch",
+        column_config={"证据": st.column_config.TextColumn(width="large")},
+    )
     if card.legal_basis:
         st.caption(f"综合处置依据 / basis：{cards.markdown_escape(card.legal_basis)}")
 
@@ -185,15 +221,31 @@ def main():
     map_col, card_col = st.columns([5, 3], gap="medium")
     with map_col:
         buffers, omitted = buffers_for(run.run_id, repr(filters), catalog_path, run, filters)
-        fmap = mapview.build_map(shown, keys=run.keys, layers=display_layers(catalog_path), buffers=buffers,
-                                 basemap=basemap, tianditu_token=token)
+        fmap = mapview.build_map(
+            shown,
+            keys=run.keys,
+            layers=display_layers(catalog_path),
+            buffers=buffers,
+            basemap=basemap,
+            tianditu_token=token,
+        )
         chosen = run.enterprises.iloc[[run.key_index[selected]]] if selected else None
         ring = None
         if chosen is not None:
-            ring = mapview.selection_layer(chosen, basemap=basemap, buffer=maplayers.sanitary_buffers(
-                chosen, crs=pack_metric_crs(load_catalog(catalog_path)))[0])
-        st_folium(fmap, key="map", height=MAP_HEIGHT, use_container_width=True, on_change=on_map_click,
-                  returned_objects=["last_object_clicked_tooltip"], feature_group_to_add=ring)
+            ring = mapview.selection_layer(
+                chosen,
+                basemap=basemap,
+                buffer=maplayers.sanitary_buffers(chosen, crs=pack_metric_crs(load_catalog(catalog_path)))[0],
+            )
+        st_folium(
+            fmap,
+            key="map",
+            height=MAP_HEIGHT,
+            use_container_width=True,
+            on_change=on_map_click,
+            returned_objects=["last_object_clicked_tooltip"],
+            feature_group_to_add=ring,
+        )
         notes = [f"{now['no_location']:,} 家企业无有效位置，未在地图上显示。"] if now["no_location"] else []
         if omitted:
             notes.append(f"卫生防护距离图层只画出前 {len(buffers):,} 家（另有 {omitted:,} 家），请缩小筛选范围。")
@@ -208,13 +260,23 @@ def main():
     with table_tab:
         table = explore.results_table(run, shown)
         st.session_state["table_keys"] = list(table["编号"])
-        st.dataframe(table, hide_index=True, width="stretch", height=420, key="table", on_select=on_table_select,
-                     selection_mode="single-row")
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            height=420,
+            key="table",
+            on_select=on_table_select,
+            selection_mode="single-row",
+        )
     with chart_tab:
         left, right = st.columns(2)
         left.markdown("**按处置方式 / by disposition**")
-        left.vega_lite_chart(explore.disposition_counts(shown), explore.disposition_chart_spec(
-            explore.disposition_counts(shown)), width="stretch")
+        left.vega_lite_chart(
+            explore.disposition_counts(shown),
+            explore.disposition_chart_spec(explore.disposition_counts(shown)),
+            width="stretch",
+        )
         right.markdown("**触及标准企业按县区 / flagged by county**")
         by_county = explore.county_counts(shown)
         if len(by_county):
@@ -224,13 +286,26 @@ def main():
     with download_tab:
         st.caption("全部筛查结果（不受左侧筛选影响）。县区核查包含企业点位 shapefile、证据表、字段说明和现场核查表。")
         counties = downloads.package_counties(run.result)
-        start = counties.index(filters.counties[0]) if len(filters.counties) == 1 and filters.counties[0] in counties else 0
-        county = st.selectbox("县区核查包 / county package", counties, index=start, key="package_county",
-                              width=320) if counties else None
+        start = (
+            counties.index(filters.counties[0]) if len(filters.counties) == 1 and filters.counties[0] in counties else 0
+        )
+        county = (
+            st.selectbox("县区核查包 / county package", counties, index=start, key="package_county", width=320)
+            if counties
+            else None
+        )
         items = downloads.downloads(run.result, county=county)
         for column, item in zip(st.columns(len(items)), items):
-            column.download_button(item.label, data=item.make, file_name=item.file_name, mime=item.mime,
-                                   on_click="ignore", key=f"dl_{item.file_name}", width="stretch")
+            column.download_button(
+                item.label,
+                data=item.make,
+                file_name=item.file_name,
+                mime=item.mime,
+                on_click="ignore",
+                key=f"dl_{item.file_name}",
+                width="stretch",
+            )
+
 
 try:
     main()

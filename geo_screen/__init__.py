@@ -20,12 +20,12 @@ _EXPORTS = {
     "ConfigError": "geo_screen.errors",
     "InputDataError": "geo_screen.errors",
     "ExportError": "geo_screen.errors",
-    "read_registry": "geo_screen.registry",
-    "load_catalog": "geo_screen.catalog",
-    "load_rules": "geo_screen.rules",
-    "screen": "geo_screen.api",
-    "write_results": "geo_screen.api",
-    "demo_paths": "geo_screen.api",
+    "read_registry": "geo_screen.inputs.registry",
+    "load_catalog": "geo_screen.pack.catalog",
+    "load_rules": "geo_screen.screening.rules",
+    "screen": "geo_screen.screening.screen",
+    "write_results": "geo_screen.outputs.run",
+    "demo_paths": "geo_screen.pack.demo",
     "ScreenResult": "geo_screen.results",
     "read_results": "geo_screen.results",
 }
@@ -33,12 +33,12 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover  (static names for type checkers; the runtime path is __getattr__)
-    from geo_screen.api import demo_paths, screen, write_results  # noqa: F401
-    from geo_screen.catalog import load_catalog  # noqa: F401
     from geo_screen.errors import ConfigError, ExportError, GeoScreenError, InputDataError  # noqa: F401
-    from geo_screen.registry import read_registry  # noqa: F401
+    from geo_screen.inputs.registry import read_registry  # noqa: F401
+    from geo_screen.pack.catalog import load_catalog  # noqa: F401
     from geo_screen.results import ScreenResult, read_results  # noqa: F401
-    from geo_screen.rules import load_rules  # noqa: F401
+    from geo_screen.screening.rules import load_rules  # noqa: F401
+    from geo_screen.screening.screen import demo_paths, screen, write_results  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

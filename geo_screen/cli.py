@@ -39,7 +39,7 @@ class StepBars(StepLog):
     """One progress bar per step on stderr: its time and, once the registry is read, its rows/s.
 
     The screening steps are vectorised (a step handles every row at once), so each bar fills when
-    its step ends. :func:`geo_screen.api.screen` sets :attr:`rows` when it knows the row count.
+    its step ends. :func:`geo_screen.screening.screen.screen` sets :attr:`rows` when it knows the row count.
     """
 
     def __init__(self, *, quiet: bool = False):
@@ -53,9 +53,17 @@ class StepBars(StepLog):
         from tqdm import tqdm
 
         self.close()
-        self.bar = tqdm(total=self.rows, desc=message, unit="rows", unit_scale=True, file=sys.stderr, leave=True,
-                        bar_format="{desc}: {percentage:3.0f}%|{bar:20}| {n_fmt}/{total_fmt} [{elapsed}, {rate_fmt}]"
-                        if self.rows else "{desc} [{elapsed}]")
+        self.bar = tqdm(
+            total=self.rows,
+            desc=message,
+            unit="rows",
+            unit_scale=True,
+            file=sys.stderr,
+            leave=True,
+            bar_format="{desc}: {percentage:3.0f}%|{bar:20}| {n_fmt}/{total_fmt} [{elapsed}, {rate_fmt}]"
+            if self.rows
+            else "{desc} [{elapsed}]",
+        )
 
     def finish(self, message: str) -> None:
         self.close()
@@ -79,22 +87,33 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def screening_options(p: argparse.ArgumentParser, *, out_default: Path | None = None) -> None:
-        p.add_argument("--out", required=out_default is None, default=out_default, type=Path,
-                       help="folder for results.gpkg, results.parquet, results.xlsx and run.json")
+        p.add_argument(
+            "--out",
+            required=out_default is None,
+            default=out_default,
+            type=Path,
+            help="folder for results.gpkg, results.parquet, results.xlsx and run.json",
+        )
         p.add_argument("--rules", type=Path, help="rules YAML (default: the shipped 通政办发〔2017〕179号 rules)")
         p.add_argument("--out-crs", default=None, help="CRS of the written geometries (default EPSG:4490, CGCS2000)")
         p.add_argument("--no-excel", action="store_true", help="skip results.xlsx")
         p.add_argument("--engine", choices=("local", "dask"), default="local", help="run in this process or on Dask")
         p.add_argument("--scheduler", help="address of a running dask scheduler (with --engine dask)")
         p.add_argument("--partitions", type=int, help="registry partitions (with --engine dask)")
-        p.add_argument("--chunk-rows", type=int, metavar="N",
-                       help="stream a CSV registry N rows at a time (registries larger than memory; same results)")
+        p.add_argument(
+            "--chunk-rows",
+            type=int,
+            metavar="N",
+            help="stream a CSV registry N rows at a time (registries larger than memory; same results)",
+        )
         p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
 
     p = sub.add_parser("screen", help="screen a registry against a layer pack")
     p.add_argument("registry", type=Path, help="CSV, XLSX, GeoPackage, Shapefile (.shp or .zip) or GeoJSON")
     p.add_argument("--layers", required=True, type=Path, metavar="CATALOG.yaml", help="the layer pack's catalog")
-    p.add_argument("--crs", default="EPSG:4326", help="coordinates of the registry: EPSG code, gcj02 or bd09 (default EPSG:4326)")
+    p.add_argument(
+        "--crs", default="EPSG:4326", help="coordinates of the registry: EPSG code, gcj02 or bd09 (default EPSG:4326)"
+    )
     screening_options(p)
 
     p = sub.add_parser("demo", help="screen the bundled Nantong demo registry against layers/nantong")
@@ -120,7 +139,9 @@ def _print_summary(enterprises) -> None:
 
     from geo_screen import results as R
 
-    table = pd.crosstab(enterprises[R.COUNTY].fillna("(未知)"), enterprises[R.DISPOSITION_ZH], margins=True, margins_name="合计")
+    table = pd.crosstab(
+        enterprises[R.COUNTY].fillna("(未知)"), enterprises[R.DISPOSITION_ZH], margins=True, margins_name="合计"
+    )
     order = [v for v in R.DISPOSITIONS.values() if v in table.columns] + ["合计"]
     print("\n处置 × 县区 (disposition by county)")
     print(table[order].to_string())
@@ -129,32 +150,52 @@ def _print_summary(enterprises) -> None:
 
 
 def _run_screen(args, registry: Path, catalog: Path, crs: str) -> int:
-    from geo_screen.api import screen, write_results
+    from geo_screen.outputs.run import write_results
+    from geo_screen.screening.screen import screen
 
     # bars on a terminal for the in-memory engine (the others draw one bar over all rows); plain lines in logs
     bars = not args.chunk_rows and args.engine != "dask" and sys.stderr.isatty()
     log = StepBars(quiet=args.quiet) if bars else StepLog(quiet=args.quiet)
     if args.chunk_rows:
         if args.engine == "dask":
-            raise ConfigError("--chunk-rows streams the registry in this process; leave out --engine dask, or "
-                              "--chunk-rows (Dask partitions the registry itself: use --partitions)")
+            raise ConfigError(
+                "--chunk-rows streams the registry in this process; leave out --engine dask, or "
+                "--chunk-rows (Dask partitions the registry itself: use --partitions)"
+            )
         import json
 
-        from geo_screen.scale import screen_chunked
+        from geo_screen.engines.chunked import screen_chunked
 
-        written = screen_chunked(registry, catalog, out_dir=args.out, rules=args.rules, crs=crs,
-                                 chunk_rows=args.chunk_rows, out_crs=args.out_crs, excel=not args.no_excel,
-                                 progress=log, bar=not args.quiet)
+        written = screen_chunked(
+            registry,
+            catalog,
+            out_dir=args.out,
+            rules=args.rules,
+            crs=crs,
+            chunk_rows=args.chunk_rows,
+            out_crs=args.out_crs,
+            excel=not args.no_excel,
+            progress=log,
+            bar=not args.quiet,
+        )
         log("done: " + ", ".join(p.name for p in written))
         counts = json.loads((args.out / "run.json").read_text("utf-8"))["counts"]
         print("\n处置 (disposition): " + ", ".join(f"{k} {v:,}" for k, v in counts["disposition"].items()))
         print("行状态 (row status): " + ", ".join(f"{k} {v:,}" for k, v in counts["row_status"].items()))
         return EXIT_OK
     if args.engine == "dask":
-        from geo_screen.cluster import screen_dask
+        from geo_screen.engines.cluster import screen_dask
 
-        result = screen_dask(registry, catalog, rules=args.rules, crs=crs, scheduler=args.scheduler,
-                             partitions=args.partitions, progress=log, bar=not args.quiet)
+        result = screen_dask(
+            registry,
+            catalog,
+            rules=args.rules,
+            crs=crs,
+            scheduler=args.scheduler,
+            partitions=args.partitions,
+            progress=log,
+            bar=not args.quiet,
+        )
     else:
         result = screen(registry, catalog, rules=args.rules, crs=crs, progress=log)
     log(f"writing results to {args.out}")
@@ -168,25 +209,32 @@ def _run(args) -> int:
     if args.command == "screen":
         return _run_screen(args, args.registry, args.layers, args.crs)
     if args.command == "demo":
-        from geo_screen.api import demo_paths
+        from geo_screen.pack.demo import demo_paths
 
         demo = demo_paths()
         return _run_screen(args, demo["registry"], demo["catalog"], demo["crs"])
     if args.command == "layers":
-        from geo_screen.catalog import load_catalog
+        from geo_screen.pack.catalog import load_catalog
 
         catalog = load_catalog(args.catalog)
         print(catalog.check_text())
         return EXIT_PROBLEMS if catalog.problems else EXIT_OK
     if args.command == "export":
-        from geo_screen.export import export_packages
-        from geo_screen.lists import city_outputs, load_result
+        from geo_screen.outputs.lists import city_outputs, load_result
+        from geo_screen.outputs.packages import export_packages
 
         log = StepLog()
         result = load_result(args.results)
         formats = tuple(f.strip().lower() for f in args.format.split(",") if f.strip())
-        report = export_packages(result, args.out, by=args.by, only=args.only, formats=formats,
-                                 encoding=args.encoding, progress=lambda done, total, value: log(f"[{done}/{total}] {value}"))
+        report = export_packages(
+            result,
+            args.out,
+            by=args.by,
+            only=args.only,
+            formats=formats,
+            encoding=args.encoding,
+            progress=lambda done, total, value: log(f"[{done}/{total}] {value}"),
+        )
         city = city_outputs(result, args.out)
         print(report.summary())
         print("city outputs: " + ", ".join(p.name for p in city))

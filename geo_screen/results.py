@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 # --------------------------------------------------------------------------- registry columns
-INPUT_ROW = "input_row"          #: 1-based data row number in the input file
+INPUT_ROW = "input_row"  #: 1-based data row number in the input file
 ROW_STATUS = "row_status"
-ISSUES = "issues"                #: ';'-separated data warnings (never stop screening)
+ISSUES = "issues"  #: ';'-separated data warnings (never stop screening)
 
 STATUS_OK = "ok"
 STATUS_SWAPPED = "coords_swapped"
@@ -39,8 +39,14 @@ GRADE = "performance_grade"
 
 #: attribute columns of the non-spatial standards (canonical names)
 ATTRIBUTE_COLUMNS = (
-    "eliminated_equipment", "procedures_complete", "emission_compliant", "energy_over_limit",
-    "major_hazard", "long_shutdown", "scattered_polluting", "serious_violation",
+    "eliminated_equipment",
+    "procedures_complete",
+    "emission_compliant",
+    "energy_over_limit",
+    "major_hazard",
+    "long_shutdown",
+    "scattered_polluting",
+    "serious_violation",
 )
 
 # --------------------------------------------------------------------------- screening columns
@@ -54,6 +60,7 @@ def standard_status(hit, known) -> pd.Categorical:
     codes = np.where(hit, 0, np.where(known, 1, 2)).astype(np.int8)  # positions in STANDARD_VALUES
     return pd.Categorical.from_codes(codes, categories=list(STANDARD_VALUES))
 
+
 #: standard keys in display order: the ten of Annex 2 plus the two extra rules
 STANDARDS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "scattered", "violation")
 SPATIAL_STANDARDS = ("3", "4", "5", "9")
@@ -65,11 +72,11 @@ def std_column(standard: str) -> str:
 
 
 STD_COLUMNS = tuple(std_column(s) for s in STANDARDS)
-STANDARDS_HIT = "standards_hit"          #: e.g. "3;9"
-NOT_ASSESSED_COL = "not_assessed"        #: e.g. "2;5;6"
+STANDARDS_HIT = "standards_hit"  #: e.g. "3;9"
+NOT_ASSESSED_COL = "not_assessed"  #: e.g. "2;5;6"
 DISPOSITION = "disposition"
 DISPOSITION_ZH = "disposition_zh"
-LEGAL_BASIS = "legal_basis"              #: basis of the overall disposition
+LEGAL_BASIS = "legal_basis"  #: basis of the overall disposition
 SANITARY_REQUIRED = "sanitary_required_m"
 NEAREST_SENSITIVE_M = "nearest_sensitive_m"
 NEAREST_SENSITIVE_NAME = "nearest_sensitive_name"
@@ -102,8 +109,20 @@ NOT_ASSESSED_DISPOSITION = "not_assessed"
 
 # --------------------------------------------------------------------------- hits (evidence) columns
 HIT_COLUMNS = (
-    ENTERPRISE_ID, INPUT_ROW, "standard", "layer_id", "feature_name", "zone", "zone_label", "category",
-    "distance_m", "required_m", "margin_m", DISPOSITION, LEGAL_BASIS, "detail",
+    ENTERPRISE_ID,
+    INPUT_ROW,
+    "standard",
+    "layer_id",
+    "feature_name",
+    "zone",
+    "zone_label",
+    "category",
+    "distance_m",
+    "required_m",
+    "margin_m",
+    DISPOSITION,
+    LEGAL_BASIS,
+    "detail",
 )
 
 ENTERPRISES_LAYER = "enterprises"
@@ -136,8 +155,7 @@ def read_results(path: str | Path) -> ScreenResult:
     gpkg = path / GPKG_NAME if path.is_dir() else path
     if not gpkg.exists():
         raise InputDataError(
-            f"no screening results at {gpkg}; run 'geo-screen screen ... --out DIR' first "
-            f"and pass DIR/{GPKG_NAME}"
+            f"no screening results at {gpkg}; run 'geo-screen screen ... --out DIR' first and pass DIR/{GPKG_NAME}"
         )
     enterprises, hits = (_read_layer(gpkg, layer) for layer in (ENTERPRISES_LAYER, HITS_LAYER))
     manifest_path = gpkg.with_name(MANIFEST_NAME)
@@ -167,24 +185,64 @@ def standards_label(value: str | float | None) -> list[str]:
 
 #: Chinese headers of the canonical and result columns (Excel sheets, field dictionaries, the map card)
 LABELS_ZH: dict[str, str] = {
-    ENTERPRISE_ID: "统一社会信用代码", NAME: "企业名称", INDUSTRY: "行业", "address": "地址",
-    "lon": "经度", "lat": "纬度", "x": "X坐标", "y": "Y坐标", COUNTY: "县（市、区）", COUNTY_CODE: "县区代码",
-    SANITARY_DISTANCE: "卫生防护距离（环评，米）", GRADE: "绩效等级",
-    "eliminated_equipment": "淘汰类装备", "procedures_complete": "手续齐全", "emission_compliant": "稳定达标排放",
-    "energy_over_limit": "能耗超限额", "major_hazard": "重大安全隐患", "long_shutdown": "长期停车",
-    "scattered_polluting": "散乱污", "serious_violation": "严重环境违法",
-    INPUT_ROW: "输入行号", ROW_STATUS: "行状态", ISSUES: "数据问题",
-    **{std_column(s): (f"标准{int(s)}" if s.isdigit() else {"scattered": "散乱污整改不到位", "violation": "严重环境违法"}[s])
-       for s in STANDARDS},
-    STANDARDS_HIT: "触及标准", NOT_ASSESSED_COL: "未评估标准", DISPOSITION: "处置代码", DISPOSITION_ZH: "处置方式",
-    LEGAL_BASIS: "法律依据", SANITARY_REQUIRED: "应有卫生防护距离（米）", NEAREST_SENSITIVE_M: "最近敏感目标距离（米）",
-    NEAREST_SENSITIVE_NAME: "最近敏感目标", LANDUSE_CLASS: "规划用地类别", NONINDUSTRIAL_SHARE: "非工业用地占比",
-    "margin_03_m": "距生态红线边界（米，内正外负）", "margin_04_m": "距水源保护区边界（米，内正外负）",
+    ENTERPRISE_ID: "统一社会信用代码",
+    NAME: "企业名称",
+    INDUSTRY: "行业",
+    "address": "地址",
+    "lon": "经度",
+    "lat": "纬度",
+    "x": "X坐标",
+    "y": "Y坐标",
+    COUNTY: "县（市、区）",
+    COUNTY_CODE: "县区代码",
+    SANITARY_DISTANCE: "卫生防护距离（环评，米）",
+    GRADE: "绩效等级",
+    "eliminated_equipment": "淘汰类装备",
+    "procedures_complete": "手续齐全",
+    "emission_compliant": "稳定达标排放",
+    "energy_over_limit": "能耗超限额",
+    "major_hazard": "重大安全隐患",
+    "long_shutdown": "长期停车",
+    "scattered_polluting": "散乱污",
+    "serious_violation": "严重环境违法",
+    INPUT_ROW: "输入行号",
+    ROW_STATUS: "行状态",
+    ISSUES: "数据问题",
+    **{
+        std_column(s): (
+            f"标准{int(s)}" if s.isdigit() else {"scattered": "散乱污整改不到位", "violation": "严重环境违法"}[s]
+        )
+        for s in STANDARDS
+    },
+    STANDARDS_HIT: "触及标准",
+    NOT_ASSESSED_COL: "未评估标准",
+    DISPOSITION: "处置代码",
+    DISPOSITION_ZH: "处置方式",
+    LEGAL_BASIS: "法律依据",
+    SANITARY_REQUIRED: "应有卫生防护距离（米）",
+    NEAREST_SENSITIVE_M: "最近敏感目标距离（米）",
+    NEAREST_SENSITIVE_NAME: "最近敏感目标",
+    LANDUSE_CLASS: "规划用地类别",
+    NONINDUSTRIAL_SHARE: "非工业用地占比",
+    "margin_03_m": "距生态红线边界（米，内正外负）",
+    "margin_04_m": "距水源保护区边界（米，内正外负）",
     "margin_09_m": "距沿江重点区边界（米，内正外负）",
-    "standard": "标准", "layer_id": "图层", "feature_name": "要素名称", "zone": "级别代码", "zone_label": "级别",
-    "category": "类别", "distance_m": "距离（米）", "required_m": "要求距离（米）", "margin_m": "边界余量（米）",
+    "standard": "标准",
+    "layer_id": "图层",
+    "feature_name": "要素名称",
+    "zone": "级别代码",
+    "zone_label": "级别",
+    "category": "类别",
+    "distance_m": "距离（米）",
+    "required_m": "要求距离（米）",
+    "margin_m": "边界余量（米）",
     "detail": "说明",
 }
 
 STATUS_ZH = {HIT: "触及", CLEAR: "未触及", NOT_ASSESSED: "未评估"}
-ROW_STATUS_ZH = {STATUS_OK: "正常", STATUS_SWAPPED: "经纬度互换已纠正", STATUS_INVALID: "位置无效", STATUS_OUT: "超出图层范围"}
+ROW_STATUS_ZH = {
+    STATUS_OK: "正常",
+    STATUS_SWAPPED: "经纬度互换已纠正",
+    STATUS_INVALID: "位置无效",
+    STATUS_OUT: "超出图层范围",
+}

@@ -31,7 +31,9 @@ def split_map(func: Callable, *arrays: np.ndarray, min_rows: int = MIN_ROWS):
         return func(*arrays)
     bounds = np.linspace(0, n, threads + 1).astype(int)
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        parts = list(pool.map(lambda lo_hi: func(*(a[lo_hi[0]:lo_hi[1]] for a in arrays)), zip(bounds[:-1], bounds[1:])))
+        parts = list(
+            pool.map(lambda lo_hi: func(*(a[lo_hi[0] : lo_hi[1]] for a in arrays)), zip(bounds[:-1], bounds[1:]))
+        )
     if isinstance(parts[0], tuple):
         return tuple(np.concatenate([p[j] for p in parts]) for j in range(len(parts[0])))
     return np.concatenate(parts)

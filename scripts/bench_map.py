@@ -27,14 +27,22 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import geo_screen as gs  # noqa: E402
-from geo_screen import explore, maplayers, mapview  # noqa: E402
-from geo_screen import results as R  # noqa: E402
-from geo_screen.identifiers import uscc_check_char  # noqa: E402
+import geo_screen as gs
+from geo_screen import results as R
+from geo_screen.app import maplayers, mapview
+from geo_screen.app import state as explore
+from geo_screen.inputs.identifiers import uscc_check_char
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def big_registry(rows: int, out: Path) -> Path:
@@ -57,6 +65,7 @@ def big_registry(rows: int, out: Path) -> Path:
 
 def python_side(result: R.ScreenResult, catalog) -> dict:
     from streamlit_folium import _get_map_string
+
     run = explore.prepare(result)
     layers = maplayers.display_layers(catalog)
     t = time.perf_counter()
@@ -65,8 +74,11 @@ def python_side(result: R.ScreenResult, catalog) -> dict:
     fmap.get_root().render()
     t = time.perf_counter()
     script = _get_map_string(fmap)
-    return {"build_map_s": round(build_s, 3), "st_folium_script_s": round(time.perf_counter() - t, 3),
-            "script_mb": round(len(script.encode("utf-8")) / 1e6, 2)}
+    return {
+        "build_map_s": round(build_s, 3),
+        "st_folium_script_s": round(time.perf_counter() - t, 3),
+        "script_mb": round(len(script.encode("utf-8")) / 1e6, 2),
+    }
 
 
 def free_port() -> int:
@@ -81,9 +93,25 @@ def browser_side(results_dir: Path | None, result: R.ScreenResult) -> dict:
     port = free_port()
     extra = ["--", "--results", str(results_dir)] if results_dir else []
     streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
-    proc = subprocess.Popen([streamlit, "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
-                             "--server.headless", "true", "--server.fileWatcherType", "none", *extra],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            streamlit,
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--server.fileWatcherType",
+            "none",
+            *extra,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     ents = result.enterprises
     located = int((~ents.geometry.isna()).sum())
@@ -100,7 +128,7 @@ def browser_side(results_dir: Path | None, result: R.ScreenResult) -> dict:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
             page.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
-            for label in ("cold", "warm"):     # cold: the server screens/reads and caches; warm: a second visit
+            for label in ("cold", "warm"):  # cold: the server screens/reads and caches; warm: a second visit
                 t = time.perf_counter()
                 page.goto(url, wait_until="domcontentloaded")
                 frame = wait_markers(page, located)
@@ -115,7 +143,7 @@ def browser_side(results_dir: Path | None, result: R.ScreenResult) -> dict:
             page.keyboard.press("Escape")
             page.locator('[data-testid="stMultiSelect"]', has_text="处置方式").click()
             t = time.perf_counter()
-            page.keyboard.press("Backspace")                # removes the tag: every disposition again
+            page.keyboard.press("Backspace")  # removes the tag: every disposition again
             frame = wait_markers(page, located)
             out["filter_clear_s"] = round(time.perf_counter() - t, 2)
             out["clustered"] = bool(frame.evaluate("window.gsEnterprises.gsClustered"))
@@ -131,9 +159,12 @@ def wait_markers(page, n: int, timeout_s: float = 300):
     while time.time() < deadline:
         for frame in page.frames:
             try:
-                done = frame.evaluate("(n) => { const g = window.gsEnterprises; return !!g && g.gsCount === n"
-                                      " && g.gsLoaded && !!window.map && window.map.hasLayer(g); }", n)
-            except Exception:  # noqa: BLE001 - frames are replaced while Streamlit re-renders
+                done = frame.evaluate(
+                    "(n) => { const g = window.gsEnterprises; return !!g && g.gsCount === n"
+                    " && g.gsLoaded && !!window.map && window.map.hasLayer(g); }",
+                    n,
+                )
+            except Exception:
                 continue
             if done:
                 return frame
@@ -151,8 +182,7 @@ def main() -> None:
     report = {}
     with tempfile.TemporaryDirectory(prefix="bench_map-") as tmp:
         tmp = Path(tmp)
-        for name, registry, crs in (("demo", paths["registry"], paths["crs"]),
-                                    (f"{args.rows}", None, "gcj02")):
+        for name, registry, crs in (("demo", paths["registry"], paths["crs"]), (f"{args.rows}", None, "gcj02")):
             registry = registry or big_registry(args.rows, tmp)
             t = time.perf_counter()
             result = gs.screen(registry, catalog, crs=crs)

@@ -37,18 +37,26 @@ CHECKS = {
 def export_inputs(registry_csv: Path, pack: Path, work: Path) -> dict:
     """Write points.parquet and one <kind>.parquet per check for the peers (not timed)."""
     from geo_screen import results as R
-    from geo_screen.catalog import load_catalog
-    from geo_screen.registry import read_registry
-    from geo_screen.spatial import required_distances
+    from geo_screen.inputs.registry import read_registry
+    from geo_screen.pack.catalog import load_catalog
+    from geo_screen.screening.spatial import required_distances
 
     catalog = load_catalog(pack / "catalog.yaml")
     registry = read_registry(registry_csv, crs="gcj02", coverage=catalog.coverage)
     ok = registry[R.ROW_STATUS].isin(R.SCREENABLE_STATUSES).to_numpy()
     geoms = registry.geometry.to_numpy()[ok]
     required = required_distances(registry, catalog)[ok]
-    pq.write_table(pa.table({"id": registry[R.INPUT_ROW].to_numpy()[ok], "lon": shapely.get_x(geoms),
-                             "lat": shapely.get_y(geoms),
-                             "req": pa.array(required, from_pandas=True)}), work / "points.parquet")  # NaN -> null
+    pq.write_table(
+        pa.table(
+            {
+                "id": registry[R.INPUT_ROW].to_numpy()[ok],
+                "lon": shapely.get_x(geoms),
+                "lat": shapely.get_y(geoms),
+                "req": pa.array(required, from_pandas=True),
+            }
+        ),
+        work / "points.parquet",
+    )  # NaN -> null
     files = {}
     for check, kinds in {**CHECKS, "5": ("sensitive_targets",)}.items():
         layers = catalog.of_kind(*kinds)
@@ -60,6 +68,7 @@ def export_inputs(registry_csv: Path, pack: Path, work: Path) -> dict:
 
 
 # --------------------------------------------------------------------------- DuckDB
+
 
 def duckdb_checks(inputs: dict) -> dict:
     """Load and run the checks in DuckDB spatial; returns times (s) and hit counts."""
@@ -82,8 +91,12 @@ def duckdb_checks(inputs: dict) -> dict:
     # a per-row distance in ST_DWithin makes DuckDB fall back to a nested loop (27 s for 10,000 rows);
     # with the largest distance as a constant it plans a SPATIAL_JOIN, and the per-row test follows
     reach = con.execute("SELECT max(req) FROM pts").fetchone()[0] or 0.0
-    _time_checks(con, out, f"""SELECT count(DISTINCT p.id) FROM pts p JOIN l5 s ON ST_DWithin(p.geom, s.geom, {float(reach)})
-                                WHERE p.req IS NOT NULL AND ST_Distance(p.geom, s.geom) < p.req""")
+    _time_checks(
+        con,
+        out,
+        f"""SELECT count(DISTINCT p.id) FROM pts p JOIN l5 s ON ST_DWithin(p.geom, s.geom, {float(reach)})
+                                WHERE p.req IS NOT NULL AND ST_Distance(p.geom, s.geom) < p.req""",
+    )
     con.close()
     return out
 
@@ -94,8 +107,10 @@ def _time_checks(con, out: dict, sanitary_sql: str) -> None:
     Standards 3, 4 and 9 are the same point-in-zone count in both engines; standard 5's query is the
     engine's own (``sanitary_sql``). Hits and seconds go into ``out``.
     """
-    queries = {check: f"SELECT count(DISTINCT p.id) FROM pts p JOIN l{check} z ON ST_Intersects(z.geom, p.geom)"
-               for check in ("3", "4", "9")}
+    queries = {
+        check: f"SELECT count(DISTINCT p.id) FROM pts p JOIN l{check} z ON ST_Intersects(z.geom, p.geom)"
+        for check in ("3", "4", "9")
+    }
     for check, sql in {**queries, "5": sanitary_sql}.items():
         t = time.perf_counter()
         out["hits"][check] = con.execute(sql).fetchone()[0]
@@ -103,6 +118,7 @@ def _time_checks(con, out: dict, sanitary_sql: str) -> None:
 
 
 # --------------------------------------------------------------------------- PostGIS
+
 
 def _pg_bin() -> Path | None:
     for version in ("17", "16", "15"):
@@ -125,14 +141,24 @@ def postgis_checks(inputs: dict, *, port: int = 55432) -> dict | None:
     data, sock = work / "data", work
 
     def as_postgres(*cmd):
-        return subprocess.run(["runuser", "-u", "postgres", "--", *map(str, cmd)], check=True,
-                              capture_output=True, text=True)
+        return subprocess.run(
+            ["runuser", "-u", "postgres", "--", *map(str, cmd)], check=True, capture_output=True, text=True
+        )
 
     as_postgres(pg / "initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync")
-    as_postgres(pg / "pg_ctl", "-D", data, "-l", work / "log", "-w", "-o",
-                f"-k {sock} -p {port} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
-                "-c shared_buffers=1GB -c work_mem=256MB -c maintenance_work_mem=1GB "
-                "-c max_parallel_workers_per_gather=2", "start")
+    as_postgres(
+        pg / "pg_ctl",
+        "-D",
+        data,
+        "-l",
+        work / "log",
+        "-w",
+        "-o",
+        f"-k {sock} -p {port} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
+        "-c shared_buffers=1GB -c work_mem=256MB -c maintenance_work_mem=1GB "
+        "-c max_parallel_workers_per_gather=2",
+        "start",
+    )
     try:
         out = {"times": {}, "hits": {}}
         with psycopg.connect(host=str(sock), port=port, user="postgres", dbname="postgres", autocommit=True) as con:
@@ -152,12 +178,18 @@ def postgis_checks(inputs: dict, *, port: int = 55432) -> dict | None:
                 con.execute(f"CREATE INDEX ON l{check} USING gist (geom)")
             con.execute("ANALYZE")
             out["times"]["load"] = time.perf_counter() - t
-            _time_checks(con, out, """SELECT count(DISTINCT p.id) FROM pts p JOIN l5 s ON ST_DWithin(p.geom, s.geom, p.req)
-                                       WHERE ST_Distance(p.geom, s.geom) < p.req""")
+            _time_checks(
+                con,
+                out,
+                """SELECT count(DISTINCT p.id) FROM pts p JOIN l5 s ON ST_DWithin(p.geom, s.geom, p.req)
+                                       WHERE ST_Distance(p.geom, s.geom) < p.req""",
+            )
         return out
     finally:
-        subprocess.run(["runuser", "-u", "postgres", "--", str(pg / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
-                       capture_output=True)
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", str(pg / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+            capture_output=True,
+        )
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -172,14 +204,18 @@ def _copy_csv(con, sql: str, table: pa.Table) -> None:
     with con.cursor().copy(sql) as copy:
         view = buffer.getbuffer()
         for lo in range(0, len(view), 8 << 20):
-            copy.write(view[lo:lo + (8 << 20)])
+            copy.write(view[lo : lo + (8 << 20)])
 
 
 def peer_table(ours: dict, peers: dict[str, dict]) -> pd.DataFrame:
     """Seconds per check and end to end, ours and each peer's, with the ratio peer / ours."""
     rows = []
-    names = {"3": "std 3 red-line zones", "4": "std 4 water zones", "5": "std 5 sanitary distance",
-             "9": "std 9 riverside belt"}
+    names = {
+        "3": "std 3 red-line zones",
+        "4": "std 4 water zones",
+        "5": "std 5 sanitary distance",
+        "9": "std 9 riverside belt",
+    }
     for check in ("3", "4", "5", "9"):
         row = {"check": names[check], "geo_screen_s": ours["times"][check], "geo_screen_hits": ours["hits"][check]}
         for peer, result in peers.items():

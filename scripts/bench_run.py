@@ -18,14 +18,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo_screen import results as R  # noqa: E402
+from geo_screen import results as R
 
 #: progress messages that start each timed step -> step name
-STEPS = (("reading", "read + convert coordinates"), ("projecting", "project points + tree"),
-         ("standards 3, 4, 5 and 9:", "spatial checks, side by side"),
-         ("standard 3: land-use", "std 3 land use (raster)"), ("standard 3:", "std 3 red-line zones"),
-         ("standard 4:", "std 4 water zones"), ("standard 9:", "std 9 riverside belt"),
-         ("standard 5:", "std 5 sanitary distance"), ("standards 1, 2", "attributes, rules, dispositions"))
+STEPS = (
+    ("reading", "read + convert coordinates"),
+    ("projecting", "project points + tree"),
+    ("standards 3, 4, 5 and 9:", "spatial checks, side by side"),
+    ("standard 3: land-use", "std 3 land use (raster)"),
+    ("standard 3:", "std 3 red-line zones"),
+    ("standard 4:", "std 4 water zones"),
+    ("standard 9:", "std 9 riverside belt"),
+    ("standard 5:", "std 5 sanitary distance"),
+    ("standards 1, 2", "attributes, rules, dispositions"),
+)
 
 
 class TreeMemory:
@@ -86,16 +92,20 @@ def _check_times(registry: Path, catalog) -> dict[str, float]:
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from geo_screen.api import prepare_inputs
-    from geo_screen.spatial import _Screening, required_distances
+    from geo_screen.screening.screen import prepare_inputs
+    from geo_screen.screening.spatial import _Screening, required_distances
 
     frame, catalog, rules, _ = prepare_inputs(registry, catalog, crs="gcj02")
     t0 = time.perf_counter()
     run = _Screening(frame, catalog, rules, None)
     times = {"project": time.perf_counter() - t0}
     required = required_distances(frame, catalog)[run.pos]
-    checks = {"3": (run.zone_standard, "3"), "4": (run.zone_standard, "4"), "5": (run.sanitary, required),
-              "9": (run.zone_standard, "9")}
+    checks = {
+        "3": (run.zone_standard, "3"),
+        "4": (run.zone_standard, "4"),
+        "5": (run.sanitary, required),
+        "9": (run.zone_standard, "9"),
+    }
     for name, (func, arg) in checks.items():
         t0 = time.perf_counter()
         func(arg)
@@ -114,21 +124,28 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--chunk-rows", type=int)
     parser.add_argument("--profile", type=Path, help="write a pyinstrument text profile here")
-    parser.add_argument("--checks", action="store_true",
-                        help="after the run, time each spatial check alone and the four together (for the peers)")
-    parser.add_argument("--excel", action="store_true",
-                        help="after the run, time results.xlsx (what the CLI writes by default) and the county "
-                             "packages (geo-screen export: shapefiles, checklists, public lists); peak memory then "
-                             "covers them too")
+    parser.add_argument(
+        "--checks",
+        action="store_true",
+        help="after the run, time each spatial check alone and the four together (for the peers)",
+    )
+    parser.add_argument(
+        "--excel",
+        action="store_true",
+        help="after the run, time results.xlsx (what the CLI writes by default) and the county "
+        "packages (geo-screen export: shapefiles, checklists, public lists); peak memory then "
+        "covers them too",
+    )
     args = parser.parse_args(argv)
     from geo_screen.runtime import tune_arrow_memory
 
     arrow_pool = tune_arrow_memory()  # as the geo-screen command does
     tree = TreeMemory() if sys.platform.startswith("linux") else None
     t0 = time.perf_counter()
-    from geo_screen.api import screen, write_results
-    from geo_screen.catalog import load_catalog
-    from geo_screen.metric import metric_layers
+    from geo_screen.outputs.run import write_results
+    from geo_screen.pack.catalog import load_catalog
+    from geo_screen.pack.metric import metric_layers
+    from geo_screen.screening.screen import screen
 
     catalog = load_catalog(args.pack / "catalog.yaml")
     metric = metric_layers(catalog)
@@ -151,10 +168,17 @@ def main(argv=None) -> int:
 
     figures: dict = {"rows": None, "mode": "chunked" if args.chunk_rows else "in-memory", "arrow_pool": arrow_pool}
     if args.chunk_rows:
-        from geo_screen.scale import screen_chunked
+        from geo_screen.engines.chunked import screen_chunked
 
-        screen_chunked(args.registry, catalog, out_dir=args.out, crs="gcj02", chunk_rows=args.chunk_rows,
-                       excel=False, progress=progress)
+        screen_chunked(
+            args.registry,
+            catalog,
+            out_dir=args.out,
+            crs="gcj02",
+            chunk_rows=args.chunk_rows,
+            excel=False,
+            progress=progress,
+        )
         progress("done")
         t_screen = t_write = time.perf_counter()
         manifest = json.loads((args.out / R.MANIFEST_NAME).read_text("utf-8"))
@@ -184,21 +208,23 @@ def main(argv=None) -> int:
         profiler.stop()
         args.profile.write_text(profiler.output_text(color=False, show_all=False), "utf-8")
     steps.pop("other", None)
-    figures.update({
-        "pack_load_s": round(t_pack - t0, 2),
-        "screen_s": round(t_screen - t_pack, 2),
-        "write_s": round(t_write - t_screen, 2),
-        "end_to_end_s": round(t_write - t_pack, 2),
-        "end_to_end_with_pack_s": round(t_write - t0, 2),
-        "steps_s": {k: round(v, 2) for k, v in steps.items()},
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0),
-    })
+    figures.update(
+        {
+            "pack_load_s": round(t_pack - t0, 2),
+            "screen_s": round(t_screen - t_pack, 2),
+            "write_s": round(t_write - t_screen, 2),
+            "end_to_end_s": round(t_write - t_pack, 2),
+            "end_to_end_with_pack_s": round(t_write - t0, 2),
+            "steps_s": {k: round(v, 2) for k, v in steps.items()},
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0),
+        }
+    )
     if tree is not None:  # sampled before the optional extras below
         figures["peak_rss_tree_mb"] = tree.stop()
     figures["rows_per_s"] = round(figures["rows"] / max(figures["end_to_end_s"], 1e-9))
     if args.excel and not args.chunk_rows and result is not None:
-        from geo_screen.export import city_outputs, export_packages
-        from geo_screen.workbook import write_results_workbook
+        from geo_screen.outputs.packages import city_outputs, export_packages
+        from geo_screen.outputs.workbook import write_results_workbook
 
         t0 = time.perf_counter()
         write_results_workbook(result, args.out / R.XLSX_NAME)

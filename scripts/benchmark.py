@@ -29,8 +29,15 @@ sys.path.insert(0, str(HERE))
 CHUNKED_FROM = 2_000_000
 
 
-def _run(registry: Path, pack: Path, out: Path, *, chunk_rows: int | None = None, profile: Path | None = None,
-         checks: bool = False) -> dict:
+def _run(
+    registry: Path,
+    pack: Path,
+    out: Path,
+    *,
+    chunk_rows: int | None = None,
+    profile: Path | None = None,
+    checks: bool = False,
+) -> dict:
     cmd = [sys.executable, str(HERE / "bench_run.py"), str(registry), "--pack", str(pack), "--out", str(out)]
     if checks:
         cmd.append("--checks")
@@ -55,8 +62,12 @@ def _plot(curve: list[dict], path: Path) -> None:
     ax[0].set(xlabel="enterprises", ylabel="wall time (s)", title="time")
     ax[0].legend(fontsize=7)
     ax[1].semilogx(rows, [c["peak_rss_mb"] / 1024 for c in curve], "o-", label="screening process")
-    ax[1].semilogx(rows, [c.get("peak_rss_tree_mb", c["peak_rss_mb"]) / 1024 for c in curve], "s--",
-                   label="with the GeoPackage writer")
+    ax[1].semilogx(
+        rows,
+        [c.get("peak_rss_tree_mb", c["peak_rss_mb"]) / 1024 for c in curve],
+        "s--",
+        label="with the GeoPackage writer",
+    )
     ax[1].legend(fontsize=7)
     ax[1].set(xlabel="enterprises", ylabel="peak RSS (GiB)", title="memory")
     for a in ax:
@@ -92,28 +103,43 @@ def main(argv=None) -> int:
             write_registry(registry, rows)
         chunked = rows >= CHUNKED_FROM
         profile = args.profile if rows == 1_000_000 and args.profile else None
-        result = _run(registry, pack, out_root / str(rows), chunk_rows=args.chunk_rows if chunked else None,
-                      profile=profile, checks=rows == 1_000_000 and not chunked and not args.no_peers)
+        result = _run(
+            registry,
+            pack,
+            out_root / str(rows),
+            chunk_rows=args.chunk_rows if chunked else None,
+            profile=profile,
+            checks=rows == 1_000_000 and not chunked and not args.no_peers,
+        )
         figures["curve"].append(result)
         shutil.rmtree(out_root / str(rows), ignore_errors=True)  # a 10M run writes about 13 GB
-        print(f"{rows:>11,} rows  {result['mode']:>9}  end to end {result['end_to_end_s']:7.2f} s "
-              f"(+ pack load {result['pack_load_s']:.2f} s)  peak {result['peak_rss_mb'] / 1024:5.2f} GiB "
-              f"(with the GeoPackage child {result.get('peak_rss_tree_mb', result['peak_rss_mb']) / 1024:5.2f} GiB)  "
-              f"{result['rows_per_s']:>9,} rows/s", flush=True)
+        print(
+            f"{rows:>11,} rows  {result['mode']:>9}  end to end {result['end_to_end_s']:7.2f} s "
+            f"(+ pack load {result['pack_load_s']:.2f} s)  peak {result['peak_rss_mb'] / 1024:5.2f} GiB "
+            f"(with the GeoPackage child {result.get('peak_rss_tree_mb', result['peak_rss_mb']) / 1024:5.2f} GiB)  "
+            f"{result['rows_per_s']:>9,} rows/s",
+            flush=True,
+        )
         if rows == 1_000_000:
             for step, seconds in result["steps_s"].items():
                 print(f"      {step:<34} {seconds:7.2f} s")
-    one_m = next((c for c in figures["curve"] if c["rows"] and c["mode"] == "in-memory"
-                  and c["rows"] >= 1_000_000), None)
+    one_m = next(
+        (c for c in figures["curve"] if c["rows"] and c["mode"] == "in-memory" and c["rows"] >= 1_000_000), None
+    )
     if one_m and not args.no_peers:
         import bench_peers
 
         work = Path(tempfile.mkdtemp(prefix="geo_screen_peers_"))
         inputs = bench_peers.export_inputs(pack / "registry_1000000.csv", pack, work)
         steps, alone = one_m["steps_s"], one_m["check_times"]
-        ours = {"times": {"load": steps["read + convert coordinates"] + steps["project points + tree"],
-                          **{c: alone[c] for c in ("3", "4", "5", "9")}, "together": alone["together"]},
-                "hits": one_m["checks"]}
+        ours = {
+            "times": {
+                "load": steps["read + convert coordinates"] + steps["project points + tree"],
+                **{c: alone[c] for c in ("3", "4", "5", "9")},
+                "together": alone["together"],
+            },
+            "hits": one_m["checks"],
+        }
         peers = {"duckdb": bench_peers.duckdb_checks(inputs)}
         postgis = bench_peers.postgis_checks(inputs)
         if postgis is not None:
@@ -123,8 +149,10 @@ def main(argv=None) -> int:
         table = bench_peers.peer_table(ours, peers)
         print("\nper check, 1,000,000 enterprises (seconds; ratio > 1: the peer is slower)")
         print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-        print(f"\ngeo_screen end to end (CSV in, all standards, results.gpkg + GeoParquet out): "
-              f"{one_m['end_to_end_s']:.2f} s")
+        print(
+            f"\ngeo_screen end to end (CSV in, all standards, results.gpkg + GeoParquet out): "
+            f"{one_m['end_to_end_s']:.2f} s"
+        )
         figures["peers"] = {"ours": ours, **peers, "table": table.to_dict(orient="records")}
         shutil.rmtree(work, ignore_errors=True)
     shutil.rmtree(out_root, ignore_errors=True)

@@ -39,20 +39,46 @@ REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "layers" / "nantong"
 sys.path.insert(0, str(REPO))
 
-from geo_screen.crs import wgs84_to_gcj02  # noqa: E402
-from geo_screen.identifiers import USCC_ALPHABET, USCC_WEIGHTS  # noqa: E402
+from geo_screen.inputs.crs import wgs84_to_gcj02
+from geo_screen.inputs.identifiers import USCC_ALPHABET, USCC_WEIGHTS
 
 METRIC = "EPSG:4549"
 ZONES = {"eco_redline": 1400, "water_source": 450, "marine_redline": 150}
 N_SENSITIVE = 50_000
 VERTICES = (200, 5000)
 ROW_CHUNK = 250_000
-COLUMNS = ("统一社会信用代码", "企业名称", "行业", "地址", "经度", "纬度", "县（市、区）", "卫生防护距离", "绩效等级",
-           "淘汰类装备", "手续齐全", "稳定达标排放", "能耗超限额", "重大安全隐患", "长期停车", "散乱污", "严重环境违法")
-INDUSTRIES = np.array(["印染", "钢丝绳", "化工", "纺织", "机械", "电子", "水泥", "石灰", "氯碱", "汽车制造", "炼铁", "食品"])
+COLUMNS = (
+    "统一社会信用代码",
+    "企业名称",
+    "行业",
+    "地址",
+    "经度",
+    "纬度",
+    "县（市、区）",
+    "卫生防护距离",
+    "绩效等级",
+    "淘汰类装备",
+    "手续齐全",
+    "稳定达标排放",
+    "能耗超限额",
+    "重大安全隐患",
+    "长期停车",
+    "散乱污",
+    "严重环境违法",
+)
+INDUSTRIES = np.array(
+    ["印染", "钢丝绳", "化工", "纺织", "机械", "电子", "水泥", "石灰", "氯碱", "汽车制造", "炼铁", "食品"]
+)
 EIA_VALUES_M = np.array([50, 50, 100, 100, 100, 150, 200, 200, 300, 500])
-COUNTY_CODES = {"通州区": "320612", "崇川区": "320613", "海门区": "320614", "如东县": "320623",
-                "启东市": "320681", "如皋市": "320682", "海安市": "320685"}
+COUNTY_CODES = {
+    "通州区": "320612",
+    "崇川区": "320613",
+    "海门区": "320614",
+    "如东县": "320623",
+    "启东市": "320681",
+    "如皋市": "320682",
+    "海安市": "320685",
+}
 
 
 def _counties() -> gpd.GeoDataFrame:
@@ -80,8 +106,12 @@ def _star(cx: float, cy: float, radius: float, n: int, rng: np.random.Generator)
     theta[0] = 0.0
     k = rng.integers(2, 7, 3)
     phase = rng.uniform(0, 2 * np.pi, 3)
-    r = radius * (1 + 0.25 * np.sin(k[0] * theta + phase[0]) + 0.1 * np.sin(k[1] * 3 * theta + phase[1])
-                  + 0.03 * np.sin(k[2] * 17 * theta + phase[2]))
+    r = radius * (
+        1
+        + 0.25 * np.sin(k[0] * theta + phase[0])
+        + 0.1 * np.sin(k[1] * 3 * theta + phase[1])
+        + 0.03 * np.sin(k[2] * 17 * theta + phase[2])
+    )
     return shapely.Polygon(np.column_stack([cx + r * np.cos(theta), cy + r * np.sin(theta)]))
 
 
@@ -109,15 +139,22 @@ def build_pack(out: Path, *, seed: int = 2017) -> Path:
         radius = rng.uniform(150, 900, count)
         geoms = [_star(x, y, r, v, rng) for (x, y), r, v in zip(centres, radius, vertices)]
         if layer == "eco_redline":
-            attrs = {"名称": [f"生态红线区{i:04d}" for i in range(count)],
-                     "管控级别": rng.choice(["一级管控区", "二级管控区"], count, p=[0.3, 0.7]),
-                     "类型": rng.choice(["森林公园", "湿地公园", "清水通道维护区", "重要湿地"], count)}
+            attrs = {
+                "名称": [f"生态红线区{i:04d}" for i in range(count)],
+                "管控级别": rng.choice(["一级管控区", "二级管控区"], count, p=[0.3, 0.7]),
+                "类型": rng.choice(["森林公园", "湿地公园", "清水通道维护区", "重要湿地"], count),
+            }
         elif layer == "water_source":
-            attrs = {"水源地": [f"水源地{i:04d}" for i in range(count)],
-                     "级别": rng.choice(["一级保护区", "二级保护区", "准保护区"], count, p=[0.2, 0.4, 0.4])}
+            attrs = {
+                "水源地": [f"水源地{i:04d}" for i in range(count)],
+                "级别": rng.choice(["一级保护区", "二级保护区", "准保护区"], count, p=[0.2, 0.4, 0.4]),
+            }
         else:
-            attrs = {"名称": [f"海洋红线区{i:04d}" for i in range(count)],
-                     "管控级别": rng.choice(["禁止类", "限制类"], count), "类型": "海洋特别保护区"}
+            attrs = {
+                "名称": [f"海洋红线区{i:04d}" for i in range(count)],
+                "管控级别": rng.choice(["禁止类", "限制类"], count),
+                "类型": "海洋特别保护区",
+            }
         frame = gpd.GeoDataFrame(attrs, geometry=geoms, crs=METRIC).to_crs("EPSG:4490")
         frame.to_file(out / f"{layer}.gpkg", engine="pyogrio")
         layers[layer] = int(shapely.get_num_coordinates(frame.geometry.to_numpy()).sum())
@@ -127,8 +164,12 @@ def build_pack(out: Path, *, seed: int = 2017) -> Path:
     pts = _points_in(land, 2 * N_SENSITIVE, rng)
     col = np.floor((pts[:, 0] - corners[:, 0].min()) / size).astype(np.int64)
     row = np.floor((pts[:, 1] - corners[:, 1].min()) / size).astype(np.int64)
-    industrial = set(zip(((corners[:, 0] - corners[:, 0].min()) / size).round().astype(int),
-                         ((corners[:, 1] - corners[:, 1].min()) / size).round().astype(int)))
+    industrial = set(
+        zip(
+            ((corners[:, 0] - corners[:, 0].min()) / size).round().astype(int),
+            ((corners[:, 1] - corners[:, 1].min()) / size).round().astype(int),
+        )
+    )
     pts = pts[[(c, r) not in industrial for c, r in zip(col, row)]][:N_SENSITIVE]
     is_poly = rng.random(N_SENSITIVE) < 0.4
     geoms = shapely.points(pts)
@@ -136,26 +177,54 @@ def build_pack(out: Path, *, seed: int = 2017) -> Path:
     px, py = pts[is_poly].T
     geoms[is_poly] = shapely.box(px - half, py - half, px + half, py + half)
     category = np.where(is_poly, "居住区", rng.choice(["学校", "医院"], N_SENSITIVE))
-    sensitive = gpd.GeoDataFrame({"名称": [f"敏感目标{i:05d}" for i in range(N_SENSITIVE)], "类别": category},
-                                 geometry=geoms, crs=METRIC).to_crs("EPSG:4490")
+    sensitive = gpd.GeoDataFrame(
+        {"名称": [f"敏感目标{i:05d}" for i in range(N_SENSITIVE)], "类别": category}, geometry=geoms, crs=METRIC
+    ).to_crs("EPSG:4490")
     sensitive.to_file(out / "sensitive.gpkg", engine="pyogrio")
 
     catalog = {
-        "name": "重负载基准图层包（示意）", "coverage": "counties",
+        "name": "重负载基准图层包（示意）",
+        "coverage": "counties",
         "layers": [
-            {"id": "counties", "kind": "admin_boundary", "path": "admin.gpkg", "layer": "counties",
-             "fields": {"name": "县区", "code": "代码"}},
+            {
+                "id": "counties",
+                "kind": "admin_boundary",
+                "path": "admin.gpkg",
+                "layer": "counties",
+                "fields": {"name": "县区", "code": "代码"},
+            },
             {"id": "riverside", "kind": "riverside_belt", "path": "riverside_belt.gpkg", "fields": {"name": "名称"}},
-            {"id": "eco_redline", "kind": "ecological_redline", "path": "eco_redline.gpkg",
-             "fields": {"name": "名称", "level": "管控级别", "category": "类型"}},
-            {"id": "marine_redline", "kind": "marine_redline", "path": "marine_redline.gpkg",
-             "fields": {"name": "名称", "level": "管控级别", "category": "类型"}},
-            {"id": "water_source", "kind": "water_source_protection", "path": "water_source.gpkg",
-             "fields": {"name": "水源地", "zone": "级别"}},
-            {"id": "sensitive", "kind": "sensitive_targets", "path": "sensitive.gpkg",
-             "fields": {"name": "名称", "category": "类别"}},
-            {"id": "landuse", "kind": "land_use_plan", "path": "landuse.tif", "industrial_classes": ["M1", "M2", "M3"],
-             "classes": {1: "M1", 2: "M2", 3: "M3", 4: "R", 5: "G", 6: "E"}},
+            {
+                "id": "eco_redline",
+                "kind": "ecological_redline",
+                "path": "eco_redline.gpkg",
+                "fields": {"name": "名称", "level": "管控级别", "category": "类型"},
+            },
+            {
+                "id": "marine_redline",
+                "kind": "marine_redline",
+                "path": "marine_redline.gpkg",
+                "fields": {"name": "名称", "level": "管控级别", "category": "类型"},
+            },
+            {
+                "id": "water_source",
+                "kind": "water_source_protection",
+                "path": "water_source.gpkg",
+                "fields": {"name": "水源地", "zone": "级别"},
+            },
+            {
+                "id": "sensitive",
+                "kind": "sensitive_targets",
+                "path": "sensitive.gpkg",
+                "fields": {"name": "名称", "category": "类别"},
+            },
+            {
+                "id": "landuse",
+                "kind": "land_use_plan",
+                "path": "landuse.tif",
+                "industrial_classes": ["M1", "M2", "M3"],
+                "classes": {1: "M1", 2: "M2", 3: "M3", 4: "R", 5: "G", 6: "E"},
+            },
         ],
         "sanitary_distances": "sanitary_distances.csv",
     }
@@ -209,15 +278,15 @@ def registry_chunk(start: int, n: int, *, counties: gpd.GeoDataFrame, seed: int 
     lon_s, lat_s = np.char.mod("%.6f", lon), np.char.mod("%.6f", lat)
     row = start + np.arange(n)
     bad = rng.random(n)
-    lon_s = np.where(bad < 0.002, "", lon_s)                       # missing
-    swap = (bad >= 0.002) & (bad < 0.003)                          # swapped
+    lon_s = np.where(bad < 0.002, "", lon_s)  # missing
+    swap = (bad >= 0.002) & (bad < 0.003)  # swapped
     lon_s, lat_s = np.where(swap, lat_s, lon_s), np.where(swap, lon_s, lat_s)
-    outside = (bad >= 0.003) & (bad < 0.004)                       # across the river, Suzhou
+    outside = (bad >= 0.003) & (bad < 0.004)  # across the river, Suzhou
     lon_s = np.where(outside, "120.55", lon_s)
     lat_s = np.where(outside, "31.85", lat_s)
     division = np.array([COUNTY_CODES.get(c, "320600") for c in names])[np.maximum(county_idx, 0)]
     serial = row.copy()
-    dup = rng.random(n) < 0.001                                    # duplicate USCC of an earlier row
+    dup = rng.random(n) < 0.001  # duplicate USCC of an earlier row
     serial[dup] = np.maximum(row[dup] - rng.integers(1, 5_000_000, dup.sum()), 0)
     uscc = _uscc(division, serial)
     uscc[dup] = _uscc(np.full(dup.sum(), "320612"), serial[dup])  # same code wherever the earlier row is
@@ -232,11 +301,23 @@ def registry_chunk(start: int, n: int, *, counties: gpd.GeoDataFrame, seed: int 
         return np.where(u < p_yes, "是", np.where(u < 0.98, "否", ""))
 
     cols = {
-        "统一社会信用代码": uscc, "企业名称": np.char.add("示意企业", row.astype(str)), "行业": industry,
-        "地址": np.char.add(np.char.add("江苏省南通市", county), "示意路1号"), "经度": lon_s, "纬度": lat_s,
-        "县（市、区）": county, "卫生防护距离": eia, "绩效等级": grade,
-        "淘汰类装备": yes_no(0.03), "手续齐全": yes_no(0.93), "稳定达标排放": yes_no(0.92), "能耗超限额": yes_no(0.04),
-        "重大安全隐患": yes_no(0.02), "长期停车": yes_no(0.03), "散乱污": yes_no(0.04), "严重环境违法": yes_no(0.015),
+        "统一社会信用代码": uscc,
+        "企业名称": np.char.add("示意企业", row.astype(str)),
+        "行业": industry,
+        "地址": np.char.add(np.char.add("江苏省南通市", county), "示意路1号"),
+        "经度": lon_s,
+        "纬度": lat_s,
+        "县（市、区）": county,
+        "卫生防护距离": eia,
+        "绩效等级": grade,
+        "淘汰类装备": yes_no(0.03),
+        "手续齐全": yes_no(0.93),
+        "稳定达标排放": yes_no(0.92),
+        "能耗超限额": yes_no(0.04),
+        "重大安全隐患": yes_no(0.02),
+        "长期停车": yes_no(0.03),
+        "散乱污": yes_no(0.04),
+        "严重环境违法": yes_no(0.015),
     }
     # division codes are the current counties': row serials make every code unique except the duplicates
     return pa.table({k: pa.array(cols[k].astype(object), type=pa.string()) for k in COLUMNS})
@@ -268,8 +349,10 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     if not args.no_pack:
         catalog = build_pack(args.out)
-        print(f"pack: {catalog} ({time.perf_counter() - t0:.1f} s); vertices: "
-              + (args.out / "vertices.txt").read_text().replace("\n", " "))
+        print(
+            f"pack: {catalog} ({time.perf_counter() - t0:.1f} s); vertices: "
+            + (args.out / "vertices.txt").read_text().replace("\n", " ")
+        )
     for rows in args.rows:
         t1 = time.perf_counter()
         path = write_registry(args.out / f"registry_{rows}.csv", rows)

@@ -28,8 +28,8 @@ import yaml
 from affine import Affine
 from pyproj import Transformer
 
-from geo_screen.crs import wgs84_to_gcj02
-from geo_screen.identifiers import uscc_check_char
+from geo_screen.inputs.crs import wgs84_to_gcj02
+from geo_screen.inputs.identifiers import uscc_check_char
 
 ORIGIN = (581256.63, 3543284.57)
 TO_LONLAT = Transformer.from_crs("EPSG:4549", "EPSG:4490", always_xy=True)
@@ -50,7 +50,9 @@ def metric_polygon(coords) -> shapely.Polygon:
 
 
 def _to_lonlat_geoms(geoms):
-    return shapely.transform(np.asarray(geoms, dtype=object), lambda c: np.column_stack(TO_LONLAT.transform(c[:, 0], c[:, 1])))
+    return shapely.transform(
+        np.asarray(geoms, dtype=object), lambda c: np.column_stack(TO_LONLAT.transform(c[:, 0], c[:, 1]))
+    )
 
 
 def build_tiny_pack(root: Path) -> Path:
@@ -59,15 +61,19 @@ def build_tiny_pack(root: Path) -> Path:
     counties = gpd.GeoDataFrame(
         {"县区": ["崇川区", "通州区"], "代码": ["320613", "320612"]},
         geometry=_to_lonlat_geoms([metric_box(-5000, -5000, 0, 5000), metric_box(0, -5000, 5000, 5000)]),
-        crs="EPSG:4326")
+        crs="EPSG:4326",
+    )
     counties.to_file(root / "admin.gpkg", layer="counties", engine="pyogrio")
 
-    park = shapely.Polygon(metric_box(-3000, 1000, -2000, 2000).exterior.coords,
-                           [metric_box(-2700, 1300, -2300, 1700).exterior.coords])
+    park = shapely.Polygon(
+        metric_box(-3000, 1000, -2000, 2000).exterior.coords, [metric_box(-2700, 1300, -2300, 1700).exterior.coords]
+    )
     bowtie = metric_polygon([(1000, 1000), (2000, 2000), (2000, 1000), (1000, 2000)])
     eco = gpd.GeoDataFrame(
         {"名称": ["甲森林公园", "乙湿地"], "管控级别": ["一级管控区", "二级管控区"], "类型": ["森林公园", "湿地公园"]},
-        geometry=_to_lonlat_geoms([park, bowtie]), crs="EPSG:4490")
+        geometry=_to_lonlat_geoms([park, bowtie]),
+        crs="EPSG:4490",
+    )
     eco.to_file(root / "eco_redline.gpkg", engine="pyogrio")
 
     first = metric_box(2800, -3200, 3200, -2800)
@@ -75,25 +81,41 @@ def build_tiny_pack(root: Path) -> Path:
     quasi_box = metric_box(2000, -4000, 4000, -2000)
     water = gpd.GeoDataFrame(
         {"水源地": ["长江狼山", "长江狼山", "长江狼山"], "级别": ["一级保护区", "二级保护区", "准保护区"]},
-        geometry=[first, second_box.difference(first), quasi_box.difference(second_box)], crs="EPSG:4549")
+        geometry=[first, second_box.difference(first), quasi_box.difference(second_box)],
+        crs="EPSG:4549",
+    )
     water.to_file(root / "water_source.shp", encoding="GBK", engine="pyogrio")
 
     belt = _to_lonlat_geoms([metric_box(-5000, -5000, 5000, -4000)])
     belt_gcj = shapely.transform(belt, lambda c: np.column_stack(wgs84_to_gcj02(c[:, 0], c[:, 1])))
     gpd.GeoDataFrame({"名称": ["沿江重点区"]}, geometry=belt_gcj, crs="EPSG:4326").to_file(
-        root / "riverside_belt.geojson", engine="pyogrio")
+        root / "riverside_belt.geojson", engine="pyogrio"
+    )
 
     sensitive = gpd.GeoDataFrame(
         {"名称": ["甲小学", "乙小区"], "类别": ["学校", "居住区"]},
-        geometry=_to_lonlat_geoms([shapely.Point(ORIGIN[0] - 1000, ORIGIN[1] - 1000), metric_box(500, -1500, 700, -1300)]),
-        crs="EPSG:4326")
+        geometry=_to_lonlat_geoms(
+            [shapely.Point(ORIGIN[0] - 1000, ORIGIN[1] - 1000), metric_box(500, -1500, 700, -1300)]
+        ),
+        crs="EPSG:4326",
+    )
     sensitive.to_file(root / "sensitive.geojson", engine="pyogrio")
 
     band = np.full((100, 100), 2, dtype="uint8")  # rows from y=+5000 down to y=-5000, cols from x=-5000
     band[10:20, 40:50] = 4  # y in [3000, 4000], x in [-1000, 0]
     transform = Affine(100, 0, ORIGIN[0] - 5000, 0, -100, ORIGIN[1] + 5000)
-    with rasterio.open(root / "landuse.tif", "w", driver="GTiff", width=100, height=100, count=1,
-                       dtype="uint8", crs="EPSG:4549", transform=transform, nodata=0) as ds:
+    with rasterio.open(
+        root / "landuse.tif",
+        "w",
+        driver="GTiff",
+        width=100,
+        height=100,
+        count=1,
+        dtype="uint8",
+        crs="EPSG:4549",
+        transform=transform,
+        nodata=0,
+    ) as ds:
         ds.write(band, 1)
     (root / "sanitary_distances.csv").write_text("industry,distance_m\n水泥,500\n石灰,200\n", "utf-8")
 
@@ -101,18 +123,45 @@ def build_tiny_pack(root: Path) -> Path:
         "name": "测试图层包",
         "coverage": "counties",
         "layers": [
-            {"id": "counties", "kind": "admin_boundary", "path": "admin.gpkg", "layer": "counties",
-             "fields": {"name": "县区", "code": "代码"}},
-            {"id": "eco_redline", "kind": "ecological_redline", "path": "eco_redline.gpkg",
-             "fields": {"name": "名称", "level": "管控级别", "category": "类型"}},
-            {"id": "water_source", "kind": "water_source_protection", "path": "water_source.shp",
-             "fields": {"name": "水源地", "zone": "级别"}},
-            {"id": "riverside", "kind": "riverside_belt", "path": "riverside_belt.geojson", "crs": "gcj02",
-             "fields": {"name": "名称"}},
-            {"id": "sensitive", "kind": "sensitive_targets", "path": "sensitive.geojson",
-             "fields": {"name": "名称", "category": "类别"}},
-            {"id": "landuse", "kind": "land_use_plan", "path": "landuse.tif",
-             "industrial_classes": ["M1", "M2", "M3"], "classes": {1: "M1", 2: "M2", 3: "M3", 4: "R"}},
+            {
+                "id": "counties",
+                "kind": "admin_boundary",
+                "path": "admin.gpkg",
+                "layer": "counties",
+                "fields": {"name": "县区", "code": "代码"},
+            },
+            {
+                "id": "eco_redline",
+                "kind": "ecological_redline",
+                "path": "eco_redline.gpkg",
+                "fields": {"name": "名称", "level": "管控级别", "category": "类型"},
+            },
+            {
+                "id": "water_source",
+                "kind": "water_source_protection",
+                "path": "water_source.shp",
+                "fields": {"name": "水源地", "zone": "级别"},
+            },
+            {
+                "id": "riverside",
+                "kind": "riverside_belt",
+                "path": "riverside_belt.geojson",
+                "crs": "gcj02",
+                "fields": {"name": "名称"},
+            },
+            {
+                "id": "sensitive",
+                "kind": "sensitive_targets",
+                "path": "sensitive.geojson",
+                "fields": {"name": "名称", "category": "类别"},
+            },
+            {
+                "id": "landuse",
+                "kind": "land_use_plan",
+                "path": "landuse.tif",
+                "industrial_classes": ["M1", "M2", "M3"],
+                "classes": {1: "M1", 2: "M2", 3: "M3", 4: "R"},
+            },
         ],
         "sanitary_distances": "sanitary_distances.csv",
     }
@@ -159,14 +208,17 @@ def registry_frame(places=PLACES, *, offset: str | None = None) -> pd.DataFrame:
     lon, lat = np.array([lonlat(dx, dy) for _, dx, dy, _, _ in places]).T
     if offset == "gcj02":
         lon, lat = wgs84_to_gcj02(lon, lat)
-    return pd.DataFrame({
-        "统一社会信用代码": [usc(i) for i in range(len(places))],
-        "企业名称": [p[0] for p in places],
-        "行业": [p[3] for p in places],
-        "经度": np.round(lon, 9),
-        "纬度": np.round(lat, 9),
-        "卫生防护距离": [p[4] if p[4] is not None else "" for p in places],
-        "绩效等级": "B",
-        **{h: "否" for h in ("淘汰类装备", "重大安全隐患", "长期停车", "散乱污", "严重环境违法", "能耗超限额")},
-        "手续齐全": "是", "稳定达标排放": "是",
-    })
+    return pd.DataFrame(
+        {
+            "统一社会信用代码": [usc(i) for i in range(len(places))],
+            "企业名称": [p[0] for p in places],
+            "行业": [p[3] for p in places],
+            "经度": np.round(lon, 9),
+            "纬度": np.round(lat, 9),
+            "卫生防护距离": [p[4] if p[4] is not None else "" for p in places],
+            "绩效等级": "B",
+            **dict.fromkeys(("淘汰类装备", "重大安全隐患", "长期停车", "散乱污", "严重环境违法", "能耗超限额"), "否"),
+            "手续齐全": "是",
+            "稳定达标排放": "是",
+        }
+    )

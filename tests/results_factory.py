@@ -14,14 +14,19 @@ import pandas as pd
 import shapely
 
 from geo_screen import results as R
-from geo_screen.identifiers import USCC_ALPHABET, uscc_check_char
+from geo_screen.inputs.identifiers import USCC_ALPHABET, uscc_check_char
 
-COUNTIES = (("320612", "通州区"), ("320613", "崇川区"), ("320614", "海门区"), ("320623", "如东县"),
-            ("320611", "港闸/旧区"))
+COUNTIES = (
+    ("320612", "通州区"),
+    ("320613", "崇川区"),
+    ("320614", "海门区"),
+    ("320623", "如东县"),
+    ("320611", "港闸/旧区"),
+)
 INDUSTRIES = ("印染", "钢丝绳", "化工", "水泥", "纺织")
 #: a character GBK lacks (a real name character: the 𠮷 of 𠮷野家); "南通".encode("gbk") works, this does not
 NON_GBK = "𠮷"
-LONG_NAME = "南通" + "长江沿岸综合利用印染纺织钢丝绳化工" * 8 + "有限公司"   # 138 characters: 414 UTF-8 / 276 GBK bytes
+LONG_NAME = "南通" + "长江沿岸综合利用印染纺织钢丝绳化工" * 8 + "有限公司"  # 138 characters: 414 UTF-8 / 276 GBK bytes
 FORMULA_NAME = '=HYPERLINK("http://example.invalid","南通某化工")'
 
 #: row index -> what is special about it (all flagged)
@@ -40,10 +45,22 @@ SPECIAL = {
 _RULES = {
     "1": ("eliminate", "《国务院关于发布实施〈促进产业结构调整暂行规定〉的决定》", None, None, None, None),
     "2": ("stop", "《企业投资项目核准和备案管理办法》", None, None, None, None),
-    "3": ("per_law", "《江苏省生态红线区域保护监督管理考核暂行办法》", "eco_redline", "狼山省级森林公园",
-          ("first", "一级管控区"), "森林公园"),
-    "4": ("demolish", "《中华人民共和国水污染防治法》第六十五条", "water_source", "长江洪港饮用水水源保护区",
-          ("first", "一级保护区"), "饮用水水源保护区"),
+    "3": (
+        "per_law",
+        "《江苏省生态红线区域保护监督管理考核暂行办法》",
+        "eco_redline",
+        "狼山省级森林公园",
+        ("first", "一级管控区"),
+        "森林公园",
+    ),
+    "4": (
+        "demolish",
+        "《中华人民共和国水污染防治法》第六十五条",
+        "water_source",
+        "长江洪港饮用水水源保护区",
+        ("first", "一级保护区"),
+        "饮用水水源保护区",
+    ),
     "5": ("per_law", "《中华人民共和国环境影响评价法》", "sensitive", "濠河花园小区", None, "居住区"),
     "6": ("stop", "《中华人民共和国环境保护法》《中华人民共和国节约能源法》", None, None, None, None),
     "7": ("stop", "《中华人民共和国安全生产法》《中华人民共和国消防法》", None, None, None, None),
@@ -107,26 +124,35 @@ def make_result(n: int = 40, *, seed: int = 0) -> R.ScreenResult:
     results["3"][7] = results["9"][7] = R.HIT
     hit_lists = [[s for s in R.STANDARDS if results[s][i] == R.HIT] for i in range(n)]
     na_lists = [[s for s in R.STANDARDS if results[s][i] == R.NOT_ASSESSED] for i in range(n)]
-    disposition = [min((_RULES[s][0] for s in h), key=_SEVERITY.get) if h else R.NO_DISPOSITION
-                   for h in hit_lists]
+    disposition = [min((_RULES[s][0] for s in h), key=_SEVERITY.get) if h else R.NO_DISPOSITION for h in hit_lists]
     basis = [next((_RULES[s][1] for s in h if _RULES[s][0] == d), "") for h, d in zip(hit_lists, disposition)]
 
     yes_no = np.array(["是", "否", None], dtype=object)
     ent = {
-        "企业名称": names, "统一社会信用代码": ids, "联系人": [f"联系人{k}" for k in range(n)],
+        "企业名称": names,
+        "统一社会信用代码": ids,
+        "联系人": [f"联系人{k}" for k in range(n)],
         "年产值（万元）": np.round(rng.random(n) * 5000, 1),
         "备注": np.where(rng.random(n) < 0.3, "+86 513 8888 0000", None).astype(object),
-        R.ENTERPRISE_ID: ids, R.NAME: names, R.INDUSTRY: [INDUSTRIES[k % 5] for k in range(n)],
+        R.ENTERPRISE_ID: ids,
+        R.NAME: names,
+        R.INDUSTRY: [INDUSTRIES[k % 5] for k in range(n)],
         "address": [f"南通市{c or ''}长江路{k}号" for k, c in enumerate(counties)],
-        R.COUNTY: counties, R.COUNTY_CODE: codes, "lon": lon, "lat": lat,
+        R.COUNTY: counties,
+        R.COUNTY_CODE: codes,
+        "lon": lon,
+        "lat": lat,
         R.SANITARY_DISTANCE: np.where(rng.random(n) < 0.3, 100.0, np.nan),
         R.GRADE: rng.choice(np.array(["A", "B", "C", "D", None], dtype=object), n),
         **{c: rng.choice(yes_no, n) for c in R.ATTRIBUTE_COLUMNS},
-        R.INPUT_ROW: np.arange(1, n + 1), R.ROW_STATUS: status,
+        R.INPUT_ROW: np.arange(1, n + 1),
+        R.ROW_STATUS: status,
         R.ISSUES: np.where(status == R.STATUS_SWAPPED, "coords_swapped", "").astype(object),
         **{R.std_column(s): results[s] for s in R.STANDARDS},
-        R.STANDARDS_HIT: [";".join(h) for h in hit_lists], R.NOT_ASSESSED_COL: [";".join(x) for x in na_lists],
-        R.DISPOSITION: disposition, R.DISPOSITION_ZH: [R.DISPOSITIONS[d] for d in disposition],
+        R.STANDARDS_HIT: [";".join(h) for h in hit_lists],
+        R.NOT_ASSESSED_COL: [";".join(x) for x in na_lists],
+        R.DISPOSITION: disposition,
+        R.DISPOSITION_ZH: [R.DISPOSITIONS[d] for d in disposition],
         R.LEGAL_BASIS: basis,
         R.SANITARY_REQUIRED: np.where(rng.random(n) < 0.6, 300.0, np.nan),
         R.NEAREST_SENSITIVE_M: np.round(rng.random(n) * 2000, 1),
@@ -148,23 +174,47 @@ def make_result(n: int = 40, *, seed: int = 0) -> R.ScreenResult:
             margin = (required - distance) if s == "5" else (round(float(rng.random() * 400), 1) if spatial else np.nan)
             detail = "" if spatial else f"{s}: 登记表属性为“是”"
             if i == 0:
-                detail = "现场照片与环评批复记载不一致；" * 12   # > 254 bytes, cut in the hits table
-            rows.append({R.ENTERPRISE_ID: ids[i], R.INPUT_ROW: i + 1, "standard": s, "layer_id": layer or "",
-                         "feature_name": feature or "", "zone": (zone or ("", ""))[0],
-                         "zone_label": (zone or ("", ""))[1], "category": category or "",
-                         "distance_m": distance, "required_m": required, "margin_m": margin,
-                         R.DISPOSITION: disp, R.LEGAL_BASIS: law, "detail": detail,
-                         "geometry": geoms[i]})
-    hits = gpd.GeoDataFrame(pd.DataFrame(rows, columns=[*R.HIT_COLUMNS, "geometry"]), geometry="geometry",
-                            crs="EPSG:4490")
-    manifest = {  # the shape geo_screen.api.screen writes to run.json
-        "tool": "geo_screen", "version": "0.1.0",
-        "started": "2024-12-01T01:00:00+00:00", "finished": "2024-12-01T01:00:05+00:00", "duration_s": 5.0,
+                detail = "现场照片与环评批复记载不一致；" * 12  # > 254 bytes, cut in the hits table
+            rows.append(
+                {
+                    R.ENTERPRISE_ID: ids[i],
+                    R.INPUT_ROW: i + 1,
+                    "standard": s,
+                    "layer_id": layer or "",
+                    "feature_name": feature or "",
+                    "zone": (zone or ("", ""))[0],
+                    "zone_label": (zone or ("", ""))[1],
+                    "category": category or "",
+                    "distance_m": distance,
+                    "required_m": required,
+                    "margin_m": margin,
+                    R.DISPOSITION: disp,
+                    R.LEGAL_BASIS: law,
+                    "detail": detail,
+                    "geometry": geoms[i],
+                }
+            )
+    hits = gpd.GeoDataFrame(
+        pd.DataFrame(rows, columns=[*R.HIT_COLUMNS, "geometry"]), geometry="geometry", crs="EPSG:4490"
+    )
+    manifest = {  # the shape geo_screen.screening.screen.screen writes to run.json
+        "tool": "geo_screen",
+        "version": "0.1.0",
+        "started": "2024-12-01T01:00:00+00:00",
+        "finished": "2024-12-01T01:00:05+00:00",
+        "duration_s": 5.0,
         "input": {"path": "企业名录_2024.xlsx", "sha256": "ab" * 32, "rows": n},
-        "rules": {"name": "南通市利用综合标准依法依规推动落后产能退出（十项标准）", "document": "通政办发〔2017〕179号 附件2",
-                  "path": "rules/nantong_2017_179.yaml", "sha256": "cd" * 32},
-        "catalog": {"name": "南通示例图层包", "path": "layers/nantong/catalog.yaml",
-                    "files": {"eco_redline.gpkg": "ef" * 32, "water_source.shp": "01" * 32}},
+        "rules": {
+            "name": "南通市利用综合标准依法依规推动落后产能退出（十项标准）",
+            "document": "通政办发〔2017〕179号 附件2",
+            "path": "rules/nantong_2017_179.yaml",
+            "sha256": "cd" * 32,
+        },
+        "catalog": {
+            "name": "南通示例图层包",
+            "path": "layers/nantong/catalog.yaml",
+            "files": {"eco_redline.gpkg": "ef" * 32, "water_source.shp": "01" * 32},
+        },
         "crs": {"input": "gcj02", "metric": "EPSG:4549", "output": "EPSG:4490"},
         "options": {"near_edge_m": 50, "search_radius_m": 2000, "seed": seed},
         "counts": {"rows": n, "flagged": int(sum(bool(h) for h in hit_lists)), "hits": len(rows)},

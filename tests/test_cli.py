@@ -9,10 +9,10 @@ import openpyxl
 import pandas as pd
 import pyogrio
 import pytest
+from conftest import PLACES, registry_frame
 
 from geo_screen import results as R
 from geo_screen.cli import main
-from conftest import PLACES, registry_frame
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +40,23 @@ def test_enterprises_layer(run_dir, registry_csv):
     assert len(e) == len(PLACES)
     assert e.crs.to_epsg() == 4490
     source_headers = pd.read_csv(registry_csv, encoding="gbk", nrows=0).columns
-    required = [*source_headers, R.ENTERPRISE_ID, R.NAME, R.INDUSTRY, R.ROW_STATUS, R.ISSUES, *R.STD_COLUMNS,
-                R.STANDARDS_HIT, R.NOT_ASSESSED_COL, R.DISPOSITION, R.DISPOSITION_ZH, R.COUNTY,
-                R.SANITARY_REQUIRED, R.NEAREST_SENSITIVE_M, R.NEAREST_SENSITIVE_NAME]
+    required = [
+        *source_headers,
+        R.ENTERPRISE_ID,
+        R.NAME,
+        R.INDUSTRY,
+        R.ROW_STATUS,
+        R.ISSUES,
+        *R.STD_COLUMNS,
+        R.STANDARDS_HIT,
+        R.NOT_ASSESSED_COL,
+        R.DISPOSITION,
+        R.DISPOSITION_ZH,
+        R.COUNTY,
+        R.SANITARY_REQUIRED,
+        R.NEAREST_SENSITIVE_M,
+        R.NEAREST_SENSITIVE_NAME,
+    ]
     missing = [c for c in required if c not in e.columns]
     assert not missing
     assert list(e["企业名称"]) == [p[0] for p in PLACES]
@@ -73,7 +87,10 @@ def test_manifest(run_dir, registry_csv):
 
 
 def test_two_runs_give_identical_results(run_dir, registry_csv, tiny_pack, tmp_path):
-    assert main(["screen", str(registry_csv), "--layers", str(tiny_pack), "--out", str(tmp_path), "--crs", "gcj02", "-q"]) == 0
+    assert (
+        main(["screen", str(registry_csv), "--layers", str(tiny_pack), "--out", str(tmp_path), "--crs", "gcj02", "-q"])
+        == 0
+    )
     for layer in (R.ENTERPRISES_LAYER, R.HITS_LAYER):
         a = gpd.read_file(run_dir / R.GPKG_NAME, layer=layer)
         b = gpd.read_file(tmp_path / R.GPKG_NAME, layer=layer)
@@ -87,16 +104,24 @@ def test_summary_is_printed(registry_csv, tiny_pack, tmp_path, capsys):
     assert "standard 4" in err
 
 
-@pytest.mark.parametrize("args, message", [
-    (["screen", "{missing}", "--layers", "{pack}", "--out", "{out}"], "not found|does not exist|no such"),
-    (["screen", "{csv}", "--layers", "{missing}", "--out", "{out}"], "catalog"),
-    (["screen", "{csv}", "--layers", "{pack}", "--out", "{out}", "--crs", "EPSG:99999"], "gcj02"),
-    (["screen", "{empty}", "--layers", "{pack}", "--out", "{out}"], "empty|no data"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["screen", "{missing}", "--layers", "{pack}", "--out", "{out}"], "not found|does not exist|no such"),
+        (["screen", "{csv}", "--layers", "{missing}", "--out", "{out}"], "catalog"),
+        (["screen", "{csv}", "--layers", "{pack}", "--out", "{out}", "--crs", "EPSG:99999"], "gcj02"),
+        (["screen", "{empty}", "--layers", "{pack}", "--out", "{out}"], "empty|no data"),
+    ],
+)
 def test_bad_input_exits_2_with_one_message(args, message, registry_csv, tiny_pack, tmp_path, capsys):
     (tmp_path / "empty.csv").write_text("", "utf-8")
-    values = {"missing": tmp_path / "nope.csv", "pack": tiny_pack, "out": tmp_path / "o", "csv": registry_csv,
-              "empty": tmp_path / "empty.csv"}
+    values = {
+        "missing": tmp_path / "nope.csv",
+        "pack": tiny_pack,
+        "out": tmp_path / "o",
+        "csv": registry_csv,
+        "empty": tmp_path / "empty.csv",
+    }
     code = main([a.format(**values) for a in args] + ["-q"])
     err = capsys.readouterr().err
     assert code == 2

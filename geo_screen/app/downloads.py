@@ -1,0 +1,88 @@
+"""The in-memory files behind the app's download buttons: results (xlsx, gpkg), the public list, county packages.
+
+>>> items = downloads(result, county="崇川区")                  # doctest: +SKIP
+>>> items[0].file_name, len(items[0].make())                   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from geo_screen import results as R
+from geo_screen.app.state import column_options
+
+
+@dataclass(frozen=True)
+class Download:
+    """One download button: its label, file name, MIME type and a callable making the bytes on click."""
+
+    label: str
+    file_name: str
+    mime: str
+    make: Callable[[], bytes]
+
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def results_xlsx_bytes(result: R.ScreenResult) -> bytes:
+    """``results.xlsx`` of ``result`` (:func:`geo_screen.outputs.workbook.write_results_workbook`), written in memory."""
+    from geo_screen.outputs.workbook import write_results_workbook
+
+    buf = io.BytesIO()
+    write_results_workbook(result, buf)
+    return buf.getvalue()
+
+
+def results_gpkg_bytes(result: R.ScreenResult) -> bytes:
+    """``results.gpkg`` of ``result``; GDAL writes GeoPackages to a file only, so through a temporary folder."""
+    from geo_screen.outputs.run import write_results
+
+    with tempfile.TemporaryDirectory(prefix="geo_screen-download-") as tmp:
+        write_results(result, tmp, excel=False, parquet=False)
+        return (Path(tmp) / R.GPKG_NAME).read_bytes()
+
+
+def public_list_bytes(result: R.ScreenResult) -> bytes:
+    """The public list of flagged enterprises (:func:`geo_screen.outputs.packages.public_list`) as one xlsx sheet."""
+    from geo_screen.outputs.packages import public_list
+    from geo_screen.outputs.sheets import workbook_bytes
+
+    table = public_list(result)
+    return workbook_bytes(
+        {"公示名单": table},
+        notes={"公示名单": f"触及综合标准企业名单（{len(table)} 家；筛查结果，经核实后公布）"},
+        landscape=True,
+    )
+
+
+def package_counties(result: R.ScreenResult) -> list[str]:
+    """Counties with flagged enterprises (the ones :func:`geo_screen.outputs.packages.package_bytes` can package)."""
+    return column_options(result.flagged, R.COUNTY)
+
+
+def downloads(result: R.ScreenResult, *, county: str | None = None) -> list[Download]:
+    """Download buttons for a run: results (xlsx, gpkg), the public list and one county's package."""
+    from geo_screen.outputs.packages import package_bytes
+
+    items = [
+        Download("筛查结果 Excel", R.XLSX_NAME, XLSX_MIME, lambda: results_xlsx_bytes(result)),
+        Download(
+            "筛查结果 GeoPackage", R.GPKG_NAME, "application/geopackage+sqlite3", lambda: results_gpkg_bytes(result)
+        ),
+        Download("公示名单 Excel", "公示名单.xlsx", XLSX_MIME, lambda: public_list_bytes(result)),
+    ]
+    if county:
+        items.append(
+            Download(
+                f"{county} 核查包 (zip)",
+                f"{county}.zip",
+                "application/zip",
+                lambda: package_bytes(result, by="county", value=county),
+            )
+        )
+    return items

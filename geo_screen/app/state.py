@@ -1,0 +1,340 @@
+"""Page logic of the planner's map: filters, search, counts, tables, URL state and the app's arguments.
+
+Plain pandas, unit-tested without Streamlit; ``app.py`` only wires widgets to these functions. The
+enterprise card is in :mod:`geo_screen.app.card`, the download buttons' files in :mod:`geo_screen.app.downloads`.
+
+>>> run = prepare(read_results("out/demo"))                                  # doctest: +SKIP
+>>> shown = apply_filters(run, Filters(counties=("崇川区",), dispositions=("close",)))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo_screen import results as R
+from geo_screen.app.mapview import BASEMAPS, DISPOSITION_STYLES, enterprise_keys
+
+UNKNOWN = "未知"
+#: short Chinese names of the standards, for filters, charts and the card
+STANDARD_SHORT_ZH: dict[str, str] = {
+    "1": "淘汰类装备",
+    "2": "法定手续",
+    "3": "规划/生态红线",
+    "4": "饮用水水源保护区",
+    "5": "卫生防护距离",
+    "6": "排放/能耗",
+    "7": "重大安全隐患",
+    "8": "长期停车",
+    "9": "沿江生态带",
+    "10": "绩效D档",
+    "scattered": "散乱污",
+    "violation": "严重环境违法",
+}
+#: Filters field -> URL query key
+QUERY_KEYS = {
+    "counties": "county",
+    "industries": "industry",
+    "standards": "std",
+    "dispositions": "disp",
+    "row_statuses": "status",
+    "search": "q",
+}
+SELECTED_KEY, BASEMAP_KEY = "sel", "basemap"
+
+
+def standard_label(standard: str) -> str:
+    """``标准3 规划/生态红线``; the two extra rules have no number."""
+    short = STANDARD_SHORT_ZH.get(standard, standard)
+    return f"标准{standard} {short}" if standard.isdigit() else short
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the sidebar selects; an empty tuple means "all"."""
+
+    counties: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+    standards: tuple[str, ...] = ()  #: enterprises hitting any of these
+    dispositions: tuple[str, ...] = ()
+    row_statuses: tuple[str, ...] = ()
+    search: str = ""  #: part of a name or USCC
+
+
+@dataclass
+class Run:
+    """A screening result prepared for the page: stable keys, filter options and a search index."""
+
+    result: R.ScreenResult
+    keys: pd.Series
+    options: dict[str, list[str]]
+    search_text: pd.Series
+    key_index: dict[str, int] = field(default_factory=dict)
+    run_id: str = ""  #: identifies the run in caches keyed on it
+
+    @property
+    def enterprises(self) -> gpd.GeoDataFrame:
+        return self.result.enterprises
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
+
+
+def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame:
+        return pd.Series(UNKNOWN, index=frame.index, dtype=object)
+    values = frame[column].astype("string").str.strip()
+    return values.where(values.notna() & (values != ""), UNKNOWN).astype(object)
+
+
+def column_options(frame: pd.DataFrame, column: str) -> list[str]:
+    """The distinct values of ``column`` as the filters offer them: stripped, blanks as ``未知`` (listed last)."""
+    return sorted(set(_text(frame, column)), key=lambda v: (v == UNKNOWN, v))
+
+
+def prepare(result: R.ScreenResult) -> Run:
+    """Keys (:func:`geo_screen.app.mapview.enterprise_keys`), filter options and the search index of a run."""
+    ents = result.enterprises
+    keys = enterprise_keys(ents)
+    name = ents[R.NAME].astype("string").fillna("") if R.NAME in ents else pd.Series("", index=ents.index)
+    uscc = ents[R.ENTERPRISE_ID].astype("string").fillna("") if R.ENTERPRISE_ID in ents else ""
+    search = (name + "|" + uscc + "|" + keys.astype("string")).map(_norm)
+    present_codes = set(ents[R.DISPOSITION].dropna()) if R.DISPOSITION in ents else set()
+    options = {
+        "counties": column_options(ents, R.COUNTY),
+        "industries": column_options(ents, R.INDUSTRY),
+        "standards": list(R.STANDARDS),
+        "dispositions": [c for c in R.DISPOSITIONS if c in present_codes] or list(R.DISPOSITIONS),
+        "row_statuses": list(R.ROW_STATUSES),
+    }
+    run_id = f"{id(result):x}:{result.manifest.get('started', '')}:{len(ents)}"
+    return Run(result, keys, options, search, {k: i for i, k in enumerate(keys)}, run_id)
+
+
+# --------------------------------------------------------------------------- filtering
+
+
+def filter_mask(run: Run, filters: Filters) -> np.ndarray:
+    """Boolean mask of the enterprises passing every active filter."""
+    ents = run.enterprises
+    mask = np.ones(len(ents), dtype=bool)
+    if filters.counties:
+        mask &= _text(ents, R.COUNTY).isin(filters.counties).to_numpy()
+    if filters.industries:
+        mask &= _text(ents, R.INDUSTRY).isin(filters.industries).to_numpy()
+    if filters.standards:
+        hit = np.zeros(len(ents), dtype=bool)
+        for s in filters.standards:
+            col = R.std_column(s)
+            if col in ents:
+                hit |= (ents[col] == R.HIT).to_numpy()
+        mask &= hit
+    if filters.dispositions:
+        mask &= ents[R.DISPOSITION].isin(filters.dispositions).to_numpy()
+    if filters.row_statuses:
+        mask &= ents[R.ROW_STATUS].astype("string").isin(filters.row_statuses).fillna(False).to_numpy(dtype=bool)
+    needle = _norm(filters.search or "")
+    if needle:
+        mask &= run.search_text.str.contains(needle, regex=False).to_numpy(dtype=bool)
+    return mask
+
+
+def apply_filters(run: Run, filters: Filters) -> gpd.GeoDataFrame:
+    """The enterprises passing ``filters`` (original index kept)."""
+    return run.enterprises[filter_mask(run, filters)]
+
+
+# --------------------------------------------------------------------------- URL state
+
+
+def _values(params: Mapping[str, str | Sequence[str]], key: str) -> list[str]:
+    raw = params.get(key, [])
+    raw = [raw] if isinstance(raw, str) else list(raw)
+    return [v.strip() for item in raw for v in str(item).split(",") if v.strip()]
+
+
+def filters_from_query(params: Mapping[str, str | Sequence[str]], run: Run) -> Filters:
+    """Filters from URL query parameters; values this run does not have are dropped (links outlive data).
+
+    Dispositions may be given as codes or Chinese labels (``disp=close`` or ``disp=关闭取缔``).
+    """
+    by_label = {label: code for code, label in R.DISPOSITIONS.items()}
+    picked = {}
+    for name, key in QUERY_KEYS.items():
+        if name == "search":
+            continue
+        values = _values(params, key)
+        if name == "dispositions":
+            values = [by_label.get(v, v) for v in values]
+        allowed = set(run.options[name])
+        picked[name] = tuple(dict.fromkeys(v for v in values if v in allowed))
+    search = params.get(QUERY_KEYS["search"], "")
+    search = search if isinstance(search, str) else (list(search) or [""])[0]
+    return Filters(**picked, search=str(search).strip()[:100])
+
+
+def query_from_state(
+    filters: Filters, *, selected: str | None = None, basemap: str = "none"
+) -> dict[str, str | list[str]]:
+    """URL query parameters for the current view (only what differs from the defaults)."""
+    out: dict[str, str | list[str]] = {}
+    for name, key in QUERY_KEYS.items():
+        value = getattr(filters, name)
+        if value:
+            out[key] = value if isinstance(value, str) else list(value)
+    if selected:
+        out[SELECTED_KEY] = selected
+    if basemap != "none":
+        out[BASEMAP_KEY] = basemap
+    return out
+
+
+def selected_from_query(params: Mapping[str, str | Sequence[str]], run: Run) -> str | None:
+    """The selected enterprise key from the URL, if this run has it."""
+    values = _values(params, SELECTED_KEY)
+    return values[0] if values and values[0] in run.key_index else None
+
+
+def basemap_from_query(params: Mapping[str, str | Sequence[str]]) -> str:
+    values = _values(params, BASEMAP_KEY)
+    return values[0] if values and values[0] in BASEMAPS else "none"
+
+
+# --------------------------------------------------------------------------- counts
+
+
+def summary_counts(enterprises: pd.DataFrame) -> dict[str, int]:
+    """Headline numbers: enterprises, flagged (any standard hit), fully clear, not assessed, without location."""
+    flagged = enterprises[R.STANDARDS_HIT].fillna("").astype(str) != ""
+    return {
+        "enterprises": int(len(enterprises)),
+        "flagged": int(flagged.sum()),
+        "none": int((enterprises[R.DISPOSITION] == R.NO_DISPOSITION).sum()),
+        "not_assessed": int((enterprises[R.DISPOSITION] == R.NOT_ASSESSED_DISPOSITION).sum()),
+        "no_location": int((enterprises[R.ROW_STATUS] == R.STATUS_INVALID).sum()),
+    }
+
+
+def disposition_counts(enterprises: pd.DataFrame) -> pd.DataFrame:
+    """Every disposition in severity order: ``code``, ``处置方式``, ``企业数``, ``颜色``."""
+    counts = enterprises[R.DISPOSITION].value_counts()
+    return pd.DataFrame(
+        {
+            "code": list(R.DISPOSITIONS),
+            "处置方式": list(R.DISPOSITIONS.values()),
+            "企业数": [int(counts.get(c, 0)) for c in R.DISPOSITIONS],
+            "颜色": [DISPOSITION_STYLES[c][0] for c in R.DISPOSITIONS],
+        }
+    )
+
+
+def county_counts(enterprises: pd.DataFrame, *, flagged_only: bool = True) -> pd.DataFrame:
+    """County x disposition (Chinese labels) counts, for the stacked chart; columns in severity order."""
+    ents = enterprises
+    if flagged_only:
+        ents = ents[ents[R.STANDARDS_HIT].fillna("").astype(str) != ""]
+    labels = ents[R.DISPOSITION].map(R.DISPOSITIONS)
+    table = pd.crosstab(_text(ents, R.COUNTY), labels)
+    return table[[v for v in R.DISPOSITIONS.values() if v in table.columns]].rename_axis(
+        index="县（市、区）", columns=None
+    )
+
+
+def results_table(run: Run, enterprises: pd.DataFrame) -> pd.DataFrame:
+    """The filtered enterprises as a display table with Chinese headers (key first, for selection)."""
+
+    def zh_list(values: pd.Series) -> pd.Series:
+        return values.fillna("").astype(str).map(lambda v: "、".join(standard_label(s) for s in R.standards_label(v)))
+
+    return pd.DataFrame(
+        {
+            "编号": run.keys.loc[enterprises.index],
+            R.LABELS_ZH[R.NAME]: enterprises.get(R.NAME),
+            R.LABELS_ZH[R.COUNTY]: _text(enterprises, R.COUNTY),
+            R.LABELS_ZH[R.INDUSTRY]: _text(enterprises, R.INDUSTRY),
+            "处置方式": enterprises[R.DISPOSITION].map(R.DISPOSITIONS),
+            "触及标准": zh_list(enterprises[R.STANDARDS_HIT]),
+            "未评估标准": zh_list(enterprises[R.NOT_ASSESSED_COL]),
+            "行状态": enterprises[R.ROW_STATUS].map(R.ROW_STATUS_ZH),
+            "数据问题": enterprises[R.ISSUES].fillna(""),
+        },
+        index=enterprises.index,
+    )
+
+
+def option_label(kind: str, value: str) -> str:
+    """How a filter option reads in the sidebar (Chinese labels for codes)."""
+    if kind == "standards":
+        return standard_label(value)
+    if kind == "dispositions":
+        return R.DISPOSITIONS.get(value, value)
+    if kind == "row_statuses":
+        return R.ROW_STATUS_ZH.get(value, value)
+    return value
+
+
+def disposition_chart_spec(counts: pd.DataFrame) -> dict:
+    """A Vega-Lite bar chart of :func:`disposition_counts`, bars in the map's colours."""
+    return {
+        "mark": {"type": "bar", "stroke": "#555", "strokeWidth": 0.5},
+        "encoding": {
+            "y": {"field": "处置方式", "type": "nominal", "sort": list(counts["处置方式"]), "title": None},
+            "x": {"field": "企业数", "type": "quantitative", "title": "企业数"},
+            "color": {
+                "field": "处置方式",
+                "type": "nominal",
+                "legend": None,
+                "scale": {"domain": list(counts["处置方式"]), "range": list(counts["颜色"])},
+            },
+            "tooltip": [{"field": "处置方式"}, {"field": "企业数"}],
+        },
+    }
+
+
+def county_colours(table: pd.DataFrame) -> list[str]:
+    """Colours of :func:`county_counts` columns (disposition labels), for a stacked bar chart."""
+    by_label = {label: DISPOSITION_STYLES[code][0] for code, label in R.DISPOSITIONS.items()}
+    return [by_label[c] for c in table.columns]
+
+
+def source_caption(result: R.ScreenResult) -> str:
+    """One line on where the shown results come from (input, rules, pack, time)."""
+    m = result.manifest
+    parts = [
+        f"名录：{Path(str(m.get('input', {}).get('path', '—'))).name}",
+        f"规则：{m.get('rules', {}).get('document') or m.get('rules', {}).get('name', '—')}",
+        f"图层包：{m.get('catalog', {}).get('name', '—')}",
+        f"坐标：{m.get('crs', {}).get('input', '—')}",
+        f"筛查于 {str(m.get('finished', '—')).replace('T', ' ')[:19]}",
+    ]
+    return " · ".join(parts)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+@dataclass(frozen=True)
+class AppArgs:
+    """``streamlit run app.py -- --results DIR --catalog PATH``."""
+
+    results: Path | None = None
+    catalog: Path | None = None
+
+
+def app_args(argv: Sequence[str] | None = None) -> AppArgs:
+    """Parse the app's own arguments (``sys.argv`` after ``--``); unknown ones are ignored."""
+    parser = argparse.ArgumentParser(prog="app.py", add_help=False)
+    parser.add_argument("--results", type=Path, default=None)
+    parser.add_argument("--catalog", type=Path, default=None)
+    known, _ = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+    return AppArgs(known.results, known.catalog)

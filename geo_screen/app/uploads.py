@@ -1,0 +1,255 @@
+"""Uploaded registries: size cap, zip path-traversal and decompression-bomb checks, saving to a temp dir, screening.
+
+Everything a browser sends is checked before any byte is unpacked: the size
+against a cap (the app passes Streamlit's ``server.maxUploadSize``), the type by
+suffix and magic bytes, and every zip container (``.zip`` shapefiles, and
+``.xlsx``, which is a zip too) by its member list: no absolute or ``..`` paths,
+no symlinks, no nested archives, no encryption, at most ``max_members`` members,
+at most ``max_unpacked_bytes`` declared in total and a compression ratio below
+``max_ratio``. The declared sizes are then verified by streaming every member
+through the decompressor (bounded; nothing is written), because headers can
+lie. A zipped shapefile is never extracted to disk: it is saved as is and read
+through GDAL's ``/vsizip/``.
+
+>>> result = screen_upload("企业名录.csv", data, catalog, crs="gcj02")   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import stat
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from geo_screen import results as R
+from geo_screen.errors import InputDataError
+
+MB = 1024 * 1024
+#: registry formats read by geo_screen.inputs.registry.read_registry
+ACCEPTED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".zip", ".gpkg", ".geojson", ".json")
+ZIP_CONTAINERS = (".zip", ".xlsx", ".xlsm")
+_ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar", ".gz", ".tar", ".tgz", ".bz2", ".xz")
+_MAGIC = {".zip": b"PK\x03\x04", ".xlsx": b"PK\x03\x04", ".xlsm": b"PK\x03\x04", ".gpkg": b"SQLite format 3\x00"}
+
+#: CRS choices offered for an upload: value for parse_crs -> label
+UPLOAD_CRS: dict[str, str] = {
+    "gcj02": "GCJ-02（高德、腾讯地图坐标）",
+    "bd09": "BD-09（百度地图坐标）",
+    "EPSG:4326": "WGS84 经纬度（GPS，EPSG:4326）",
+    "EPSG:4490": "CGCS2000 经纬度（EPSG:4490）",
+    "EPSG:4549": "CGCS2000 高斯-克吕格 3度带 120°E（EPSG:4549）",
+    "EPSG:4550": "CGCS2000 高斯-克吕格 3度带 123°E（EPSG:4550）",
+    "EPSG:4528": "CGCS2000 3度带 带号40（EPSG:4528）",
+}
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """Caps on one upload; ``max_bytes`` follows the server's upload limit."""
+
+    max_bytes: int = 200 * MB
+    max_members: int = 200
+    max_unpacked_bytes: int = 1024 * MB
+    max_ratio: float = 200.0
+    #: members smaller than this are not ratio-checked (tiny files compress absurdly well)
+    ratio_floor_bytes: int = 1 * MB
+
+    @classmethod
+    def from_megabytes(cls, max_mb: float, **kwargs) -> UploadLimits:
+        """Limits for a cap in megabytes (Streamlit's ``server.maxUploadSize`` unit)."""
+        return cls(max_bytes=int(max_mb * MB), **kwargs)
+
+
+def _suffix(name: str) -> str:
+    return PurePosixPath(name.replace("\\", "/")).suffix.lower()
+
+
+def check_upload(name: str, data: bytes, *, limits: UploadLimits = UploadLimits()) -> str:
+    """Check an upload before it is saved or read; return its (lower-case) suffix.
+
+    Raises
+    ------
+    InputDataError
+        Empty or too large, a format geo_screen does not read, content that does not match
+        the suffix, or an unsafe zip (see :func:`check_zip`).
+    """
+    suffix = _suffix(name)
+    if not data:
+        raise InputDataError(f"upload {name!r} is empty (0 bytes); export the registry again and upload the file")
+    if len(data) > limits.max_bytes:
+        raise InputDataError(
+            f"upload {name!r} is {len(data) / MB:,.1f} MB but the limit is {limits.max_bytes / MB:,.0f} MB; "
+            "upload a zipped CSV/shapefile, split the registry by county, or raise server.maxUploadSize "
+            "in .streamlit/config.toml"
+        )
+    if suffix not in ACCEPTED_SUFFIXES:
+        hint = {
+            ".xls": "; open it in Excel/WPS and save it as .xlsx",
+            ".shp": "; a shapefile needs its .shx, .dbf, .prj and .cpg: zip them together and upload the .zip",
+            ".dbf": "; zip it with its .shp, .shx, .prj and .cpg and upload the .zip",
+        }.get(suffix, "")
+        raise InputDataError(
+            f"upload {name!r}: {suffix or 'no suffix'} is not a registry format geo_screen reads"
+            f"{hint}; accepted: {', '.join(ACCEPTED_SUFFIXES)}"
+        )
+    magic = _MAGIC.get(suffix)
+    if magic and not data.startswith(magic):
+        raise InputDataError(
+            f"upload {name!r} is not a {suffix} file (its first bytes are {data[:8]!r}); "
+            f"check the file and upload it again with its real suffix"
+        )
+    if suffix in ZIP_CONTAINERS:
+        check_zip(data, name=name, limits=limits)
+    return suffix
+
+
+def _unsafe_name(member: str) -> str | None:
+    """Why a member path is unsafe to extract, or None."""
+    if "\x00" in member:
+        return "contains a NUL byte"
+    path = member.replace("\\", "/")
+    if path.startswith("/") or re.match(r"^[A-Za-z]:", path):
+        return "is an absolute path"
+    if ".." in PurePosixPath(path).parts:
+        return "climbs out of the archive with '..'"
+    return None
+
+
+def check_zip(data: bytes, *, name: str = "upload.zip", limits: UploadLimits = UploadLimits()) -> list[zipfile.ZipInfo]:
+    """Refuse zip archives that could escape a folder or expand without bound; return the member list.
+
+    Checks, before anything is unpacked: member count, path traversal (absolute, ``..``, drive
+    letters, NUL), symlinks, encryption, nested archives, total declared size and compression
+    ratio. Then streams every member through the decompressor, counting bytes against the
+    declared sizes and CRCs (nothing is written), so lying headers are caught too.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as err:
+        raise InputDataError(
+            f"upload {name!r} is not a readable zip archive ({err}); zip the files again "
+            "(Windows: Send to > Compressed folder) or export the workbook again"
+        ) from err
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > limits.max_members:
+            raise InputDataError(
+                f"upload {name!r} holds {len(infos):,} files; at most {limits.max_members} are "
+                "accepted; zip only the registry (one shapefile: .shp .shx .dbf .prj .cpg)"
+            )
+        problems, total = [], 0
+        for info in infos:
+            why = _unsafe_name(info.filename)
+            if why:
+                problems.append(f"{info.filename!r} {why}")
+            if stat.S_ISLNK(info.external_attr >> 16):
+                problems.append(f"{info.filename!r} is a symbolic link")
+            if info.flag_bits & 0x1:
+                problems.append(f"{info.filename!r} is encrypted")
+            if _suffix(info.filename) in _ARCHIVE_SUFFIXES and _suffix(name) == ".zip":
+                problems.append(f"{info.filename!r} is an archive inside the archive")
+            total += info.file_size
+            if info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_ratio * max(
+                info.compress_size, 1
+            ):
+                problems.append(
+                    f"{info.filename!r} expands {info.file_size / max(info.compress_size, 1):,.0f}-fold "
+                    f"(limit {limits.max_ratio:,.0f}), the mark of a zip bomb"
+                )
+        if total > limits.max_unpacked_bytes:
+            problems.append(
+                f"members add up to {total / MB:,.0f} MB unpacked (limit {limits.max_unpacked_bytes / MB:,.0f} MB)"
+            )
+        if problems:
+            raise InputDataError(
+                f"upload {name!r} was refused before unpacking: "
+                + "; ".join(problems[:10])
+                + "; zip only the registry files, without folders outside it, links or passwords"
+            )
+        _verify_members(archive, infos, name=name, limit=limits.max_unpacked_bytes)
+    return infos
+
+
+def _verify_members(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], *, name: str, limit: int) -> None:
+    """Stream each member through the decompressor (bounded) to prove the declared sizes and CRCs true."""
+    seen = 0
+    for info in infos:
+        if info.is_dir():
+            continue
+        size = 0
+        try:
+            with archive.open(info) as fh:
+                while chunk := fh.read(MB):
+                    size += len(chunk)
+                    seen += len(chunk)
+                    if size > info.file_size or seen > limit:
+                        raise InputDataError(
+                            f"upload {name!r}: {info.filename!r} unpacks to more than it declares; "
+                            "the archive was refused as a possible zip bomb"
+                        )
+        except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError) as err:
+            raise InputDataError(
+                f"upload {name!r}: {info.filename!r} cannot be unpacked ({err}); "
+                "zip the files again with ordinary (deflate) compression"
+            ) from err
+        if size != info.file_size:
+            raise InputDataError(
+                f"upload {name!r}: {info.filename!r} unpacks to {size:,} bytes but declares "
+                f"{info.file_size:,}; the archive is damaged, zip the files again"
+            )
+
+
+def safe_file_name(name: str) -> str:
+    """A plain file name for ``name``: no folders, no control or reserved characters, suffix kept."""
+    base = unicodedata.normalize("NFC", PurePosixPath(name.replace("\\", "/")).name)
+    suffix = _suffix(base)
+    stem = base[: len(base) - len(suffix)] if suffix else base
+    stem = re.sub(r'[\x00-\x1f<>:"/\\|?*]', "_", stem).strip(" .")
+    return (stem[:80] or "registry") + re.sub(r"[^.\w]", "", suffix)
+
+
+def save_upload(name: str, data: bytes, directory: str | Path, *, limits: UploadLimits = UploadLimits()) -> Path:
+    """Check the upload (:func:`check_upload`) and write it, unopened, into ``directory``; return the path."""
+    check_upload(name, data, limits=limits)
+    path = Path(directory) / safe_file_name(name)
+    path.write_bytes(data)
+    return path
+
+
+def progress_steps(update: Callable[[float, str], None], *, expected: int = 12) -> Callable[[str], None]:
+    """Adapt :func:`geo_screen.screen`'s ``progress(message)`` to a bar: ``update(fraction, message)``."""
+    state = {"done": 0}
+
+    def step(message: str) -> None:
+        state["done"] += 1
+        update(min(0.95, state["done"] / expected), message)
+
+    return step
+
+
+def screen_upload(
+    name: str,
+    data: bytes,
+    catalog,
+    *,
+    crs: str = "gcj02",
+    limits: UploadLimits = UploadLimits(),
+    progress: Callable[[str], None] | None = None,
+) -> R.ScreenResult:
+    """Check, save (to a temporary folder removed afterwards) and screen an uploaded registry.
+
+    The manifest records the uploaded file name, not the temporary path.
+    """
+    from geo_screen.screening.screen import screen
+
+    with tempfile.TemporaryDirectory(prefix="geo_screen-upload-") as tmp:
+        path = save_upload(name, data, tmp, limits=limits)
+        result = screen(path, catalog, crs=crs, progress=progress)
+    result.manifest.setdefault("input", {})["path"] = name
+    result.manifest["input"]["uploaded"] = True
+    return result

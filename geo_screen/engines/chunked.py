@@ -1,0 +1,434 @@
+"""Screening at scale: registries streamed through in chunks (the Dask engine is in cluster.py).
+
+:func:`screen_chunked` reads a CSV registry block by block (Arrow's streaming reader), screens each
+chunk against the layer pack loaded once, and appends it to ``results.parquet`` (its evidence rows to
+a staging GeoParquet file); each ``results.gpkg`` layer is then written in one streamed pass. Memory
+stays at a few chunks whatever the file size. The two steps that look across rows are
+done globally first: a pass over the id column alone finds duplicate USCCs (same ``issues`` text
+as the in-memory path), and ``input_row`` continues from chunk to chunk.
+
+:func:`screen_dask` partitions a registry as a dask-geopandas frame and screens the partitions on
+a Dask scheduler: a local ``distributed`` cluster, one at ``scheduler=ADDRESS``, or any dask
+scheduler already active. Workers load the layer pack once each, from its path (a per-process
+cache), never from a pickle sent with every task. Both give row-for-row the results of
+:func:`geo_screen.screening.screen.screen`.
+
+>>> screen_chunked("registry_10m.csv", "layers/nantong", out_dir="out/", crs="gcj02")   # doctest: +SKIP
+>>> result = screen_dask("registry.csv", "layers/nantong", partitions=8)                 # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from geo_screen import results as R
+from geo_screen.errors import ConfigError, ExportError, InputDataError
+from geo_screen.inputs.crs import OUTPUT_CRS, parse_crs
+from geo_screen.inputs.registry import ENTERPRISE_ID, duplicate_issues, match_columns, registry_from_table
+from geo_screen.inputs.sources import RawTable, arrow_to_strings, csv_stream
+from geo_screen.outputs.gpkg import (
+    CHILD_WRITES_ALL,
+    CHILD_WRITES_HITS,
+    BackgroundWrite,
+    LayerJob,
+    geometry_kinds,
+    geoparquet_table,
+    gpkg_plan,
+    layer_beside,
+    write_layers,
+)
+from geo_screen.pack.catalog import Catalog, file_sha256, load_catalog
+from geo_screen.screening.manifest import build_manifest, run_counts
+from geo_screen.screening.rules import RuleSet, load_rules
+from geo_screen.screening.screen import screen
+
+Progress = Callable[[str], None]
+
+#: rows screened at a time by :func:`screen_chunked` (about 1 GB of working memory per 250,000 rows)
+CHUNK_ROWS = 250_000
+
+
+# --------------------------------------------------------------------------- chunked streaming
+
+
+def screen_chunked(
+    registry: str | os.PathLike,
+    catalog: str | os.PathLike | Catalog,
+    *,
+    out_dir: str | os.PathLike,
+    rules: str | os.PathLike | RuleSet | None = None,
+    crs: str = "EPSG:4326",
+    chunk_rows: int = CHUNK_ROWS,
+    out_crs: str | None = None,
+    parquet: bool = True,
+    excel: bool = True,
+    progress: Progress | None = None,
+    bar: bool = False,
+) -> list[Path]:
+    """Screen a CSV registry of any size chunk by chunk, writing the run's files as it goes.
+
+    Parameters
+    ----------
+    registry
+        A CSV file (UTF-8 with or without BOM, or GBK/GB18030). Other formats: use
+        :func:`geo_screen.screening.screen.screen`, which reads them whole.
+    catalog, rules, crs, out_crs
+        As for :func:`geo_screen.screening.screen.screen` and :func:`geo_screen.outputs.run.write_results`.
+    out_dir
+        Folder for ``results.gpkg``, ``results.parquet``, ``results.xlsx`` and ``run.json``; written
+        in a temporary folder beside it and moved in place at the end.
+    chunk_rows
+        Rows screened at a time; memory grows with it, results do not change.
+    excel
+        Write ``results.xlsx`` with the county summaries and the flagged enterprises (up to Excel's
+        sheet limit; the full results are in the GeoPackage and GeoParquet files).
+    progress, bar
+        Step messages; ``bar=True`` also draws a tqdm progress bar with rows/s on stderr.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    if chunk_rows < 1:
+        raise ConfigError(f"chunk_rows={chunk_rows} must be a positive number of rows, e.g. 250000")
+    source = Path(registry)
+    if source.suffix.lower() not in (".csv", ".txt", ".tsv"):
+        raise InputDataError(
+            f"{source}: chunked screening reads CSV registries; export {source.suffix} as CSV "
+            "(UTF-8), or screen it without --chunk-rows"
+        )
+    say = progress or (lambda _msg: None)
+    started = datetime.now(UTC)
+    catalog = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
+    ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules)
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ExportError(f"cannot create the output folder {out}: {err.strerror}; choose a writable --out") from err
+    for encoding in (None, "gb18030"):
+        tmp = Path(tempfile.mkdtemp(prefix=".geo_screen-", dir=out))
+        try:
+            run = _ChunkedRun(
+                source,
+                catalog,
+                ruleset,
+                crs=crs,
+                out_crs=out_crs or OUTPUT_CRS,
+                tmp=tmp,
+                parquet=parquet,
+                say=say,
+                bar=bar,
+                excel=excel,
+            )
+            run.screen(chunk_rows, encoding=encoding)
+            manifest = run.manifest(started, rules=rules, chunk_rows=chunk_rows)
+            written = run.finish(manifest, excel=excel)
+            for name in written:
+                os.replace(tmp / name, out / name)
+            return [out / name for name in written]
+        except _NotUtf8:
+            say("the file is not UTF-8 after all: starting again as GB18030")
+            continue
+        except OSError as err:
+            raise ExportError(f"cannot write results to {out}: {err}; check free space and permissions") from err
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    raise InputDataError(f"{source}: the CSV cannot be decoded as UTF-8 or GB18030/GBK; save it as 'CSV UTF-8'")
+
+
+class _NotUtf8(Exception):
+    """Raised when a file sniffed as UTF-8 has non-UTF-8 bytes further down."""
+
+
+class _ChunkedRun:
+    """One chunked screening: the global pass, per-chunk screening and the appending writers."""
+
+    def __init__(
+        self,
+        source: Path,
+        catalog: Catalog,
+        rules: RuleSet,
+        *,
+        crs,
+        out_crs,
+        tmp: Path,
+        parquet,
+        say,
+        bar,
+        excel: bool = True,
+    ):
+        self.source, self.catalog, self.rules, self.crs = source, catalog, rules, parse_crs(crs, where="crs")
+        self.crs_text, self.out_crs, self.tmp, self.say, self.bar = crs, out_crs, tmp, say, bar
+        self.gpkg = tmp / R.GPKG_NAME
+        self.parquet = parquet
+        # Both layers are staged as GeoParquet chunk by chunk (the enterprises' file is the GeoParquet copy) and
+        # written to the GeoPackage in one streamed pass each at the end: GDAL appends to an existing layer
+        # 2.7x slower than it writes a new one (the R-tree is updated row by row instead of built in bulk).
+        self.staged = {
+            R.ENTERPRISES_LAYER: _Staged(tmp / (R.PARQUET_NAME if parquet else ".enterprises.parquet")),
+            R.HITS_LAYER: _Staged(tmp / ".hits.parquet"),
+        }
+        self.excel = excel  # flagged rows are kept for the workbook only when one is written
+        # a chunk's staging writes run in a thread while the next chunk is read and screened
+        self.copier = ThreadPoolExecutor(max_workers=1)
+        self.copying: Future | None = None
+        self.counts: list[dict] = []
+        self.summaries: list[tuple[pd.DataFrame, pd.DataFrame]] = []
+        self.flagged: list[pd.DataFrame] = []
+        self.flagged_rows = 0
+        self.rows = 0
+        self.attrs: dict = {}
+
+    def _reader(self, encoding, columns=None):
+        names, used, reader = csv_stream(self.source, encoding=encoding, columns=columns)
+        self.encoding = used
+        return names, reader
+
+    def _batches(self, reader):
+        try:
+            yield from reader
+        except pa.ArrowInvalid as err:
+            if "UTF8" in str(err) or "utf8" in str(err).lower():
+                raise _NotUtf8 from err
+            raise InputDataError(
+                f"{self.source}: cannot parse as delimited text ({err}); check the delimiter "
+                "and quotes, or screen it without --chunk-rows (which also reads ragged rows)"
+            ) from err
+
+    def screen(self, chunk_rows: int, *, encoding) -> None:
+        names, _ = self._reader(encoding, columns=[])
+        id_column = match_columns(names).get(ENTERPRISE_ID)
+        self.say("pass 1: counting rows" + (f" and checking {id_column!r} for duplicate codes" if id_column else ""))
+        _, reader = self._reader(encoding, columns=[id_column] if id_column else [names[0]])
+        ids = [b.column(0) for b in self._batches(reader)]
+        total = sum(len(a) for a in ids)
+        if total == 0:
+            raise InputDataError(
+                f"{self.source}: the registry has no data rows; export it again with one row per "
+                "enterprise below a header row"
+            )
+        duplicates = None
+        if id_column:
+            raw = pd.Series(pd.array(pa.chunked_array(ids, type=pa.large_string()), dtype="string"))
+            duplicates = duplicate_issues(raw)
+            duplicates = pa.nulls(total, pa.large_string()) if duplicates is None else duplicates
+        del ids
+        self.say(f"pass 2: screening {total:,} rows in chunks of {chunk_rows:,}")
+        bar = progress_bar(total, self.bar)
+        _, reader = self._reader(encoding)
+        pending, size = [], 0
+        try:
+            for batch in self._batches(reader):
+                pending.append(batch)
+                size += batch.num_rows
+                while size >= chunk_rows:
+                    table = pa.Table.from_batches(pending)
+                    self._screen_chunk(table.slice(0, chunk_rows), duplicates)
+                    rest = table.slice(chunk_rows)
+                    pending, size = rest.to_batches(), rest.num_rows
+                    bar.update(chunk_rows)
+            if size:
+                self._screen_chunk(pa.Table.from_batches(pending), duplicates)
+                bar.update(size)
+        finally:
+            bar.close()
+            if self.copying is not None:
+                self.copying.result()
+            self.copier.shutdown()
+            for staged in self.staged.values():
+                staged.close()
+
+    def _screen_chunk(self, table: pa.Table, duplicates: pa.Array | None) -> None:
+        first = self.rows + 1
+        raw = RawTable(arrow_to_strings(table), "csv", self.encoding)
+        dup = duplicates.slice(self.rows, table.num_rows) if duplicates is not None else None
+        registry = registry_from_table(
+            raw, self.source, crs=self.crs, coverage=self.catalog.coverage, first_row=first, duplicates=dup
+        )
+        self.attrs = registry.attrs.get("registry", {})
+        result = screen(registry, self.catalog, rules=self.rules)
+        self.rows += table.num_rows
+        enterprises, hits = _output_crs(result.enterprises, self.out_crs), _output_crs(result.hits, self.out_crs)
+        # Arrow tables are built here; only Arrow's writing runs in the thread (pyproj and GEOS objects stay in this one)
+        tables = [
+            staged.table(frame)
+            for staged, frame in ((self.staged[R.ENTERPRISES_LAYER], enterprises), (self.staged[R.HITS_LAYER], hits))
+        ]
+        if self.copying is not None:
+            self.copying.result()  # the previous chunk is staged: appends stay in row order
+        self.copying = self.copier.submit(self._stage, *tables)
+        self.counts.append(run_counts(result.enterprises))
+        from geo_screen.outputs.workbook import disposition_by_county, summary_by_county
+
+        self.summaries.append(
+            (summary_by_county(result.enterprises, result.hits), disposition_by_county(result.enterprises))
+        )
+        flagged = result.flagged
+        room = _excel_room() - self.flagged_rows
+        if self.excel and room > 0 and len(flagged):
+            self.flagged.append(pd.DataFrame(flagged.drop(columns="geometry")).head(room))
+        self.flagged_rows += len(flagged)
+        self.say(f"rows {first:,}-{self.rows:,} screened and staged")
+
+    def _stage(self, enterprises: pa.Table, hits: pa.Table) -> None:
+        self.staged[R.ENTERPRISES_LAYER].append(enterprises)
+        self.staged[R.HITS_LAYER].append(hits)
+
+    def gpkg_jobs(self) -> list[LayerJob]:
+        """Both GeoPackage layers, from the staged files, as :func:`~geo_screen.outputs.run.write_results` writes them."""
+        return [
+            staged.job(layer, crs=self.out_crs, spatial_index=layer != R.HITS_LAYER)
+            for layer, staged in self.staged.items()
+        ]
+
+    def manifest(self, started, *, rules, chunk_rows: int) -> dict:
+        out = build_manifest(
+            self.catalog,
+            self.rules,
+            rules=rules,
+            started=started,
+            counts=_sum_counts(self.counts),
+            input_info={**self.attrs, "rows": self.rows, "path": str(self.source), "sha256": file_sha256(self.source)},
+            input_crs=self.crs.label,
+            engine={"name": "chunked", "chunk_rows": chunk_rows},
+        )
+        return {**out, "output": {"crs": self.out_crs}}
+
+    def finish(self, manifest: dict, *, excel: bool) -> list[str]:
+        written = [R.GPKG_NAME] + ([R.PARQUET_NAME] if self.parquet else [])
+        enterprises, hits = self.gpkg_jobs()
+        plan = gpkg_plan(sum(staged.rows for staged in self.staged.values()), workbook=excel)
+        with ExitStack() as stack:  # as write_results does
+            if plan == CHILD_WRITES_ALL:
+                self.say(f"writing {R.GPKG_NAME} (in a child process) and {R.XLSX_NAME}")
+                stack.enter_context(BackgroundWrite(self.gpkg, [enterprises, hits]))
+            else:
+                self.say(f"writing {R.GPKG_NAME}")
+                if plan == CHILD_WRITES_HITS:
+                    stack.enter_context(layer_beside(self.gpkg, hits))
+                write_layers(self.gpkg, [enterprises] if plan == CHILD_WRITES_HITS else [enterprises, hits])
+            if excel:
+                self._workbook(manifest)
+                written.append(R.XLSX_NAME)
+        (self.tmp / R.MANIFEST_NAME).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
+        return written + [R.MANIFEST_NAME]
+
+    def _workbook(self, manifest: dict) -> None:
+        from geo_screen.outputs.workbook import sort_summary, write_summary_workbook
+
+        by_standard = pd.concat([s[0] for s in self.summaries], ignore_index=True)
+        keys = [c for c in by_standard.columns if c != "count"]
+        by_standard = sort_summary(by_standard.groupby(keys, sort=False, dropna=False)["count"].sum().reset_index())
+        by_disposition = _sum_table(pd.concat([s[1] for s in self.summaries], ignore_index=True))
+        flagged = pd.concat(self.flagged, ignore_index=True) if self.flagged else pd.DataFrame()
+        write_summary_workbook(
+            self.tmp / R.XLSX_NAME,
+            flagged=flagged,
+            flagged_total=self.flagged_rows,
+            rows=self.rows,
+            by_standard=by_standard,
+            by_disposition=by_disposition,
+            manifest=manifest,
+        )
+
+
+class _Staged:
+    """One layer's chunks appended to a GeoParquet file, and its geometry types (for the GeoPackage layer type)."""
+
+    def __init__(self, path: Path):
+        self.path, self.writer = path, None
+        self.types: set[int] = set()  # shapely geometry type ids
+        self.has_z = False
+        self.rows = 0
+
+    def table(self, frame: gpd.GeoDataFrame) -> pa.Table:
+        """The chunk as a GeoParquet table; its geometry types are noted for the layer type."""
+        types, has_z = geometry_kinds(frame.geometry.to_numpy())
+        self.types |= types
+        self.has_z = self.has_z or has_z
+        return geoparquet_table(frame)
+
+    def append(self, table: pa.Table) -> None:
+        """Append a table made by :meth:`table` (Arrow only: safe in a worker thread)."""
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, table.schema)
+        self.writer.write_table(table.cast(self.writer.schema))
+        self.rows += table.num_rows
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    def job(self, layer: str, *, crs: str, spatial_index: bool) -> LayerJob:
+        """The staged rows as a new GeoPackage layer (the staging file, not the GeoParquet copy, removed after)."""
+        return LayerJob(
+            str(self.path),
+            layer,
+            tuple(sorted(self.types)),
+            self.has_z,
+            crs,
+            spatial_index,
+            remove=self.path.name.startswith("."),
+        )
+
+
+def _sum_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Add up the per-chunk county x disposition tables: counties sorted (as ``pd.crosstab`` does), 合计 last."""
+    key = table.columns[0]
+    total = table.fillna(0).groupby(key, sort=False).sum().astype("int64")
+    columns = [v for v in R.DISPOSITIONS.values() if v in total.columns] + ["合计"]
+    rows = sorted(k for k in total.index if k != "合计") + ["合计"]
+    return total.loc[rows, columns].reset_index()
+
+
+def _excel_room() -> int:
+    from geo_screen.outputs.workbook import EXCEL_SHEET_ROWS
+
+    return EXCEL_SHEET_ROWS
+
+
+def _output_crs(frame: gpd.GeoDataFrame, target: str) -> gpd.GeoDataFrame:
+    if target != OUTPUT_CRS:
+        return frame.to_crs(target)
+    return frame.set_crs(OUTPUT_CRS, allow_override=True)
+
+
+def _sum_counts(parts: list[dict]) -> dict:
+    """Add up :func:`geo_screen.screening.manifest.run_counts` of disjoint chunks."""
+
+    def add(a: dict, b: dict) -> dict:
+        out = dict(a)
+        for key, value in b.items():
+            out[key] = add(out.get(key, {}), value) if isinstance(value, dict) else out.get(key, 0) + value
+        return out
+
+    total: dict = {}
+    for part in parts:
+        total = add(total, part)
+    return total
+
+
+def progress_bar(total: int, enabled: bool):
+    """A tqdm bar in rows on stderr (a no-op object when disabled)."""
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total, unit="rows", unit_scale=True, file=sys.stderr, disable=not enabled, desc="screening", smoothing=0.1
+    )

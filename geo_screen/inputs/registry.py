@@ -1,0 +1,558 @@
+"""Reading enterprise registries: formats, encodings, column aliases, locations and row_status.
+
+:func:`read_registry` turns a CSV, Excel, GeoPackage, Shapefile (plain or
+zipped) or GeoJSON registry into one GeoDataFrame row per input row, in input
+order, never dropping a row. Every input column is kept as it was; the
+canonical columns of :data:`COLUMN_ALIASES` are added beside them with parsed
+values, together with ``input_row``, ``row_status`` and ``issues``.
+Geometries are CGCS2000 lon/lat (EPSG:4490), with GCJ-02/BD-09 offsets removed.
+
+``lon``/``lat``/``x``/``y`` hold the numbers as given in the file (before any
+swap or offset correction); the corrected location is the geometry.
+
+``issues`` is a ';'-joined list of warnings that never stop screening:
+``duplicate_enterprise_id:rows 2,7``, ``enterprise_id_missing``,
+``uscc_length:N``, ``uscc_char:X``, ``uscc_check:expected X``,
+``<column>_unparsed:<value>`` (``grade_unparsed:E`` for the grade),
+``coords_swapped``, ``location_missing``, ``location_zero``,
+``location_out_of_range``, ``geometry_empty``, ``geometry_repaired``.
+
+>>> reg = read_registry("enterprises.csv", crs="gcj02")          # doctest: +SKIP
+>>> reg[["enterprise_id", "row_status", "issues"]].head()          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import shapely
+
+from geo_screen.errors import CRSError, InputDataError
+from geo_screen.inputs.crs import OUTPUT_CRS, InputCRS, parse_crs
+from geo_screen.inputs.identifiers import normalize_uscc_series, uscc_issue_series
+from geo_screen.inputs.locations import coverage_geometry, locate, locate_geometries, spatial_crs
+from geo_screen.inputs.sources import RawTable, read_table
+from geo_screen.results import (
+    COUNTY,
+    ENTERPRISE_ID,
+    GRADE,
+    INDUSTRY,
+    INPUT_ROW,
+    ISSUES,
+    NAME,
+    ROW_STATUS,
+    SANITARY_DISTANCE,
+    STATUS_INVALID,
+    STATUS_OK,
+    STATUS_OUT,
+    STATUS_SWAPPED,
+)
+from geo_screen.threads import intersects_xy, split_map
+
+ADDRESS, LON, LAT, X, Y = "address", "lon", "lat", "x", "y"
+SWAPPED_ISSUE = "coords_swapped"
+
+#: canonical column -> accepted headers (matched after NFKC, casefold, and removing spaces,
+#: underscores, brackets and punctuation; a leading or trailing 是否/有无 is ignored).
+#: When several headers match one canonical column, the earliest alias wins.
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    ENTERPRISE_ID: (
+        ENTERPRISE_ID,
+        "uscc",
+        "统一社会信用代码",
+        "社会信用代码",
+        "信用代码",
+        "统一代码",
+        "credit_code",
+        "social_credit_code",
+        "unified_social_credit_code",
+        "uscc_code",
+        "ent_id",
+        "统一社会信",
+    ),
+    NAME: (
+        NAME,
+        "企业名称",
+        "名称",
+        "单位名称",
+        "公司名称",
+        "企业全称",
+        "企业",
+        "单位",
+        "enterprise_name",
+        "company_name",
+        "enterprise",
+        "company",
+    ),
+    INDUSTRY: (
+        INDUSTRY,
+        "行业",
+        "行业类别",
+        "所属行业",
+        "行业名称",
+        "行业分类",
+        "行业门类",
+        "国民经济行业",
+        "国民经济行业类别",
+        "国民经济行业分类",
+        "industry_type",
+        "sector",
+    ),
+    ADDRESS: (
+        ADDRESS,
+        "地址",
+        "详细地址",
+        "生产经营地址",
+        "生产地址",
+        "经营地址",
+        "企业地址",
+        "注册地址",
+        "住所",
+        "addr",
+    ),
+    LON: (LON, "经度", "longitude", "lng", "long", "经度坐标"),
+    LAT: (LAT, "纬度", "latitude", "纬度坐标"),
+    X: (X, "x坐标", "坐标x", "xcoord", "pointx", "easting", "东坐标"),
+    Y: (Y, "y坐标", "坐标y", "ycoord", "pointy", "northing", "北坐标"),
+    COUNTY: (
+        COUNTY,
+        "县（市、区）",
+        "县市区",
+        "所在县区",
+        "县区",
+        "区县",
+        "所在县市区",
+        "所属县市区",
+        "所属县区",
+        "所在区县",
+        "所属区县",
+        "市县区",
+        "辖区",
+        "行政区",
+        "district",
+    ),
+    SANITARY_DISTANCE: (
+        SANITARY_DISTANCE,
+        "卫生防护距离",
+        "卫生防护距离(米)",
+        "卫生防护距离m",
+        "卫生防护距离要求",
+        "防护距离",
+        "卫生防护距",
+        "sanitary_distance",
+        "sanitary_protection_distance",
+        "sanitary_m",
+    ),
+    GRADE: (
+        GRADE,
+        "绩效等级",
+        "综合评价等级",
+        "评价等级",
+        "综合评价结果",
+        "评价结果",
+        "亩均评价等级",
+        "亩均效益评价等级",
+        "亩均等级",
+        "综合评价类别",
+        "综合评价等",
+        "分类等级",
+        "grade",
+        "evaluation_grade",
+    ),
+    "eliminated_equipment": (
+        "eliminated_equipment",
+        "淘汰类装备",
+        "淘汰类设备",
+        "淘汰类工艺装备",
+        "淘汰类装备产品",
+        "使用淘汰类装备",
+        "淘汰类",
+    ),
+    "procedures_complete": ("procedures_complete", "手续齐全", "手续完备", "审批手续齐全", "相关手续齐全"),
+    "emission_compliant": ("emission_compliant", "稳定达标排放", "达标排放", "排放达标", "稳定达标", "稳定达标排"),
+    "energy_over_limit": ("energy_over_limit", "能耗超限额", "能耗超标", "超能耗限额", "单位能耗超限额"),
+    "major_hazard": ("major_hazard", "重大安全隐患", "存在重大安全隐患", "重大隐患", "安全隐患", "重大安全隐"),
+    "long_shutdown": ("long_shutdown", "长期停车", "长期停产", "长期停产停车"),
+    "scattered_polluting": ("scattered_polluting", "散乱污", "散乱污企业"),
+    "serious_violation": (
+        "serious_violation",
+        "严重环境违法",
+        "严重环境违法行为",
+        "严重违法",
+        "环境违法",
+        "严重环境违",
+    ),
+}
+_TEXT = (ENTERPRISE_ID, NAME, INDUSTRY, ADDRESS, COUNTY)
+_RESERVED = (INPUT_ROW, ROW_STATUS, ISSUES, "geometry")
+
+_PUNCT = re.compile(r"[\s_\-.·()\[\]{}【】〔〕<>《》、,，:;/\\*#'\"]+")
+_TRUE = {"是", "有", "存在", "yes", "y", "true", "t", "1", "1.0", "√", "✓", "✔", "对"}
+_FALSE = {"否", "无", "没有", "不存在", "不是", "no", "n", "false", "f", "0", "0.0", "×", "✗", "✘", "不"}
+_UNKNOWN = {"-", "--", "—", "/", "na", "n/a", "nan", "null", "none", "未知", "不详", "待定", "待核实", "?", "？"}
+_GRADE = re.compile(r"^([ABCD])(类|档|级|等|级企业|类企业)?$")
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def read_registry(
+    path: str | Path,
+    *,
+    crs: object = "EPSG:4326",
+    coverage: object = None,
+    sheet: str | int | None = None,
+    layer: str | None = None,
+    encoding: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read an enterprise registry into one CGCS2000 GeoDataFrame row per input row.
+
+    Parameters
+    ----------
+    path
+        ``.csv``/``.txt``/``.tsv``, ``.xlsx``/``.xlsm``, ``.gpkg``, ``.shp``, ``.zip`` (one
+        shapefile) or ``.geojson``/``.json``.
+    crs
+        Coordinate system of the location columns, or of a spatial file that
+        declares none: anything :func:`geo_screen.inputs.crs.parse_crs` accepts, including
+        ``"gcj02"`` (AMap/Tencent) and ``"bd09"`` (Baidu). A file's own CRS wins,
+        except that ``gcj02``/``bd09`` with a geographic file means its lon/lat are offset.
+    coverage
+        Optional area (shapely geometry, or GeoSeries/GeoDataFrame) in EPSG:4490
+        lon/lat; rows outside get ``out_of_coverage``, and it breaks ties when
+        deciding whether lon/lat were swapped.
+    sheet, layer
+        Excel sheet (name or 0-based index; default the first); GeoPackage layer or
+        the shapefile inside a zip (its name without ``.shp``).
+    encoding
+        Force a text encoding (CSV; Shapefile DBF). By default CSV tries UTF-8
+        (with or without BOM) and then GB18030; a Shapefile without ``.cpg`` is sniffed.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        RangeIndex in input order; the input columns, the canonical columns,
+        ``input_row`` (1-based data row), ``row_status``, ``issues``, geometry
+        (EPSG:4490; None where the location is invalid). ``attrs["registry"]``
+        records source, format, encoding, crs and the matched ``columns``.
+
+    Raises
+    ------
+    InputDataError
+        Missing, empty, undecodable or unreadable file; unknown format; no
+        usable location columns; x/y without a projected ``crs``.
+    """
+    path = Path(path)
+    requested = parse_crs(crs, where="read_registry(crs=...)")
+    table = read_table(path, sheet=sheet, layer=layer, encoding=encoding)
+    return registry_from_table(table, path, crs=requested, coverage=coverage)
+
+
+def registry_from_table(
+    table: RawTable,
+    path: Path,
+    *,
+    crs: object,
+    coverage: object = None,
+    first_row: int = 1,
+    duplicates: pa.Array | None = None,
+) -> gpd.GeoDataFrame:
+    """Parse a raw table (or one chunk of a large file) into registry rows; see :func:`read_registry`.
+
+    ``first_row`` is the ``input_row`` of the table's first row. ``duplicates`` gives the chunk's
+    ``duplicate_enterprise_id:...`` issues from a pass over the whole file
+    (:func:`duplicate_issues`); without it duplicates are looked for within the table.
+    """
+    requested = crs if isinstance(crs, InputCRS) else parse_crs(crs, where="read_registry(crs=...)")
+    data, renamed = _rename_reserved(table.data)
+    columns = match_columns(data.columns)
+    parsed, issues, blank = _parse_columns(data, columns, duplicates=duplicates)
+    n = len(data)
+
+    if table.geometry is None:
+        src = requested
+        xcol, ycol = _location_columns(columns, src, path, headers=list(data.columns))
+        lon, lat, swapped, reason, inside = locate(
+            parsed[xcol].to_numpy(), parsed[ycol].to_numpy(), src, coverage, missing=blank[xcol] | blank[ycol]
+        )
+        geoms = np.full(n, None, dtype=object)
+        good = np.isfinite(lon)
+        geoms[good] = split_map(shapely.points, lon[good], lat[good])
+        location = f"{xcol}/{ycol}"
+    else:
+        src = spatial_crs(table.crs, requested)
+        geoms, swapped, reason, repaired = locate_geometries(table.geometry, src, coverage)
+        inside = None  # footprints are tested against the coverage below
+        issues.append(_tagged(repaired, "geometry_repaired"))
+        location = "geometry"
+    issues.append(_tagged(swapped, SWAPPED_ISSUE))
+    for code in ("location_missing", "location_zero", "location_out_of_range", "geometry_empty"):
+        issues.append(_tagged(reason == code, code))
+
+    invalid = shapely.is_missing(geoms)
+    status = np.where(invalid, STATUS_INVALID, np.where(swapped, STATUS_SWAPPED, STATUS_OK))
+    out = {c: parsed.pop(c) if c in parsed else data[c] for c in data.columns}
+    out.update(parsed)
+    out[INPUT_ROW] = np.arange(first_row, first_row + n, dtype=np.int64)
+    out[ROW_STATUS] = pd.Series(status, dtype="string")
+    out[ISSUES] = pd.Series(pd.array(join_issues(issues, n), dtype="string"))
+    registry = gpd.GeoDataFrame(pd.DataFrame(out), geometry=geoms, crs=OUTPUT_CRS)
+    registry.attrs["registry"] = {
+        "source": str(path),
+        "format": table.format,
+        "encoding": table.encoding,
+        "crs": src.label,
+        "location": location,
+        "columns": columns,
+        "renamed": renamed,
+    }
+    if coverage is not None:
+        registry = mark_coverage(registry, coverage, inside=inside)
+    return registry
+
+
+def mark_coverage(
+    registry: gpd.GeoDataFrame, coverage: object, *, inside: np.ndarray | None = None
+) -> gpd.GeoDataFrame:
+    """Set ``row_status`` to ``out_of_coverage`` for located rows outside ``coverage``.
+
+    ``coverage`` is a shapely geometry in EPSG:4490 lon/lat (or a GeoSeries /
+    GeoDataFrame, reprojected and unioned). Points on the boundary count as
+    inside; a footprint counts as inside when it touches the area. Rows marked
+    out of coverage by an earlier call and now inside get ``ok`` (or
+    ``coords_swapped``) back. Returns a copy; ``invalid_location`` rows stay.
+    ``inside``: per row, located and inside ``coverage``, when the caller tested that already
+    (:func:`~geo_screen.inputs.locations.locate` does while it looks for swapped pairs).
+    """
+    area = coverage_geometry(coverage)
+    out = registry.copy(deep=False)  # copy-on-write: the new row_status never reaches the caller's frame
+    geoms = np.asarray(out.geometry.array, dtype=object)
+    located = (out[ROW_STATUS] != STATUS_INVALID).to_numpy() & ~shapely.is_missing(geoms)
+    if inside is None:
+        inside = np.zeros(len(out), dtype=bool)
+        points = located & (shapely.get_type_id(geoms) == 0)
+        inside[points] = intersects_xy(area, shapely.get_x(geoms[points]), shapely.get_y(geoms[points]))
+        others = located & ~points
+        inside[others] = shapely.intersects(area, geoms[others])
+    swapped = out[ISSUES].str.contains(SWAPPED_ISSUE, regex=False).fillna(False).to_numpy(dtype=bool)
+    status = np.where(
+        ~located, STATUS_INVALID, np.where(~inside, STATUS_OUT, np.where(swapped, STATUS_SWAPPED, STATUS_OK))
+    )
+    out[ROW_STATUS] = pd.Series(status, index=out.index, dtype="string")
+    out.attrs = {
+        **registry.attrs,
+        "registry": {**registry.attrs.get("registry", {}), "coverage_bounds": tuple(area.bounds)},
+    }
+    return out
+
+
+def match_columns(headers) -> dict[str, str]:
+    """Map canonical column names to the input headers that carry them (see :data:`COLUMN_ALIASES`)."""
+    found: dict[str, tuple[int, str]] = {}
+    for header in headers:
+        for key in _header_keys(str(header)):
+            hit = _ALIAS_INDEX.get(key)
+            if hit and (hit[0] not in found or hit[1] < found[hit[0]][0]):
+                found[hit[0]] = (hit[1], header)
+                break
+    return {canon: found[canon][1] for canon in COLUMN_ALIASES if canon in found}
+
+
+# --------------------------------------------------------------------------- columns and values
+
+
+def _header_key(text: str) -> str:
+    return _PUNCT.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+def _header_keys(header: str) -> list[str]:
+    key = _header_key(header)
+    bare = re.sub(r"^(是否|有无)|(是否|有无)$", "", key)
+    return [k for k in dict.fromkeys((key, bare)) if k]
+
+
+_ALIAS_INDEX: dict[str, tuple[str, int]] = {
+    _header_key(alias): (canon, rank) for canon, aliases in COLUMN_ALIASES.items() for rank, alias in enumerate(aliases)
+}
+
+
+def _rename_reserved(data: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    renamed = {c: f"{c}_original" for c in data.columns if c in _RESERVED}
+    return (data.rename(columns=renamed) if renamed else data), renamed
+
+
+def _arrow(values: pd.Series) -> pa.Array:
+    arr = pa.array(values.astype("string"), type=pa.large_string())
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Stripped strings, ``<NA>`` for blanks (Arrow kernels: cheap on a million rows)."""
+    arr = pc.utf8_trim_whitespace(_arrow(values))
+    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+    return pd.Series(pd.array(arr, dtype="string"), index=values.index)
+
+
+def _tagged(mask: np.ndarray, prefix: str, text: pd.Series | None = None, *, limit: int = 30) -> pa.Array | None:
+    """An issue column: ``prefix`` (+ the offending value, shortened) where ``mask``, else null."""
+    if not mask.any():
+        return None
+    out = np.full(len(mask), None, dtype=object)
+    if text is None:
+        out[mask] = prefix
+    else:
+        detail = text[mask].astype("string").str.replace(";", ",", regex=False).str.slice(0, limit)
+        out[mask] = (prefix + detail).to_numpy(dtype=object)
+    return pa.array(out, type=pa.large_string())
+
+
+def _parse_columns(data: pd.DataFrame, columns: dict[str, str], *, duplicates: pa.Array | None = None):
+    """Parsed canonical columns, issue columns, and blank masks of the location columns."""
+    parsed: dict[str, pd.Series] = {}
+    issues: list[pa.Array | None] = []
+    blank: dict[str, np.ndarray] = {}
+    for canon in COLUMN_ALIASES:
+        if canon not in columns:
+            parsed[canon] = _empty_column(canon, data.index)
+            continue
+        text = _text(data[columns[canon]])
+        if canon == ENTERPRISE_ID:
+            parsed[canon] = value = normalize_uscc_series(text)
+            issues += [
+                _tagged(value.isna().to_numpy(), "enterprise_id_missing"),
+                pa.array(uscc_issue_series(value), type=pa.large_string()),
+                _duplicates(value) if duplicates is None else duplicates,
+            ]
+        elif canon in _TEXT:
+            parsed[canon] = text
+        elif canon in (LON, LAT, X, Y, SANITARY_DISTANCE):
+            values, problem = _numbers(text, negative_ok=canon != SANITARY_DISTANCE)
+            parsed[canon] = pd.Series(values, index=data.index)
+            issues.append(_tagged(problem, f"{canon}_unparsed:", text))
+            blank[canon] = text.isna().to_numpy()
+        else:  # the grade and the yes/no attributes
+            grade = canon == GRADE
+            parsed[canon], problem = _lookup(text, _grade_of if grade else _bool_of, "string" if grade else "boolean")
+            issues.append(_tagged(problem, "grade_unparsed:" if grade else f"{canon}_unparsed:", text))
+    return parsed, issues, blank
+
+
+def _empty_column(canon: str, index: pd.Index) -> pd.Series:
+    if canon in (LON, LAT, X, Y, SANITARY_DISTANCE):
+        return pd.Series(np.nan, index=index, dtype="float64")
+    return pd.Series(pd.NA, index=index, dtype="string" if canon in _TEXT or canon == GRADE else "boolean")
+
+
+def _numbers(text: pd.Series, *, negative_ok: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Floats from text; full-width digits, thousands commas and a trailing ° / m / 米 are accepted."""
+    try:
+        values = pc.cast(_arrow(text), pa.float64()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:  # something is not a plain number: the slower, forgiving path
+        cleaned = text.str.normalize("NFKC").str.replace(r"[\s,°]|(米|m)$", "", regex=True)
+        values = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    values = np.array(values, dtype="float64")
+    bad = ~np.isfinite(values)
+    if not negative_ok:
+        bad |= values < 0
+    values[bad] = np.nan
+    return values, bad & text.notna().to_numpy()
+
+
+def _lookup(text: pd.Series, parse, dtype: str) -> tuple[pd.Series, np.ndarray]:
+    """Parse each distinct value once; ``parse`` returns a value, None (unknown) or ``...`` (unparsed)."""
+    codes, uniques = pd.factorize(text)
+    results = [parse(u) for u in uniques]
+    values = pd.array([None if r is ... else r for r in results], dtype=dtype).take(codes, allow_fill=True)
+    unparsed = np.array([r is ... for r in results] + [False], dtype=bool)[codes]
+    return pd.Series(values, index=text.index), unparsed
+
+
+def _norm(value: str) -> str:
+    return unicodedata.normalize("NFKC", value).strip().casefold()
+
+
+def _bool_of(value: str):
+    key = _norm(value)
+    if key in _TRUE:
+        return True
+    if key in _FALSE:
+        return False
+    return None if key in _UNKNOWN else ...
+
+
+def _grade_of(value: str):
+    key = _norm(value)
+    hit = _GRADE.match(key.upper())
+    if hit:
+        return hit.group(1)
+    return None if key in _UNKNOWN else ...
+
+
+def _duplicates(ids: pd.Series) -> pa.Array | None:
+    dup = (ids.notna() & ids.duplicated(keep=False)).to_numpy()
+    if not dup.any():
+        return None
+    rows = pd.Series(np.flatnonzero(dup) + 1, index=ids.index[dup])
+    label = {
+        key: "rows " + ",".join(map(str, grp[:5])) + (f" +{len(grp) - 5} more" if len(grp) > 5 else "")
+        for key, grp in rows.groupby(ids[dup]).agg(list).items()
+    }
+    return _tagged(dup, "duplicate_enterprise_id:", ids.map(label), limit=80)
+
+
+def duplicate_issues(raw_ids: pd.Series) -> pa.Array | None:
+    """``duplicate_enterprise_id:rows ...`` issues for a whole file's raw id column (None when no duplicates).
+
+    Row numbers are 1-based positions in ``raw_ids``, i.e. ``input_row``: pass the result's slices to
+    :func:`registry_from_table` when a large file is parsed chunk by chunk.
+    """
+    return _duplicates(normalize_uscc_series(_text(raw_ids.reset_index(drop=True))))
+
+
+def join_issues(issues: list[pa.Array | None], n: int) -> pa.Array:
+    """Per row, the ``;``-join of the non-empty issue texts of each part (parts: text arrays, or None)."""
+    arrays = [a for a in issues if a is not None]
+    if not arrays:
+        joined = pc.fill_null(pa.nulls(n, pa.large_string()), "")
+    else:  # (null_handling="skip" drops all-null rows in some pyarrow versions: join, then tidy)
+        joined = pc.binary_join_element_wise(
+            *arrays, pa.scalar(";", pa.large_string()), null_handling="replace", null_replacement=""
+        )
+        joined = pc.utf8_trim(pc.replace_substring_regex(joined, ";{2,}", ";"), ";") if len(arrays) > 1 else joined
+    return joined
+
+
+# --------------------------------------------------------------------------- locations
+
+
+def _location_columns(columns: dict[str, str], src: InputCRS, path: Path, *, headers: list) -> tuple[str, str]:
+    has_lonlat, has_xy = LON in columns and LAT in columns, X in columns and Y in columns
+    if src.is_geographic and has_lonlat:
+        return LON, LAT
+    if not src.is_geographic and has_xy:
+        return X, Y
+    if has_xy:
+        raise CRSError(
+            f"{path}: the location columns {columns[X]!r}/{columns[Y]!r} are projected x/y, but "
+            f"crs={src.label!r} is geographic; pass the CRS they are in, e.g. crs='EPSG:4549' "
+            "(CGCS2000 Gauss-Kruger CM 120E, Nantong), or, if they hold degrees, rename them to 经度/纬度 (lon/lat)"
+        )
+    if has_lonlat:
+        raise CRSError(
+            f"{path}: crs={src.label!r} is projected but the file has longitude/latitude columns "
+            f"{columns[LON]!r}/{columns[LAT]!r} and no x/y; drop crs= (degrees default to EPSG:4326), "
+            "pass crs='gcj02'/'bd09' for AMap/Baidu coordinates, or name the projected columns x/y"
+        )
+    raise InputDataError(
+        f"{path}: no location columns among the headers found ({', '.join(map(str, headers))}) and no "
+        f"geometry. Add longitude/latitude columns named one of "
+        f"{', '.join(COLUMN_ALIASES[LON])} / {', '.join(COLUMN_ALIASES[LAT])}, or projected x/y columns named "
+        f"{', '.join(COLUMN_ALIASES[X])} / {', '.join(COLUMN_ALIASES[Y])} with crs= the projected CRS"
+    )

@@ -1,0 +1,307 @@
+"""Reading registry files into a raw table: CSV (UTF-8/BOM/GBK/GB18030), XLSX, GeoPackage,
+Shapefile (plain or zipped, encoding from .cpg / the DBF header / a UTF-8 check) and GeoJSON.
+
+Every value is read as text so codes and leading zeros survive; parsing is registry.py's job.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import warnings
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyogrio
+from pyogrio.errors import DataLayerError, DataSourceError, FeatureError, FieldError
+from pyogrio.errors import GeometryError as OGRGeometryError
+
+from geo_screen.errors import InputDataError
+
+#: accepted extensions -> format label
+FORMATS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".gpkg": "gpkg",
+    ".shp": "shp",
+    ".zip": "shp.zip",
+    ".geojson": "geojson",
+    ".json": "geojson",
+}
+_DBF_SNIFF_BYTES = 4 << 20
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default str dtype
+
+
+@dataclass
+class RawTable:
+    data: pd.DataFrame  # every attribute column, RangeIndex
+    format: str
+    encoding: str | None
+    geometry: np.ndarray | None = None  # spatial formats: shapely geometries in the file's CRS
+    crs: object = None  # spatial formats: the file's pyproj CRS or None
+
+
+def read_table(path: Path, *, sheet, layer, encoding) -> RawTable:
+    if not path.is_file():
+        raise InputDataError(
+            f"registry file not found: {path}; check the path (relative paths are "
+            f"resolved against the working directory {Path.cwd()})"
+        )
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        hint = "; save it as .xlsx or .csv" if path.suffix.lower() == ".xls" else ""
+        raise InputDataError(
+            f"{path}: unknown registry format {path.suffix!r}{hint}; accepted extensions: {', '.join(FORMATS)}"
+        )
+    if fmt == "csv":
+        table = _read_csv(path, encoding)
+    elif fmt == "xlsx":
+        table = _read_xlsx(path, sheet)
+    else:
+        table = _read_spatial(path, fmt, layer=layer, encoding=encoding)
+    if len(table.data) == 0:
+        raise InputDataError(
+            f"{path}: the registry has no data rows; export it again with one row per enterprise below a header row"
+        )
+    table.data = table.data.reset_index(drop=True)
+    return table
+
+
+def _read_csv(path: Path, encoding: str | None) -> RawTable:
+    """Arrow's multi-threaded reader for clean files; pandas' for ragged rows. Every value a string."""
+    raw = path.read_bytes()
+    if not raw[:65536].strip() and not raw.strip():
+        raise InputDataError(
+            f"{path}: the file is empty; export the registry with a header row and one row per enterprise"
+        )
+    first = raw[: raw.find(b"\n")]
+    sep = max((",", "\t", ";", "|"), key=lambda c: first.count(c.encode()))
+    for candidate in [encoding] if encoding else ["utf-8", "gb18030"]:
+        try:
+            data = _parse_csv(raw, candidate, sep, path)
+        except UnicodeDecodeError:
+            continue
+        except LookupError as err:
+            raise InputDataError(
+                f"{path}: unknown encoding={encoding!r}; use e.g. 'utf-8', 'gbk' or "
+                "'gb18030', or omit encoding= to detect it"
+            ) from err
+        used = "utf-8-sig" if candidate == "utf-8" and raw.startswith(codecs.BOM_UTF8) else candidate
+        return RawTable(data, "csv", used)
+    tried = f"encoding={encoding!r}" if encoding else "UTF-8 or GB18030/GBK"
+    raise InputDataError(
+        f"{path}: the CSV cannot be decoded as {tried}; open it in Excel and save as "
+        "'CSV UTF-8', or pass encoding= with the encoding it was saved in"
+    )
+
+
+def _csv_names(head: bytes, encoding: str, sep: str) -> list[str]:
+    """Column names from the header line (blank ones named ``Unnamed: i``, repeats numbered like pandas)."""
+    line = codecs.getincrementaldecoder(encoding)().decode(head[: head.find(b"\n") + 1 or len(head)])
+    names = next(csv.reader([line], delimiter=sep), [])
+    names = [n.strip() or f"Unnamed: {i}" for i, n in enumerate(names)]
+    return [n if names.index(n) == i else f"{n}.{names[:i].count(n)}" for i, n in enumerate(names)]
+
+
+def _arrow_csv_options(names: list[str], encoding: str, sep: str, *, block_size: int | None = None):
+    fast = codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+    read = pacsv.ReadOptions(
+        column_names=names,
+        skip_rows=1,
+        encoding="utf8" if fast else encoding,
+        **({"block_size": block_size} if block_size else {}),
+    )
+    convert = pacsv.ConvertOptions(
+        column_types={n: pa.large_string() for n in names},
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+    )
+    return read, pacsv.ParseOptions(delimiter=sep, newlines_in_values=True), convert
+
+
+def arrow_to_strings(table: pa.Table | pa.RecordBatch) -> pd.DataFrame:
+    """An Arrow table of large strings as the pandas frame the registry reader expects."""
+    return table.to_pandas(types_mapper=lambda t: _STR if pa.types.is_large_string(t) else None)
+
+
+def _parse_csv(raw: bytes, encoding: str, sep: str, path: Path) -> pd.DataFrame:
+    fast = codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+    head = raw[len(codecs.BOM_UTF8) :] if raw.startswith(codecs.BOM_UTF8) else raw
+    names = _csv_names(head, encoding, sep)
+    try:
+        read, parse, convert = _arrow_csv_options(names, encoding, sep)
+        return arrow_to_strings(
+            pacsv.read_csv(io.BytesIO(head), read_options=read, parse_options=parse, convert_options=convert)
+        )
+    except pa.ArrowInvalid as err:
+        if "UTF8" in str(err):
+            raise UnicodeDecodeError(encoding, b"", 0, 1, str(err)) from err
+    try:  # ragged rows (short lines are padded; long ones are an error) or odd quoting
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)  # a long first row would lose data
+            return pd.read_csv(
+                io.StringIO(raw.decode("utf-8-sig" if fast else encoding)),
+                sep=sep,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                index_col=False,
+            )
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as err:
+        raise InputDataError(
+            f"{path}: cannot parse as delimited text ({err}); check the delimiter "
+            "and quotes, or save the sheet as .xlsx"
+        ) from err
+
+
+def _read_xlsx(path: Path, sheet) -> RawTable:
+    try:
+        with pd.ExcelFile(path, engine="openpyxl") as book:
+            names = book.sheet_names
+            if sheet is not None and sheet not in names and not (isinstance(sheet, int) and 0 <= sheet < len(names)):
+                raise InputDataError(
+                    f"{path}: no sheet {sheet!r}; the workbook has sheets "
+                    f"{', '.join(map(repr, names))}: pass one of them as sheet="
+                )
+            data = pd.read_excel(
+                book, sheet_name=sheet if sheet is not None else 0, dtype=str, keep_default_na=False, na_values=[""]
+            )
+    except (zipfile.BadZipFile, KeyError, OSError) as err:
+        raise InputDataError(
+            f"{path}: not a readable .xlsx workbook ({err}); open it in Excel and save it again as .xlsx, or export CSV"
+        ) from err
+    return RawTable(data, "xlsx", None)
+
+
+def _read_spatial(path: Path, fmt: str, *, layer, encoding) -> RawTable:
+    source, dbf, cpg = str(path), b"", None
+    if fmt == "shp.zip":
+        source, dbf, cpg = _zip_member(path, layer)
+        layer = None
+    elif fmt == "shp":
+        siblings = {p.suffix.lower(): p for p in path.parent.iterdir() if p.stem == path.stem}
+        dbf, cpg = siblings.get(".dbf"), siblings.get(".cpg")
+        cpg = cpg.read_text("ascii", errors="replace").strip() if cpg else None
+        dbf = _head(dbf.open("rb")) if dbf else b""
+    if fmt.startswith("shp"):
+        encoding = encoding or (None if cpg else _dbf_encoding(dbf))
+    try:
+        names = pyogrio.list_layers(source)[:, 0]
+        layers = ", ".join(map(repr, names))
+        if fmt == "gpkg" and layer is None and len(names) > 1:
+            raise InputDataError(f"{path}: the GeoPackage has several layers ({layers}); pass layer= to pick one")
+        frame = pyogrio.read_dataframe(
+            source, layer=layer, use_arrow=True, encoding=encoding if fmt.startswith("shp") else None
+        )
+    except DataLayerError as err:
+        raise InputDataError(f"{path}: no layer {layer!r}; layers in the file: {layers}") from err
+    except (DataSourceError, FeatureError, FieldError, OGRGeometryError) as err:
+        raise InputDataError(
+            f"{path}: cannot read this {fmt} file ({err}); check that it opens in QGIS "
+            "and that a shapefile comes with its .shx and .dbf"
+        ) from err
+    used = encoding or cpg or "utf-8"
+    if not isinstance(frame, gpd.GeoDataFrame):  # an attribute-only table: located by its lon/lat columns
+        return RawTable(pd.DataFrame(frame), fmt, used)
+    geometry = np.asarray(frame.geometry.array, dtype=object)
+    data = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    return RawTable(data, fmt, used, geometry, frame.crs)
+
+
+def _zip_member(path: Path, layer: str | None) -> tuple[str, bytes, str | None]:
+    """The /vsizip/ path of the one shapefile in a zip, its DBF head and its .cpg text."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if not n.startswith("__MACOSX/")]
+            shps = [n for n in names if n.lower().endswith(".shp")]
+            if layer is not None:
+                shps = [n for n in shps if Path(n).stem == layer]
+            if len(shps) != 1:
+                found = ", ".join(n for n in names if n.lower().endswith(".shp")) or "none"
+                fix = (
+                    "pass layer= with one of their names"
+                    if len(shps) > 1 or layer
+                    else "zip the .shp together with its .shx, .dbf, .prj and .cpg"
+                )
+                raise InputDataError(
+                    f"{path}: the zip must hold exactly one shapefile"
+                    f"{f' named {layer!r}' if layer else ''}; found {len(shps)} "
+                    f"(.shp files: {found}); {fix}"
+                )
+            stem = shps[0][:-4]
+            parts = {n[len(stem) :].lower(): n for n in names if n[: len(stem)] == stem}
+            dbf = _head(zf.open(parts[".dbf"])) if ".dbf" in parts else b""
+            cpg = zf.read(parts[".cpg"]).decode("ascii", errors="replace").strip() if ".cpg" in parts else None
+    except zipfile.BadZipFile as err:
+        raise InputDataError(f"{path}: not a readable zip archive ({err}); zip the shapefile again") from err
+    return f"/vsizip/{path.resolve()}/{shps[0]}", dbf, cpg
+
+
+def _head(stream) -> bytes:
+    with stream:
+        return stream.read(_DBF_SNIFF_BYTES)
+
+
+def _dbf_encoding(head: bytes) -> str | None:
+    """Guess the text encoding of a DBF without .cpg: None (let GDAL decide), 'UTF-8' or 'GB18030'."""
+    if len(head) < 32 or head[29] != 0:  # byte 29 declares a code page: GDAL honours it
+        return None
+    header_len = int.from_bytes(head[8:10], "little")
+    names = b"".join(head[i : i + 11] for i in range(32, min(header_len, len(head)) - 31, 32))
+    text = names + head[header_len:]
+    if text.isascii():
+        return None
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(text, final=False)
+        return "UTF-8"
+    except UnicodeDecodeError:
+        return "GB18030"
+
+
+def csv_stream(
+    path: Path, *, encoding: str | None = None, columns: list[str] | None = None, block_bytes: int = 16 << 20
+):
+    """Open a CSV registry for streaming: ``(names, encoding, reader)`` where ``reader`` yields Arrow batches.
+
+    The encoding is UTF-8 (with or without BOM) when the first block decodes as UTF-8, else GB18030;
+    a file that turns out not to be UTF-8 further down fails in the reader with ``pa.ArrowInvalid``
+    (the caller starts again with ``encoding="gb18030"``). Memory stays at a few blocks. ``columns``
+    reads only those columns (a cheap first pass over the id column).
+    """
+    if not path.is_file():
+        raise InputDataError(f"registry file not found: {path}; check the path")
+    with open(path, "rb") as fh:
+        first = fh.read(block_bytes)
+    if not first.strip():
+        raise InputDataError(
+            f"{path}: the file is empty; export the registry with a header row and one row per enterprise"
+        )
+    bom = first.startswith(codecs.BOM_UTF8)
+    head = first[len(codecs.BOM_UTF8) :] if bom else first
+    if encoding is None:
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            encoding = "gb18030"
+    header = head[: head.find(b"\n")]
+    sep = max((",", "\t", ";", "|"), key=lambda c: header.count(c.encode()))
+    names = _csv_names(head, encoding, sep)
+    read, parse, convert = _arrow_csv_options(names, encoding, sep, block_size=block_bytes)
+    if columns:
+        convert.include_columns = columns
+    # the header line (and a BOM on it) is skipped by skip_rows=1
+    reader = pacsv.open_csv(str(path), read_options=read, parse_options=parse, convert_options=convert)
+    used = "utf-8-sig" if bom and encoding == "utf-8" else encoding
+    return names, used, reader

@@ -1,0 +1,423 @@
+"""Shapefile attribute tables: fixed short field names, byte-safe text values, code pages.
+
+A DBF field name holds at most 10 *bytes* and a text value at most 254 bytes
+in the file's encoding; a Chinese header cut mid-character can make the file
+unreadable. So:
+
+* every canonical column has a fixed ASCII short name (:data:`FIELDS`, also
+  shipped in each package as ``字段说明.csv``), and every other column (the
+  registry's own, often Chinese, headers) gets ``F01``, ``F02``, ... in column
+  order, listed in the same dictionary with its original header;
+* text is cut to at most :data:`MAX_TEXT_BYTES` bytes *in the chosen encoding*
+  on a character boundary, and characters the encoding cannot represent (e.g.
+  "𠮷" in GBK) become :data:`REPLACEMENT`; :func:`dbf_frame` returns every such
+  change so packages can list them;
+* the code page is declared twice: a ``.cpg`` file (``UTF-8`` or ``936``, the
+  form ArcGIS documents and GDAL and pyshp read) and, for GBK, the DBF header's
+  language driver byte (0x4D = code page 936) that ArcMap and older tools read.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyogrio
+import pyogrio.raw
+
+from geo_screen import results as R
+from geo_screen.errors import ExportError
+
+MAX_FIELD_BYTES = 10
+MAX_TEXT_BYTES = 254
+MAX_FIELDS = 255
+#: what an unrepresentable character becomes (visible, one byte in every encoding)
+REPLACEMENT = "?"
+YES, NO = "是", "否"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One canonical column's DBF short name, Chinese label and meaning."""
+
+    column: str
+    short: str
+    label_zh: str
+    meaning: str
+
+
+def _spec(column: str, short: str, label_zh: str, meaning: str) -> FieldSpec:
+    if len(short.encode("ascii")) > MAX_FIELD_BYTES:  # the dictionary itself must obey the DBF limit
+        raise AssertionError(f"DBF field name {short!r} is longer than {MAX_FIELD_BYTES} bytes")
+    # the project's Chinese headers (results.LABELS_ZH) win, so every output uses the same words
+    return FieldSpec(column, short, R.LABELS_ZH.get(column, label_zh), meaning)
+
+
+_STD_SHORT = {"scattered": "STD_SCAT", "violation": "STD_VIOL"}
+
+#: The fixed mapping, in the order fields appear in exported tables.
+FIELDS: tuple[FieldSpec, ...] = (
+    _spec(R.ENTERPRISE_ID, "USCC", "统一社会信用代码", "18位统一社会信用代码（按登记表）"),
+    _spec(R.NAME, "NAME", "企业名称", "企业名称"),
+    _spec(R.COUNTY, "COUNTY", "县（市、区）", "所在县（市、区）"),
+    _spec(R.COUNTY_CODE, "CNTY_CODE", "县区代码", "县级行政区划代码（6位）"),
+    _spec(R.INDUSTRY, "INDUSTRY", "行业", "所属行业"),
+    _spec("address", "ADDRESS", "地址", "企业地址"),
+    _spec("lon", "LON", "经度", "经度，CGCS2000（EPSG:4490），已去除高德/百度偏移"),
+    _spec("lat", "LAT", "纬度", "纬度，CGCS2000（EPSG:4490）"),
+    _spec("x", "X", "X坐标", "登记表原坐标系的X坐标"),
+    _spec("y", "Y", "Y坐标", "登记表原坐标系的Y坐标"),
+    _spec(R.INPUT_ROW, "INPUT_ROW", "输入行号", "在输入登记表中的数据行号（从1起），用于各表关联"),
+    _spec(
+        R.ROW_STATUS,
+        "ROW_STATUS",
+        "行状态",
+        "位置状态：ok 正常 / coords_swapped 经纬度互换已纠正 / "
+        "invalid_location 位置无效 / out_of_coverage 超出图层范围",
+    ),
+    _spec(R.ISSUES, "ISSUES", "数据问题", "数据问题提示，分号分隔（不影响筛查）"),
+    _spec(
+        R.STANDARDS_HIT,
+        "STD_HIT",
+        "触及标准",
+        "触及的标准，分号分隔（1-10 为附件2十项标准，scattered 散乱污，violation 严重环境违法）",
+    ),
+    _spec(R.NOT_ASSESSED_COL, "NOT_ASSESS", "未评估标准", "因缺少数据未评估的标准，分号分隔（未评估不等于符合）"),
+    _spec(R.DISPOSITION, "DISPOSIT", "处置代码", "处置方式代码（企业表：综合处置；依据表：该条证据的处置）"),
+    _spec(R.DISPOSITION_ZH, "DISPOS_ZH", "处置方式", "综合处置方式（中文）"),
+    _spec(R.LEGAL_BASIS, "LEGAL_BAS", "法律依据", "法律依据（企业表：综合处置的依据；依据表：该条证据的依据）"),
+    *(
+        _spec(
+            R.std_column(s),
+            _STD_SHORT.get(s, f"STD{s.zfill(2)}"),
+            f"标准{s}",
+            f"标准{s}的筛查结果：hit 触及 / clear 未触及 / not_assessed 未评估",
+        )
+        for s in R.STANDARDS
+    ),
+    _spec(R.SANITARY_DISTANCE, "SAN_DIST_M", "卫生防护距离（环评，米）", "企业环评确定的卫生防护距离，米"),
+    _spec(R.SANITARY_REQUIRED, "SAN_REQ_M", "应有卫生防护距离（米）", "筛查采用的卫生防护距离，米"),
+    _spec(R.NEAREST_SENSITIVE_M, "NEAR_SEN_M", "最近敏感目标距离（米）", "到最近环境敏感目标的距离，米"),
+    _spec(R.NEAREST_SENSITIVE_NAME, "NEAR_SEN_N", "最近敏感目标", "最近环境敏感目标名称"),
+    _spec(R.LANDUSE_CLASS, "LANDUSE", "规划用地类别", "所在位置的规划用地类别（GB 50137-2011）"),
+    _spec(R.NONINDUSTRIAL_SHARE, "NONIND_SHR", "非工业用地占比", "厂区范围落在非工业规划用地上的比例，0-1"),
+    *(
+        _spec(
+            R.margin_column(s),
+            f"MARGIN{int(s):02d}_M",
+            f"标准{s}边界距离",
+            f"到最近的标准{s}区域边界的距离，米（区内为正、区外为负）",
+        )
+        for s in ("3", "4", "9")
+    ),
+    _spec(R.GRADE, "GRADE", "绩效等级", "工业企业资源利用绩效综合评价等级 A/B/C/D"),
+    _spec("eliminated_equipment", "ELIM_EQUIP", "淘汰类装备", "使用或生产淘汰类工艺装备、落后产品（登记表属性）"),
+    _spec("procedures_complete", "PROC_OK", "手续齐全", "备案、核准、环评、安评、用地等手续齐全（登记表属性）"),
+    _spec("emission_compliant", "EMIS_OK", "稳定达标排放", "污染物持续稳定达标排放（登记表属性）"),
+    _spec("energy_over_limit", "ENERGY_OVR", "能耗超限额", "单位产品能耗超限额（登记表属性）"),
+    _spec("major_hazard", "HAZARD", "重大安全隐患", "存在重大安全隐患（登记表属性）"),
+    _spec("long_shutdown", "SHUTDOWN", "长期停车", "生产装置长期停车（登记表属性）"),
+    _spec("scattered_polluting", "SCATTERED", "散乱污", "“散乱污”整改不到位（登记表属性）"),
+    _spec("serious_violation", "VIOLATION", "严重环境违法", "分类处置期间发生严重环境违法行为（登记表属性）"),
+    _spec("standard", "STANDARD", "标准", "该条证据对应的标准（1-10、scattered、violation）"),
+    _spec("layer_id", "LAYER_ID", "图层", "证据来源图层的编号（见图层包 catalog）"),
+    _spec("feature_name", "FEATURE", "要素名称", "区域或敏感目标名称（如 狼山省级森林公园）"),
+    _spec("zone", "ZONE", "级别代码", "区域级别代码（first 一级、second 二级、quasi 准保护区等）"),
+    _spec("zone_label", "ZONE_LABEL", "级别", "区域级别（一级管控区、一级保护区等）"),
+    _spec("category", "CATEGORY", "类别", "区域或目标类别"),
+    _spec("distance_m", "DIST_M", "距离（米）", "企业到该要素的距离，米（0 表示位于区内）"),
+    _spec("required_m", "REQUIRED_M", "要求距离（米）", "规则要求的距离，米（如卫生防护距离）"),
+    _spec("margin_m", "MARGIN_M", "边界余量（米）", "区域标准：深入区内的距离；距离标准：比要求少的距离；米"),
+    _spec("detail", "DETAIL", "说明", "其他证据说明"),
+)
+FIELD_NAMES: dict[str, str] = {f.column: f.short for f in FIELDS}
+_BY_COLUMN = {f.column: f for f in FIELDS}
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """A DBF text encoding: the Python codec, GDAL's name, the .cpg text and the LDID byte."""
+
+    name: str
+    codec: str
+    gdal: str
+    cpg: str
+    ldid: int
+    max_char_bytes: int
+
+
+ENCODINGS: dict[str, Encoding] = {
+    "UTF-8": Encoding("UTF-8", "utf-8", "UTF-8", "UTF-8", 0, 4),
+    "GBK": Encoding("GBK", "gbk", "CP936", "936", 0x4D, 2),
+}
+_ALIASES = {"utf-8": "UTF-8", "utf8": "UTF-8", "gbk": "GBK", "cp936": "GBK", "936": "GBK"}
+
+
+def resolve_encoding(name: str | Encoding) -> Encoding:
+    """Return the :class:`Encoding` for ``UTF-8`` or ``GBK`` (aliases: utf8, cp936, 936)."""
+    if isinstance(name, Encoding):
+        return name
+    key = _ALIASES.get(str(name).strip().lower())
+    if key is None:
+        raise ExportError(
+            f"encoding={name!r} is not supported for shapefiles; use 'UTF-8' (ArcGIS 10.2+, QGIS) or "
+            "'GBK' (ArcMap and tools on Chinese Windows); GB2312 is a subset of GBK, pass 'GBK'"
+        )
+    return ENCODINGS[key]
+
+
+# --------------------------------------------------------------------------- names
+
+
+def short_names(columns) -> dict[str, str]:
+    """Map column names to DBF field names: canonical ones per :data:`FIELDS`, others F01, F02, ...
+
+    Canonical columns come first in :data:`FIELDS` order, then the others in
+    their original order; ``geometry`` is left out.
+
+    Examples
+    --------
+    >>> short_names(["企业名称", "name", "年产值（万元）", "geometry"])
+    {'name': 'NAME', '企业名称': 'F01', '年产值（万元）': 'F02'}
+    """
+    cols = [c for c in columns if c != "geometry"]
+    known = [f.column for f in FIELDS if f.column in cols]
+    others = [c for c in cols if c not in FIELD_NAMES]
+    if len(known) + len(others) > MAX_FIELDS:
+        raise ExportError(
+            f"{len(known) + len(others)} columns do not fit a DBF table (at most {MAX_FIELDS}); drop unneeded "
+            "registry columns before screening or export formats=('gpkg', 'xlsx') only"
+        )
+    out = {c: FIELD_NAMES[c] for c in known}
+    out.update({c: f"F{i:02d}" for i, c in enumerate(others, start=1)})
+    return out
+
+
+def field_dictionary(names: dict[str, str], *, files: dict[str, str] | None = None) -> pd.DataFrame:
+    """Table behind ``字段说明.csv``: short name, full name, Chinese label, meaning (and file)."""
+    rows = []
+    for column, short in names.items():
+        spec = _BY_COLUMN.get(column)
+        label, meaning = (spec.label_zh, spec.meaning) if spec else (column, "登记表原有列，原样导出")
+        rows.append(
+            {
+                "短字段名": short,
+                "完整字段名": column,
+                "中文名称": label,
+                "含义": meaning,
+                **({"所在文件": files.get(column, "")} if files is not None else {}),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- values
+
+
+@functools.cache
+def _unencodable_pattern(codec: str) -> str | None:
+    """Regex class matching a character ``codec`` cannot encode, or None if it encodes every character.
+
+    Built once per codec from the codec itself; literal characters keep it valid
+    for both pyarrow's RE2 and Python's ``re``.
+    """
+    if codec == "utf-8":
+        return None
+    ranges, start = [], None
+    for cp in range(0x80, 0x10000):
+        ok = not (0xD800 <= cp <= 0xDFFF)
+        if ok:
+            try:
+                chr(cp).encode(codec)
+            except UnicodeEncodeError:
+                ok = False
+        if ok and start is None:
+            start = cp
+        elif not ok and start is not None:
+            ranges.append((start, cp - 1))
+            start = None
+    if start is not None:
+        ranges.append((start, 0xFFFF))
+    body = "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b != a else "") for a, b in ranges)
+    return f"[^\\x00-\\x7f{body}]"
+
+
+def fit_text(value: str, *, encoding: Encoding, max_bytes: int = MAX_TEXT_BYTES) -> tuple[str, list[str], bool]:
+    """Cut ``value`` to ``max_bytes`` in ``encoding`` on a character boundary, replacing what it cannot hold.
+
+    Returns the new text, the replaced characters and whether it was cut.
+
+    Examples
+    --------
+    >>> fit_text("南通𠮷野", encoding=ENCODINGS["GBK"], max_bytes=6)
+    ('南通?', ['𠮷'], False)
+    """
+    out, replaced, used = [], [], 0
+    for ch in value:
+        try:
+            n = len(ch.encode(encoding.codec))
+        except UnicodeEncodeError:
+            replaced.append(ch)
+            ch, n = REPLACEMENT, 1
+        if used + n > max_bytes:
+            return "".join(out), replaced, True
+        out.append(ch)
+        used += n
+    return "".join(out), replaced, False
+
+
+def _text_columns(df: pd.DataFrame) -> list:
+    def is_text(s: pd.Series) -> bool:
+        if s.dtype == object:
+            return pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")
+        return pd.api.types.is_string_dtype(s.dtype) and not isinstance(s.dtype, pd.CategoricalDtype)
+
+    return [c for c in df.columns if c != "geometry" and is_text(df[c])]
+
+
+def fit_frame(
+    df: pd.DataFrame, *, encoding: str | Encoding, max_bytes: int = MAX_TEXT_BYTES
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Make every text cell of ``df`` fit a DBF field; return the new frame and the changes.
+
+    Only cells that may need it are looked at in Python: those with a
+    character the encoding lacks (one vectorised regex) or more characters than
+    ``max_bytes`` divided by the encoding's widest character.
+
+    Returns
+    -------
+    (frame, changes)
+        ``changes`` has one row per changed cell: ``row`` (index label),
+        ``column``, ``kind`` (``replaced``, ``truncated`` or both joined by
+        ``+``), ``replaced_chars``, ``original`` and ``written``.
+    """
+    enc = resolve_encoding(encoding)
+    bad = _unencodable_pattern(enc.codec)
+    out, changes = df.copy(), []
+    for col in _text_columns(df):
+        s = df[col].astype("str")
+        mask = s.str.len().gt(max_bytes // enc.max_char_bytes).fillna(False)
+        if bad is not None:
+            mask |= s.str.contains(bad, regex=True, na=False)
+        if not mask.any():
+            if s.dtype != df[col].dtype:
+                out[col] = s
+            continue
+        originals = s[mask]
+        fixed = {v: fit_text(v, encoding=enc, max_bytes=max_bytes) for v in originals.unique()}
+        new = originals.map({v: f[0] for v, f in fixed.items()})
+        changed = new != originals
+        s = s.copy()
+        s.loc[new.index] = new
+        out[col] = s
+        for label, original in originals[changed].items():
+            text, chars, cut = fixed[original]
+            kind = "+".join(k for k, on in (("replaced", chars), ("truncated", cut)) if on)
+            changes.append(
+                {
+                    "row": label,
+                    "column": col,
+                    "kind": kind,
+                    "replaced_chars": "".join(chars),
+                    "original": original,
+                    "written": text,
+                }
+            )
+    cols = ["row", "column", "kind", "replaced_chars", "original", "written"]
+    return out, pd.DataFrame(changes, columns=cols)
+
+
+def dbf_frame(
+    df: pd.DataFrame, *, encoding: str | Encoding, names: dict[str, str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Turn a (Geo)DataFrame into what a DBF can hold: short names, DBF types, fitted text.
+
+    Booleans become 是/否, dates ISO text, other non-numeric columns text; text
+    is fitted with :func:`fit_frame`; columns are renamed with ``names``
+    (default :func:`short_names`) and ordered as in it. The geometry column,
+    if any, is kept. ``changes`` gains a ``field`` column (the short name).
+    """
+    names = names if names is not None else short_names(df.columns)
+    cols = [c for c in names if c in df.columns]
+    out = df[cols + (["geometry"] if "geometry" in df.columns else [])].copy()
+    for c in cols:
+        s = out[c]
+        if pd.api.types.is_bool_dtype(s.dtype):
+            out[c] = s.map({True: YES, False: NO}).astype("str")
+        elif pd.api.types.is_datetime64_any_dtype(s.dtype):
+            out[c] = s.dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "", regex=False).astype("str")
+        elif not pd.api.types.is_numeric_dtype(s.dtype) or isinstance(s.dtype, pd.CategoricalDtype):
+            out[c] = s.astype("str")
+    out, changes = fit_frame(out, encoding=encoding)
+    changes["field"] = changes["column"].map(names)
+    return out.rename(columns=names), changes
+
+
+def text_widths(df: pd.DataFrame, *, encoding: str | Encoding) -> dict[str, int]:
+    """Widest value of each text column in bytes of ``encoding`` (at least 1), computed in Arrow."""
+    enc = resolve_encoding(encoding)
+    out = {}
+    for col in _text_columns(df):
+        arr = pa.array(df[col].astype("str"), from_pandas=True)
+        if enc.codec == "utf-8":
+            n = pc.binary_length(arr)
+        else:  # every non-ASCII character GBK can hold takes two bytes
+            n = pc.add(pc.utf8_length(arr), pc.count_substring_regex(arr, r"[^\x00-\x7f]"))
+        out[col] = max(int(pc.max(n).as_py() or 0), 1)
+    return out
+
+
+def write_shapefile(
+    df: pd.DataFrame, path: str | Path, *, encoding: str | Encoding, geometry_type: str | None = None
+) -> list[Path]:
+    """Write ``df`` (already passed through :func:`dbf_frame`) as a shapefile, or a lone DBF without geometry.
+
+    Text fields get exactly the width their longest value needs: the layer is
+    created empty with those widths (pyogrio takes a field width from fixed-width
+    numpy strings), then the rows are appended. This avoids both GDAL's default
+    80-byte fields and its slow ``RESIZE`` pass. The code page is then declared
+    with :func:`mark_codepage`. Returns the files written.
+    """
+    enc, path = resolve_encoding(encoding), Path(path)
+    widths = text_widths(df, encoding=enc)
+    cols = [c for c in df.columns if c != "geometry"]
+    fields = [np.array([], dtype=f"<U{widths[c]}") if c in widths else df[c].to_numpy()[:0] for c in cols]
+    has_geometry = "geometry" in df.columns
+    pyogrio.raw.write(
+        path,
+        geometry=np.array([], dtype=object) if has_geometry else None,
+        field_data=fields,
+        fields=cols,
+        driver="ESRI Shapefile",
+        geometry_type=geometry_type,
+        crs=df.crs.to_string() if has_geometry and df.crs else None,
+        encoding=enc.gdal,
+    )
+    if len(df):
+        pyogrio.write_dataframe(
+            df,
+            path,
+            driver="ESRI Shapefile",
+            append=True,
+            encoding=enc.gdal,
+            geometry_type=geometry_type,
+            use_arrow=True,
+        )
+    mark_codepage(path, enc)
+    return [p for p in (path.with_suffix(s) for s in (".shp", ".shx", ".dbf", ".prj", ".cpg")) if p.exists()]
+
+
+def mark_codepage(path: str | Path, encoding: str | Encoding) -> None:
+    """Declare ``encoding`` for the shapefile or DBF at ``path``: write its .cpg and the DBF LDID byte."""
+    enc = resolve_encoding(encoding)
+    path = Path(path)
+    path.with_suffix(".cpg").write_text(enc.cpg, encoding="ascii")
+    with open(path.with_suffix(".dbf"), "r+b") as fh:
+        fh.seek(29)
+        fh.write(bytes([enc.ldid]))

@@ -1,0 +1,369 @@
+"""Excel and CSV writing for the whole project: formula-safe text, readable layout, atomic files.
+
+Every table that leaves geo_screen as a spreadsheet goes through
+:func:`write_workbook` or :func:`write_csv`, so three promises hold everywhere:
+
+* **No formula injection.** Text that a spreadsheet would evaluate (starting
+  with ``=``, ``+``, ``-``, ``@``, tab or carriage return, also after leading
+  blanks) gets the OWASP neutraliser, a leading apostrophe ``'``, in *both*
+  xlsx and csv. The apostrophe is part of the stored text on purpose: a
+  formatting flag (Excel's hidden "quote prefix") would not survive copy-paste,
+  a CSV round trip or a script re-saving the sheet with openpyxl, which turns
+  any string starting with ``=`` into a formula. xlsxwriter is also told never
+  to convert strings to formulas, numbers or links.
+* **Readable in Excel.** Frozen header row, autofilter, column widths from the
+  content (CJK characters count double), A4 paper with the header row repeated
+  on every printed page, landscape and fit-to-width on request.
+* **Nothing half-written.** Files are written to a temporary name in the target
+  folder and moved into place with :func:`os.replace`.
+
+Targets may also be binary streams (``io.BytesIO``) for download buttons.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import xlsxwriter
+from xlsxwriter.exceptions import XlsxWriterException
+
+from geo_screen.errors import ExportError
+from geo_screen.outputs.sheetxml import SPACE_RE2, arrow_text, package
+
+#: Excel's hard limits (rows include the header row and any note line).
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384
+#: Prefix put in front of text a spreadsheet would treat as a formula (OWASP CSV-injection advice).
+NEUTRALISER = "'"
+#: Column width bounds, in Excel character units.
+MIN_WIDTH, MAX_WIDTH = 6, 50
+
+_TRIGGER = re.compile(r"^(?:[\t\r]|\s*[=+\-@])")
+#: :data:`_TRIGGER` in RE2 syntax (Arrow's regex engine), with Python's whitespace
+_TRIGGER_RE2 = rf"^(?:[\t\r]|{SPACE_RE2}*[=+\-@])"
+# East Asian wide/full-width code points (RE2 syntax, for Arrow): each takes two character cells in Excel.
+_WIDE = (
+    r"[\x{1100}-\x{115f}\x{2e80}-\x{303e}\x{3041}-\x{33ff}\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}\x{a000}-\x{a4cf}"
+    r"\x{ac00}-\x{d7a3}\x{f900}-\x{faff}\x{fe30}-\x{fe4f}\x{ff00}-\x{ff60}\x{ffe0}-\x{ffe6}\x{20000}-\x{3fffd}]"
+)
+_BAD_SHEET_CHARS = set("[]:*?/\\")
+_WORKBOOK_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "in_memory": True,
+}
+
+Target = str | os.PathLike | IO[bytes]
+
+
+# --------------------------------------------------------------------------- formula injection
+
+
+def neutralize_cell(value: Any) -> Any:
+    """Return ``value`` made safe to open in a spreadsheet.
+
+    Text starting with ``= + - @``, a tab or a carriage return (also after
+    leading blanks) gets :data:`NEUTRALISER` in front; everything else,
+    including numbers and missing values, comes back unchanged.
+
+    Examples
+    --------
+    >>> neutralize_cell('=HYPERLINK("http://x")')
+    '\\'=HYPERLINK("http://x")'
+    >>> neutralize_cell("南通印染厂"), neutralize_cell(-5)
+    ('南通印染厂', -5)
+    """
+    if isinstance(value, str) and _TRIGGER.match(value):
+        return NEUTRALISER + value
+    return value
+
+
+def neutralize_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy of ``df`` with every text cell and column header neutralised.
+
+    Vectorised for string columns; object columns are checked cell by cell
+    (only their text cells change). The input frame is not modified.
+    """
+    out = df.copy(deep=False)  # columns are replaced (isetitem), never written into
+    for i in range(df.shape[1]):
+        s = df.iloc[:, i]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            s = s.astype("str")
+        if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
+            mask = pc.fill_null(pc.match_substring_regex(arrow_text(s), _TRIGGER_RE2), False).to_numpy(
+                zero_copy_only=False
+            )
+            if mask.any():
+                s = s.where(~mask, NEUTRALISER + s)
+        elif s.dtype == object:
+            s = pd.Series([neutralize_cell(v) for v in s.tolist()], index=s.index, dtype=object)
+        out.isetitem(i, s)
+    out.columns = [neutralize_cell(c) if isinstance(c, str) else c for c in df.columns]
+    return out
+
+
+# --------------------------------------------------------------------------- atomic targets
+
+
+@contextmanager
+def _atomic(target: Target, *, what: str) -> Iterator[str | IO[bytes]]:
+    """Yield a temporary path next to ``target`` (or the stream itself) and move it into place."""
+    if not isinstance(target, (str, os.PathLike)):
+        yield target
+        return
+    path = Path(target)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ExportError(
+            f"cannot create folder {path.parent} for {what}: {err}; choose an output folder you can write to"
+        ) from err
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        yield str(tmp)
+        os.replace(tmp, path)
+    except ExportError:
+        raise
+    except OSError as err:
+        raise ExportError(
+            f"cannot write {what} {path}: {err}; check that the folder is writable "
+            "and the file is not open in Excel/WPS"
+        ) from err
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _where(target: Target) -> str:
+    return str(target) if isinstance(target, (str, os.PathLike)) else "<stream>"
+
+
+# --------------------------------------------------------------------------- layout helpers
+
+
+def display_width(values: pd.Series) -> int:
+    """Widest entry of ``values`` in Excel character cells (CJK counts double, first line only)."""
+    s = values.dropna()
+    if s.empty:
+        return 0
+    if len(s) > 50_000:  # the widest of every k-th value (about 50,000) is plenty for a column width
+        s = s.iloc[:: -(-len(s) // 50_000)]
+    first = pc.list_element(pc.split_pattern(arrow_text(s), "\n", max_splits=1), 0)
+    return int(pc.max(pc.add(pc.utf8_length(first), pc.count_substring_regex(first, _WIDE))).as_py())
+
+
+def _check_sheet_name(name: object, where: str) -> str:
+    if (
+        not isinstance(name, str)
+        or not name
+        or len(name) > 31
+        or set(name) & _BAD_SHEET_CHARS
+        or name.startswith("'")
+        or name.endswith("'")
+        or name.lower() == "history"
+    ):
+        raise ExportError(
+            f"{where}: sheet name {name!r} is not allowed in Excel; use 1-31 characters without "
+            "[ ] : * ? / \\, not starting or ending with an apostrophe, and not 'History'"
+        )
+    return name
+
+
+def _write_sheet(
+    ws, df: pd.DataFrame, *, note: str | None, landscape: bool, widths: Mapping[str, int], formats: dict
+) -> int:
+    """Lay out one sheet (note, header, widths, filter, panes, print setup); return the row its data starts on.
+
+    The data rows themselves are added by :func:`geo_screen.outputs.sheetxml.package`.
+    """
+    ncols = len(df.columns)
+    header_row = 0
+    if note:
+        ws.set_row(0, 15 * min(note.count("\n") + 1, 6), formats["note"])
+        if ncols > 1:
+            ws.merge_range(0, 0, 0, ncols - 1, note, formats["note"])
+        else:
+            ws.write_string(0, 0, note, formats["note"])
+        header_row = 1
+    for c, name in enumerate(df.columns):
+        ws.write_string(header_row, c, str(name), formats["header"])
+        auto = max(display_width(pd.Series([str(name)])), display_width(df.iloc[:, c])) + 2
+        key = (
+            str(name)[len(NEUTRALISER) :]
+            if str(name) not in widths and str(name).startswith(NEUTRALISER)
+            else str(name)
+        )
+        width = widths.get(key, min(max(auto, MIN_WIDTH), MAX_WIDTH))
+        wrap = auto > width and not pd.api.types.is_numeric_dtype(df.iloc[:, c].dtype)
+        ws.set_column(c, c, width, formats["wrap"] if wrap else None)
+    ws.freeze_panes(header_row + 1, 0)
+    if ncols:
+        ws.autofilter(header_row, 0, header_row + max(len(df), 1), ncols - 1)
+    ws.set_paper(9)  # A4
+    ws.repeat_rows(header_row)
+    if landscape:
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    return header_row + 1
+
+
+def write_workbook(
+    path: Target,
+    sheets: Mapping[str, pd.DataFrame],
+    *,
+    notes: Mapping[str, str] | None = None,
+    landscape: bool = False,
+    widths: Mapping[str, Mapping[str, int]] | None = None,
+) -> None:
+    """Write data frames as sheets of one xlsx workbook, atomically.
+
+    Parameters
+    ----------
+    path
+        Target file (written to a temporary name, then renamed) or a binary stream.
+    sheets
+        Sheet name -> table, in sheet order. Columns become the header row; the
+        index is not written. Text is neutralised (:func:`neutralize_frame`).
+    notes
+        Sheet name -> text. For a data sheet the text becomes a line above its
+        table (the header then sits in row 2); any other name becomes an extra
+        sheet after the data sheets holding the text one line per row (e.g.
+        ``{"说明": "Excel holds at most 1,048,576 rows: only flagged ..."}``).
+    landscape
+        Print A4 landscape, fitted to the page width (A4 portrait otherwise);
+        the header row repeats on every printed page either way.
+    widths
+        Sheet name -> {column: width} overriding the automatic widths.
+
+    Raises
+    ------
+    ExportError
+        A table has more rows or columns than Excel holds (filter it first), a
+        sheet name is invalid, or the file cannot be written.
+    """
+    notes, widths = dict(notes or {}), dict(widths or {})
+    where = _where(path)
+    if not sheets and not notes:
+        raise ExportError(f"{where}: nothing to write; pass at least one sheet")
+    names = [_check_sheet_name(n, where) for n in [*sheets, *(k for k in notes if k not in sheets)]]
+    if len({n.lower() for n in names}) < len(names):
+        raise ExportError(f"{where}: sheet names {names} repeat (Excel ignores case); make them distinct")
+    for name, df in sheets.items():
+        rows = len(df) + 1 + (1 if notes.get(name) else 0)
+        if rows > EXCEL_MAX_ROWS or len(df.columns) > EXCEL_MAX_COLUMNS:
+            raise ExportError(
+                f"{where}: sheet {name!r} has {len(df):,} rows x {len(df.columns):,} columns but Excel holds "
+                f"at most {EXCEL_MAX_ROWS:,} rows (header and note included) x {EXCEL_MAX_COLUMNS:,} "
+                "columns; filter the table first (e.g. only flagged enterprises) and point readers to "
+                "results.gpkg/results.parquet for the full data"
+            )
+    layout, data = io.BytesIO(), {}
+    with _atomic(path, what="workbook") as target:
+        wb = xlsxwriter.Workbook(layout, _WORKBOOK_OPTIONS)
+        try:
+            formats = {
+                "header": wb.add_format(
+                    {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
+                ),
+                "note": wb.add_format({"italic": True, "text_wrap": True, "valign": "top"}),
+                "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
+            }
+            for name, df in sheets.items():
+                ws, safe = wb.add_worksheet(name), neutralize_frame(df)
+                data[name] = (
+                    safe,
+                    _write_sheet(
+                        ws,
+                        safe,
+                        note=notes.get(name),
+                        landscape=landscape,
+                        widths=widths.get(name, {}),
+                        formats=formats,
+                    ),
+                )
+            for name, text in notes.items():
+                if name in sheets:
+                    continue
+                ws = wb.add_worksheet(name)
+                ws.set_column(0, 0, 120, formats["wrap"])
+                for r, line in enumerate(str(text).split("\n")):
+                    ws.write_string(r, 0, neutralize_cell(line))
+        except (XlsxWriterException, TypeError, ValueError) as err:
+            raise ExportError(f"cannot write workbook {where}: {err}") from err
+        finally:
+            try:
+                wb.close()
+            except (XlsxWriterException, OSError) as err:
+                raise ExportError(
+                    f"cannot write workbook {where}: {err}; check that the folder is "
+                    "writable and the file is not open in Excel/WPS"
+                ) from err
+        try:
+            package(layout.getvalue(), target, data)
+        except (TypeError, ValueError, pa.ArrowException) as err:
+            raise ExportError(f"cannot write workbook {where}: {err}") from err
+
+
+def write_csv(path: Target, df: pd.DataFrame, *, encoding: str = "utf-8-sig") -> None:
+    """Write ``df`` as CSV (no index, CRLF line ends), neutralised and atomically.
+
+    ``utf-8-sig`` (the default) starts with a byte-order mark so Excel on
+    Chinese Windows detects UTF-8; ``gbk`` suits older tools but cannot hold
+    every character.
+
+    Raises
+    ------
+    ExportError
+        A value cannot be encoded in ``encoding`` (the message names the column
+        and row), or the file cannot be written.
+    """
+    safe = neutralize_frame(df)
+    try:
+        data = safe.to_csv(index=False, lineterminator="\r\n").encode(encoding)
+    except LookupError as err:
+        raise ExportError(f"{_where(path)}: unknown CSV encoding {encoding!r}; use 'utf-8-sig' or 'gbk'") from err
+    except UnicodeEncodeError as err:
+        raise ExportError(
+            f"{_where(path)}: {_unencodable(safe, encoding)} cannot be written as "
+            f"{encoding}; use encoding='utf-8-sig' (Excel opens it) or fix the value"
+        ) from err
+    with _atomic(path, what="CSV file") as target:
+        if isinstance(target, str):
+            with open(target, "wb") as fh:
+                fh.write(data)
+        else:
+            target.write(data)
+
+
+def _unencodable(df: pd.DataFrame, encoding: str) -> str:
+    """Describe the first cell (or header) that ``encoding`` cannot represent (error path only)."""
+    for col in df.columns:
+        try:
+            str(col).encode(encoding)
+        except UnicodeEncodeError:
+            return f"column header {col!r}"
+        for label, value in df[col].items():
+            if isinstance(value, str):
+                try:
+                    value.encode(encoding)
+                except UnicodeEncodeError as err:
+                    return f"column {col!r}, row {label!r}: character {value[err.start : err.end]!r} in {value!r}"
+    return "a value"
+
+
+def workbook_bytes(sheets: Mapping[str, pd.DataFrame], **options: Any) -> bytes:
+    """:func:`write_workbook` into memory, for download buttons."""
+    buf = io.BytesIO()
+    write_workbook(buf, sheets, **options)
+    return buf.getvalue()

@@ -1,0 +1,478 @@
+"""Layer-pack catalog format: the pydantic models behind ``catalog.yaml`` and its zone vocabularies.
+
+A layer pack is a folder holding ``catalog.yaml`` and the layer files it
+names. This module validates the YAML only (keys, kinds, CRS names, cross
+references); :mod:`geo_screen.pack.catalog` reads the files. Every problem is
+collected and raised once as a :class:`~geo_screen.errors.ConfigError` whose
+lines name the YAML line and field path (``layers[3].fields.zone``) and say
+how to fix it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import unicodedata
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from geo_screen.errors import ConfigError, CRSError, join_problems
+from geo_screen.inputs.crs import InputCRS, parse_crs
+
+Kind = Literal[
+    "admin_boundary",
+    "ecological_redline",
+    "marine_redline",
+    "water_source_protection",
+    "sensitive_targets",
+    "riverside_belt",
+    "river_line",
+    "land_use_plan",
+]
+KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+#: kinds whose features must be (multi)polygons; sensitive_targets and river_line take any geometry
+POLYGON_KINDS = frozenset(KINDS) - {"sensitive_targets", "river_line"}
+UNKNOWN_ZONE = "unknown"
+
+#: kind -> canonical zone code -> accepted source spellings (matched after :func:`normalise_token`)
+ZONE_VOCABULARIES: dict[str, dict[str, tuple[str, ...]]] = {
+    "water_source_protection": {
+        "first": ("一级保护区", "一级", "first", "1"),
+        "second": ("二级保护区", "二级", "second", "2"),
+        "quasi": ("准保护区", "准", "quasi"),
+    },
+    "ecological_redline": {
+        "first": ("一级管控区", "一级", "生态保护红线", "国家级生态保护红线", "first", "1"),
+        "second": ("二级管控区", "二级", "生态空间管控区域", "省级生态空间管控区域", "second", "2"),
+    },
+    "marine_redline": {
+        "prohibited": ("禁止类", "禁止开发区", "prohibited"),
+        "restricted": ("限制类", "限制开发区", "restricted"),
+    },
+}
+#: kind -> the canonical field read first for its zone (the other of zone/level is the fallback)
+ZONE_FIELD = {"water_source_protection": "zone", "ecological_redline": "level", "marine_redline": "level"}
+#: kinds whose screening is meaningless without a zone: a missing zone field is a report warning
+ZONE_REQUIRED = frozenset({"water_source_protection"})
+
+RASTER_SUFFIXES = frozenset({".tif", ".tiff", ".geotiff", ".img", ".vrt", ".asc"})
+#: formats whose text encoding may differ from UTF-8 (DBF-based or MapInfo)
+ENCODED_SUFFIXES = frozenset({".shp", ".dbf", ".zip", ".tab", ".mif"})
+DEFAULT_INDUSTRIAL_CLASSES = ("M1", "M2", "M3")  # GB 50137-2011 industrial land
+
+
+def normalise_token(value: object) -> str:
+    """Normalise a zone label for matching: NFKC, casefold, strip; ``1.0`` reads as ``1``."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFKC", str(value)).casefold().strip()
+
+
+def zone_lookup(kind: str, zone_values: dict[str, str] | None = None) -> dict[str, str]:
+    """Normalised source label -> canonical zone code for ``kind``; ``zone_values`` wins over built-ins."""
+    table = {
+        normalise_token(alias): code for code, aliases in ZONE_VOCABULARIES.get(kind, {}).items() for alias in aliases
+    }
+    table.update({normalise_token(k): v for k, v in (zone_values or {}).items()})
+    return table
+
+
+def zones_from_labels(
+    labels: pd.Series,
+    kind: str,
+    zone_values: dict[str, str] | None = None,
+) -> tuple[pd.Series, dict[str, int]]:
+    """Canonical zone codes for source labels, and the count of each label that matched nothing.
+
+    Missing labels and labels outside the vocabulary (and outside ``zone_values``) become
+    ``'unknown'``; they are counted under their own text, missing ones as ``'(missing)'``.
+
+    Examples
+    --------
+    >>> codes, unknown = zones_from_labels(pd.Series(["一级保护区", "准", "三级"]), "water_source_protection")
+    >>> codes.tolist(), unknown
+    (['first', 'quasi', 'unknown'], {'三级': 1})
+    """
+    lookup = zone_lookup(kind, zone_values)
+    codes = {label: lookup.get(normalise_token(label), UNKNOWN_ZONE) for label in labels.dropna().unique()}
+    zone = labels.map(codes).astype(object)
+    zone = zone.where(zone.notna(), UNKNOWN_ZONE)
+    unknown = labels[zone == UNKNOWN_ZONE].astype(object).fillna("(missing)").value_counts()
+    return zone, {str(k): int(v) for k, v in unknown.items()}
+
+
+def did_you_mean(word: object, options: list[str] | tuple[str, ...], *, template: str = "; did you mean '{}'?") -> str:
+    """A difflib suggestion formatted with ``template``, or ``''`` when nothing is close."""
+    close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
+    return template.format(close[0]) if close else ""
+
+
+def _is_raster(path: str) -> bool:
+    return Path(path).suffix.lower() in RASTER_SUFFIXES
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class FieldMap(_Strict):
+    """Canonical field -> column in the source file (``fields: {name: 名称, zone: 级别}``)."""
+
+    name: str | None = None
+    code: str | None = None
+    level: str | None = None
+    zone: str | None = None
+    category: str | None = None
+    class_: str | None = Field(None, alias="class")
+
+    def as_dict(self) -> dict[str, str]:
+        """The mapped fields only, keyed by canonical name (``class``, not ``class_``)."""
+        return {k: v for k, v in self.model_dump(by_alias=True).items() if v is not None}
+
+
+class LayerSpec(_Strict):
+    """One entry of ``layers:``.
+
+    Attributes
+    ----------
+    id, kind, path
+        Required. ``id`` is how code and results name the layer; ``path`` is relative to the
+        catalog's folder (a raster suffix such as ``.tif`` makes it a raster).
+    layer, crs, encoding
+        Layer inside a multi-layer source; CRS override or supply (EPSG code, WKT, ``gcj02``,
+        ``bd09``); text encoding of a shapefile without ``.cpg`` (e.g. ``GBK``).
+    fields
+        Canonical field -> source column (name, code, level, zone, category, class).
+    zone_values
+        Source label -> canonical zone code, on top of :data:`ZONE_VOCABULARIES`.
+    classes, industrial_classes
+        land_use_plan only: raster value -> class code, and the codes that are industrial land
+        (default M1/M2/M3, GB 50137-2011).
+    description, source, illustrative
+        Provenance; ``illustrative: true`` marks data that is not official.
+    """
+
+    id: str = Field(pattern=r"^[\w.-]+$")
+    kind: Kind
+    path: str = Field(min_length=1)
+    layer: str | None = None
+    crs: str | None = None
+    encoding: str | None = None
+    fields: FieldMap = FieldMap()
+    zone_values: dict[str, str] | None = None
+    classes: dict[int, str] | None = None
+    industrial_classes: tuple[str, ...] | None = None
+    description: str | None = None
+    source: str | None = None
+    illustrative: bool = False
+
+    @field_validator("crs")
+    @classmethod
+    def _check_crs(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_crs(value, where="crs")
+            except CRSError as err:
+                raise ValueError(str(err).removeprefix("crs: ")) from err
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _check_encoding(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                codecs.lookup(value)
+            except LookupError as err:
+                raise ValueError(f"unknown text encoding {value!r}; use e.g. GBK, GB18030 or UTF-8") from err
+        return value
+
+    @field_validator("zone_values", mode="before")
+    @classmethod
+    def _stringify_keys(cls, value: Any) -> Any:
+        # YAML reads `1: first` with an integer key; zone labels are matched as text.
+        return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> LayerSpec:
+        problems = []
+        raster = _is_raster(self.path)
+        codes = tuple(ZONE_VOCABULARIES.get(self.kind, {}))
+        if self.zone_values is not None:
+            if not codes:
+                problems.append(
+                    f"zone_values: kind '{self.kind}' has no zones; zone_values applies to "
+                    f"{', '.join(ZONE_VOCABULARIES)}; remove it"
+                )
+            for label, code in self.zone_values.items():
+                if codes and code not in codes:
+                    problems.append(
+                        f"zone_values.{label}: {code!r} is not a zone of {self.kind}; "
+                        f"allowed: {', '.join(codes)}{did_you_mean(code, codes)}"
+                    )
+        if self.kind != "land_use_plan":
+            for key in ("classes", "industrial_classes"):
+                if getattr(self, key) is not None:
+                    problems.append(f"{key}: applies to kind 'land_use_plan' only; remove it")
+        if raster and self.kind != "land_use_plan":
+            problems.append(
+                f"path: {self.path!r} is a raster; only kind 'land_use_plan' may be a raster "
+                "(zones must be polygons: convert it, e.g. with gdal_polygonize)"
+            )
+        if raster:
+            for key in ("layer", "encoding"):
+                if getattr(self, key) is not None:
+                    problems.append(f"{key}: does not apply to a raster; remove it")
+            if self.fields.as_dict():
+                problems.append(
+                    "fields: a raster has no attribute columns; remove 'fields' and map raster "
+                    "values with 'classes: {1: M1, ...}'"
+                )
+            numeric = all(c.lstrip("-").isdigit() for c in self.industrial_classes_or_default)
+            if self.kind == "land_use_plan" and self.classes is None and not numeric:
+                problems.append(
+                    "classes: the raster holds numbers but industrial_classes are "
+                    f"{list(self.industrial_classes_or_default)}; add 'classes: {{1: M1, 2: M2, ...}}' "
+                    "mapping raster values to class codes"
+                )
+        elif self.kind == "land_use_plan" and self.fields.class_ is None:
+            problems.append(
+                "fields.class: a land_use_plan made of polygons needs its class column; "
+                "add 'fields: {class: <column with M1/M2/R/...>}'"
+            )
+        if self.encoding is not None and not raster and Path(self.path).suffix.lower() not in ENCODED_SUFFIXES:
+            problems.append(
+                f"encoding: applies to shapefiles (.shp/.dbf) and MapInfo files; "
+                f"{Path(self.path).suffix or self.path!r} files are UTF-8 by definition; remove it"
+            )
+        if self.classes is not None and self.industrial_classes is not None:
+            missing = [c for c in self.industrial_classes if c not in self.classes.values()]
+            if missing:
+                problems.append(
+                    f"industrial_classes: {missing} not among the classes values "
+                    f"{sorted(set(self.classes.values()))}; fix the spelling or extend 'classes'"
+                )
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    @property
+    def input_crs(self) -> InputCRS | None:
+        """The catalog's CRS override, parsed, or ``None``."""
+        return parse_crs(self.crs, where=f"layer '{self.id}' crs") if self.crs else None
+
+    @property
+    def is_raster(self) -> bool:
+        return _is_raster(self.path)
+
+    @property
+    def industrial_classes_or_default(self) -> tuple[str, ...]:
+        return self.industrial_classes if self.industrial_classes is not None else DEFAULT_INDUSTRIAL_CLASSES
+
+
+def _cross_problems(layers: list[Any], coverage: Any) -> list[tuple[tuple, str]]:
+    """Catalog-level checks on plain values, so they also run when a layer entry is malformed.
+
+    Returns (location, message) pairs.
+    """
+
+    def get(entry: Any, key: str) -> Any:
+        return entry.get(key) if isinstance(entry, dict) else getattr(entry, key, None)
+
+    problems: list[tuple[tuple, str]] = []
+    seen: dict[Any, int] = {}
+    for i, entry in enumerate(layers):
+        layer_id = get(entry, "id")
+        if layer_id is None or not isinstance(layer_id, str | int):
+            continue
+        if layer_id in seen:
+            problems.append(
+                (
+                    ("layers", i, "id"),
+                    f"layers[{i}].id: duplicate layer id {layer_id!r} "
+                    f"(also layers[{seen[layer_id]}]); give every layer its own id",
+                )
+            )
+        else:
+            seen[layer_id] = i
+    if coverage is not None and coverage not in seen:
+        known = [str(i) for i in seen]
+        problems.append(
+            (
+                ("coverage",),
+                f"coverage: {coverage!r} names no layer; known ids: {', '.join(known)}{did_you_mean(coverage, known)}",
+            )
+        )
+    elif coverage is not None:
+        entry = layers[seen[coverage]]
+        kind, raster = get(entry, "kind"), _is_raster(str(get(entry, "path") or ""))
+        if kind not in POLYGON_KINDS or raster:
+            problems.append(
+                (
+                    ("coverage",),
+                    f"coverage: layer {coverage!r} is a {kind}{' raster' if raster else ''}; "
+                    "coverage needs a polygon layer, usually the admin_boundary layer",
+                )
+            )
+    return problems
+
+
+class CatalogSpec(_Strict):
+    """The whole ``catalog.yaml``: ``name``, ``layers`` (required), ``coverage`` (id of the layer whose
+    union is the pack's area), ``sanitary_distances`` (CSV with ``industry,distance_m``), provenance."""
+
+    name: str = Field(min_length=1)
+    coverage: str | None = None
+    description: str | None = None
+    source: str | None = None
+    layers: list[LayerSpec] = Field(min_length=1)
+    sanitary_distances: str | None = None
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> CatalogSpec:
+        problems = _cross_problems(self.layers, self.coverage)
+        if problems:
+            raise ValueError("\n".join(message for _, message in problems))
+        return self
+
+
+# --------------------------------------------------------------------------- YAML -> spec
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    model: type[BaseModel] = CatalogSpec
+    if len(loc) >= 3 and loc[0] == "layers":
+        model = FieldMap if len(loc) >= 4 and loc[2] == "fields" else LayerSpec
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _dotted(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if part == "[key]":
+            continue
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _node_lines(text: str) -> tuple[dict[tuple[str, ...], int], list[str]]:
+    """YAML line (1-based) of every mapping key / sequence item, and duplicate-key problems."""
+    lines: dict[tuple[str, ...], int] = {}
+    duplicates: list[str] = []
+
+    def walk(node: yaml.Node, loc: tuple[str, ...]) -> None:
+        lines.setdefault(loc, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                if key in seen:
+                    where = _dotted(tuple(int(p) if p.isdigit() else p for p in loc)) or "the top level"
+                    duplicates.append(
+                        f"line {key_node.start_mark.line + 1}: duplicate key '{key}' in {where}; "
+                        "YAML keeps only the last one; remove the other"
+                    )
+                seen.add(key)
+                lines[loc + (key,)] = key_node.start_mark.line + 1
+                walk(value_node, loc + (key,))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, loc + (str(i),))
+
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if root is not None:
+        walk(root, ())
+    return lines, duplicates
+
+
+def _line_of(loc: tuple, lines: dict[tuple[str, ...], int]) -> int | None:
+    key = tuple(str(p) for p in loc if p != "[key]")
+    while key and key not in lines:
+        key = key[:-1]
+    return lines.get(key)
+
+
+def _messages(err: dict[str, Any]) -> list[tuple[tuple, str]]:
+    """(location, message) pairs for one pydantic error, in the project's wording."""
+    loc, kind, value = tuple(err["loc"]), err["type"], err.get("input")
+    path = _dotted(loc)
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc)
+        parent = _dotted(loc[:-1]) or "the top level"
+        return [
+            (
+                loc,
+                f"unknown key '{loc[-1]}' in {parent}{did_you_mean(loc[-1], allowed)} "
+                f"(allowed keys: {', '.join(allowed)})",
+            )
+        ]
+    if kind == "missing":
+        return [(loc, f"{path}: required key missing; add '{loc[-1]}: ...'")]
+    if kind == "literal_error" and loc[-1] == "kind":
+        return [(loc, f"{path}: unknown kind {value!r}; allowed kinds: {', '.join(KINDS)}{did_you_mean(value, KINDS)}")]
+    if kind == "string_pattern_mismatch" and loc[-1] == "id":
+        return [(loc, f"{path}: layer id {value!r} may hold only letters, digits, '_', '.' and '-'; rename it")]
+    if kind == "value_error":
+        text = str(err["ctx"]["error"])
+        if loc and not isinstance(loc[-1], int):  # a field validator: the message is about loc itself
+            return [(loc, f"{path}: {text}")]
+        pairs = []
+        for line in text.split("\n"):  # a model validator: each line starts with its own sub-path
+            sub = line.partition(": ")[0]
+            pairs.append((loc + tuple(sub.split(".")), f"{path}.{line}" if path else line))
+        return pairs
+    if kind in ("model_type", "dict_type"):
+        return [(loc, f"{path}: expected a mapping of 'key: value' lines, got {value!r}")]
+    return [(loc, f"{path}: {err['msg'][:1].lower()}{err['msg'][1:]} (got {value!r})")]
+
+
+def catalog_spec_from_text(text: str, *, source: str | Path = "catalog.yaml") -> CatalogSpec:
+    """Validate catalog YAML text into a :class:`CatalogSpec`, raising one ConfigError listing every problem.
+
+    Parameters
+    ----------
+    text
+        The YAML document.
+    source
+        File name used in messages.
+
+    Examples
+    --------
+    >>> spec = catalog_spec_from_text("name: t\\nlayers: [{id: a, kind: riverside_belt, path: a.gpkg}]")
+    >>> spec.layers[0].kind
+    'riverside_belt'
+    """
+    header = f"layer catalog {source} is invalid"
+    try:
+        raw = yaml.safe_load(text)
+        lines, problems = _node_lines(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        reason = getattr(err, "problem", None) or str(err)
+        raise ConfigError(
+            f"{header}: {where}not valid YAML ({reason}); check the indentation and quoting "
+            "there (values containing ':' or '#' need quotes)"
+        ) from err
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            f"{header}: expected a mapping with 'name:' and 'layers:' at the top level, "
+            f"got {type(raw).__name__}; see layers/nantong/catalog.yaml for an example"
+        )
+    try:
+        spec = CatalogSpec.model_validate(raw)
+    except ValidationError as err:
+        # catalog-level checks run on the raw values (they locate better and survive broken layers)
+        pairs = [pair for e in err.errors() if e["loc"] != () for pair in _messages(e)]
+        layers = raw.get("layers")
+        if isinstance(layers, list):
+            pairs += _cross_problems(layers, raw.get("coverage"))
+        located = sorted(((_line_of(loc, lines) or 0, message) for loc, message in pairs), key=lambda p: p[0])
+        problems += [f"line {line}: {message}" if line else message for line, message in located]
+        raise ConfigError(join_problems(header, list(dict.fromkeys(problems)))) from err
+    if problems:
+        raise ConfigError(join_problems(header, problems))
+    return spec

@@ -1,0 +1,125 @@
+"""A run's provenance (``run.json``): tool, input, rules and pack file hashes, CRSs, layers used, counts."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from geo_screen import __version__
+from geo_screen import results as R
+from geo_screen.inputs.crs import OUTPUT_CRS, parse_crs
+from geo_screen.pack.catalog import Catalog, file_sha256
+from geo_screen.pack.metric import pack_metric_crs
+from geo_screen.screening.rules import (
+    DEFAULT_RULES,
+    RuleSet,
+)
+
+
+def run_manifest(
+    registry,
+    catalog: Catalog,
+    ruleset: RuleSet,
+    *,
+    rules,
+    source: Path | None,
+    crs,
+    started: datetime,
+    enterprises: pd.DataFrame,
+    engine: dict | None = None,
+) -> dict:
+    """The ``run.json`` manifest of an in-memory screening run of ``registry``."""
+    info = registry.attrs.get("registry", {})
+    return build_manifest(
+        catalog,
+        ruleset,
+        rules=rules,
+        started=started,
+        counts=run_counts(enterprises),
+        engine=engine,
+        input_info={
+            **info,
+            "rows": len(registry),
+            **({"path": str(source), "sha256": file_sha256(source)} if source else {}),
+        },
+        input_crs=parse_crs(crs).label if source else info.get("crs"),
+    )
+
+
+def build_manifest(
+    catalog: Catalog,
+    ruleset: RuleSet,
+    *,
+    rules,
+    input_info: dict,
+    input_crs: str | None,
+    started: datetime,
+    counts: dict,
+    engine: dict | None = None,
+) -> dict:
+    """A run's provenance: tool, input, rules and pack file hashes, CRSs, options, layers used, engine, counts."""
+    rules_path = Path(rules) if isinstance(rules, (str, os.PathLike)) else (DEFAULT_RULES if rules is None else None)
+    finished = datetime.now(UTC)
+    return {
+        "tool": "geo_screen",
+        "version": __version__,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": finished.isoformat(timespec="seconds"),
+        "duration_s": round((finished - started).total_seconds(), 3),
+        "input": input_info,
+        "rules": {
+            "name": ruleset.name,
+            "document": ruleset.document,
+            **({"path": str(rules_path), "sha256": file_sha256(rules_path)} if rules_path else {}),
+        },
+        "catalog": {"name": catalog.name, "path": str(catalog.path), "files": catalog.file_hashes},
+        "crs": {"input": input_crs, "metric": _crs_label(pack_metric_crs(catalog)), "output": OUTPUT_CRS},
+        "options": {
+            "near_edge_m": ruleset.near_edge_m,
+            "search_radius_m": ruleset.search_radius_m,
+            "landuse_nonindustrial_share_max": ruleset.landuse_nonindustrial_share_max,
+        },
+        "layers_used": layers_used(catalog),
+        **({"engine": engine} if engine else {}),
+        "counts": counts,
+    }
+
+
+#: layer kinds behind each spatial standard; a standard whose kinds are all missing is not assessed
+STANDARD_KINDS = {
+    "3": ("ecological_redline", "marine_redline", "land_use_plan"),
+    "4": ("water_source_protection",),
+    "5": ("sensitive_targets",),
+    "9": ("riverside_belt",),
+}
+
+
+def layers_used(catalog: Catalog) -> dict[str, dict[str, list[str]]]:
+    """Per spatial standard: the pack's layer ids of each kind behind it, and the kinds it lacks."""
+    return {
+        std: {
+            "layers": [layer.id for layer in catalog.of_kind(*kinds)],
+            "missing_kinds": [k for k in kinds if not catalog.of_kind(k)],
+        }
+        for std, kinds in STANDARD_KINDS.items()
+    }
+
+
+def _crs_label(crs) -> str:
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.srs
+
+
+def run_counts(enterprises: pd.DataFrame) -> dict:
+    """Counts per row status, per standard result and per disposition (for the manifest and the CLI)."""
+    return {
+        "rows": int(len(enterprises)),
+        "row_status": {k: int(v) for k, v in enterprises[R.ROW_STATUS].value_counts().items()},
+        "standards": {
+            s: {k: int(v) for k, v in enterprises[R.std_column(s)].value_counts().items()} for s in R.STANDARDS
+        },
+        "disposition": {k: int(v) for k, v in enterprises[R.DISPOSITION].value_counts().items()},
+    }

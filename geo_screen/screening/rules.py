@@ -1,0 +1,343 @@
+"""Rules: the rule-set model, and evidence + registry attributes -> standards and dispositions.
+
+The shipped rule set (``geo_screen/rules/nantong_2017_179.yaml``) is seeded
+from Annex 2 of 通政办发〔2017〕179号. A county following a later provincial
+plan edits a copy and passes it with ``--rules``; no code changes.
+"""
+
+from __future__ import annotations
+
+import difflib
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from geo_screen import results as R
+from geo_screen.errors import ConfigError, join_problems
+from geo_screen.screening import coded
+
+DEFAULT_RULES = Path(__file__).parent / "rulesets" / "nantong_2017_179.yaml"
+
+DispositionCode = Literal[
+    "close", "relocate", "eliminate", "demolish", "stop", "transform", "rectify", "per_law", "none"
+]
+ATTRIBUTES = (*R.ATTRIBUTE_COLUMNS, R.GRADE)
+
+#: evidence columns screen.py produces; rules add disposition and legal_basis
+EVIDENCE_KIND = "_kind"
+
+
+class Condition(BaseModel):
+    """One registry attribute test; a standard is hit when any of its conditions holds."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    attribute: str
+    equals: bool | None = None
+    in_: list[str] | None = Field(default=None, alias="in")
+
+    @field_validator("attribute")
+    @classmethod
+    def _known_attribute(cls, value: str) -> str:
+        if value not in ATTRIBUTES:
+            close = difflib.get_close_matches(value, ATTRIBUTES, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ValueError(f"unknown attribute '{value}'{hint} allowed: {', '.join(ATTRIBUTES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Condition:
+        if (self.equals is None) == (self.in_ is None):
+            raise ValueError("give exactly one of 'equals: true|false' or 'in: [values]'")
+        return self
+
+
+class ZoneRule(BaseModel):
+    """Refinement of a spatial standard for one zone class (e.g. first-class water zone)."""
+
+    model_config = ConfigDict(extra="forbid")
+    disposition: DispositionCode | None = None
+    legal_basis: str | None = None
+
+
+class StandardRule(BaseModel):
+    """One standard: its evidence source, the disposition of a hit and the legal basis."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str
+    source: Literal["attribute", "spatial"]
+    any_of: list[Condition] = []
+    disposition: DispositionCode
+    legal_basis: str
+    by_grade: dict[Literal["A", "B", "C", "D"], DispositionCode] = {}
+    by_zone: dict[str, ZoneRule] = {}
+
+
+class RuleSet(BaseModel):
+    """A whole rule set, validated once at load."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    document: str = ""
+    precedence: list[DispositionCode]
+    near_edge_m: float = Field(default=50.0, ge=0)
+    landuse_nonindustrial_share_max: float = Field(default=0.0, ge=0, lt=1)
+    search_radius_m: float = Field(default=2000.0, gt=0)
+    standards: dict[str, StandardRule]
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> RuleSet:
+        problems = []
+        missing = [s for s in R.STANDARDS if s not in self.standards]
+        unknown = [s for s in self.standards if s not in R.STANDARDS]
+        if missing:
+            problems.append(
+                f"standards: missing {', '.join(missing)} (every one of {', '.join(R.STANDARDS)} is needed)"
+            )
+        if unknown:
+            problems.append(f"standards: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(R.STANDARDS)}")
+        for key, rule in self.standards.items():
+            spatial = key in R.SPATIAL_STANDARDS
+            if spatial and rule.source != "spatial":
+                problems.append(f"standards.{key}.source: standard {key} is decided from layers; use 'spatial'")
+            if not spatial and key in R.STANDARDS and rule.source != "attribute":
+                problems.append(
+                    f"standards.{key}.source: standard {key} comes from registry attributes; use 'attribute'"
+                )
+            if rule.source == "attribute" and not rule.any_of:
+                problems.append(f"standards.{key}.any_of: an attribute standard needs at least one condition")
+            used = {
+                rule.disposition,
+                *rule.by_grade.values(),
+                *(z.disposition for z in rule.by_zone.values() if z.disposition),
+            }
+            for code in sorted(used - set(self.precedence)):
+                problems.append(f"standards.{key}: disposition '{code}' is not in 'precedence'; add it there")
+        if "none" not in self.precedence:
+            problems.append("precedence: must end with 'none'")
+        if len(set(self.precedence)) != len(self.precedence):
+            problems.append("precedence: a disposition is listed twice")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def rank(self, code: str) -> int:
+        """Severity rank of a disposition (0 = most severe)."""
+        return self.precedence.index(code)
+
+
+def load_rules(path: str | Path | None = None) -> RuleSet:
+    """Load and validate a rules YAML (the shipped Nantong rule set when ``path`` is None)."""
+    file = Path(path).resolve() if path else DEFAULT_RULES
+    stamp = file.stat().st_mtime_ns if file.exists() else None
+    return _load_rules_cached(str(file), stamp)
+
+
+@lru_cache(maxsize=8)
+def _load_rules_cached(path: str, _stamp: int | None) -> RuleSet:
+    file = Path(path)
+    if not file.exists():
+        raise ConfigError(
+            f"rules file {file} does not exist; pass an existing YAML with --rules or leave it out for the shipped rules"
+        )
+    try:
+        data = yaml.safe_load(file.read_text("utf-8"))
+    except yaml.YAMLError as err:
+        raise ConfigError(f"rules file {file} is not valid YAML: {err}") from err
+    if not isinstance(data, dict):
+        raise ConfigError(f"rules file {file}: expected a mapping with 'name', 'precedence' and 'standards'")
+    # YAML reads unquoted 1..10 as integers: standards are keyed by text.
+    if isinstance(data.get("standards"), dict):
+        data["standards"] = {str(k): v for k, v in data["standards"].items()}
+    try:
+        return RuleSet.model_validate(data)
+    except ValidationError as err:
+        problems = [f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in err.errors()]
+        raise ConfigError(join_problems(f"rules file {file} is invalid", problems)) from err
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def _condition_result(frame: pd.DataFrame, cond: Condition) -> pd.Series:
+    """Nullable boolean: True = condition holds (hit), False = it does not, NA = unknown."""
+    if cond.attribute not in frame.columns:
+        return pd.Series(pd.NA, index=frame.index, dtype="boolean")
+    col = frame[cond.attribute]
+    if cond.equals is not None:
+        values = col.astype("boolean")
+        return values == cond.equals
+    text = col.astype("string")
+    out = text.isin(cond.in_).astype("boolean")
+    out[text.isna()] = pd.NA
+    return out
+
+
+def attribute_standards(frame: pd.DataFrame, rules: RuleSet) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Evaluate the attribute standards; return (status columns, evidence rows).
+
+    A standard is ``hit`` when any condition holds, ``clear`` when every
+    condition is known and none holds, else ``not_assessed``. Status columns
+    are Categoricals of :data:`~geo_screen.results.STANDARD_VALUES`; evidence text is coded.
+    """
+    status = {}
+    evidence = []
+    positions = np.arange(len(frame))
+    for key, rule in rules.standards.items():
+        if rule.source != "attribute":
+            continue
+        results = [_condition_result(frame, c) for c in rule.any_of]
+        held = np.column_stack([r.fillna(False).to_numpy(dtype=bool) for r in results])
+        hit = held.any(axis=1)
+        known = np.column_stack([r.notna().to_numpy() for r in results]).all(axis=1)
+        status[R.std_column(key)] = R.standard_status(hit, known)
+        if not hit.any():
+            continue
+        idx = positions[hit]
+        detail = np.full(len(idx), "", dtype=object)
+        for j, cond in enumerate(rule.any_of):
+            name = R.LABELS_ZH.get(cond.attribute, cond.attribute)
+            if cond.equals is not None:
+                label = np.full(len(idx), f"{name}={'是' if cond.equals else '否'}", dtype=object)
+            else:  # the value that matched, e.g. 绩效等级=D
+                label = (name + "=" + frame[cond.attribute].astype("string").iloc[idx].fillna("")).to_numpy(
+                    dtype=object
+                )
+            detail = np.where(held[idx, j], np.where(detail == "", label, detail + "；" + label), detail)
+        disposition = np.full(len(idx), rule.disposition, dtype=object)
+        zone = coded.constant(None, len(idx))
+        if rule.by_grade and R.GRADE in frame.columns:
+            grade = frame[R.GRADE].astype("string").iloc[idx]
+            mapped = grade.map(rule.by_grade).to_numpy(dtype=object)
+            disposition = np.where(pd.notna(mapped), mapped, disposition)
+            zone = coded.coded(grade.to_numpy(dtype=object, na_value=None))
+        evidence.append(
+            pd.DataFrame(
+                {
+                    "_pos": idx,
+                    "standard": coded.constant(key, len(idx)),
+                    "layer_id": coded.constant("registry", len(idx)),
+                    "feature_name": coded.constant(None, len(idx)),
+                    "zone": zone,
+                    "zone_label": zone,
+                    "category": coded.constant(None, len(idx)),
+                    "distance_m": np.nan,
+                    "required_m": np.nan,
+                    "margin_m": np.nan,
+                    R.DISPOSITION: coded.coded(disposition),
+                    R.LEGAL_BASIS: coded.constant(rule.legal_basis, len(idx)),
+                    "detail": coded.coded(detail),
+                }
+            )
+        )
+    return pd.DataFrame(status, index=frame.index), (coded.concat(evidence) if evidence else _empty_evidence())
+
+
+def _empty_evidence() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in ["_pos", *R.HIT_COLUMNS[2:]]})
+
+
+def spatial_dispositions(evidence: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
+    """Attach disposition and legal basis to spatial evidence rows (zone refinements applied)."""
+    is_landuse = np.asarray(evidence[EVIDENCE_KIND] == "land_use_plan", dtype=bool)
+    zone = evidence["zone"].to_numpy(dtype=object)
+    key = np.where(is_landuse, "landuse", np.where(pd.isna(zone), "", zone))
+    std_codes, stds = pd.factorize(evidence["standard"].astype(object), use_na_sentinel=False)
+    key_codes, keys = pd.factorize(pd.Series(key, dtype=object), use_na_sentinel=False)
+    combos, inverse = np.unique(std_codes.astype(np.int64) * (len(keys) + 1) + key_codes, return_inverse=True)
+    disposition, basis = [], []
+    for combo in combos.tolist():  # one lookup per distinct (standard, zone): a handful
+        std, k = stds[combo // (len(keys) + 1)], keys[combo % (len(keys) + 1)]
+        rule = rules.standards.get(std)
+        refined = rule.by_zone.get(k) if rule is not None else None
+        disposition.append(
+            (refined.disposition if refined and refined.disposition else None) or (rule.disposition if rule else None)
+        )
+        basis.append(
+            (refined.legal_basis if refined and refined.legal_basis else None) or (rule.legal_basis if rule else None)
+        )
+    out = evidence.drop(columns=[EVIDENCE_KIND])
+    inverse = inverse.reshape(-1)
+    out[R.DISPOSITION] = coded.from_codes(inverse, disposition)
+    out[R.LEGAL_BASIS] = coded.from_codes(inverse, basis)
+    return out
+
+
+def _joined_keys(mask: np.ndarray, keys) -> pd.Categorical:
+    """Per row, the ``keys`` whose column in the boolean matrix ``mask`` is set, ';'-joined in key order."""
+    bits = mask.astype(np.int64) @ (np.int64(1) << np.arange(mask.shape[1], dtype=np.int64))
+    inverse, combos = pd.factorize(bits, sort=True)  # a few hundred distinct combinations at most (hashed, not sorted)
+    labels = [";".join(k for j, k in enumerate(keys) if combo >> j & 1) for combo in combos.tolist()]
+    return coded.from_codes(inverse.reshape(-1), labels)
+
+
+def _bases_per_row(pos: np.ndarray, basis: pd.Categorical, n: int) -> pd.Categorical:
+    """'；'-join of each row's distinct legal bases in order of first appearance (missing where none).
+
+    Each row's sequence of basis codes is packed into one integer, so the text is built once per
+    distinct sequence, not once per row.
+    """
+    codes, labels = np.asarray(basis.codes, dtype=np.int64), [str(x) for x in basis.categories]
+    pos, codes = pos[codes >= 0], codes[codes >= 0]  # a missing basis adds nothing
+    if not len(pos):
+        return coded.constant(None, n)
+    base = len(labels) + 1
+    pairs = pos.astype(np.int64) * base + codes
+    first = np.flatnonzero(~pd.Series(pairs).duplicated().to_numpy())  # distinct (row, basis) pairs, in evidence order
+    row, code = pos[first], codes[first]
+    order = np.argsort(row, kind="stable")
+    row, code = row[order], code[order]
+    rank = np.arange(len(row)) - np.searchsorted(row, row, side="left")
+    rows = row[rank == 0]
+    out = np.full(n, -1, dtype=np.int64)
+    if base ** (int(rank.max()) + 1) >= 2**62:  # too many bases on one row to pack: tuples (slow, never seen)
+        groups = np.split(code, np.flatnonzero(np.diff(row)) + 1)
+        out[rows], sequences = pd.factorize(pd.Series([tuple(g.tolist()) for g in groups], dtype=object))
+        return coded.from_codes(out, ["；".join(labels[c] for c in seq) for seq in sequences])
+    packed = np.zeros(n, dtype=np.int64)
+    np.add.at(packed, row, (code + 1) * base**rank)  # digit j (base `base`) = the row's j-th basis + 1
+    out[rows], sequences = pd.factorize(packed[rows], sort=True)
+    text = []
+    for key in sequences.tolist():
+        parts = []
+        while key:
+            key, digit = divmod(key, base)
+            parts.append(labels[digit - 1])
+        text.append("；".join(parts))
+    return coded.from_codes(out, text)
+
+
+def overall_dispositions(statuses: pd.DataFrame, evidence: pd.DataFrame, rules: RuleSet, n: int) -> pd.DataFrame:
+    """Combine per-standard statuses and evidence into the enterprise-level summary columns (coded text)."""
+    std_cols = [R.std_column(s) for s in R.STANDARDS]
+    hit = np.column_stack([np.asarray(statuses[c] == R.HIT, dtype=bool) for c in std_cols])
+    na = np.column_stack([np.asarray(statuses[c] == R.NOT_ASSESSED, dtype=bool) for c in std_cols])
+
+    worst_rank = np.full(n, len(rules.precedence), dtype=np.int64)
+    basis = coded.constant(None, n)
+    if len(evidence):
+        disposition = coded.coded(evidence[R.DISPOSITION])
+        ranks = np.array([rules.rank(c) for c in disposition.categories] + [len(rules.precedence)], dtype=np.int64)
+        ranks = ranks[np.asarray(disposition.codes, dtype=np.int64)]  # (a missing disposition ranks last)
+        pos = evidence["_pos"].to_numpy(dtype=np.int64)
+        np.minimum.at(worst_rank, pos, ranks)
+        top = ranks == worst_rank[pos]
+        basis = _bases_per_row(pos[top], coded.take(coded.coded(evidence[R.LEGAL_BASIS]), np.flatnonzero(top)), n)
+    # overall code: the worst hit's disposition; none / not_assessed when nothing hit
+    labels = [*rules.precedence, R.NO_DISPOSITION, R.NOT_ASSESSED_DISPOSITION]
+    no_hit = ~hit.any(axis=1)
+    final = np.where(no_hit, np.where(na.any(axis=1), len(labels) - 1, len(labels) - 2), worst_rank)
+    return pd.DataFrame(
+        {
+            R.STANDARDS_HIT: _joined_keys(hit, R.STANDARDS),
+            R.NOT_ASSESSED_COL: _joined_keys(na, R.STANDARDS),
+            R.DISPOSITION: coded.from_codes(final, labels),
+            R.DISPOSITION_ZH: coded.from_codes(final, [R.DISPOSITIONS.get(c) for c in labels]),
+            R.LEGAL_BASIS: basis,
+        },
+        index=statuses.index,
+    )

@@ -1,0 +1,469 @@
+"""Spatial screening: standards 3, 4, 5 and 9 from the layer pack -> per-row results and evidence rows.
+
+Everything is vectorised over enterprises: one STRtree on the enterprises is
+queried with the zone polygons (prepared by shapely), per-row sanitary
+distances go straight into ``STRtree.query(..., predicate="dwithin")``, and
+rasters are sampled by array indexing. Distances are measured in a projected
+CGCS2000 Transverse Mercator chosen for the pack (:func:`geo_screen.pack.metric.pack_metric_crs`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo_screen import results as R
+from geo_screen.pack.catalog import Catalog, Layer
+from geo_screen.pack.edges import spatial_order
+from geo_screen.pack.landuse import sample_landuse_polygons, sample_landuse_raster
+from geo_screen.pack.metric import built_tree, metric_layers, project_geometries
+from geo_screen.screening import coded
+from geo_screen.screening.rules import EVIDENCE_KIND, RuleSet
+from geo_screen.threads import workers
+
+#: the order evidence rows and near-edge warnings are combined in, whatever order the checks finish in
+_CHECK_ORDER = ("3", "landuse", "4", "9", "5")
+_COLUMN_ORDER = (
+    R.margin_column("3"),
+    R.LANDUSE_CLASS,
+    R.NONINDUSTRIAL_SHARE,
+    R.margin_column("4"),
+    R.margin_column("9"),
+    R.SANITARY_REQUIRED,
+    R.NEAREST_SENSITIVE_M,
+    R.NEAREST_SENSITIVE_NAME,
+)
+ZONE_KINDS = {
+    "3": ("ecological_redline", "marine_redline"),
+    "4": ("water_source_protection",),
+    "9": ("riverside_belt",),
+}
+EVIDENCE_COLUMNS = [
+    "_pos",
+    "standard",
+    "layer_id",
+    "feature_name",
+    "zone",
+    "zone_label",
+    "category",
+    "distance_m",
+    "required_m",
+    "margin_m",
+    "detail",
+    EVIDENCE_KIND,
+]
+
+Progress = Callable[[str], None]
+
+
+#: evidence columns holding numbers; the others are text, kept coded (see geo_screen.screening.coded)
+_NUMERIC_EVIDENCE = ("_pos", "distance_m", "required_m", "margin_m")
+
+
+def _evidence(_pos: np.ndarray, **columns) -> pd.DataFrame:
+    """Evidence rows for the registry positions ``_pos``: text columns coded, scalars broadcast."""
+    n = len(_pos)
+    frame = {"_pos": np.asarray(_pos, dtype=np.int64)}
+    for col in EVIDENCE_COLUMNS[1:]:
+        value = columns.get(col)
+        if col in _NUMERIC_EVIDENCE:
+            frame[col] = np.broadcast_to(np.asarray(np.nan if value is None else value, dtype=np.float64), n).copy()
+        elif value is None or isinstance(value, str):
+            frame[col] = coded.constant(value, n)
+        else:
+            frame[col] = coded.coded(value)
+    return pd.DataFrame(frame)
+
+
+def _attr(layer: Layer, column: str, idx: np.ndarray) -> pd.Categorical:
+    """A layer attribute for the features ``idx``, coded (no per-row string objects)."""
+    if column not in layer.frame.columns:
+        return coded.constant(None, len(idx))
+    return coded.take(coded.coded(layer.frame[column].to_numpy(dtype=object)), idx)
+
+
+def _polygon_depth(ent: np.ndarray, zone: np.ndarray, boundary: np.ndarray) -> np.ndarray:
+    """For footprint/zone pairs: the deepest footprint vertex inside the zone, in metres (0 if none)."""
+    coords, owner = shapely.get_coordinates(ent, return_index=True)
+    inside = shapely.contains_xy(zone[owner], coords[:, 0], coords[:, 1])
+    dist = np.where(inside, shapely.distance(boundary[owner], shapely.points(coords)), 0.0)
+    depth = np.zeros(len(ent))
+    np.maximum.at(depth, owner, dist)
+    return depth
+
+
+class _Screening:
+    """State of one screening run over screenable enterprises (positions into the registry)."""
+
+    def __init__(self, registry, catalog: Catalog, rules: RuleSet, progress: Progress | None):
+        self.catalog, self.rules, self.n = catalog, rules, len(registry)
+        self.say = progress or (lambda _msg: None)
+        self.metric = metric_layers(catalog)
+        status = registry[R.ROW_STATUS].to_numpy(dtype=object)
+        geoms = registry.geometry.to_numpy()
+        pos = np.flatnonzero(
+            np.isin(status, R.SCREENABLE_STATUSES) & ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+        )
+        # Screened rows are kept in spatial order (cells of about 1 km, footprints last): every subset of them
+        # comes ordered for the edge indexes, and the projected points are created, so laid out in memory,
+        # in that order.
+        lonlat = geoms[pos]
+        lon, lat = shapely.get_x(lonlat), shapely.get_y(lonlat)
+        order = spatial_order(lon, lat, cell=0.01)  # 0.01 degree: about 1 km
+        self.pos, self.lonlat = pos[order], lonlat[order]
+        self.say(f"projecting {len(self.pos):,} locations to {self.metric.crs.name}")
+        self.geoms = project_geometries(self.lonlat, self.metric.crs, lonlat=(lon[order], lat[order]))
+        self.is_point = shapely.get_type_id(self.geoms) == 0
+        self.x = np.where(self.is_point, shapely.get_x(self.geoms), np.nan)
+        self.y = np.where(self.is_point, shapely.get_y(self.geoms), np.nan)
+        self.tree = built_tree(self.geoms)
+        self.columns: dict[str, np.ndarray] = {}
+        #: evidence frames and near-edge margins per check, combined in a fixed order (checks may run concurrently)
+        self.evidence: dict[str, list[pd.DataFrame]] = {check: [] for check in _CHECK_ORDER}
+        self.margins: dict[str, np.ndarray] = {}
+        self.near_edge = np.full(self.n, "", dtype=object)
+
+    def full(self, values: np.ndarray, fill) -> np.ndarray:
+        """Scatter per-screened-row values back to registry length."""
+        values = np.asarray(values)
+        out = np.full(self.n, fill, dtype=values.dtype if values.dtype.kind == "f" else object)
+        out[self.pos] = values
+        return out
+
+    def flag_near_edge(self, standard: str, margin: np.ndarray) -> None:
+        near = np.flatnonzero(np.abs(margin) < self.rules.near_edge_m)
+        if not len(near):
+            return
+        label = np.char.add(f"near_edge:{standard}(", np.char.add(np.round(np.abs(margin[near]), 1).astype(str), " m)"))
+        at = self.pos[near]
+        cur = self.near_edge[at]
+        self.near_edge[at] = np.where(cur == "", label, cur + ";" + label)
+
+    # ---------------------------------------------------------------- zones (3, 4, 9)
+    def zone_hits(self, layer: Layer, standard: str) -> tuple[np.ndarray, np.ndarray]:
+        """Return (hit per screened row, margin per screened row: depth if hit, -distance to nearest zone else)."""
+        zones = self.metric.geoms[layer.id]
+        boundary = self.metric.boundaries[layer.id]
+        zone_idx, ent_idx = self.tree.query(zones, predicate="intersects")  # prepared zones over the point tree
+        margin = np.full(len(self.geoms), np.nan)
+        depth = np.empty(len(ent_idx))
+        hit = np.zeros(len(self.geoms), dtype=bool)
+        hit[ent_idx] = True
+        pt = self.is_point[ent_idx]
+        if pt.any():  # exact distance to the containing zone's edge, from the layer's edge index
+            edges = self.metric.edges(layer.id)
+            inside = np.flatnonzero(hit & self.is_point)
+            dist, owner = edges.nearest(self.x[inside], self.y[inside], ordered=True)
+            at = np.full(len(self.geoms), -1, dtype=np.int64)
+            at[inside] = np.arange(len(inside))
+            slot = at[ent_idx[pt]]
+            d = dist[slot]
+            other = owner[slot] != zone_idx[pt]  # the nearest edge is another zone's: measure this zone's own
+            d[other] = shapely.distance(self.geoms[ent_idx[pt][other]], boundary[zone_idx[pt][other]])
+            depth[pt] = d
+        if (~pt).any():
+            depth[~pt] = _polygon_depth(self.geoms[ent_idx[~pt]], zones[zone_idx[~pt]], boundary[zone_idx[~pt]])
+        np.fmax.at(margin, ent_idx, depth)
+        radius = self.rules.search_radius_m
+        clear = np.flatnonzero(~hit & self.is_point)
+        if len(clear):
+            dist, _ = self.metric.edges(layer.id).nearest(
+                self.x[clear], self.y[clear], max_distance=radius, ordered=True
+            )
+            margin[clear] = np.where(np.isfinite(dist), -dist, np.nan)
+        clear = np.flatnonzero(~hit & ~self.is_point)
+        if len(clear):
+            ent_n, zone_n = self.metric.trees[layer.id].query_nearest(
+                self.geoms[clear], max_distance=radius, all_matches=False
+            )
+            dist = shapely.distance(self.geoms[clear[ent_n]], zones[zone_n])
+            np.fmax.at(margin, clear[ent_n], -dist)
+        self.evidence[standard].append(
+            _evidence(
+                _pos=self.pos[ent_idx],
+                standard=standard,
+                layer_id=layer.id,
+                feature_name=_attr(layer, "name", zone_idx),
+                zone=_attr(layer, "zone", zone_idx),
+                zone_label=_attr(layer, "zone_label", zone_idx),
+                category=_attr(layer, "category", zone_idx),
+                distance_m=0.0,
+                margin_m=depth,
+                detail=None,
+                **{EVIDENCE_KIND: layer.kind},
+            )
+        )
+        return hit, margin
+
+    def zone_standard(self, standard: str) -> tuple[np.ndarray, np.ndarray] | None:
+        layers = self.catalog.of_kind(*ZONE_KINDS[standard])
+        if not layers:
+            return None
+        hit = np.zeros(len(self.geoms), dtype=bool)
+        margin = np.full(len(self.geoms), np.nan)
+        for layer in layers:
+            self.say(f"standard {standard}: {layer.id} ({len(self.metric.geoms[layer.id]):,} zones)")
+            h, m = self.zone_hits(layer, standard)
+            hit |= h
+            # depth inside (positive) beats distance outside (negative); among those the largest wins
+            margin = np.fmax(margin, m)
+        self.columns[R.margin_column(standard)] = self.full(margin, np.nan)
+        self.margins[standard] = margin
+        return hit, margin
+
+    # ---------------------------------------------------------------- land use (3)
+    def landuse(self) -> np.ndarray | None:
+        """Per screened row: True = non-industrial (hit), False = industrial, None = unknown."""
+        layers = self.catalog.of_kind("land_use_plan")
+        if not layers:
+            return None
+        result = np.full(len(self.geoms), None, dtype=object)
+        classes = np.full(len(self.geoms), None, dtype=object)
+        shares = np.full(len(self.geoms), np.nan)
+        for layer in layers:
+            self.say(f"standard 3: land-use plan {layer.id}")
+            if layer.raster is not None:
+                cls, share = sample_landuse_raster(layer, self.geoms, self.metric.crs)
+            else:
+                cls, share = sample_landuse_polygons(layer, self.geoms, self.metric.geoms[layer.id], self.tree)
+            known = pd.notna(share) & pd.isna(shares)
+            classes[known], shares[known] = cls[known], share[known]
+        known = ~np.isnan(shares)
+        hit = known & (shares > self.rules.landuse_nonindustrial_share_max)
+        result[known] = hit[known]
+        self.columns[R.LANDUSE_CLASS] = self.full(classes, None)
+        self.columns[R.NONINDUSTRIAL_SHARE] = self.full(shares, np.nan)
+        idx = np.flatnonzero(hit)
+        if len(idx):
+            layer_id = layers[0].id
+            detail = np.char.add("规划用地 ", classes[idx].astype(str))
+            detail = np.where(
+                self.is_point[idx],
+                np.char.add(detail, "（非工业用地）"),
+                np.char.add(detail, np.char.add("；非工业用地占比 ", np.round(shares[idx] * 100, 1).astype(str))) + "%",
+            )
+            self.evidence["landuse"].append(
+                _evidence(
+                    _pos=self.pos[idx],
+                    standard="3",
+                    layer_id=layer_id,
+                    feature_name=classes[idx],
+                    zone=classes[idx],
+                    zone_label=classes[idx],
+                    category="land_use_plan",
+                    margin_m=np.nan,
+                    detail=detail,
+                    **{EVIDENCE_KIND: "land_use_plan"},
+                )
+            )
+        return result
+
+    # ---------------------------------------------------------------- sanitary distance (5)
+    def sanitary(self, required: np.ndarray) -> np.ndarray | None:
+        """Per screened row: True/False, or None where the distance or the layer is missing."""
+        layers = self.catalog.of_kind("sensitive_targets")
+        self.columns[R.SANITARY_REQUIRED] = self.full(required, np.nan)
+        if not layers:
+            return None
+        radius = self.rules.search_radius_m
+        nearest = np.full(len(self.geoms), np.inf)
+        nearest_name = np.full(len(self.geoms), None, dtype=object)
+        hit = np.zeros(len(self.geoms), dtype=bool)
+        has_req = np.isfinite(required)
+        for layer in layers:
+            targets = self.metric.geoms[layer.id]
+            tree = self.metric.trees[layer.id]
+            self.say(f"standard 5: {layer.id} ({len(targets):,} targets)")
+            rows = np.flatnonzero(has_req)
+            ent, tgt = tree.query(self.geoms[rows], predicate="dwithin", distance=required[rows])
+            ent = rows[ent]
+            dist = shapely.distance(self.geoms[ent], targets[tgt])
+            inside = dist < required[ent]  # "closer than" the required distance
+            ent, tgt, dist = ent[inside], tgt[inside], dist[inside]
+            hit[ent] = True
+            self.evidence["5"].append(
+                _evidence(
+                    _pos=self.pos[ent],
+                    standard="5",
+                    layer_id=layer.id,
+                    feature_name=_attr(layer, "name", tgt),
+                    category=_attr(layer, "category", tgt),
+                    distance_m=dist,
+                    required_m=required[ent],
+                    margin_m=required[ent] - dist,
+                    detail=None,
+                    **{EVIDENCE_KIND: layer.kind},
+                )
+            )
+            d, tgt_n = self.nearest_feature(layer, max(radius, np.nanmax(required, initial=0)))
+            better = d < nearest
+            nearest[better] = d[better]
+            nearest_name[better] = np.asarray(_attr(layer, "name", tgt_n[better]), dtype=object)
+        nearest = np.where(np.isinf(nearest), np.nan, nearest)
+        self.columns[R.NEAREST_SENSITIVE_M] = self.full(nearest, np.nan)
+        self.columns[R.NEAREST_SENSITIVE_NAME] = self.full(nearest_name, None)
+        self.margins["5"] = np.where(has_req, required - nearest, np.nan)
+        return np.where(has_req, hit, None)
+
+    def nearest_feature(self, layer: Layer, reach: float) -> tuple[np.ndarray, np.ndarray]:
+        """Per screened row: distance to the layer's nearest feature within ``reach`` (inf beyond) and its position."""
+        features = self.metric.geoms[layer.id]
+        dist = np.full(len(self.geoms), np.inf)
+        found = np.full(len(self.geoms), -1, dtype=np.int64)
+        pts = np.flatnonzero(self.is_point)
+        dist[pts], found[pts] = self.metric.edges(layer.id).nearest(
+            self.x[pts], self.y[pts], max_distance=reach, ordered=True
+        )
+        others = np.flatnonzero(~self.is_point)
+        if len(others):
+            ent, feat = self.metric.trees[layer.id].query_nearest(
+                self.geoms[others], max_distance=reach, all_matches=False
+            )
+            dist[others[ent]], found[others[ent]] = shapely.distance(self.geoms[others[ent]], features[feat]), feat
+        polygonal = np.flatnonzero(np.isin(shapely.get_type_id(features), (3, 6)))
+        if len(polygonal):  # inside a polygon feature: distance 0 (the edge index only knows edges)
+            feat, ent = self.tree.query(features[polygonal], predicate="intersects")
+            order = np.lexsort((feat, ent))[::-1]  # the lowest feature position wins, as assignment keeps the last
+            dist[ent[order]], found[ent[order]] = 0.0, polygonal[feat[order]]
+        return dist, found
+
+    # ---------------------------------------------------------------- county
+    def counties(self) -> tuple[np.ndarray, np.ndarray]:
+        """County name and code of each screened location from the admin layer (None outside)."""
+        names = np.full(len(self.geoms), None, dtype=object)
+        codes = np.full(len(self.geoms), None, dtype=object)
+        layers = self.catalog.of_kind("admin_boundary")
+        if layers:
+            layer = layers[0]
+            zone_idx, ent_idx = self.tree.query(self.metric.geoms[layer.id], predicate="intersects")
+            order = np.argsort(ent_idx, kind="stable")
+            ent_idx, zone_idx = ent_idx[order], zone_idx[order]
+            first = np.unique(ent_idx, return_index=True)[1]
+            names[ent_idx[first]] = np.asarray(_attr(layer, "name", zone_idx[first]), dtype=object)
+            codes[ent_idx[first]] = np.asarray(_attr(layer, "code", zone_idx[first]), dtype=object)
+        return names, codes
+
+
+def _status(screened: np.ndarray | None, rows: _Screening) -> pd.Categorical:
+    """hit/clear per registry row from a per-screened-row True/False/None array (None -> not_assessed)."""
+    hit, known = np.zeros(rows.n, dtype=bool), np.zeros(rows.n, dtype=bool)
+    if screened is not None:
+        values = np.asarray(screened, dtype=object)
+        hit[rows.pos] = values == True  # noqa: E712
+        known[rows.pos] = (values == True) | (values == False)  # noqa: E712
+    return R.standard_status(hit, known)
+
+
+def required_distances(registry: pd.DataFrame, catalog: Catalog) -> np.ndarray:
+    """Sanitary protection distance per row: the enterprise's EIA value, else the industry table, else NaN."""
+    own = pd.to_numeric(registry.get(R.SANITARY_DISTANCE), errors="coerce") if R.SANITARY_DISTANCE in registry else None
+    own = own.to_numpy(dtype=float) if own is not None else np.full(len(registry), np.nan)
+    own = np.where(own > 0, own, np.nan)
+    table = catalog.sanitary_distances
+    if R.INDUSTRY in registry and len(table):
+        lookup = dict(zip(table["industry"].astype(str).str.strip(), table["distance_m"].astype(float)))
+        from_table = (
+            registry[R.INDUSTRY].astype("string").str.strip().map(lookup).to_numpy(dtype=float, na_value=np.nan)
+        )
+        own = np.where(np.isnan(own), from_table, own)
+    return own
+
+
+def _standard_3(red, landuse, n: int) -> np.ndarray | None:
+    """Combine the red-line and land-use halves of standard 3 per screened row (True/False/None).
+
+    A hit in either half is a hit. Otherwise the row is clear when every half the pack has is clear
+    there, and not assessed when a half the pack has cannot tell (e.g. the raster has no data at the
+    location). A pack with neither half cannot assess standard 3 at all; which halves a run used is
+    recorded in the manifest.
+    """
+    if red is None and landuse is None:
+        return None
+    hit = np.zeros(n, dtype=bool) if red is None else red[0].copy()
+    unknown = np.zeros(n, dtype=bool)
+    if landuse is not None:
+        hit |= landuse == True  # noqa: E712
+        unknown = pd.isna(landuse)
+    return np.where(hit, True, np.where(unknown, None, False))
+
+
+def _threads(rows: int) -> int:
+    """Worker threads for the spatial checks (one below 20,000 rows: no overhead for small runs)."""
+    return workers(rows, min_rows=20_000)
+
+
+def _run_checks(run: _Screening, tasks, threads: int) -> list:
+    """Run the checks and return their results in order.
+
+    The checks are independent and spend their time in GEOS, numpy and scipy, which release the GIL,
+    so on large registries they run side by side in threads (the caller combines their results in a
+    fixed order). Then they report as one step, from the calling thread: a progress callback may
+    belong to a UI that only accepts calls from its own thread (Streamlit's script thread), and
+    per-check messages would say nothing about time when the checks overlap.
+    """
+    if threads <= 1:
+        return [task[0](*task[1:]) for task in tasks]
+    run.say(f"standards 3, 4, 5 and 9: {len(tasks)} checks side by side in {threads} threads")
+    say, run.say = run.say, (lambda _message: None)
+    try:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            futures = [pool.submit(*task) for task in tasks]
+            return [f.result() for f in futures]
+    finally:
+        run.say = say
+
+
+def screen_locations(registry, catalog: Catalog, *, rules: RuleSet, progress: Progress | None = None):
+    """Decide standards 3, 4, 5 and 9 for every registry row.
+
+    Returns
+    -------
+    columns : pandas.DataFrame
+        Indexed like ``registry``: ``std_03``, ``std_04``, ``std_05``, ``std_09``, margins,
+        sanitary distances, nearest target, land-use class, ``county``/``county_code``
+        from the admin layer, and ``near_edge`` warnings.
+    evidence : pandas.DataFrame
+        One row per piece of spatial evidence; ``_pos`` is the registry row position.
+    """
+    run = _Screening(registry, catalog, rules, progress)
+    required = required_distances(registry, catalog)[run.pos]
+    tasks = (
+        (run.zone_standard, "3"),
+        (run.landuse,),
+        (run.zone_standard, "4"),
+        (run.zone_standard, "9"),
+        (run.sanitary, required),
+        (run.counties,),
+    )
+    red, landuse, water, belt, sanitary, (names, codes) = _run_checks(run, tasks, _threads(len(run.pos)))
+    std3 = _standard_3(red, landuse, len(run.pos))
+    for check in ("3", "4", "9", "5"):
+        if check in run.margins:
+            run.flag_near_edge(check, run.margins[check])
+
+    out = pd.DataFrame(index=registry.index)
+    out[R.std_column("3")] = _status(std3, run)
+    out[R.std_column("4")] = _status(water[0] if water else None, run)
+    out[R.std_column("5")] = _status(sanitary, run)
+    out[R.std_column("9")] = _status(belt[0] if belt else None, run)
+    for name in _COLUMN_ORDER:  # (the checks filled run.columns in whatever order they finished)
+        if name in run.columns:
+            values = run.columns[name]
+            # text as codes: a million Python strings would each be converted to Arrow text by pandas
+            out[name] = coded.coded(values) if values.dtype == object else values
+    for col in (*R.MARGIN_COLUMNS, R.SANITARY_REQUIRED, R.NEAREST_SENSITIVE_M, R.NONINDUSTRIAL_SHARE):
+        if col not in out:
+            out[col] = np.nan
+    for col in (R.NEAREST_SENSITIVE_NAME, R.LANDUSE_CLASS):
+        if col not in out:
+            out[col] = None
+    out["_location_county"] = coded.coded(run.full(names, None))
+    out["_location_county_code"] = coded.coded(run.full(codes, None))
+    out["_near_edge"] = coded.coded(run.near_edge)
+    frames = [frame for check in _CHECK_ORDER for frame in run.evidence[check]]
+    evidence = coded.concat(frames) if frames else _evidence(np.array([], dtype=np.int64))
+    return out, evidence

@@ -1,0 +1,119 @@
+"""The Streamlit page through streamlit.testing.v1.AppTest: no exception, filters drive counts and markers,
+the URL carries the view, every map asset is local, and app.py stays a thin page."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_mapview import enterprise_payload
+
+import geo_screen as gs
+from geo_screen.app import mapview as mv
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+
+@pytest.fixture(scope="module")
+def tiny_results(tiny_pack, tmp_path_factory):
+    from conftest import registry_frame
+
+    out = tmp_path_factory.mktemp("app_results")
+    path = out / "registry.csv"
+    registry_frame().to_csv(path, index=False)
+    result = gs.screen(path, gs.load_catalog(tiny_pack), crs="EPSG:4326")
+    gs.write_results(result, out / "run")
+    return out / "run", tiny_pack, result
+
+
+@pytest.fixture
+def app(tiny_results, monkeypatch):
+    results, catalog, _ = tiny_results
+    monkeypatch.setattr(sys, "argv", ["app.py", "--results", str(results), "--catalog", str(catalog)])
+    return AppTest.from_file(str(APP), default_timeout=60)
+
+
+def component_args(at) -> dict:
+    (component,) = at.get("component_instance")
+    return json.loads(component.proto.json_args)
+
+
+def query(at, key: str) -> list[str]:
+    value = at.query_params.get(key, [])
+    return [value] if isinstance(value, str) else list(value)
+
+
+def metric(at, label_start: str) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(label_start))
+
+
+def test_app_imports_only_streamlit_and_geo_screen():
+    tree = ast.parse(APP.read_text("utf-8"))
+    roots = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            roots.add((node.module or "").split(".")[0])
+    assert roots == {"streamlit", "streamlit_folium", "geo_screen"}
+
+
+def test_page_renders_results_with_local_assets(app, tiny_results):
+    at = app.run()
+    assert not at.exception and not at.error
+    _, _, result = tiny_results
+    assert metric(at, "企业") == "16"
+    args = component_args(at)
+    assert len(enterprise_payload(args["script"])["lat"]) == 16
+    links = args["js_links"] + args["css_links"]
+    assert links and all(link.startswith("data:") for link in links)
+    assert not re.search(r"https?://", args["header"] + args["html"])
+    assert args["returned_objects"] == ["last_object_clicked_tooltip"]
+    assert len(at.tabs) == 3 and at.dataframe[-1].value.shape[0] == 16
+
+
+def test_filters_change_counts_markers_and_url(app):
+    at = app.run()
+    at.multiselect(key="f_dispositions").set_value(["close"]).run()
+    assert not at.exception
+    assert metric(at, "企业") == "2" and metric(at, "触及标准") == "2"
+    assert len(enterprise_payload(component_args(at)["script"])["lat"]) == 2
+    assert query(at, "disp") == ["close"]
+    at.multiselect(key="f_dispositions").set_value([]).run()
+    at.text_input(key="f_search").input("water").run()
+    assert metric(at, "企业") == "3"
+    assert query(at, "q") == ["water"]
+
+
+def test_url_opens_the_same_view_with_the_card(tiny_results, monkeypatch):
+    results, catalog, result = tiny_results
+    monkeypatch.setattr(sys, "argv", ["app.py", "--results", str(results), "--catalog", str(catalog)])
+    keys = mv.enterprise_keys(result.enterprises)
+    key = keys[result.enterprises["name"] == "water_first"].iloc[0]
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["county"] = "通州区"
+    at.query_params["sel"] = key
+    at.run()
+    assert not at.exception
+    assert at.multiselect(key="f_counties").value == ["通州区"]
+    assert metric(at, "企业") == str((result.enterprises["county"] == "通州区").sum())
+    text = " ".join(m.value for m in at.markdown)
+    assert "water_first" in text and "关闭取缔" in text and "第六十五条" in " ".join(c.value for c in at.caption)
+    args = component_args(at)
+    assert args["feature_group"] and "circleMarker" in args["feature_group"]  # the selection ring
+    assert query(at, "sel") == [key] and query(at, "county") == ["通州区"]
+
+
+def test_demo_on_start_and_bad_folder_message(monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["app.py", "--results", "/nonexistent/run"])
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    assert not at.exception
+    assert any("no screening results at /nonexistent/run" in e.value for e in at.sidebar.error)
+    with open(gs.demo_paths()["registry"], "rb") as fh:
+        demo_rows = sum(1 for _ in fh) - 1
+    assert metric(at, "企业") == f"{demo_rows:,}"

@@ -1,0 +1,298 @@
+"""The app in a real browser (Playwright + Debian's Chromium): the demo map, a layer toggle, a filter, a card,
+an upload, a county download, and not one request leaving 127.0.0.1.
+
+Needs /usr/bin/chromium (``apt-get install chromium``); skipped when it is missing. A screenshot of the
+page goes to ``test-artifacts/app.png``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pandas as pd
+import pytest
+
+import geo_screen as gs
+from geo_screen import results as R
+from geo_screen.app import mapview as mv
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("GEO_SCREEN_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+    port = free_port()
+    streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / "streamlit.log", "wb")
+    proc = subprocess.Popen(
+        [
+            streamlit,
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--server.fileWatcherType",
+            "none",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.25)
+        else:
+            pytest.fail("streamlit did not answer /_stcore/health within 30 s")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def demo():
+    """The demo screened here too: the numbers the page must show."""
+    paths = gs.demo_paths()
+    result = gs.screen(paths["registry"], gs.load_catalog(paths["catalog"]), crs=paths["crs"])
+    return paths, result
+
+
+def located(frame: pd.DataFrame) -> int:
+    return int((~frame.geometry.isna() & ~frame.geometry.is_empty).sum())
+
+
+def map_frame(page, *, count: int | None = None, timeout_s: float = 30):
+    """The iframe holding the Leaflet map (once its enterprise layer exists, with ``count`` markers if given)."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        for frame in page.frames:
+            try:
+                n = frame.evaluate("window.gsEnterprises ? window.gsEnterprises.gsCount : null")
+            except Exception:
+                continue
+            if n is not None and (count is None or n == count):
+                return frame
+        page.wait_for_timeout(250)
+    raise AssertionError(f"no map with {count} enterprises within {timeout_s} s")
+
+
+def metric_value(page, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]', has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def wait_metric(page, label: str, value: str, timeout_s: float = 30) -> None:
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        try:
+            if metric_value(page, label) == value:
+                return
+        except Exception:
+            pass
+        page.wait_for_timeout(200)
+    raise AssertionError(f"metric {label} never showed {value} (last: {metric_value(page, label)})")
+
+
+def layer_shown(frame, title: str) -> bool:
+    return frame.evaluate("(t) => Object.values(window.map._layers).some(l => l.gsTitle === t)", title)
+
+
+def click_marker(page, frame) -> None:
+    """Click the enterprise marker nearest the map centre (clear of the legend and layer list)."""
+    point = frame.evaluate("""() => {
+        const map = window.map, size = map.getSize(); let best = null, bestD = Infinity;
+        for (const l of window.gsEnterprises.getLayers()) {
+            const p = map.latLngToContainerPoint(l.getLatLng());
+            const d = Math.hypot(p.x - size.x * 0.45, p.y - size.y * 0.5);
+            if (d < bestD) { bestD = d; best = p; }
+        }
+        const r = document.getElementById('map_div').getBoundingClientRect();
+        return {x: best.x + r.x, y: best.y + r.y};
+    }""")
+    box = frame.frame_element().bounding_box()
+    page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+
+
+def test_planner_session_offline(server, demo, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    paths, result = demo
+    ents = result.enterprises
+    keys = mv.enterprise_keys(ents)
+    outside: list[str] = []
+
+    def guard(route):
+        host = urlparse(route.request.url).hostname
+        if host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True)
+        context.route("**/*", guard)
+        page = context.new_page()
+        page.on(
+            "websocket", lambda ws: outside.append(ws.url) if urlparse(ws.url).hostname not in LOCAL_HOSTS else None
+        )
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        try:
+            page.goto(server, wait_until="domcontentloaded")
+
+            # 1. the demo map, every located enterprise drawn
+            frame = map_frame(page, count=located(ents), timeout_s=60)
+            wait_metric(page, "企业 / enterprises", f"{len(ents):,}")
+
+            # 2. a layer switched off and on in the layer list
+            title = "县（市、区）界"
+            assert layer_shown(frame, title)
+            frame.get_by_text(title, exact=True).click()
+            assert not layer_shown(frame, title)
+            frame.get_by_text(title, exact=True).click()
+            assert layer_shown(frame, title)
+
+            # 3. a filter: the map follows
+            close = ents[ents[R.DISPOSITION] == "close"]
+            box = page.locator('[data-testid="stMultiSelect"]', has_text="处置方式")
+            box.click()
+            page.keyboard.type("关闭取缔")
+            page.keyboard.press("Enter")
+            page.keyboard.press("Escape")
+            wait_metric(page, "企业 / enterprises", f"{len(close):,}")
+            frame = map_frame(page, count=located(close))
+            assert "disp=close" in page.url
+
+            # 4. click an enterprise: its card opens and the URL names it
+            page.wait_for_timeout(500)
+            click_marker(page, frame)
+            page.wait_for_function("() => location.search.includes('sel=')", timeout=15_000)
+            key = parse_qs(urlparse(page.url).query)["sel"][0]
+            row = ents[keys == key].iloc[0]
+            assert row[R.DISPOSITION] == "close"
+            page.get_by_text("各项标准 / every standard").wait_for(timeout=15_000)
+            page.get_by_text(str(row[R.NAME]), exact=True).first.wait_for(timeout=5_000)
+            page.wait_for_timeout(800)
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "app.png"))
+
+            # 5. upload a small registry (the demo's first rows, GBK, GCJ-02) and see it screened
+            sample = pd.read_csv(paths["registry"], encoding="gbk", dtype=str).head(40)
+            upload = tmp_path / "小名录.csv"
+            sample.to_csv(upload, index=False, encoding="gbk")
+            expected = gs.screen(upload, gs.load_catalog(paths["catalog"]), crs="gcj02").enterprises
+            page.get_by_text("筛查新名录 / screen a new registry").click()
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
+            page.get_by_role("button", name="开始筛查 / screen").click()
+            page.get_by_text("筛查完成 / done").wait_for(timeout=30_000)
+            page.get_by_role("button", name="返回演示数据 / back to the demo").wait_for(timeout=15_000)
+            shown = expected[expected[R.DISPOSITION] == "close"]  # the filter still applies
+            wait_metric(page, "企业 / enterprises", f"{len(shown):,}")
+            map_frame(page, count=located(shown))
+            page.get_by_text("名录：小名录.csv").wait_for(timeout=5_000)
+
+            # 6. download a county package of the uploaded run and read it back
+            page.get_by_role("tab", name="下载 / downloads").click()
+            button = page.locator('[data-testid="stDownloadButton"]', has_text="核查包")
+            county = button.inner_text().split(" 核查包")[0].strip()
+            with page.expect_download(timeout=30_000) as info:
+                button.click()
+            data = Path(info.value.path()).read_bytes()
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                names = zf.namelist()
+            assert any(n.endswith(".shp") for n in names) and any(n.endswith(".xlsx") for n in names)
+            flagged = expected[expected[R.STANDARDS_HIT].fillna("") != ""]
+            assert county in set(flagged[R.COUNTY].fillna("未知"))
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "failure.png"))
+            raise
+        finally:
+            context.close()
+            browser.close()
+    assert not outside, f"requests left the machine: {outside[:5]}"
+    assert not errors, errors
+
+
+def test_clustered_map_renders_offline(tmp_path):
+    """Above ``cluster_above`` markers are clustered client-side; the page is a plain file with no server."""
+    from playwright.sync_api import sync_playwright
+    from results_factory import make_result
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+    result = make_result(80, seed=5)
+    page_path = tmp_path / "map.html"
+    mv.build_map(result.enterprises, cluster_above=20).save(str(page_path))
+    requests: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1000, "height": 700})
+        page.on("request", lambda r: requests.append(r.url) if not r.url.startswith(("data:", "file:")) else None)
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        try:
+            page.goto(page_path.as_uri())
+            page.wait_for_function("() => window.gsEnterprises && window.gsEnterprises.gsLoaded", timeout=15_000)
+            state = page.evaluate("""() => ({
+                count: window.gsEnterprises.gsCount, clustered: window.gsEnterprises.gsClustered,
+                clusters: document.querySelectorAll('.gs-cluster').length,
+                legend: document.querySelectorAll('.gs-legend-row').length,
+                layers: document.querySelectorAll('.leaflet-control-layers-overlays label').length})""")
+        finally:
+            browser.close()
+    assert state["count"] == 79 and state["clustered"] and state["clusters"] > 0
+    assert state["legend"] == len(R.DISPOSITIONS) and state["layers"] >= 1
+    assert not errors and not requests

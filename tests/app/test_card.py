@@ -1,0 +1,73 @@
+"""The enterprise card: each standard's evidence in words, facts, warnings near zone edges, safe header and markdown."""
+
+from __future__ import annotations
+
+import pytest
+from results_factory import make_result
+
+import geo_screen as gs
+from geo_screen import results as R
+from geo_screen.app import card as cd
+from geo_screen.app import state as ex
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tiny_pack):
+    from conftest import registry_frame
+
+    path = tiny_pack.parent / "registry_card.csv"
+    registry_frame().to_csv(path, index=False)
+    return ex.prepare(gs.screen(path, gs.load_catalog(tiny_pack), crs="EPSG:4326"))
+
+
+@pytest.fixture(scope="module")
+def run():
+    return ex.prepare(make_result(60, seed=7))
+
+
+def key_of(run: ex.Run, name: str) -> str:
+    ents = run.enterprises
+    return run.keys[ents[R.NAME] == name].iloc[0]
+
+
+def test_card_zone_evidence_and_near_edge(tiny_run):
+    card = cd.enterprise_card(tiny_run, key_of(tiny_run, "eco_in_30m"))
+    std3 = card.standards.set_index("标准").loc["标准3 规划/生态红线"]
+    assert std3["结果"] == "触及" and std3["证据"] == "甲森林公园（一级管控区）：位于区内，距区域边界 30 米"
+    assert "生态红线" in std3["法律依据"] and std3["处置"] == "依法处置"
+    assert any("标准3" in w and "30.0 米" in w for w in card.warnings)
+    assert card.hits[0]["标准"] == "标准3 规划/生态红线"
+
+
+def test_card_sanitary_and_water_evidence(tiny_run):
+    card = cd.enterprise_card(tiny_run, key_of(tiny_run, "sanitary_hit"))
+    std5 = card.standards.set_index("标准").loc["标准5 卫生防护距离"]
+    assert std5["证据"] == "甲小学（学校）：距离 450 米，要求不小于 500 米（相差 50 米）"
+    water = cd.enterprise_card(tiny_run, key_of(tiny_run, "water_first"))
+    assert water.disposition == "close" and water.disposition_zh == "关闭取缔"
+    assert "第六十五条" in water.standards.set_index("标准").loc["标准4 饮用水水源保护区", "法律依据"]
+    clear = cd.enterprise_card(tiny_run, key_of(tiny_run, "sanitary_clear"))
+    assert "最近敏感目标" in clear.standards.set_index("标准").loc["标准5 卫生防护距离", "证据"]
+    assert (
+        clear.standards.set_index("标准").loc["标准9 沿江生态带", "证据"] == "检索范围内无相关区域"
+    )  # belt 2.45 km off
+    outside = cd.enterprise_card(tiny_run, key_of(tiny_run, "eco_out_30m")).standards.set_index("标准")
+    assert outside.loc["标准3 规划/生态红线", "证据"] == "区外，距最近区域边界 30 米"
+    missing = cd.enterprise_card(tiny_run, key_of(tiny_run, "no_distance"))
+    row5 = missing.standards.set_index("标准").loc["标准5 卫生防护距离"]
+    assert row5["结果"] == "未评估" and "无卫生防护距离" in row5["证据"]
+
+
+def test_card_facts_and_missing_location(run):
+    card = cd.enterprise_card(run, run.keys.iloc[6])
+    facts = dict(zip(card.facts["项目"], card.facts["内容"]))
+    assert facts["位置（CGCS2000）"] == "无有效位置" and card.lonlat is None
+    assert facts["行状态"] == "位置无效"
+    assert len(card.standards) == len(R.STANDARDS)
+    assert cd.enterprise_card(run, "nobody") is None
+    html = cd.card_header_html(cd.enterprise_card(run, run.keys.iloc[2]))
+    assert "=HYPERLINK(&quot;http" in html and "<script" not in html
+
+
+def test_markdown_escape():
+    assert cd.markdown_escape("a*b_[c](d) $x$ :red[y]") == r"a\*b\_\[c\]\(d\) \$x\$ \:red\[y\]"

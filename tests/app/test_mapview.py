@@ -1,0 +1,226 @@
+"""The offline map: local assets only, markers and colours, overlays drawn, the AMap display shift."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from results_factory import make_result
+
+import geo_screen as gs
+from geo_screen import results as R
+from geo_screen.app import maplayers as ml
+from geo_screen.app import mapview as mv
+from geo_screen.errors import ConfigError
+from geo_screen.inputs.crs import wgs84_to_gcj02
+
+#: published WGS84 -> GCJ-02 pair (domain notes)
+WGS = (121.5272106, 31.1774276)
+GCJ = (121.531541859215, 31.17530398364597)
+
+
+def enterprise_payload(script: str) -> dict:
+    """The data array handed to geoScreen.enterprises in a rendered map script."""
+    match = re.search(r"geoScreen\.enterprises\(\w+, (\{.*?\}), (\{\"cluster\".*?\})\);", script, flags=re.S)
+    assert match, "no enterprise layer in the script"
+    return {**json.loads(match.group(1)), "options": json.loads(match.group(2))}
+
+
+def vector_payloads(script: str) -> list[dict]:
+    return [json.loads(m) for m in re.findall(r"geoScreen\.vector\((\{.*?\}), \{\"style\"", script, flags=re.S)]
+
+
+def html_of(m) -> str:
+    return m.get_root().render()
+
+
+@pytest.fixture(scope="module")
+def result():
+    return make_result(40, seed=3)
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_pack):
+    from conftest import registry_frame
+
+    catalog = gs.load_catalog(tiny_pack)
+    frame = registry_frame()
+    path = tiny_pack.parent / "registry_map.csv"
+    frame.to_csv(path, index=False)
+    return catalog, gs.screen(path, catalog, crs="EPSG:4326")
+
+
+def one_enterprise(lon: float, lat: float, **extra) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            R.INPUT_ROW: [1],
+            R.ENTERPRISE_ID: ["91320612000000010C"],
+            R.NAME: ["甲企业"],
+            R.DISPOSITION: ["close"],
+            **extra,
+        },
+        geometry=[shapely.Point(lon, lat)],
+        crs="EPSG:4490",
+    )
+
+
+# --------------------------------------------------------------------------- offline assets
+
+
+def test_assets_are_vendored_with_licences():
+    static = mv.STATIC_DIR
+    assert "1.9.4" in (static / "leaflet" / "leaflet.js").read_text("utf-8")[:200]
+    assert "BSD" in (static / "leaflet" / "LICENSE").read_text("utf-8")
+    assert "Permission is hereby granted" in (static / "leaflet.markercluster" / "MIT-LICENCE.txt").read_text("utf-8")
+    js, css = mv.asset_links()
+    assert {n for n, _ in js} == {"leaflet", "markercluster", "geo_screen"}
+    assert all(url.startswith("data:") for _, url in (*js, *css))
+    leaflet_css = next(url for n, url in css if n == "leaflet_css")
+    import base64
+
+    text = base64.b64decode(leaflet_css.split(",", 1)[1]).decode("utf-8")
+    assert "url(images/" not in text and "url(data:image/png;base64," in text
+    assert "sourceMappingURL" not in base64.b64decode(js[0][1].split(",", 1)[1]).decode("utf-8")
+
+
+def test_asset_links_can_point_at_a_server():
+    js, css = mv.asset_links("/app/static/")
+    assert dict(js)["leaflet"] == "/app/static/leaflet/leaflet.js"
+    assert dict(css)["geo_screen_css"] == "/app/static/geo_screen/map.css"
+
+
+def test_page_loads_nothing_remote(result, tiny):
+    catalog, _ = tiny
+    m = mv.build_map(
+        result.enterprises, layers=ml.display_layers(catalog), buffers=ml.sanitary_buffers(result.enterprises)[0]
+    )
+    page = html_of(m)
+    links = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)""", page)
+    assert links and all(link.startswith("data:") for link in links)
+    assert "L.tileLayer" not in page and "url(http" not in page and "@import" not in page
+    # folium's own defaults (CDN jQuery, Bootstrap, Font Awesome) are untouched for other users
+    import folium
+
+    assert any("cdn" in url for _, url in folium.Map.default_js)
+
+
+# --------------------------------------------------------------------------- markers
+
+
+def test_markers_one_per_located_enterprise_with_its_colour(result):
+    ents = result.enterprises
+    payload = enterprise_payload(html_of(mv.build_map(ents)))
+    located = ents[~ents.geometry.isna()]
+    assert len(payload["lat"]) == len(located) == len(ents) - 1  # row 6 has no location
+    styles = payload["styles"]
+    assert [s["label"] for s in styles] == list(R.DISPOSITIONS.values())
+    keys = mv.enterprise_keys(ents)
+    for lat, lon, d, key in zip(payload["lat"], payload["lon"], payload["d"], payload["key"]):
+        row = ents[keys == key].iloc[0]
+        point = row.geometry.representative_point() if row.geometry.geom_type != "Point" else row.geometry
+        assert (lon, lat) == pytest.approx((point.x, point.y), abs=1e-6)
+        assert styles[d]["fill"] == mv.DISPOSITION_STYLES[row[R.DISPOSITION]][0]
+    assert payload["d"] == sorted(payload["d"], reverse=True)  # most severe drawn last
+    assert payload["options"]["cluster"] is False
+
+
+def test_palette_is_distinct_and_complete():
+    fills = [f for f, _, _ in mv.DISPOSITION_STYLES.values()]
+    assert list(mv.DISPOSITION_STYLES) == list(R.DISPOSITIONS)
+    assert len(set(fills)) == len(fills)
+
+
+def test_clustering_above_threshold(result):
+    payload = enterprise_payload(html_of(mv.build_map(result.enterprises, cluster_above=10)))
+    assert payload["options"] == {"cluster": True, "clusterOffAt": 15}
+
+
+def test_legend_counts_the_drawn_enterprises(result):
+    ents = result.enterprises
+    page = html_of(mv.build_map(ents))
+    items = json.loads(re.search(r"geoScreen\.legend\((\[.*?\]), ", page, flags=re.S).group(1))
+    counts = ents[R.DISPOSITION].value_counts()
+    assert {i["label"]: i["count"] for i in items} == {R.DISPOSITIONS[c]: int(counts.get(c, 0)) for c in R.DISPOSITIONS}
+
+
+def test_names_cannot_break_out_of_the_script(result):
+    ents = result.enterprises.copy()
+    ents.loc[0, R.NAME] = "</script><script>alert(1)</script>{{ 7*7 }}{% if 1 %}x{% endif %}"
+    page = html_of(mv.build_map(ents))
+    assert "alert(1)</script>" not in page and "{{ 7*7 }}" not in page and "{%" not in page
+    payload = enterprise_payload(page)
+    assert ents.loc[0, R.NAME] in payload["name"]  # still shown verbatim
+
+
+def test_keys_prefer_unique_uscc():
+    frame = pd.DataFrame({R.INPUT_ROW: [1, 2, 3, 4], R.ENTERPRISE_ID: ["A1", "B2", "B2", None]})
+    assert mv.enterprise_keys(frame).tolist() == ["A1", "第2行", "第3行", "第4行"]
+    assert mv.key_from_tooltip("南通某厂\n关闭取缔\nA1\n") == "A1"
+    assert mv.key_from_tooltip("") is None and mv.key_from_tooltip(None) is None
+
+
+# --------------------------------------------------------------------------- basemaps and the GCJ-02 shift
+
+
+def test_amap_shifts_every_overlay_by_gcj02(tiny):
+    catalog, _ = tiny
+    ents = one_enterprise(*WGS, **{R.SANITARY_REQUIRED: [300.0]})
+    for basemap, expected in (("none", WGS), ("osm", WGS), ("amap", GCJ)):
+        page = html_of(mv.build_map(ents, basemap=basemap, layers=ml.display_layers(catalog)))
+        payload = enterprise_payload(page)
+        assert (payload["lon"][0], payload["lat"][0]) == pytest.approx(expected, abs=1.5e-6)
+    # layers: a zone vertex drawn on AMap equals wgs84_to_gcj02 of the true vertex
+    layer = next(layer for layer in ml.display_layers(catalog) if layer.id == "water_source_first")
+    true_xy = shapely.get_coordinates(layer.frame.geometry.to_numpy())[0]
+    page = html_of(mv.build_map(ents, basemap="amap", layers=[layer]))
+    drawn = vector_payloads(page)[0]["features"][0]["geometry"]["coordinates"][0][0]
+    assert drawn == pytest.approx(np.array(wgs84_to_gcj02(*true_xy)).tolist(), abs=1.5e-6)
+
+
+def test_selection_ring_follows_the_basemap():
+    ents = one_enterprise(*WGS)
+    for basemap, (lon, lat) in (("none", WGS), ("amap", GCJ)):
+        group = mv.selection_layer(ents, basemap=basemap)
+        import folium
+
+        m = folium.Map(tiles=None)
+        group.add_to(m)
+        rings = [c for c in group._children.values() if isinstance(c, folium.CircleMarker)]
+        assert rings and rings[0].location == pytest.approx([lat, lon], abs=1e-6)
+
+
+def test_online_basemaps(monkeypatch):
+    ents = one_enterprise(*WGS)
+    monkeypatch.delenv(mv.TIANDITU_ENV, raising=False)
+    with pytest.raises(ConfigError, match="TIANDITU_KEY"):
+        mv.build_map(ents, basemap="tianditu")
+    page = html_of(mv.build_map(ents, basemap="tianditu", tianditu_token="abc123"))
+    assert "tianditu.gov.cn/vec_w" in page and "tk=abc123" in page
+    monkeypatch.setenv(mv.TIANDITU_ENV, "fromenv")
+    assert "tk=fromenv" in html_of(mv.build_map(ents, basemap="tianditu"))
+    assert "autonavi.com" in html_of(mv.build_map(ents, basemap="amap"))
+    with pytest.raises(ConfigError, match="choose one of none, osm, tianditu, amap"):
+        mv.build_map(ents, basemap="google")
+
+
+def test_map_of_nothing_still_renders(tiny):
+    catalog, res = tiny
+    empty = res.enterprises.iloc[:0]
+    page = html_of(mv.build_map(empty, layers=ml.display_layers(catalog)))
+    assert enterprise_payload(page)["lat"] == []
+    assert "fitBounds" in page  # falls back to the layers' extent
+
+
+def test_first_view_ignores_out_of_coverage_strays(result):
+    ents = result.enterprises.copy()
+    ents.loc[10, "geometry"] = shapely.Point(100.0, 25.0)  # a geocoding stray in Yunnan
+    ents.loc[10, R.ROW_STATUS] = R.STATUS_OUT
+    page = html_of(mv.build_map(ents))
+    (south, west), (north, east) = json.loads(re.search(r"fitBounds\(\s*(\[\[.*?\]\])", page, flags=re.S).group(1))
+    assert west > 120 and south > 31 and east < 122  # the stray is drawn, not framed
+    assert len(enterprise_payload(page)["lat"]) == len(ents) - 1

@@ -1,0 +1,528 @@
+"""County packages and city lists, read back with GDAL's ogrinfo, pyshp, openpyxl and the raw bytes."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pyogrio
+import pytest
+import shapefile
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyproj import CRS
+from results_factory import FORMULA_NAME, LONG_NAME, NON_GBK, make_result
+
+from geo_screen import results as R
+from geo_screen.errors import ExportError
+from geo_screen.outputs import lists
+from geo_screen.outputs import packages as export
+from geo_screen.outputs.lists import city_outputs
+from geo_screen.outputs.packages import (
+    export_packages,
+    package_bytes,
+    safe_file_stem,
+)
+
+needs_ogrinfo = pytest.mark.skipif(
+    shutil.which("ogrinfo") is None and not os.environ.get("CI"),
+    reason="GDAL's ogrinfo (Debian gdal-bin) is not installed; CI installs it",
+)
+ALL = ("shp", "xlsx", "gpkg")
+
+
+def ogrinfo(*args) -> str:
+    done = subprocess.run(["ogrinfo", "-ro", *map(str, args)], capture_output=True, check=True, timeout=60)
+    return done.stdout.decode("utf-8")
+
+
+def unzip(path: Path, dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path) as zf:
+        zf.extractall(dest)
+    return dest
+
+
+def stem_of(result, i: int) -> str:
+    return safe_file_stem(result.enterprises[R.COUNTY].iloc[i] or "未知")
+
+
+@pytest.fixture(scope="module")
+def result():
+    return make_result(40, seed=0)
+
+
+@pytest.fixture(scope="module", params=["UTF-8", "GBK"])
+def exported(request, result, tmp_path_factory):
+    out = tmp_path_factory.mktemp(f"pkg-{request.param}")
+    report = export_packages(result, out, formats=ALL, encoding=request.param)
+    return request.param, report, out
+
+
+def test_one_zip_per_county_with_safe_names(result, exported):
+    _, report, out = exported
+    flagged = result.flagged
+    counties = flagged[R.COUNTY].fillna("未知")
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{safe_file_stem(c)}.zip" for c in counties.unique())
+    assert "港闸_旧区.zip" in {p.name for p in report.files} and "未知.zip" in {p.name for p in report.files}
+    assert report.rows == counties.value_counts().to_dict()
+    assert sum(report.rows.values()) == len(flagged)
+
+
+def test_package_members(result, exported):
+    _, report, _ = exported
+    for path in report.files:
+        stem = path.stem
+        names = set(zipfile.ZipFile(path).namelist())
+        expected = {f"{stem}_点.{s}" for s in ("shp", "shx", "dbf", "prj", "cpg")} | {
+            f"{stem}_依据.dbf",
+            f"{stem}_依据.cpg",
+            f"{stem}.gpkg",
+            "现场核查表.xlsx",
+            "字段说明.csv",
+            "README.txt",
+        }
+        group = result.flagged[result.flagged[R.COUNTY].fillna("未知").map(safe_file_stem) == stem]
+        if group.geom_type.isin(["Polygon", "MultiPolygon"]).any():
+            expected |= {f"{stem}_面.{s}" for s in ("shp", "shx", "dbf", "prj", "cpg")}
+        assert names == expected
+
+
+@needs_ogrinfo
+def test_ogrinfo_reads_counts_fields_crs_and_encoding(result, exported):
+    encoding, report, _ = exported
+    for path in report.files:
+        stem = path.stem
+        summary = ogrinfo("-al", "-so", "-mdd", "all", f"/vsizip/{path}/{stem}_点.shp")
+        assert f"Feature Count: {report.rows[_value(report, path)]}" in summary
+        assert 'ID["EPSG",4490]' in summary
+        assert f"SOURCE_ENCODING={'UTF-8' if encoding == 'UTF-8' else 'CP936'}" in summary
+        if encoding == "GBK":
+            assert "CPG_VALUE=936" in summary and "LDID_VALUE=77" in summary
+        for line in (
+            "USCC: String",
+            "NAME: String",
+            "INPUT_ROW: Integer",
+            "LON: Real",
+            "STD05: String",
+            "DISPOSIT: String",
+            "SAN_REQ_M: Real",
+            "NEAR_SEN_M: Real",
+            "F01: String",
+        ):
+            assert line in summary
+        widths = [int(w) for w in re.findall(r": String \((\d+)\.0\)", summary)]
+        assert widths and max(widths) <= 254
+        hits = ogrinfo("-al", "-so", f"/vsizip/{path}/{stem}_依据.dbf")
+        n_hits = result.hits[R.INPUT_ROW].isin(_group(result, stem)[R.INPUT_ROW]).sum()
+        assert f"Feature Count: {n_hits}" in hits and "STANDARD: String" in hits and "DIST_M: Real" in hits
+
+
+def _value(report, path):
+    return next(v for v, p in zip(report.rows, report.files) if p == path)
+
+
+def _group(result, stem):
+    f = result.flagged
+    return f[f[R.COUNTY].fillna("未知").map(safe_file_stem) == stem]
+
+
+@needs_ogrinfo
+def test_chinese_values_survive_in_both_readers(result, exported, tmp_path):
+    encoding, report, _ = exported
+    stem = stem_of(result, 1)  # the enterprise with 𠮷
+    folder = unzip(next(p for p in report.files if p.stem == stem), tmp_path)
+    expected = "南通?野纺织有限公司" if encoding == "GBK" else f"南通{NON_GBK}野纺织有限公司"
+    full = ogrinfo("-al", folder / f"{stem}_点.shp")
+    assert f"NAME (String) = {expected}" in full
+    forced = ogrinfo("-al", "-oo", f"ENCODING={'CP936' if encoding == 'GBK' else 'UTF-8'}", folder / f"{stem}_点.shp")
+    assert f"NAME (String) = {expected}" in forced  # what a reader ignoring the .cpg must be told
+    with shapefile.Reader(str(folder / f"{stem}_点.shp")) as r:  # pyshp decodes per the .cpg
+        names = [rec["NAME"] for rec in r.records()]
+        counties = {rec["COUNTY"] for rec in r.records()}
+    assert expected in names
+    assert counties == {result.enterprises[R.COUNTY].iloc[1]}
+    group = _group(result, stem)
+    assert sorted(names) == sorted(n.replace(NON_GBK, "?") if encoding == "GBK" else n for n in group[R.NAME])
+
+
+def test_raw_dbf_bytes_are_the_encoded_values(result, exported, tmp_path):
+    encoding, report, _ = exported
+    codec = "gbk" if encoding == "GBK" else "utf-8"
+    stem = stem_of(result, 0)  # the over-long name
+    folder = unzip(next(p for p in report.files if p.stem == stem), tmp_path)
+    data = (folder / f"{stem}_点.dbf").read_bytes()
+    assert data[29] == (0x4D if encoding == "GBK" else 0)
+    assert (folder / f"{stem}_点.cpg").read_text() == ("936" if encoding == "GBK" else "UTF-8")
+    header_len, rec_len = int.from_bytes(data[8:10], "little"), int.from_bytes(data[10:12], "little")
+    with shapefile.Reader(str(folder / f"{stem}_点.shp")) as r:
+        widths = {f.name: f.size for f in r.fields[1:]}
+        order = [f.name for f in r.fields[1:]]
+        rows = [rec["INPUT_ROW"] for rec in r.records()]
+
+    def raw(record: int, name: str) -> bytes:
+        start = header_len + record * rec_len + 1 + sum(widths[n] for n in order[: order.index(name)])
+        return data[start : start + widths[name]].rstrip(b" ")
+
+    first = rows.index(1)
+    assert raw(first, "COUNTY") == result.enterprises[R.COUNTY].iloc[0].encode(codec)  # byte-exact
+    cut = raw(first, "NAME")
+    text = cut.decode(codec)  # strict: never half a character
+    assert LONG_NAME.startswith(text) and 254 - (2 if codec == "gbk" else 3) < len(cut) <= 254
+    for record, row in enumerate(rows):
+        name = result.enterprises[R.NAME].iloc[row - 1]
+        if row not in (1, 2):
+            assert raw(record, "NAME") == name.encode(codec)
+
+
+def test_prj_parses_to_cgcs2000(result, exported, tmp_path):
+    _, report, _ = exported
+    folder = unzip(report.files[0], tmp_path)
+    for prj in folder.glob("*.prj"):
+        assert CRS.from_wkt(prj.read_text()).to_epsg() == 4490
+
+
+def test_readme_lists_every_cut_and_replacement(result, exported, tmp_path):
+    encoding, report, _ = exported
+    changes = report.changes
+    long_rows = changes[(changes[R.INPUT_ROW] == 1) & (changes["column"] == R.NAME)]
+    assert long_rows["kind"].tolist() == ["truncated"]
+    readme = zipfile.ZipFile(next(p for p in report.files if p.stem == stem_of(result, 0))).read("README.txt")
+    text = readme.decode("utf-8-sig")
+    assert f"原值：{LONG_NAME}" in text and "NAME（name）" in text and "截断" in text
+    assert "企业名录_2024.xlsx" in text and "EPSG:4490" in text  # provenance from run.json
+    replaced = changes[changes["kind"].str.contains("replaced")]
+    if encoding == "GBK":
+        assert set(replaced[R.INPUT_ROW]) == {2} and set(replaced["replaced_chars"]) == {NON_GBK}
+        text = (
+            zipfile.ZipFile(next(p for p in report.files if p.stem == stem_of(result, 1)))
+            .read("README.txt")
+            .decode("utf-8-sig")
+        )
+        assert f"字符 {NON_GBK} 无法用 GBK 表示" in text and "写入：南通?野纺织有限公司" in text
+    else:
+        assert replaced.empty
+
+
+def test_field_dictionary_matches_the_dbf(result, exported, tmp_path):
+    _, report, _ = exported
+    path = report.files[0]
+    folder = unzip(path, tmp_path)
+    table = pd.read_csv(folder / "字段说明.csv", encoding="utf-8-sig", dtype=str)
+    assert list(table.columns) == ["短字段名", "完整字段名", "中文名称", "含义", "所在文件"]
+    with shapefile.Reader(str(folder / f"{path.stem}_点.shp")) as r:
+        dbf_fields = [f.name for f in r.fields[1:]]
+    assert set(dbf_fields) <= set(table["短字段名"])
+    by_short = table.set_index("短字段名")
+    assert by_short.loc["F01", "完整字段名"] == "企业名称" and by_short.loc["USCC", "中文名称"] == "统一社会信用代码"
+    assert by_short.loc["SAN_REQ_M", "完整字段名"] == R.SANITARY_REQUIRED
+
+
+def test_checklist_rows_evidence_and_empty_columns(result, exported, tmp_path):
+    _, report, _ = exported
+    for path in report.files:
+        ws = openpyxl.load_workbook(io.BytesIO(zipfile.ZipFile(path).read("现场核查表.xlsx")))["现场核查表"]
+        header = [c.value for c in ws[2]]
+        assert header[-4:] == ["核查人", "核查日期", "核查情况", "处置意见"] and "统一社会信用代码" in header
+        rows = list(ws.iter_rows(min_row=3, values_only=True))
+        assert len(rows) == report.rows[_value(report, path)]
+        assert all(r[-4:] == (None, None, None, None) for r in rows)
+        assert ws.freeze_panes == "A3" and ws.page_setup.orientation == "landscape"
+        assert ws.auto_filter.ref.startswith("A2:")
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(
+            zipfile.ZipFile(next(p for p in report.files if p.stem == stem_of(result, 2))).read("现场核查表.xlsx")
+        )
+    )["现场核查表"]
+    names = [r[2] for r in sheet.iter_rows(min_row=3, values_only=True)]
+    assert "'" + FORMULA_NAME in names and FORMULA_NAME not in names
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+
+
+def test_evidence_text_reads_like_a_checklist():
+    hits = pd.DataFrame(
+        {
+            "standard": ["3", "5", "scattered"],
+            "feature_name": ["狼山省级森林公园", "濠河花园小区", ""],
+            "zone": ["first", "", ""],
+            "zone_label": ["一级管控区", "", ""],
+            "distance_m": [0.0, 35.4, np.nan],
+            "required_m": [np.nan, 300.0, np.nan],
+            "margin_m": [120.2, 264.6, np.nan],
+            "detail": ["", "", "散乱污：登记表属性为“是”"],
+        }
+    )
+    assert lists.evidence_text(hits).tolist() == [
+        "标准3：狼山省级森林公园（一级管控区），位于区内，距边界120米",
+        "标准5：濠河花园小区，距离35米，要求不小于300米，差265米",
+        "散乱污整改不到位：散乱污：登记表属性为“是”",
+    ]
+
+
+def test_gpkg_in_package_keeps_full_values(result, exported):
+    _, report, _ = exported
+    path = next(p for p in report.files if p.stem == stem_of(result, 0))
+    ents = pyogrio.read_dataframe(f"/vsizip/{path}/{path.stem}.gpkg", layer=R.ENTERPRISES_LAYER)
+    assert LONG_NAME in set(ents[R.NAME]) and "企业名称" in ents.columns
+    hits = pyogrio.read_dataframe(f"/vsizip/{path}/{path.stem}.gpkg", layer=R.HITS_LAYER)
+    assert set(hits[R.INPUT_ROW]) <= set(ents[R.INPUT_ROW])
+
+
+def test_points_footprints_and_null_locations(result, tmp_path):
+    report = export_packages(result, tmp_path / "out", only="all", formats=("shp",))
+    ents = result.enterprises
+    for path in report.files:
+        folder = unzip(path, tmp_path / path.stem)
+        group = ents[ents[R.COUNTY].fillna("未知").map(safe_file_stem) == path.stem].set_index(R.INPUT_ROW)
+        with shapefile.Reader(str(folder / f"{path.stem}_点.shp")) as r:
+            assert len(r) == len(group)
+            for shape, rec in zip(r.shapes(), r.records()):
+                geom = group.geometry.loc[rec["INPUT_ROW"]]
+                if geom is None:
+                    assert shape.shapeType == shapefile.NULL
+                else:
+                    assert shapely.Point(shape.points[0]).within(geom.buffer(1e-9))
+        polys = group[group.geom_type == "Polygon"]
+        if len(polys):
+            with shapefile.Reader(str(folder / f"{path.stem}_面.shp")) as r:
+                assert r.shapeType == shapefile.POLYGON and len(r) == len(polys)
+                assert sorted(rec["INPUT_ROW"] for rec in r.records()) == sorted(polys.index)
+
+
+def test_only_all_versus_flagged(result, tmp_path):
+    everything = export_packages(result, tmp_path / "all", only="all", formats=("xlsx",))
+    assert sum(everything.rows.values()) == len(result.enterprises)
+    assert set(everything.rows) == set(result.enterprises[R.COUNTY].fillna("未知"))
+    quiet = [c for c in everything.rows if c not in set(result.flagged[R.COUNTY].fillna("未知"))]
+    assert quiet, "the factory should leave at least one county without flagged enterprises"
+    ws = openpyxl.load_workbook(
+        io.BytesIO(zipfile.ZipFile(tmp_path / "all" / f"{safe_file_stem(quiet[0])}.zip").read("现场核查表.xlsx"))
+    ).active
+    assert ws.max_row == 2  # note + header, no enterprise rows
+
+
+def test_by_standard_puts_an_enterprise_in_each_of_its_standards(result, tmp_path):
+    report = export_packages(result, tmp_path, by="standard", formats=("shp",))
+    hit_lists = result.enterprises[R.STANDARDS_HIT].map(R.standards_label)
+    for value, n in report.rows.items():
+        assert n == sum(value in h for h in hit_lists)
+    for name in ("标准3.zip", "标准9.zip"):  # row 7 hits 3 and 9
+        with shapefile.Reader(f"{tmp_path / name}/{name[:-4]}_点.shp") as r:
+            assert 8 in {rec["INPUT_ROW"] for rec in r.records()}
+
+
+def test_by_industry(result, tmp_path):
+    report = export_packages(result, tmp_path, by="industry", formats=("xlsx",))
+    assert report.rows == result.flagged[R.INDUSTRY].value_counts().to_dict()
+    assert {p.name for p in report.files} == {f"{v}.zip" for v in report.rows}
+
+
+@pytest.mark.parametrize(
+    "value,stem",
+    [
+        ("港闸/旧区", "港闸_旧区"),
+        ("CON", "_CON"),
+        ("lpt1.txt", "_lpt1.txt"),
+        ("..", "未知"),
+        ("../../etc", "_etc"),
+        (" a\tb\x00 ", "a_b_"),
+        (None, "未知"),
+        (float("nan"), "未知"),
+        ("", "未知"),
+        ("C:\\x", "C_x"),
+    ],
+)
+def test_safe_file_stem(value, stem):
+    assert safe_file_stem(value) == stem
+
+
+def test_long_group_names_are_cut_on_a_character_boundary():
+    stem = safe_file_stem("县" * 100)
+    assert stem == "县" * 33 and len(stem.encode()) <= export.MAX_STEM_BYTES
+
+
+def test_colliding_names_do_not_overwrite(result, tmp_path):
+    clash = R.ScreenResult(result.enterprises.copy(), result.hits, result.manifest)
+    flagged = np.flatnonzero(clash.enterprises[R.STANDARDS_HIT] != "")
+    for i, name in zip(flagged[:5], ["a/b", "a_b", "A_B", "CON", "con"]):
+        clash.enterprises.loc[i, R.COUNTY] = name
+    report = export_packages(clash, tmp_path, formats=("xlsx",))
+    names = {p.name for p in report.files}
+    # groups are named in sorted order; equal names (ignoring case, for Windows and macOS) get _2, _3
+    assert {"A_B.zip", "a_b_2.zip", "a_b_3.zip", "_CON.zip", "_con_2.zip"} <= names
+    assert len(names) == len(report.files) == len(list(tmp_path.glob("*.zip")))
+
+
+def test_interrupted_export_leaves_nothing_half_written(result, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    first = export_packages(result, out, formats=("shp",))
+    before = {p.name: p.read_bytes() for p in first.files}
+    calls = {"n": 0}
+    real = export.write_shapefile
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise OSError(28, "No space left on device")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(export, "write_shapefile", flaky)
+    with pytest.raises(ExportError, match="No space left on device"):
+        export_packages(result, out, formats=("shp",), encoding="GBK")
+    assert sorted(p.name for p in out.iterdir()) == sorted(before)  # no temp files or folders
+    for name, data in before.items():
+        if zipfile.ZipFile(out / name).read(f"{name[:-4]}_点.cpg") == b"936":
+            continue  # a package finished before the failure was replaced whole
+        assert (out / name).read_bytes() == data
+
+
+def test_package_bytes_matches_the_file(result, exported):
+    encoding, report, _ = exported
+    path = next(p for p in report.files if p.stem == "港闸_旧区")
+    data = package_bytes(result, value="港闸/旧区", formats=ALL, encoding=encoding)
+    with zipfile.ZipFile(io.BytesIO(data)) as mem, zipfile.ZipFile(path) as disk:
+        assert sorted(mem.namelist()) == sorted(disk.namelist())
+        assert mem.read("字段说明.csv") == disk.read("字段说明.csv")
+        assert mem.read(f"{path.stem}_点.dbf")[32:] == disk.read(f"{path.stem}_点.dbf")[32:]
+    assert zipfile.ZipFile(io.BytesIO(package_bytes(result, by="standard", value="标准3"))).namelist()
+
+
+def test_package_bytes_unknown_value_lists_the_choices(result):
+    with pytest.raises(ExportError, match=r"no flagged enterprises with value '崇明区'; available: \["):
+        package_bytes(result, value="崇明区")
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"by": "town"}, r"by='town'; use one of \('county', 'industry', 'standard'\)"),
+        ({"only": "some"}, r"only='some'; use one of"),
+        ({"formats": ("pdf",)}, r"formats=\('pdf',\); use a non-empty subset"),
+        ({"by": "standard", "only": "all"}, r"use only='flagged'"),
+        ({"encoding": "latin-1"}, r"use 'UTF-8'"),
+    ],
+)
+def test_bad_options_say_what_is_allowed(result, tmp_path, kwargs, match):
+    with pytest.raises(ExportError, match=match):
+        export_packages(result, tmp_path, **kwargs)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_reads_a_results_gpkg_and_reprojects(result, tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    pyogrio.write_dataframe(result.enterprises.to_crs("EPSG:4549"), run / R.GPKG_NAME, layer=R.ENTERPRISES_LAYER)
+    pyogrio.write_dataframe(result.hits.to_crs("EPSG:4549"), run / R.GPKG_NAME, layer=R.HITS_LAYER)
+    (run / R.MANIFEST_NAME).write_text(json.dumps(result.manifest, ensure_ascii=False), "utf-8")
+    seen = []
+    report = export_packages(run, tmp_path / "out", formats=("shp",), progress=lambda *a: seen.append(a))
+    assert [s[:2] for s in seen] == [(i, len(report.files)) for i in range(1, len(report.files) + 1)]
+    path = next(p for p in report.files if p.stem == stem_of(result, 3))
+    folder = unzip(path, tmp_path / "x")
+    assert CRS.from_wkt((folder / f"{path.stem}_点.prj").read_text()).to_epsg() == 4490
+    with shapefile.Reader(str(folder / f"{path.stem}_点.shp")) as r:
+        rec = {rec["INPUT_ROW"]: shape for shape, rec in zip(r.shapes(), r.records())}
+    lon, lat = rec[4].points[0]
+    assert lon == pytest.approx(result.enterprises["lon"].iloc[3], abs=1e-7)
+    assert lat == pytest.approx(result.enterprises["lat"].iloc[3], abs=1e-7)
+    assert "企业名录_2024.xlsx" in zipfile.ZipFile(path).read("README.txt").decode("utf-8-sig")
+
+
+@pytest.fixture(scope="module")
+def city(result, tmp_path_factory):
+    out = tmp_path_factory.mktemp("city")
+    return city_outputs(result, out)
+
+
+def test_city_outputs_files(city):
+    assert [p.name for p in city] == ["汇总.xlsx", "公示名单.xlsx", "公示名单.csv"]
+    assert all(p.exists() for p in city)
+
+
+def test_public_list_has_only_public_columns(result, city):
+    csv = pd.read_csv(city[2], encoding="utf-8-sig", dtype=str)
+    assert list(csv.columns) == [
+        "序号",
+        "企业名称",
+        "统一社会信用代码",
+        "县（市、区）",
+        "触及标准",
+        "处置方式",
+        "法律依据",
+    ]
+    assert len(csv) == len(result.flagged)
+    assert "'" + FORMULA_NAME in set(csv["企业名称"]) and FORMULA_NAME not in set(csv["企业名称"])
+    assert set(csv["统一社会信用代码"]) == set(result.flagged[R.ENTERPRISE_ID])
+    ws = openpyxl.load_workbook(city[1])["公示名单"]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert list(rows[0]) == list(csv.columns) and len(rows) - 1 == len(result.flagged)
+    text = city[2].read_text("utf-8-sig")
+    for internal in ("lon", "经度", "issues", "绩效等级", "证据", "距离", "coords_swapped"):
+        assert internal not in text
+
+
+def test_summary_counts_and_lists(result, city):
+    wb = openpyxl.load_workbook(city[0])
+    assert wb.sheetnames[:3] == ["区县×标准", "区县×处置", "区县×标准×处置"] and wb.sheetnames[-1] == "说明"
+    counts = pd.read_excel(city[0], sheet_name="区县×标准").set_index("县（市、区）")
+    ents = result.enterprises
+    assert counts.loc["合计", "登记企业数"] == len(ents) and counts.loc["合计", "触及企业数"] == len(result.flagged)
+    assert counts.loc["合计", "标准3"] == (ents[R.std_column("3")] == R.HIT).sum()
+    assert counts.loc["港闸/旧区", "登记企业数"] == (ents[R.COUNTY] == "港闸/旧区").sum()
+    listed = 0
+    for name, (codes, _) in lists.REPORT_LISTS.items():
+        table = pd.read_excel(city[0], sheet_name=name)
+        assert len(table) == result.flagged[R.DISPOSITION].isin(codes).sum()
+        assert list(table.columns[-3:]) == ["设备（生产线）", "产能", "完成情况"]
+        listed += len(table)
+    assert (
+        listed
+        == result.flagged[R.DISPOSITION].isin([c for codes, _ in lists.REPORT_LISTS.values() for c in codes]).sum()
+    )
+    emission = pd.read_excel(city[0], sheet_name=lists.EMISSION_LIST)
+    f = result.flagged
+    assert len(emission) == ((f[R.std_column("6")] == R.HIT) | (f[R.std_column("violation")] == R.HIT)).sum()
+
+
+def test_large_result_exports_in_reasonable_time(tmp_path):
+    base = make_result(2000, seed=3)
+    ents = pd.concat([base.enterprises] * 50, ignore_index=True)  # 100,000 rows
+    ents[R.INPUT_ROW] = np.arange(1, len(ents) + 1)
+    keep = np.zeros(len(ents), bool)
+    keep[:2000] = True  # the base's own flagged rows keep their hits
+    ents.loc[~keep, R.STANDARDS_HIT] = ""
+    big = R.ScreenResult(ents, base.hits, base.manifest)
+    start = time.perf_counter()
+    report = export_packages(big, tmp_path / "pk", formats=("shp", "xlsx"))
+    city_outputs(big, tmp_path / "city")
+    assert time.perf_counter() - start < 30  # ~3 s on 2 cores; per-row Python would take minutes
+    assert sum(report.rows.values()) == len(base.flagged)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 5), st.one_of(st.none(), st.text(max_size=4))), max_size=25),
+    st.sampled_from(["\n", "；"]),
+)
+def test_join_by_key_is_groupby_join(pairs, sep):
+    """The checklists' per-enterprise evidence join (one Arrow list join) equals pandas' groupby join."""
+    from geo_screen.screening.coded import join_by_key
+
+    keys = np.array([k for k, _ in pairs], dtype=np.int64)
+    values = pd.Series([v for _, v in pairs], dtype="str")
+    got = join_by_key(keys, values, sep)
+    frame = pd.DataFrame({"k": keys, "v": values}).dropna()
+    want = frame.groupby("k")["v"].agg(sep.join)
+    assert got.index.tolist() == want.index.tolist()
+    assert got.tolist() == want.tolist()

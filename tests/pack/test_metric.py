@@ -1,0 +1,33 @@
+"""The pack in metres: metric CRS choice, projected layers and their indexes."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from geo_screen.pack.catalog import load_catalog
+from geo_screen.pack.metric import built_tree, metric_layers, pack_metric_crs
+
+
+def test_pack_metric_crs_is_gauss_kruger(tiny_pack):
+    assert pack_metric_crs(load_catalog(tiny_pack)).to_epsg() == 4549
+
+
+def test_layers_are_projected_once_and_cached(tiny_pack):
+    catalog = load_catalog(tiny_pack)
+    metric = metric_layers(catalog)
+    assert metric_layers(catalog) is metric
+    for layer_id, geoms in metric.geoms.items():
+        assert len(geoms) == len(catalog.layers[layer_id].frame)
+        assert shapely.is_prepared(geoms).all()
+        minx, miny, _, _ = shapely.total_bounds(geoms)
+        assert minx > 1_000 and miny > 1_000  # metres in EPSG:4549, not degrees
+
+
+def test_built_tree_answers_like_a_fresh_one():
+    points = shapely.points(np.arange(100.0), np.arange(100.0))
+    tree = built_tree(points)
+    box = shapely.box(10, 10, 20, 20)
+    assert sorted(tree.query(box, predicate="intersects")) == sorted(
+        shapely.STRtree(points).query(box, predicate="intersects")
+    )

@@ -47,54 +47,52 @@ def _text_arrow(values) -> pa.Array:
 
 
 def _counties(registry: pd.DataFrame, columns: pd.DataFrame) -> tuple[pd.Categorical, pd.Categorical, pd.Categorical]:
-    """County (the registry's when given, else the location's), its code, and mismatch warnings.
+    """Each row's county, the county's code, and a ``county_mismatch`` warning.
 
-    Worked out once per distinct (registry county, location county, location code) combination.
+    The county is the registry's own when it gives one, else the county whose boundary holds the location;
+    where both are known and differ, the registry's county is kept, its code looked up by name, and the row
+    warned. Worked out once per distinct (registry county, location county, location code) combination.
     """
-    n = len(registry)
     given = registry[R.COUNTY] if R.COUNTY in registry else pd.Series(None, index=registry.index, dtype=object)
-    parts = [
-        pd.factorize(pd.Series(col, dtype=object), use_na_sentinel=True)
-        for col in (
-            given.astype(object),
-            columns["_location_county"].astype(object),
-            columns["_location_county_code"].astype(object),
-        )
-    ]
-    key = np.zeros(n, dtype=np.int64)
-    for codes, uniques in parts:
-        key = key * (len(uniques) + 1) + (codes + 1)
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    value = [[None if c < 0 else u[c] for c in codes[first]] for codes, u in parts]
-    g_raw, loc_name, loc_code = value
-    g = [_short_county(v) for v in g_raw]
-    loc = [_short_county(v) for v in loc_name]
-    name_to_code = {short: code for short, code in zip(loc, loc_code) if short is not None and code is not None}
+    keys = pd.DataFrame(
+        {
+            "given": given.to_numpy(dtype=object),
+            "name": columns["_location_county"].to_numpy(dtype=object),
+            "code": columns["_location_county_code"].to_numpy(dtype=object),
+        }
+    )
+    combination = keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy()
+    # one (registry county, location county, location code) per combination, in the order of the group numbers
+    distinct = [tuple(None if pd.isna(v) else v for v in row) for row in keys.drop_duplicates().itertuples(index=False)]
+    name_to_code = {_short_county(name): code for _, name, code in distinct if name is not None and code is not None}
     county, code, warn = [], [], []
-    for gi, li, raw, name, lc in zip(g, loc, g_raw, loc_name, loc_code):
-        mismatch = gi is not None and li is not None and gi != li
-        county.append(raw if raw is not None else name)
-        code.append(name_to_code.get(gi) if mismatch or lc is None else lc)
-        warn.append(f"county_mismatch:registry={raw},location={name}" if mismatch else "")
-    inverse = inverse.reshape(-1)
-    return coded.from_codes(inverse, county), coded.from_codes(inverse, code), coded.from_codes(inverse, warn)
+    for given_name, location_name, location_code in distinct:
+        given_short, location_short = _short_county(given_name), _short_county(location_name)
+        mismatch = given_short is not None and location_short is not None and given_short != location_short
+        county.append(given_name if given_name is not None else location_name)
+        code.append(name_to_code.get(given_short) if mismatch or location_code is None else location_code)
+        warn.append(f"county_mismatch:registry={given_name},location={location_name}" if mismatch else "")
+    return tuple(coded.from_codes(combination, labels) for labels in (county, code, warn))
+
+
+def _evidence_order(evidence: pd.DataFrame) -> np.ndarray:
+    """Positions of the evidence rows sorted by registry row, standard (in :data:`R.STANDARDS` order), distance
+    and layer id, missing distances and ids last."""
+    keys = pd.DataFrame(
+        {
+            "pos": evidence["_pos"].to_numpy(dtype=np.int64),
+            "standard": pd.Categorical(evidence["standard"].to_numpy(dtype=object), categories=list(R.STANDARDS)),
+            "distance": pd.to_numeric(evidence["distance_m"], errors="coerce").to_numpy(dtype=np.float64),
+            "layer": evidence["layer_id"].to_numpy(dtype=object),
+        }
+    )
+    return keys.sort_values(list(keys.columns), kind="stable", na_position="last").index.to_numpy()
 
 
 def _evidence_table(evidence: pd.DataFrame, registry: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Evidence rows by registry row, standard, distance and layer, with the row's id, input_row and location."""
-    order = {s: i for i, s in enumerate(R.STANDARDS)}
-    std = coded.coded(evidence["standard"])
-    std = np.array([order.get(s, np.nan) for s in std.categories] + [np.nan], dtype=np.float64)[
-        np.asarray(std.codes, dtype=np.int64)
-    ]
-    distance = pd.to_numeric(evidence["distance_m"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    layer_ids = coded.coded(evidence["layer_id"])
-    rank = np.argsort(np.argsort(np.asarray(layer_ids.categories, dtype=str), kind="stable"))
-    layer = np.append(rank, np.iinfo(np.int64).max)[np.asarray(layer_ids.codes, dtype=np.int64)]  # missing ids last
-    pos = evidence["_pos"].to_numpy(dtype=np.int64)
-    # np.lexsort is stable and puts NaN last, like DataFrame.sort_values(kind="stable", na_position="last")
-    rows = np.lexsort((layer, distance, std, pos))
-    pos = pos[rows]
+    rows = _evidence_order(evidence)
+    pos = evidence["_pos"].to_numpy(dtype=np.int64)[rows]
     if R.ENTERPRISE_ID in registry:
         ids = registry[R.ENTERPRISE_ID].astype("str").array
         ids = pd.array(pa.array(ids, type=pa.large_string()).take(pa.array(pos)), dtype="str")

@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from geo_screen.coded import arrow_text
 from geo_screen.errors import InputDataError
 
 #: the 31 characters a USCC may contain, in check-value order (value = index)
@@ -130,7 +131,7 @@ def _problem(code: str | None) -> tuple[str | None, str | None]:
 
 def normalize_uscc_series(values: pd.Series) -> pd.Series:
     """:func:`normalize_uscc` over a column: a ``string`` Series with ``<NA>`` for blanks, same index."""
-    arr = _arrow(values)
+    arr = arrow_text(values)
     non_ascii = pc.invert(pc.string_is_ascii(arr))
     if pc.any(non_ascii).as_py():  # full-width characters: NFKC only where needed (it is slow)
         arr = pc.if_else(non_ascii, pc.utf8_normalize(arr, "NFKC"), arr)
@@ -141,12 +142,6 @@ def normalize_uscc_series(values: pd.Series) -> pd.Series:
     return pd.Series(pd.array(arr, dtype="string"), index=values.index)
 
 
-def _arrow(values: pd.Series) -> pa.Array:
-    """A column as one contiguous Arrow large_string array (nulls for missing)."""
-    arr = pa.array(values.astype("string"), type=pa.large_string())
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-
-
 def uscc_issue_series(codes: pd.Series) -> pd.Series:
     """Short issue codes for a column of *normalised* USCCs; ``<NA>`` where valid or missing.
 
@@ -154,7 +149,7 @@ def uscc_issue_series(codes: pd.Series) -> pd.Series:
     same as the registry's ``issues`` column uses). Missing values are not
     an issue here: the caller decides whether a missing code matters.
     """
-    arr = _arrow(codes)
+    arr = arrow_text(codes)
     n_chars = pc.utf8_length(arr).to_numpy(zero_copy_only=False)
     n_bytes = pc.binary_length(arr).to_numpy(zero_copy_only=False)
     present = ~np.isnan(n_chars.astype("float64"))

@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
+from geo_screen.coded import arrow_text
 from geo_screen.errors import CRSError, InputDataError
 from geo_screen.inputs.crs import OUTPUT_CRS, InputCRS, parse_crs
 from geo_screen.inputs.identifiers import normalize_uscc_series, uscc_issue_series
@@ -388,14 +389,9 @@ def _rename_reserved(data: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     return (data.rename(columns=renamed) if renamed else data), renamed
 
 
-def _arrow(values: pd.Series) -> pa.Array:
-    arr = pa.array(values.astype("string"), type=pa.large_string())
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-
-
 def _text(values: pd.Series) -> pd.Series:
     """Stripped strings, ``<NA>`` for blanks (Arrow kernels: cheap on a million rows)."""
-    arr = pc.utf8_trim_whitespace(_arrow(values))
+    arr = pc.utf8_trim_whitespace(arrow_text(values))
     arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
     return pd.Series(pd.array(arr, dtype="string"), index=values.index)
 
@@ -453,7 +449,7 @@ def _empty_column(canon: str, index: pd.Index) -> pd.Series:
 def _numbers(text: pd.Series, *, negative_ok: bool) -> tuple[np.ndarray, np.ndarray]:
     """Floats from text; full-width digits, thousands commas and a trailing ° / m / 米 are accepted."""
     try:
-        values = pc.cast(_arrow(text), pa.float64()).to_numpy(zero_copy_only=False)
+        values = pc.cast(arrow_text(text), pa.float64()).to_numpy(zero_copy_only=False)
     except pa.ArrowInvalid:  # something is not a plain number: the slower, forgiving path
         cleaned = text.str.normalize("NFKC").str.replace(r"[\s,°]|(米|m)$", "", regex=True)
         values = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)

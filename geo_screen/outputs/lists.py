@@ -11,12 +11,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo_screen import coded
 from geo_screen import results as R
 from geo_screen.errors import ExportError
 from geo_screen.inputs.crs import OUTPUT_CRS
 from geo_screen.outputs.sheets import write_csv, write_workbook
 from geo_screen.outputs.workbook import disposition_by_county, summary_by_county
-from geo_screen.screening import coded
 
 UNKNOWN = "未知"
 CHECK_COLUMNS = ("核查人", "核查日期", "核查情况", "处置意见")

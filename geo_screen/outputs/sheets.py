@@ -37,8 +37,9 @@ import pyarrow.compute as pc
 import xlsxwriter
 from xlsxwriter.exceptions import XlsxWriterException
 
+from geo_screen.coded import arrow_text
 from geo_screen.errors import ExportError
-from geo_screen.outputs.sheetxml import SPACE_RE2, arrow_text, package
+from geo_screen.outputs.sheetxml import SPACE_RE2, package
 
 #: Excel's hard limits (rows include the header row and any note line).
 EXCEL_MAX_ROWS = 1_048_576

@@ -27,6 +27,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from xlsxwriter.utility import xl_col_to_name
 
+from geo_screen.coded import arrow_text
+
 #: data rows are turned into sheet XML this many at a time
 _BLOCK_ROWS = 8_192
 #: zlib level of the workbook. Measured on 607,790 rows x 65 columns: level 1 20.7 s / 264 MB, level 3
@@ -83,15 +85,6 @@ def _text_body(text: pa.Array) -> pa.Array:
     return pc.binary_join_element_wise(' t="inlineStr"><is>', open_t, text, "</t></is></c>", "")
 
 
-def arrow_text(s: pd.Series) -> pa.Array:
-    """Text values of a column as an Arrow string array (missing values null)."""
-    if not pd.api.types.is_string_dtype(s.dtype) or s.dtype == object:
-        s = s.astype("str")
-    text = pa.array(s, from_pandas=True)
-    text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
-    return pc.cast(text, pa.string())
-
-
 def _kind(s: pd.Series) -> str:
     """How a column's values are written: ``bool``, ``number``, ``date``, ``text`` or, for mixed objects, ``value``
     (typed one by one)."""
@@ -117,14 +110,14 @@ def _column_cells(s: pd.Series, kind: str, ref: tuple) -> pa.Array:
         cells = pc.binary_join_element_wise(*ref, "><v>", text, "</v></c>", "")
     elif kind == "date":
         text = s.dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "", regex=False)
-        cells = _text_cells(arrow_text(text), ref)
+        cells = _text_cells(arrow_text(text, large=False), ref)
     elif kind == "value":
         prefix, numbers, suffix = ref
         cells = pa.array(
             [_object_cell(v, f"{prefix}{n}{suffix}") for v, n in zip(s.tolist(), numbers.to_pylist())], type=pa.string()
         )
     else:
-        cells = _text_cells(arrow_text(s), ref)
+        cells = _text_cells(arrow_text(s, large=False), ref)
     return pc.fill_null(cells, "")
 
 

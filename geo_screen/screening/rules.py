@@ -17,9 +17,9 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from geo_screen import coded
 from geo_screen import results as R
 from geo_screen.errors import ConfigError, join_problems
-from geo_screen.screening import coded
 
 DEFAULT_RULES = Path(__file__).parent / "rulesets" / "nantong_2017_179.yaml"
 

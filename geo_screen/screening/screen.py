@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from geo_screen import coded
 from geo_screen import results as R
 from geo_screen.inputs.crs import WORK_CRS
 from geo_screen.inputs.registry import join_issues, mark_coverage, read_registry
 from geo_screen.pack.catalog import Catalog, load_catalog
-from geo_screen.screening import coded
 from geo_screen.screening.manifest import run_manifest
 from geo_screen.screening.rules import (
     RuleSet,
@@ -37,13 +37,6 @@ def _short_county(name: object) -> str | None:
         return None
     text = str(name).strip()
     return text[:-1] if len(text) > 2 and text.endswith(_COUNTY_SUFFIXES) else text
-
-
-def _text_arrow(values) -> pa.Array:
-    """Text values (a Series, a Categorical or an object array; missing allowed) as an Arrow string array."""
-    if isinstance(values, pd.Categorical) or isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
-        values = coded.text(values)
-    return pa.array(pd.Series(values, dtype="str").array, type=pa.large_string())
 
 
 def _counties(registry: pd.DataFrame, columns: pd.DataFrame) -> tuple[pd.Categorical, pd.Categorical, pd.Categorical]:
@@ -184,9 +177,9 @@ def screen(registry, catalog, *, rules=None, crs="EPSG:4326", progress: Progress
             R.ISSUES: pd.array(
                 join_issues(
                     [
-                        _text_arrow(registry[R.ISSUES]) if R.ISSUES in registry else None,
-                        _text_arrow(mismatch),
-                        _text_arrow(columns["_near_edge"]),
+                        coded.arrow_text(registry[R.ISSUES]) if R.ISSUES in registry else None,
+                        coded.arrow_text(mismatch),
+                        coded.arrow_text(columns["_near_edge"]),
                     ],
                     n,
                 ),

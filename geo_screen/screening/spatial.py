@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo_screen import coded
 from geo_screen import results as R
 from geo_screen.pack.catalog import Catalog, Layer
 from geo_screen.pack.edges import spatial_order
 from geo_screen.pack.landuse import sample_landuse_polygons, sample_landuse_raster
 from geo_screen.pack.metric import built_tree, metric_layers, project_geometries
-from geo_screen.screening import coded
 from geo_screen.screening.rules import EVIDENCE_KIND, RuleSet
 from geo_screen.threads import workers
 
@@ -60,7 +60,7 @@ EVIDENCE_COLUMNS = [
 Progress = Callable[[str], None]
 
 
-#: evidence columns holding numbers; the others are text, kept coded (see geo_screen.screening.coded)
+#: evidence columns holding numbers; the others are text, kept coded (see geo_screen.coded)
 _NUMERIC_EVIDENCE = ("_pos", "distance_m", "required_m", "margin_m")
 
 

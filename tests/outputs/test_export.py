@@ -517,7 +517,7 @@ def test_large_result_exports_in_reasonable_time(tmp_path):
 )
 def test_join_by_key_is_groupby_join(pairs, sep):
     """The checklists' per-enterprise evidence join (one Arrow list join) equals pandas' groupby join."""
-    from geo_screen.screening.coded import join_by_key
+    from geo_screen.coded import join_by_key
 
     keys = np.array([k for k, _ in pairs], dtype=np.int64)
     values = pd.Series([v for _, v in pairs], dtype="str")

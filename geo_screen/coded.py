@@ -66,6 +66,23 @@ def text(values) -> pd.api.extensions.ExtensionArray:
     return pd.array(np.asarray(values, dtype=object), dtype="str")
 
 
+def arrow_text(values, *, large: bool = True) -> pa.Array:
+    """Text values as one contiguous Arrow string array, missing values null.
+
+    ``values`` may be a Series, a Categorical or an array; anything that is not text is written as pandas'
+    ``str`` dtype writes it (``1.5`` -> ``"1.5"``). The array is ``large_string`` (64-bit offsets, any size),
+    or ``string`` with ``large=False``.
+    """
+    if isinstance(values, pd.Series):
+        values = values.array
+    if not isinstance(values, pd.Categorical) and isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+        values = pd.Categorical(values)
+    strings = text(values) if isinstance(values, pd.Categorical) else pd.array(values, dtype="str")
+    arr = pa.array(strings, type=pa.large_string())
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return arr if large else pc.cast(arr, pa.string())
+
+
 def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Stack frames with the same columns; Categorical columns stay Categorical (categories unioned)."""
     frames = [f for f in frames if f is not None]

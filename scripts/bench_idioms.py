@@ -21,9 +21,10 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from geo_screen import coded
 from geo_screen import results as R
 from geo_screen.pack.demo import demo_paths
-from geo_screen import coded, rules, screen
+from geo_screen.screening import rules, screen
 from geo_screen.screening.spatial import screen_locations
 
 

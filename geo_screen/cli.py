@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -242,6 +243,23 @@ def _run(args) -> int:
     raise AssertionError(args.command)  # argparse enforces the choices
 
 
+#: the API's argument names, as library messages spell them, and this command's options for them
+ARGUMENT_FLAGS = {
+    "out_dir": "--out",
+    "rules": "--rules",
+    "crs": "--crs",
+    "chunk_rows": "--chunk-rows",
+    "scheduler": "--scheduler",
+    "partitions": "--partitions",
+}
+_ARGUMENT_RE = re.compile(r"\b(" + "|".join(ARGUMENT_FLAGS) + r")=")
+
+
+def command_line_message(message: str) -> str:
+    """A library error message in the command's words: ``rules=PATH`` becomes ``--rules PATH``."""
+    return _ARGUMENT_RE.sub(lambda m: f"{ARGUMENT_FLAGS[m.group(1)]} ", message)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``geo-screen`` console script."""
     args = _parser().parse_args(argv)
@@ -249,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args)
     except GeoScreenError as err:
-        print(f"geo-screen: error: {err}", file=sys.stderr)
+        print(f"geo-screen: error: {command_line_message(str(err))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("geo-screen: interrupted", file=sys.stderr)

@@ -24,10 +24,6 @@ class CRSError(InputDataError):
     """A coordinate reference system is missing, unknown or unsuitable."""
 
 
-class GeometryError(InputDataError):
-    """Geometries cannot be read or repaired."""
-
-
 class ExportError(GeoScreenError, OSError):
     """Results or packages cannot be written."""
 

@@ -182,3 +182,21 @@ def test_arrow_allocator_is_jemalloc_unless_the_user_chose(monkeypatch):
         assert tune_arrow_memory() == "system"
     finally:
         pa.set_memory_pool(before)
+
+
+def test_library_messages_name_arguments_and_the_command_names_its_options(registry_csv, tiny_pack, tmp_path, capsys):
+    """The library speaks of its arguments (``crs=``, ``rules=``); the command prints its own options."""
+    from geo_screen.cli import command_line_message
+    from geo_screen.errors import CRSError
+    from geo_screen.inputs.registry import read_registry
+
+    with pytest.raises(CRSError, match=r"crs='EPSG:99999' is not a coordinate system") as err:
+        read_registry(registry_csv, crs="EPSG:99999")
+    assert "--crs" not in str(err.value)
+    assert command_line_message(str(err.value)).startswith("--crs 'EPSG:99999' is not")
+
+    out = tmp_path / "o"
+    code = main(["screen", str(registry_csv), "--layers", str(tiny_pack), "--out", str(out), "--rules", "nope.yaml"])
+    assert code == 2
+    stderr = capsys.readouterr().err
+    assert "pass an existing YAML as --rules " in stderr and "rules=" not in stderr

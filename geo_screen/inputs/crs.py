@@ -73,8 +73,10 @@ class InputCRS:
         return self.offset is not None or self.crs.is_geographic
 
 
-def parse_crs(value: object, *, where: str = "--crs") -> InputCRS:
+def parse_crs(value: object, *, where: str = "crs") -> InputCRS:
     """Parse anything pyproj accepts, plus ``gcj02`` and ``bd09``.
+
+    ``where`` names the setting in an error message (``crs``, ``layer 'water' crs``).
 
     Examples
     --------
@@ -93,7 +95,7 @@ def parse_crs(value: object, *, where: str = "--crs") -> InputCRS:
         return InputCRS(CRS.from_user_input(value))
     except (PyprojCRSError, TypeError, ValueError) as err:
         raise CRSError(
-            f"{where}: {value!r} is not a coordinate system pyproj understands; "
+            f"{where}={value!r} is not a coordinate system pyproj understands; "
             "use an EPSG code such as EPSG:4326 (WGS84), EPSG:4490 (CGCS2000) or "
             "EPSG:4549 (CGCS2000 Gauss-Kruger CM 120E), or 'gcj02' (AMap/Tencent) / 'bd09' (Baidu)"
         ) from err

@@ -251,7 +251,7 @@ def read_registry(
         usable location columns; x/y without a projected ``crs``.
     """
     path = Path(path)
-    requested = parse_crs(crs, where="read_registry(crs=...)")
+    requested = parse_crs(crs, where="crs")
     table = read_table(path, sheet=sheet, layer=layer, encoding=encoding)
     return registry_from_table(table, path, crs=requested, coverage=coverage)
 
@@ -271,7 +271,7 @@ def registry_from_table(
     ``duplicate_enterprise_id:...`` issues from a pass over the whole file
     (:func:`duplicate_issues`); without it duplicates are looked for within the table.
     """
-    requested = crs if isinstance(crs, InputCRS) else parse_crs(crs, where="read_registry(crs=...)")
+    requested = crs if isinstance(crs, InputCRS) else parse_crs(crs, where="crs")
     data, renamed = _rename_reserved(table.data)
     columns = match_columns(data.columns)
     parsed, issues, blank = _parse_columns(data, columns, duplicates=duplicates)

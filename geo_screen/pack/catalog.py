@@ -62,7 +62,7 @@ REPORT_COLUMNS = (
 )
 
 
-@dataclass
+@dataclass(eq=False)  # a loaded pack is itself (compared and hashed by identity: what is derived from it is kept)
 class Catalog:
     """A loaded layer pack: the validated spec, its layers by id (file order) and the coverage area."""
 

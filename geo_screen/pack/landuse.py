@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import rasterio
 import shapely
 from pyproj import CRS, Transformer
 
@@ -20,17 +19,6 @@ def _apply(aff, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Apply an affine transform to coordinate arrays."""
     a, b, c, d, e, f = aff[:6]
     return a * x + b * y + c, d * x + e * y + f
-
-
-def _raster_array(layer) -> tuple[np.ndarray, rasterio.Affine, CRS, float | None]:
-    """Read the class band once per layer object."""
-    cached = getattr(layer, "_landuse_array", None)
-    if cached is None:
-        info = layer.raster  # catalog RasterInfo: CRS already resolved (catalog override or the file's)
-        with rasterio.open(info.path) as src:
-            cached = (src.read(1), info.transform, info.crs.crs, info.nodata)
-        layer._landuse_array = cached
-    return cached
 
 
 def _class_lookup(layer, values: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -45,7 +33,7 @@ def _class_lookup(layer, values: np.ndarray, valid: np.ndarray) -> tuple[np.ndar
 
 def sample_landuse_raster(layer, geoms: np.ndarray, metric: CRS) -> tuple[np.ndarray, np.ndarray]:
     """Class and non-industrial share (0..1, NaN = unknown) of each metric geometry from a raster plan."""
-    band, transform, crs, nodata = _raster_array(layer)
+    band, transform, crs, nodata = layer.raster_band
     to_raster = Transformer.from_crs(metric, crs, always_xy=True)
     n = len(geoms)
     is_point = shapely.get_type_id(geoms) == 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,14 @@ class Layer:
     def industrial_classes(self) -> tuple[str, ...]:
         """Class codes counted as industrial land (land_use_plan only, else empty)."""
         return self.spec.industrial_classes_or_default if self.kind == "land_use_plan" else ()
+
+    @cached_property
+    def raster_band(self) -> tuple[np.ndarray, Any, Any, float | None]:
+        """A raster layer's class band with its affine transform, pyproj CRS and nodata value, read once."""
+        if self.raster is None:
+            raise ValueError(f"layer {self.id!r} is not a raster")
+        with rasterio.open(self.raster.path) as src:
+            return src.read(1), self.raster.transform, self.raster.crs.crs, self.raster.nodata
 
 
 # --------------------------------------------------------------------------- checking files

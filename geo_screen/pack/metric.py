@@ -8,6 +8,7 @@ and edge indexes are built once per loaded pack and cached on it, so every scree
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,9 +53,13 @@ def pack_metric_crs(catalog: Catalog) -> CRS:
     return metric_crs((bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max()))
 
 
+#: each loaded pack's metric layers, kept as long as the pack itself
+_BY_CATALOG: weakref.WeakKeyDictionary[Catalog, MetricLayers] = weakref.WeakKeyDictionary()
+
+
 def metric_layers(catalog: Catalog) -> MetricLayers:
     """Project every vector layer once; reused by later screenings of the same catalog."""
-    cached = getattr(catalog, "_metric_layers", None)
+    cached = _BY_CATALOG.get(catalog)
     if cached is not None:
         return cached
     target = pack_metric_crs(catalog)
@@ -70,7 +75,7 @@ def metric_layers(catalog: Catalog) -> MetricLayers:
         out.geoms[layer.id] = geoms
         out.boundaries[layer.id] = shapely.boundary(geoms)
         out.trees[layer.id] = built_tree(geoms)
-    catalog._metric_layers = out
+    _BY_CATALOG[catalog] = out
     return out
 
 

@@ -177,7 +177,7 @@ class LayerSpec(_Strict):
             try:
                 parse_crs(value, where="crs")
             except CRSError as err:
-                raise ValueError(str(err).removeprefix("crs: ")) from err
+                raise ValueError(str(err).removeprefix("crs=")) from err
         return value
 
     @field_validator("encoding")

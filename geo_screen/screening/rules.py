@@ -2,7 +2,7 @@
 
 The shipped rule set (``geo_screen/rules/nantong_2017_179.yaml``) is seeded
 from Annex 2 of 通政办发〔2017〕179号. A county following a later provincial
-plan edits a copy and passes it with ``--rules``; no code changes.
+plan edits a copy and passes it as ``rules=`` (the command's ``--rules``); no code changes.
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def _load_rules_cached(path: str, _stamp: int | None) -> RuleSet:
     file = Path(path)
     if not file.exists():
         raise ConfigError(
-            f"rules file {file} does not exist; pass an existing YAML with --rules or leave it out for the shipped rules"
+            f"rules file {file} does not exist; pass an existing YAML as rules= or leave it out for the shipped rules"
         )
     try:
         data = yaml.safe_load(file.read_text("utf-8"))

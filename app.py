@@ -1,8 +1,10 @@
 """落后产能退出筛查地图 / the planner's map: ``streamlit run app.py [-- --results DIR] [--catalog catalog.yaml]``.
 
-A thin page over geo_screen: everything it shows comes from geo_screen.app.state (filters, counts,
-URL state), geo_screen.app.card (the enterprise card), geo_screen.app.mapview and geo_screen.app.maplayers (the
-offline folium map and its layers), geo_screen.app.downloads (download files) and geo_screen.app.uploads (checked uploads).
+A thin page over geo_screen: everything it shows comes from geo_screen.app.args (its arguments),
+geo_screen.app.state (filters, counts, URL state), geo_screen.app.card (the enterprise card),
+geo_screen.app.mapview and geo_screen.app.maplayers (the offline folium map and its layers),
+geo_screen.app.downloads (download files), geo_screen.app.uploads (checked uploads) and
+geo_screen.vocabulary (labels).
 """
 
 import streamlit as st
@@ -12,8 +14,10 @@ import geo_screen as gs
 from geo_screen.app import card as cards
 from geo_screen.app import downloads, maplayers, mapview, uploads
 from geo_screen.app import state as explore
+from geo_screen.app.args import app_args
 from geo_screen.pack.metric import pack_metric_crs
 from geo_screen.runtime import tune_arrow_memory
+from geo_screen.vocabulary import RESULT_EN, RESULT_ZH
 
 st.set_page_config(page_title="落后产能退出筛查地图", page_icon="🗺️", layout="wide")
 tune_arrow_memory()
@@ -197,7 +201,7 @@ def show_card(run):
 
 
 def main():
-    args = explore.app_args()
+    args = app_args()
     catalog_path = str(args.catalog or gs.demo_paths()["catalog"])
     sidebar_source(args, catalog_path)
     run = pick_run()
@@ -214,8 +218,8 @@ def main():
     cols = st.columns(5)
     cols[0].metric("企业 / enterprises", f"{now['enterprises']:,}", help=f"全部 {total['enterprises']:,} 家")
     cols[1].metric("触及标准 / flagged", f"{now['flagged']:,}")
-    cols[2].metric("未触及 / clear", f"{now['none']:,}")
-    cols[3].metric("未评估 / not assessed", f"{now['not_assessed']:,}")
+    cols[2].metric(f"{RESULT_ZH['clear']} / {RESULT_EN['clear']}", f"{now['none']:,}")
+    cols[3].metric(f"{RESULT_ZH['not_assessed']} / {RESULT_EN['not_assessed']}", f"{now['not_assessed']:,}")
     cols[4].metric("无有效位置 / no location", f"{now['no_location']:,}")
 
     map_col, card_col = st.columns([5, 3], gap="medium")

@@ -139,11 +139,12 @@ def _print_summary(enterprises) -> None:
     import pandas as pd
 
     from geo_screen import results as R
+    from geo_screen.vocabulary import DISPOSITION_ZH, MISSING_ZH
 
     table = pd.crosstab(
-        enterprises[R.COUNTY].fillna("(未知)"), enterprises[R.DISPOSITION_ZH], margins=True, margins_name="合计"
+        enterprises[R.COUNTY].fillna(MISSING_ZH), enterprises[R.DISPOSITION_ZH], margins=True, margins_name="合计"
     )
-    order = [v for v in R.DISPOSITIONS.values() if v in table.columns] + ["合计"]
+    order = [v for v in DISPOSITION_ZH.values() if v in table.columns] + ["合计"]
     print("\n处置 × 县区 (disposition by county)")
     print(table[order].to_string())
     status = enterprises[R.ROW_STATUS].value_counts()
@@ -221,8 +222,9 @@ def _run(args) -> int:
         print(catalog.check_text())
         return EXIT_PROBLEMS if catalog.problems else EXIT_OK
     if args.command == "export":
-        from geo_screen.outputs.lists import city_outputs, load_result
+        from geo_screen.outputs.citylists import city_outputs
         from geo_screen.outputs.packages import export_packages
+        from geo_screen.results import load_result
 
         log = StepLog()
         result = load_result(args.results)

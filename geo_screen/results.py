@@ -9,6 +9,7 @@ read them back with :func:`read_results`; the names below are that contract.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,19 +92,19 @@ def margin_column(standard: str) -> str:
 
 MARGIN_COLUMNS = tuple(margin_column(s) for s in ("3", "4", "9"))
 
-#: disposition codes, most severe first (the default precedence), with Chinese labels
-DISPOSITIONS: dict[str, str] = {
-    "close": "关闭取缔",
-    "relocate": "搬迁",
-    "eliminate": "淘汰",
-    "demolish": "拆除",
-    "stop": "停产",
-    "transform": "转型",
-    "rectify": "限期整改/补办手续",
-    "per_law": "依法处置",
-    "none": "无",
-    "not_assessed": "未评估",
-}
+#: disposition codes, most severe first (the default precedence); their labels are in geo_screen.vocabulary
+DISPOSITION_CODES = (
+    "close",
+    "relocate",
+    "eliminate",
+    "demolish",
+    "stop",
+    "transform",
+    "rectify",
+    "per_law",
+    "none",
+    "not_assessed",
+)
 NO_DISPOSITION = "none"
 NOT_ASSESSED_DISPOSITION = "not_assessed"
 
@@ -143,8 +144,25 @@ class ScreenResult:
 
     @property
     def flagged(self) -> gpd.GeoDataFrame:
-        """Enterprises with at least one standard hit."""
-        return self.enterprises[self.enterprises[STANDARDS_HIT].fillna("") != ""]
+        """Enterprises with at least one standard hit (:func:`flagged_mask`)."""
+        return self.enterprises[flagged_mask(self.enterprises)]
+
+
+def flagged_mask(enterprises: pd.DataFrame) -> np.ndarray:
+    """Which enterprises are flagged: at least one standard hit (a non-empty ``standards_hit``).
+
+    Parameters
+    ----------
+    enterprises
+        Enterprise rows with a ``standards_hit`` column (text, coded text or missing values).
+
+    Returns
+    -------
+    numpy.ndarray
+        One boolean per row.
+    """
+    hit = enterprises[STANDARDS_HIT]
+    return (hit.notna() & (hit != "")).to_numpy(dtype=bool)
 
 
 def read_results(path: str | Path) -> ScreenResult:
@@ -163,6 +181,45 @@ def read_results(path: str | Path) -> ScreenResult:
     return ScreenResult(enterprises, hits, manifest)
 
 
+def load_result(result: ScreenResult | str | os.PathLike) -> ScreenResult:
+    """A run ready for export: read back if given as a path, checked, in CGCS2000 lon/lat with a fresh index.
+
+    Parameters
+    ----------
+    result
+        A :class:`ScreenResult`, or the ``results.gpkg`` of a run (or the folder holding it).
+
+    Returns
+    -------
+    ScreenResult
+        Enterprises and evidence rows in EPSG:4490 with a 0..n-1 index; the manifest unchanged.
+
+    Raises
+    ------
+    ExportError
+        When the enterprises have no CRS or lack the columns every run writes.
+    """
+    from geo_screen.errors import ExportError
+    from geo_screen.inputs.crs import OUTPUT_CRS
+
+    res = result if isinstance(result, ScreenResult) else read_results(result)
+    ents, hits = res.enterprises, res.hits
+    if ents.crs is None:
+        raise ExportError(
+            "the results have no CRS; they should be EPSG:4490 (CGCS2000) lon/lat: set it with "
+            "enterprises.set_crs('EPSG:4490') or re-run 'geo-screen screen'"
+        )
+    missing = [c for c in (INPUT_ROW, STANDARDS_HIT, DISPOSITION) if c not in ents.columns]
+    if missing:
+        raise ExportError(
+            f"the results lack columns {missing}; they are not a geo_screen run (re-run 'geo-screen screen')"
+        )
+    ents = ents.to_crs(OUTPUT_CRS).reset_index(drop=True)
+    if isinstance(hits, gpd.GeoDataFrame) and hits.active_geometry_name is not None:
+        hits = hits.to_crs(OUTPUT_CRS) if hits.crs is not None else hits.set_crs(OUTPUT_CRS)
+    return ScreenResult(ents, hits.reset_index(drop=True), res.manifest)
+
+
 def _read_layer(gpkg: Path, layer: str) -> gpd.GeoDataFrame:
     """One results layer, read through Arrow (10x faster at a million rows) with the column types of a plain
     pyogrio read: a GeoPackage boolean with missing values as 1.0/0.0/NaN (bool when none is missing)."""
@@ -176,73 +233,20 @@ def _read_layer(gpkg: Path, layer: str) -> gpd.GeoDataFrame:
     return frame
 
 
-def standards_label(value: str | float | None) -> list[str]:
+def standard_keys(value: str | float | None) -> list[str]:
     """Split a ``standards_hit`` / ``not_assessed`` cell into its standard keys."""
     if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
         return []
     return str(value).split(";")
 
 
-#: Chinese headers of the canonical and result columns (Excel sheets, field dictionaries, the map card)
-LABELS_ZH: dict[str, str] = {
-    ENTERPRISE_ID: "统一社会信用代码",
-    NAME: "企业名称",
-    INDUSTRY: "行业",
-    "address": "地址",
-    "lon": "经度",
-    "lat": "纬度",
-    "x": "X坐标",
-    "y": "Y坐标",
-    COUNTY: "县（市、区）",
-    COUNTY_CODE: "县区代码",
-    SANITARY_DISTANCE: "卫生防护距离（环评，米）",
-    GRADE: "绩效等级",
-    "eliminated_equipment": "淘汰类装备",
-    "procedures_complete": "手续齐全",
-    "emission_compliant": "稳定达标排放",
-    "energy_over_limit": "能耗超限额",
-    "major_hazard": "重大安全隐患",
-    "long_shutdown": "长期停车",
-    "scattered_polluting": "散乱污",
-    "serious_violation": "严重环境违法",
-    INPUT_ROW: "输入行号",
-    ROW_STATUS: "行状态",
-    ISSUES: "数据问题",
-    **{
-        std_column(s): (
-            f"标准{int(s)}" if s.isdigit() else {"scattered": "散乱污整改不到位", "violation": "严重环境违法"}[s]
-        )
-        for s in STANDARDS
-    },
-    STANDARDS_HIT: "触及标准",
-    NOT_ASSESSED_COL: "未评估标准",
-    DISPOSITION: "处置代码",
-    DISPOSITION_ZH: "处置方式",
-    LEGAL_BASIS: "法律依据",
-    SANITARY_REQUIRED: "应有卫生防护距离（米）",
-    NEAREST_SENSITIVE_M: "最近敏感目标距离（米）",
-    NEAREST_SENSITIVE_NAME: "最近敏感目标",
-    LANDUSE_CLASS: "规划用地类别",
-    NONINDUSTRIAL_SHARE: "非工业用地占比",
-    "margin_03_m": "距生态红线边界（米，内正外负）",
-    "margin_04_m": "距水源保护区边界（米，内正外负）",
-    "margin_09_m": "距沿江重点区边界（米，内正外负）",
-    "standard": "标准",
-    "layer_id": "图层",
-    "feature_name": "要素名称",
-    "zone": "级别代码",
-    "zone_label": "级别",
-    "category": "类别",
-    "distance_m": "距离（米）",
-    "required_m": "要求距离（米）",
-    "margin_m": "边界余量（米）",
-    "detail": "说明",
-}
+def __getattr__(name: str) -> Any:
+    """``DISPOSITIONS`` (code -> Chinese label) moved to :data:`geo_screen.vocabulary.DISPOSITION_ZH`.
 
-STATUS_ZH = {HIT: "触及", CLEAR: "未触及", NOT_ASSESSED: "未评估"}
-ROW_STATUS_ZH = {
-    STATUS_OK: "正常",
-    STATUS_SWAPPED: "经纬度互换已纠正",
-    STATUS_INVALID: "位置无效",
-    STATUS_OUT: "超出图层范围",
-}
+    Still answered here for code that reads it from this module until it imports the vocabulary.
+    """
+    if name == "DISPOSITIONS":
+        from geo_screen.vocabulary import DISPOSITION_ZH
+
+        return DISPOSITION_ZH
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

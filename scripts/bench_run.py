@@ -223,7 +223,8 @@ def main(argv=None) -> int:
         figures["peak_rss_tree_mb"] = tree.stop()
     figures["rows_per_s"] = round(figures["rows"] / max(figures["end_to_end_s"], 1e-9))
     if args.excel and not args.chunk_rows and result is not None:
-        from geo_screen.outputs.packages import city_outputs, export_packages
+        from geo_screen.outputs.citylists import city_outputs
+        from geo_screen.outputs.packages import export_packages
         from geo_screen.outputs.workbook import write_results_workbook
 
         t0 = time.perf_counter()

@@ -15,6 +15,7 @@ import shapely
 
 from geo_screen import results as R
 from geo_screen.inputs.identifiers import USCC_ALPHABET, uscc_check_char
+from geo_screen.vocabulary import DISPOSITION_ZH
 
 COUNTIES = (
     ("320612", "通州区"),
@@ -70,7 +71,7 @@ _RULES = {
     "scattered": ("close", "“散乱污”企业整治要求（通政办发〔2017〕179号附件2）", None, None, None, None),
     "violation": ("stop", "《中华人民共和国环境保护法》", None, None, None, None),
 }
-_SEVERITY = {code: i for i, code in enumerate(R.DISPOSITIONS)}
+_SEVERITY = {code: i for i, code in enumerate(R.DISPOSITION_CODES)}
 
 
 def uscc(division: str, body: str) -> str:
@@ -152,7 +153,7 @@ def make_result(n: int = 40, *, seed: int = 0) -> R.ScreenResult:
         R.STANDARDS_HIT: [";".join(h) for h in hit_lists],
         R.NOT_ASSESSED_COL: [";".join(x) for x in na_lists],
         R.DISPOSITION: disposition,
-        R.DISPOSITION_ZH: [R.DISPOSITIONS[d] for d in disposition],
+        R.DISPOSITION_ZH: [DISPOSITION_ZH[d] for d in disposition],
         R.LEGAL_BASIS: basis,
         R.SANITARY_REQUIRED: np.where(rng.random(n) < 0.6, 300.0, np.nan),
         R.NEAREST_SENSITIVE_M: np.round(rng.random(n) * 2000, 1),

@@ -17,8 +17,9 @@ import pandas as pd
 
 from geo_screen import results as R
 from geo_screen.app.mapview import DISPOSITION_STYLES
-from geo_screen.app.state import Run, standard_label
+from geo_screen.app.state import Run
 from geo_screen.screening.rules import load_rules
+from geo_screen.vocabulary import DISPOSITION_ZH, RESULT_ZH, ROW_STATUS_ZH, column_label, standard_label
 
 
 @dataclass
@@ -39,7 +40,7 @@ class Card:
     @property
     def hits(self) -> list[dict]:
         """The rows of :attr:`standards` that were hit."""
-        return self.standards[self.standards["结果"] == R.STATUS_ZH[R.HIT]].to_dict("records")
+        return self.standards[self.standards["结果"] == RESULT_ZH[R.HIT]].to_dict("records")
 
 
 def markdown_escape(text: object) -> str:
@@ -63,7 +64,7 @@ def _m(value) -> str:
     return f"{value:,.0f} 米" if abs(value) >= 10 else f"{value:,.1f} 米"
 
 
-_ATTRIBUTE_ZH = {c: R.LABELS_ZH.get(c, c) for c in (*R.ATTRIBUTE_COLUMNS, R.GRADE)}
+_ATTRIBUTE_ZH = {c: column_label(c) for c in (*R.ATTRIBUTE_COLUMNS, R.GRADE)}
 
 
 def _where(hit: pd.Series) -> str:
@@ -109,14 +110,26 @@ def _clear_text(row: pd.Series, standard: str, status: str) -> str:
 def _near_edge(issues: str) -> list[str]:
     out = []
     for std, dist in re.findall(r"near_edge:(\w+)\(([\d.]+) m\)", issues or ""):
-        out.append(f"{standard_label(std)}：距边界仅 {dist} 米，结果对位置误差敏感，建议现场核实")
+        out.append(f"{standard_label(std, form='short')}：距边界仅 {dist} 米，结果对位置误差敏感，建议现场核实")
     return out
 
 
 def enterprise_card(run: Run, key: str, *, rules=None) -> Card | None:
     """The card of the enterprise with ``key``: facts, each standard's result with evidence, disposition.
 
-    ``rules`` is the rule set for the standards' titles (the run's recorded rules file, else the shipped one).
+    Parameters
+    ----------
+    run
+        The prepared run.
+    key
+        The enterprise's key (:func:`geo_screen.app.mapview.enterprise_keys`).
+    rules
+        The rule set for the standards' titles (default: the run's recorded rules file, else the shipped one).
+
+    Returns
+    -------
+    Card or None
+        The card; None when the run has no enterprise with ``key``.
     """
     pos = run.key_index.get(key)
     if pos is None:
@@ -132,16 +145,16 @@ def enterprise_card(run: Run, key: str, *, rules=None) -> Card | None:
         mine = own[own["standard"].astype(str) == s] if len(own) else own
         if status == R.HIT and len(mine):
             evidence = "；".join(_hit_text(h) for _, h in mine.iterrows())
-            disp = "、".join(dict.fromkeys(R.DISPOSITIONS.get(d, d) for d in mine[R.DISPOSITION]))
+            disp = "、".join(dict.fromkeys(DISPOSITION_ZH.get(d, d) for d in mine[R.DISPOSITION]))
             basis = "；".join(dict.fromkeys(str(b) for b in mine[R.LEGAL_BASIS] if isinstance(b, str)))
         else:
             evidence, disp, basis = _clear_text(row, s, status), "", ""
         title = rules.standards[s].title if s in rules.standards else ""
         rows.append(
             {
-                "标准": standard_label(s),
+                "标准": standard_label(s, form="short"),
                 "内容": title,
-                "结果": R.STATUS_ZH.get(status, status),
+                "结果": RESULT_ZH.get(status, status),
                 "证据": evidence,
                 "处置": disp,
                 "法律依据": basis,
@@ -150,11 +163,11 @@ def enterprise_card(run: Run, key: str, *, rules=None) -> Card | None:
     geom = row.geometry
     point = None if geom is None or geom.is_empty else geom.representative_point()
     lonlat = None if point is None else (float(point.x), float(point.y))
-    status_zh = R.ROW_STATUS_ZH.get(row.get(R.ROW_STATUS), row.get(R.ROW_STATUS))
-    facts = [(R.LABELS_ZH[c], row.get(c)) for c in (R.ENTERPRISE_ID, R.INDUSTRY, R.COUNTY, "address", R.GRADE)]
+    status_zh = ROW_STATUS_ZH.get(row.get(R.ROW_STATUS), row.get(R.ROW_STATUS))
+    facts = [(column_label(c), row.get(c)) for c in (R.ENTERPRISE_ID, R.INDUSTRY, R.COUNTY, "address", R.GRADE)]
     facts += [
-        (R.LABELS_ZH[R.ROW_STATUS], status_zh),
-        (R.LABELS_ZH[R.INPUT_ROW], row.get(R.INPUT_ROW)),
+        (column_label(R.ROW_STATUS), status_zh),
+        (column_label(R.INPUT_ROW), row.get(R.INPUT_ROW)),
         ("位置（CGCS2000）", f"{lonlat[0]:.6f}, {lonlat[1]:.6f}" if lonlat else "无有效位置"),
     ]
     facts = pd.DataFrame([(k, "—" if _blank(v) else str(v)) for k, v in facts], columns=["项目", "内容"])
@@ -164,7 +177,7 @@ def enterprise_card(run: Run, key: str, *, rules=None) -> Card | None:
         key=key,
         name=str(row.get(R.NAME) or "（无名称）"),
         disposition=code,
-        disposition_zh=R.DISPOSITIONS.get(code, code),
+        disposition_zh=DISPOSITION_ZH.get(code, code),
         colour=colour,
         legal_basis=str(row.get(R.LEGAL_BASIS) or ""),
         facts=facts,

@@ -48,16 +48,23 @@ def results_gpkg_bytes(result: R.ScreenResult) -> bytes:
 
 
 def public_list_bytes(result: R.ScreenResult) -> bytes:
-    """The public list of flagged enterprises (:func:`geo_screen.outputs.packages.public_list`) as one xlsx sheet."""
-    from geo_screen.outputs.packages import public_list
+    """The public list of flagged enterprises (:func:`geo_screen.outputs.citylists.public_list`) as one xlsx sheet.
+
+    Parameters
+    ----------
+    result
+        The run shown.
+
+    Returns
+    -------
+    bytes
+        The ``公示名单.xlsx`` file.
+    """
+    from geo_screen.outputs.citylists import PUBLIC_LIST, public_list, public_list_title
     from geo_screen.outputs.sheets import workbook_bytes
 
     table = public_list(result)
-    return workbook_bytes(
-        {"公示名单": table},
-        notes={"公示名单": f"触及综合标准企业名单（{len(table)} 家；筛查结果，经核实后公布）"},
-        landscape=True,
-    )
+    return workbook_bytes({PUBLIC_LIST: table}, notes={PUBLIC_LIST: public_list_title(len(table))}, landscape=True)
 
 
 def package_counties(result: R.ScreenResult) -> list[str]:

@@ -37,6 +37,7 @@ from geo_screen import results as R
 from geo_screen.app.maplayers import DisplayLayer, rounded_lonlat
 from geo_screen.errors import ConfigError
 from geo_screen.inputs.crs import OUTPUT_CRS, geometries_with_offset
+from geo_screen.vocabulary import DISPOSITION_ZH
 
 STATIC_DIR = Path(__file__).parent / "static"
 _JS = (
@@ -50,7 +51,7 @@ _CSS = (
     ("geo_screen_css", "geo_screen/map.css"),
 )
 
-#: disposition -> (fill, stroke, radius px); Okabe-Ito colours, most severe first (as results.DISPOSITIONS)
+#: disposition -> (fill, stroke, radius px); Okabe-Ito colours, most severe first (as results.DISPOSITION_CODES)
 DISPOSITION_STYLES: dict[str, tuple[str, str, int]] = {
     "close": ("#D55E00", "#333333", 5),
     "relocate": ("#E69F00", "#333333", 5),
@@ -63,7 +64,7 @@ DISPOSITION_STYLES: dict[str, tuple[str, str, int]] = {
     "none": ("#BBBBBB", "#777777", 3),
     "not_assessed": ("#FFFFFF", "#777777", 3),
 }
-_CODES = tuple(R.DISPOSITIONS)
+_CODES = R.DISPOSITION_CODES
 
 #: basemap id -> label; "none" draws no tiles (nothing leaves the machine)
 BASEMAPS: dict[str, str] = {
@@ -288,7 +289,7 @@ def _payload(enterprises: gpd.GeoDataFrame, keys: pd.Series, basemap: str) -> di
         "name": names[order].tolist(),
         "key": keys.to_numpy(dtype=object)[present][order].tolist(),
         "styles": [
-            {"fill": f, "stroke": s, "radius": r, "opacity": 0.9 if r > 3 else 0.75, "label": R.DISPOSITIONS[c]}
+            {"fill": f, "stroke": s, "radius": r, "opacity": 0.9 if r > 3 else 0.75, "label": DISPOSITION_ZH[c]}
             for c, (f, s, r) in DISPOSITION_STYLES.items()
         ],
     }
@@ -385,7 +386,7 @@ def build_map(
     counts = enterprises[R.DISPOSITION].value_counts() if R.DISPOSITION in enterprises else pd.Series(dtype=int)
     _Legend(
         [
-            {"fill": f, "stroke": s, "label": R.DISPOSITIONS[c], "count": int(counts.get(c, 0))}
+            {"fill": f, "stroke": s, "label": DISPOSITION_ZH[c], "count": int(counts.get(c, 0))}
             for c, (f, s, _) in DISPOSITION_STYLES.items()
         ],
         "处置方式",

@@ -1,7 +1,8 @@
-"""Page logic of the planner's map: filters, search, counts, tables, URL state and the app's arguments.
+"""Page logic of the planner's map: filters, search, counts, tables and URL state.
 
 Plain pandas, unit-tested without Streamlit; ``app.py`` only wires widgets to these functions. The
-enterprise card is in :mod:`geo_screen.app.card`, the download buttons' files in :mod:`geo_screen.app.downloads`.
+enterprise card is in :mod:`geo_screen.app.card`, the download buttons' files in :mod:`geo_screen.app.downloads`,
+the app's command-line arguments in :mod:`geo_screen.app.args`; labels come from :mod:`geo_screen.vocabulary`.
 
 >>> run = prepare(read_results("out/demo"))                                  # doctest: +SKIP
 >>> shown = apply_filters(run, Filters(counties=("崇川区",), dispositions=("close",)))  # doctest: +SKIP
@@ -9,9 +10,7 @@ enterprise card is in :mod:`geo_screen.app.card`, the download buttons' files in
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,23 +22,8 @@ import pandas as pd
 
 from geo_screen import results as R
 from geo_screen.app.mapview import BASEMAPS, DISPOSITION_STYLES, enterprise_keys
+from geo_screen.vocabulary import DISPOSITION_ZH, MISSING_ZH, ROW_STATUS_ZH, column_label, standard_label
 
-UNKNOWN = "未知"
-#: short Chinese names of the standards, for filters, charts and the card
-STANDARD_SHORT_ZH: dict[str, str] = {
-    "1": "淘汰类装备",
-    "2": "法定手续",
-    "3": "规划/生态红线",
-    "4": "饮用水水源保护区",
-    "5": "卫生防护距离",
-    "6": "排放/能耗",
-    "7": "重大安全隐患",
-    "8": "长期停车",
-    "9": "沿江生态带",
-    "10": "绩效D档",
-    "scattered": "散乱污",
-    "violation": "严重环境违法",
-}
 #: Filters field -> URL query key
 QUERY_KEYS = {
     "counties": "county",
@@ -50,12 +34,6 @@ QUERY_KEYS = {
     "search": "q",
 }
 SELECTED_KEY, BASEMAP_KEY = "sel", "basemap"
-
-
-def standard_label(standard: str) -> str:
-    """``标准3 规划/生态红线``; the two extra rules have no number."""
-    short = STANDARD_SHORT_ZH.get(standard, standard)
-    return f"标准{standard} {short}" if standard.isdigit() else short
 
 
 @dataclass(frozen=True)
@@ -92,18 +70,29 @@ def _norm(text: str) -> str:
 
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame:
-        return pd.Series(UNKNOWN, index=frame.index, dtype=object)
+        return pd.Series(MISSING_ZH, index=frame.index, dtype=object)
     values = frame[column].astype("string").str.strip()
-    return values.where(values.notna() & (values != ""), UNKNOWN).astype(object)
+    return values.where(values.notna() & (values != ""), MISSING_ZH).astype(object)
 
 
 def column_options(frame: pd.DataFrame, column: str) -> list[str]:
     """The distinct values of ``column`` as the filters offer them: stripped, blanks as ``未知`` (listed last)."""
-    return sorted(set(_text(frame, column)), key=lambda v: (v == UNKNOWN, v))
+    return sorted(set(_text(frame, column)), key=lambda v: (v == MISSING_ZH, v))
 
 
 def prepare(result: R.ScreenResult) -> Run:
-    """Keys (:func:`geo_screen.app.mapview.enterprise_keys`), filter options and the search index of a run."""
+    """Keys (:func:`geo_screen.app.mapview.enterprise_keys`), filter options and the search index of a run.
+
+    Parameters
+    ----------
+    result
+        A screening run (in memory or read back with :func:`geo_screen.results.read_results`).
+
+    Returns
+    -------
+    Run
+        The run with what the page needs; dispositions offered are those present, in severity order.
+    """
     ents = result.enterprises
     keys = enterprise_keys(ents)
     name = ents[R.NAME].astype("string").fillna("") if R.NAME in ents else pd.Series("", index=ents.index)
@@ -114,7 +103,7 @@ def prepare(result: R.ScreenResult) -> Run:
         "counties": column_options(ents, R.COUNTY),
         "industries": column_options(ents, R.INDUSTRY),
         "standards": list(R.STANDARDS),
-        "dispositions": [c for c in R.DISPOSITIONS if c in present_codes] or list(R.DISPOSITIONS),
+        "dispositions": [c for c in R.DISPOSITION_CODES if c in present_codes] or list(R.DISPOSITION_CODES),
         "row_statuses": list(R.ROW_STATUSES),
     }
     run_id = f"{id(result):x}:{result.manifest.get('started', '')}:{len(ents)}"
@@ -167,8 +156,20 @@ def filters_from_query(params: Mapping[str, str | Sequence[str]], run: Run) -> F
     """Filters from URL query parameters; values this run does not have are dropped (links outlive data).
 
     Dispositions may be given as codes or Chinese labels (``disp=close`` or ``disp=关闭取缔``).
+
+    Parameters
+    ----------
+    params
+        The page's query parameters (``st.query_params``); repeated or comma-separated values.
+    run
+        The run the filters apply to (its options bound what is kept).
+
+    Returns
+    -------
+    Filters
+        The filters the URL asks for.
     """
-    by_label = {label: code for code, label in R.DISPOSITIONS.items()}
+    by_label = {label: code for code, label in DISPOSITION_ZH.items()}
     picked = {}
     for name, key in QUERY_KEYS.items():
         if name == "search":
@@ -214,11 +215,22 @@ def basemap_from_query(params: Mapping[str, str | Sequence[str]]) -> str:
 
 
 def summary_counts(enterprises: pd.DataFrame) -> dict[str, int]:
-    """Headline numbers: enterprises, flagged (any standard hit), fully clear, not assessed, without location."""
-    flagged = enterprises[R.STANDARDS_HIT].fillna("").astype(str) != ""
+    """Headline numbers: enterprises, flagged (any standard hit), fully clear, not assessed, without location.
+
+    Parameters
+    ----------
+    enterprises
+        Enterprise rows (all of a run, or the filtered ones).
+
+    Returns
+    -------
+    dict
+        ``enterprises``, ``flagged`` (:func:`geo_screen.results.flagged_mask`), ``none``, ``not_assessed``,
+        ``no_location``.
+    """
     return {
         "enterprises": int(len(enterprises)),
-        "flagged": int(flagged.sum()),
+        "flagged": int(R.flagged_mask(enterprises).sum()),
         "none": int((enterprises[R.DISPOSITION] == R.NO_DISPOSITION).sum()),
         "not_assessed": int((enterprises[R.DISPOSITION] == R.NOT_ASSESSED_DISPOSITION).sum()),
         "no_location": int((enterprises[R.ROW_STATUS] == R.STATUS_INVALID).sum()),
@@ -226,60 +238,115 @@ def summary_counts(enterprises: pd.DataFrame) -> dict[str, int]:
 
 
 def disposition_counts(enterprises: pd.DataFrame) -> pd.DataFrame:
-    """Every disposition in severity order: ``code``, ``处置方式``, ``企业数``, ``颜色``."""
+    """Every disposition in severity order: ``code``, ``处置方式``, ``企业数``, ``颜色``.
+
+    Parameters
+    ----------
+    enterprises
+        Enterprise rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per disposition code, zero counts included, with its label and map colour.
+    """
     counts = enterprises[R.DISPOSITION].value_counts()
     return pd.DataFrame(
         {
-            "code": list(R.DISPOSITIONS),
-            "处置方式": list(R.DISPOSITIONS.values()),
-            "企业数": [int(counts.get(c, 0)) for c in R.DISPOSITIONS],
-            "颜色": [DISPOSITION_STYLES[c][0] for c in R.DISPOSITIONS],
+            "code": list(DISPOSITION_ZH),
+            "处置方式": list(DISPOSITION_ZH.values()),
+            "企业数": [int(counts.get(c, 0)) for c in DISPOSITION_ZH],
+            "颜色": [DISPOSITION_STYLES[c][0] for c in DISPOSITION_ZH],
         }
     )
 
 
 def county_counts(enterprises: pd.DataFrame, *, flagged_only: bool = True) -> pd.DataFrame:
-    """County x disposition (Chinese labels) counts, for the stacked chart; columns in severity order."""
+    """County x disposition (Chinese labels) counts, for the stacked chart; columns in severity order.
+
+    Parameters
+    ----------
+    enterprises
+        Enterprise rows.
+    flagged_only
+        Count only the flagged enterprises.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Counties (blank ones as ``未知``) by the dispositions present.
+    """
     ents = enterprises
     if flagged_only:
-        ents = ents[ents[R.STANDARDS_HIT].fillna("").astype(str) != ""]
-    labels = ents[R.DISPOSITION].map(R.DISPOSITIONS)
+        ents = ents[R.flagged_mask(ents)]
+    labels = ents[R.DISPOSITION].map(DISPOSITION_ZH)
     table = pd.crosstab(_text(ents, R.COUNTY), labels)
-    return table[[v for v in R.DISPOSITIONS.values() if v in table.columns]].rename_axis(
-        index="县（市、区）", columns=None
+    return table[[v for v in DISPOSITION_ZH.values() if v in table.columns]].rename_axis(
+        index=column_label(R.COUNTY), columns=None
     )
 
 
 def results_table(run: Run, enterprises: pd.DataFrame) -> pd.DataFrame:
-    """The filtered enterprises as a display table with Chinese headers (key first, for selection)."""
+    """The filtered enterprises as a display table with Chinese headers (key first, for selection).
+
+    Parameters
+    ----------
+    run
+        The prepared run (its keys).
+    enterprises
+        The enterprises to show (rows of ``run``, original index).
+
+    Returns
+    -------
+    pandas.DataFrame
+        编号, name, county, industry, disposition, standards hit and not assessed (short labels), row status,
+        data issues; on the index of ``enterprises``.
+    """
 
     def zh_list(values: pd.Series) -> pd.Series:
-        return values.fillna("").astype(str).map(lambda v: "、".join(standard_label(s) for s in R.standards_label(v)))
+        return (
+            values.fillna("")
+            .astype(str)
+            .map(lambda v: "、".join(standard_label(s, form="short") for s in R.standard_keys(v)))
+        )
 
     return pd.DataFrame(
         {
             "编号": run.keys.loc[enterprises.index],
-            R.LABELS_ZH[R.NAME]: enterprises.get(R.NAME),
-            R.LABELS_ZH[R.COUNTY]: _text(enterprises, R.COUNTY),
-            R.LABELS_ZH[R.INDUSTRY]: _text(enterprises, R.INDUSTRY),
-            "处置方式": enterprises[R.DISPOSITION].map(R.DISPOSITIONS),
-            "触及标准": zh_list(enterprises[R.STANDARDS_HIT]),
-            "未评估标准": zh_list(enterprises[R.NOT_ASSESSED_COL]),
-            "行状态": enterprises[R.ROW_STATUS].map(R.ROW_STATUS_ZH),
-            "数据问题": enterprises[R.ISSUES].fillna(""),
+            column_label(R.NAME): enterprises.get(R.NAME),
+            column_label(R.COUNTY): _text(enterprises, R.COUNTY),
+            column_label(R.INDUSTRY): _text(enterprises, R.INDUSTRY),
+            column_label(R.DISPOSITION_ZH): enterprises[R.DISPOSITION].map(DISPOSITION_ZH),
+            column_label(R.STANDARDS_HIT): zh_list(enterprises[R.STANDARDS_HIT]),
+            column_label(R.NOT_ASSESSED_COL): zh_list(enterprises[R.NOT_ASSESSED_COL]),
+            column_label(R.ROW_STATUS): enterprises[R.ROW_STATUS].map(ROW_STATUS_ZH),
+            column_label(R.ISSUES): enterprises[R.ISSUES].fillna(""),
         },
         index=enterprises.index,
     )
 
 
 def option_label(kind: str, value: str) -> str:
-    """How a filter option reads in the sidebar (Chinese labels for codes)."""
+    """How a filter option reads in the sidebar (Chinese labels for codes).
+
+    Parameters
+    ----------
+    kind
+        The filter: ``standards``, ``dispositions``, ``row_statuses`` (labelled) or any other (shown as is).
+    value
+        The option's value.
+
+    Returns
+    -------
+    str
+        E.g. ``标准3 规划/生态红线``, ``关闭取缔``, ``位置无效``.
+    """
     if kind == "standards":
-        return standard_label(value)
+        return standard_label(value, form="short")
     if kind == "dispositions":
-        return R.DISPOSITIONS.get(value, value)
+        return DISPOSITION_ZH.get(value, value)
     if kind == "row_statuses":
-        return R.ROW_STATUS_ZH.get(value, value)
+        return ROW_STATUS_ZH.get(value, value)
     return value
 
 
@@ -302,8 +369,19 @@ def disposition_chart_spec(counts: pd.DataFrame) -> dict:
 
 
 def county_colours(table: pd.DataFrame) -> list[str]:
-    """Colours of :func:`county_counts` columns (disposition labels), for a stacked bar chart."""
-    by_label = {label: DISPOSITION_STYLES[code][0] for code, label in R.DISPOSITIONS.items()}
+    """Colours of :func:`county_counts` columns (disposition labels), for a stacked bar chart.
+
+    Parameters
+    ----------
+    table
+        A :func:`county_counts` table.
+
+    Returns
+    -------
+    list of str
+        One map colour per column.
+    """
+    by_label = {label: DISPOSITION_STYLES[code][0] for code, label in DISPOSITION_ZH.items()}
     return [by_label[c] for c in table.columns]
 
 
@@ -318,23 +396,3 @@ def source_caption(result: R.ScreenResult) -> str:
         f"筛查于 {str(m.get('finished', '—')).replace('T', ' ')[:19]}",
     ]
     return " · ".join(parts)
-
-
-# --------------------------------------------------------------------------- command line
-
-
-@dataclass(frozen=True)
-class AppArgs:
-    """``streamlit run app.py -- --results DIR --catalog PATH``."""
-
-    results: Path | None = None
-    catalog: Path | None = None
-
-
-def app_args(argv: Sequence[str] | None = None) -> AppArgs:
-    """Parse the app's own arguments (``sys.argv`` after ``--``); unknown ones are ignored."""
-    parser = argparse.ArgumentParser(prog="app.py", add_help=False)
-    parser.add_argument("--results", type=Path, default=None)
-    parser.add_argument("--catalog", type=Path, default=None)
-    known, _ = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
-    return AppArgs(known.results, known.catalog)

@@ -4,8 +4,9 @@ A DBF field name holds at most 10 *bytes* and a text value at most 254 bytes
 in the file's encoding; a Chinese header cut mid-character can make the file
 unreadable. So:
 
-* every canonical column has a fixed ASCII short name (:data:`FIELDS`, also
-  shipped in each package as ``字段说明.csv``), and every other column (the
+* every canonical column has a fixed ASCII short name (:data:`FIELDS`, built from
+  :data:`geo_screen.vocabulary.COLUMNS` and shipped in each package as
+  ``字段说明.csv``), and every other column (the
   registry's own, often Chinese, headers) gets ``F01``, ``F02``, ... in column
   order, listed in the same dictionary with its original header;
 * text is cut to at most :data:`MAX_TEXT_BYTES` bytes *in the chosen encoding*
@@ -31,8 +32,8 @@ import pyarrow.compute as pc
 import pyogrio
 import pyogrio.raw
 
-from geo_screen import results as R
 from geo_screen.errors import ExportError
+from geo_screen.vocabulary import COLUMNS, Column
 
 MAX_FIELD_BYTES = 10
 MAX_TEXT_BYTES = 254
@@ -52,90 +53,14 @@ class FieldSpec:
     meaning: str
 
 
-def _spec(column: str, short: str, label_zh: str, meaning: str) -> FieldSpec:
-    if len(short.encode("ascii")) > MAX_FIELD_BYTES:  # the dictionary itself must obey the DBF limit
-        raise AssertionError(f"DBF field name {short!r} is longer than {MAX_FIELD_BYTES} bytes")
-    # the project's Chinese headers (results.LABELS_ZH) win, so every output uses the same words
-    return FieldSpec(column, short, R.LABELS_ZH.get(column, label_zh), meaning)
+def _spec(column: Column) -> FieldSpec:
+    if len(column.dbf.encode("ascii")) > MAX_FIELD_BYTES:  # the dictionary itself must obey the DBF limit
+        raise AssertionError(f"DBF field name {column.dbf!r} is longer than {MAX_FIELD_BYTES} bytes")
+    return FieldSpec(column.column, column.dbf, column.zh, column.meaning)
 
 
-_STD_SHORT = {"scattered": "STD_SCAT", "violation": "STD_VIOL"}
-
-#: The fixed mapping, in the order fields appear in exported tables.
-FIELDS: tuple[FieldSpec, ...] = (
-    _spec(R.ENTERPRISE_ID, "USCC", "统一社会信用代码", "18位统一社会信用代码（按登记表）"),
-    _spec(R.NAME, "NAME", "企业名称", "企业名称"),
-    _spec(R.COUNTY, "COUNTY", "县（市、区）", "所在县（市、区）"),
-    _spec(R.COUNTY_CODE, "CNTY_CODE", "县区代码", "县级行政区划代码（6位）"),
-    _spec(R.INDUSTRY, "INDUSTRY", "行业", "所属行业"),
-    _spec("address", "ADDRESS", "地址", "企业地址"),
-    _spec("lon", "LON", "经度", "经度，CGCS2000（EPSG:4490），已去除高德/百度偏移"),
-    _spec("lat", "LAT", "纬度", "纬度，CGCS2000（EPSG:4490）"),
-    _spec("x", "X", "X坐标", "登记表原坐标系的X坐标"),
-    _spec("y", "Y", "Y坐标", "登记表原坐标系的Y坐标"),
-    _spec(R.INPUT_ROW, "INPUT_ROW", "输入行号", "在输入登记表中的数据行号（从1起），用于各表关联"),
-    _spec(
-        R.ROW_STATUS,
-        "ROW_STATUS",
-        "行状态",
-        "位置状态：ok 正常 / coords_swapped 经纬度互换已纠正 / "
-        "invalid_location 位置无效 / out_of_coverage 超出图层范围",
-    ),
-    _spec(R.ISSUES, "ISSUES", "数据问题", "数据问题提示，分号分隔（不影响筛查）"),
-    _spec(
-        R.STANDARDS_HIT,
-        "STD_HIT",
-        "触及标准",
-        "触及的标准，分号分隔（1-10 为附件2十项标准，scattered 散乱污，violation 严重环境违法）",
-    ),
-    _spec(R.NOT_ASSESSED_COL, "NOT_ASSESS", "未评估标准", "因缺少数据未评估的标准，分号分隔（未评估不等于符合）"),
-    _spec(R.DISPOSITION, "DISPOSIT", "处置代码", "处置方式代码（企业表：综合处置；依据表：该条证据的处置）"),
-    _spec(R.DISPOSITION_ZH, "DISPOS_ZH", "处置方式", "综合处置方式（中文）"),
-    _spec(R.LEGAL_BASIS, "LEGAL_BAS", "法律依据", "法律依据（企业表：综合处置的依据；依据表：该条证据的依据）"),
-    *(
-        _spec(
-            R.std_column(s),
-            _STD_SHORT.get(s, f"STD{s.zfill(2)}"),
-            f"标准{s}",
-            f"标准{s}的筛查结果：hit 触及 / clear 未触及 / not_assessed 未评估",
-        )
-        for s in R.STANDARDS
-    ),
-    _spec(R.SANITARY_DISTANCE, "SAN_DIST_M", "卫生防护距离（环评，米）", "企业环评确定的卫生防护距离，米"),
-    _spec(R.SANITARY_REQUIRED, "SAN_REQ_M", "应有卫生防护距离（米）", "筛查采用的卫生防护距离，米"),
-    _spec(R.NEAREST_SENSITIVE_M, "NEAR_SEN_M", "最近敏感目标距离（米）", "到最近环境敏感目标的距离，米"),
-    _spec(R.NEAREST_SENSITIVE_NAME, "NEAR_SEN_N", "最近敏感目标", "最近环境敏感目标名称"),
-    _spec(R.LANDUSE_CLASS, "LANDUSE", "规划用地类别", "所在位置的规划用地类别（GB 50137-2011）"),
-    _spec(R.NONINDUSTRIAL_SHARE, "NONIND_SHR", "非工业用地占比", "厂区范围落在非工业规划用地上的比例，0-1"),
-    *(
-        _spec(
-            R.margin_column(s),
-            f"MARGIN{int(s):02d}_M",
-            f"标准{s}边界距离",
-            f"到最近的标准{s}区域边界的距离，米（区内为正、区外为负）",
-        )
-        for s in ("3", "4", "9")
-    ),
-    _spec(R.GRADE, "GRADE", "绩效等级", "工业企业资源利用绩效综合评价等级 A/B/C/D"),
-    _spec("eliminated_equipment", "ELIM_EQUIP", "淘汰类装备", "使用或生产淘汰类工艺装备、落后产品（登记表属性）"),
-    _spec("procedures_complete", "PROC_OK", "手续齐全", "备案、核准、环评、安评、用地等手续齐全（登记表属性）"),
-    _spec("emission_compliant", "EMIS_OK", "稳定达标排放", "污染物持续稳定达标排放（登记表属性）"),
-    _spec("energy_over_limit", "ENERGY_OVR", "能耗超限额", "单位产品能耗超限额（登记表属性）"),
-    _spec("major_hazard", "HAZARD", "重大安全隐患", "存在重大安全隐患（登记表属性）"),
-    _spec("long_shutdown", "SHUTDOWN", "长期停车", "生产装置长期停车（登记表属性）"),
-    _spec("scattered_polluting", "SCATTERED", "散乱污", "“散乱污”整改不到位（登记表属性）"),
-    _spec("serious_violation", "VIOLATION", "严重环境违法", "分类处置期间发生严重环境违法行为（登记表属性）"),
-    _spec("standard", "STANDARD", "标准", "该条证据对应的标准（1-10、scattered、violation）"),
-    _spec("layer_id", "LAYER_ID", "图层", "证据来源图层的编号（见图层包 catalog）"),
-    _spec("feature_name", "FEATURE", "要素名称", "区域或敏感目标名称（如 狼山省级森林公园）"),
-    _spec("zone", "ZONE", "级别代码", "区域级别代码（first 一级、second 二级、quasi 准保护区等）"),
-    _spec("zone_label", "ZONE_LABEL", "级别", "区域级别（一级管控区、一级保护区等）"),
-    _spec("category", "CATEGORY", "类别", "区域或目标类别"),
-    _spec("distance_m", "DIST_M", "距离（米）", "企业到该要素的距离，米（0 表示位于区内）"),
-    _spec("required_m", "REQUIRED_M", "要求距离（米）", "规则要求的距离，米（如卫生防护距离）"),
-    _spec("margin_m", "MARGIN_M", "边界余量（米）", "区域标准：深入区内的距离；距离标准：比要求少的距离；米"),
-    _spec("detail", "DETAIL", "说明", "其他证据说明"),
-)
+#: The fixed mapping, in the order fields appear in exported tables (the words are geo_screen.vocabulary.COLUMNS).
+FIELDS: tuple[FieldSpec, ...] = tuple(_spec(c) for c in COLUMNS)
 FIELD_NAMES: dict[str, str] = {f.column: f.short for f in FIELDS}
 _BY_COLUMN = {f.column: f for f in FIELDS}
 

@@ -1,8 +1,8 @@
-"""County packages for on-site verification, from a screening run (the city-level lists are in lists.py).
+"""County packages for on-site verification, from a screening run (the city's lists are in citylists.py).
 
 :func:`export_packages` writes one zip per county (or industry, or standard) for
 on-site verification; :func:`package_bytes` builds one of them in memory for the
-app; :func:`city_outputs` writes ``汇总.xlsx`` and the public list.
+app. The city's ``汇总.xlsx`` and public list are :mod:`geo_screen.outputs.citylists`.
 
 A package ``<group>.zip`` holds
 
@@ -47,6 +47,7 @@ import pyogrio.errors
 from geo_screen import results as R
 from geo_screen.errors import ExportError
 from geo_screen.inputs.crs import OUTPUT_CRS
+from geo_screen.outputs.checklist import CHECK_WIDTHS, checklist_frame
 from geo_screen.outputs.dbf import (
     ENCODINGS,
     MAX_TEXT_BYTES,
@@ -57,17 +58,8 @@ from geo_screen.outputs.dbf import (
     short_names,
     write_shapefile,
 )
-from geo_screen.outputs.lists import (  # noqa: F401  (city_outputs, public_list: the export API's city-level half)
-    CHECK_WIDTHS,
-    UNKNOWN,
-    checklist_frame,
-    city_outputs,
-    flagged_mask,
-    load_result,
-    public_list,
-    standard_label,
-)
 from geo_screen.outputs.sheets import write_csv, write_workbook
+from geo_screen.vocabulary import MISSING_ZH, standard_label
 
 GROUP_BY = ("county", "industry", "standard")
 ONLY = ("flagged", "all")
@@ -123,7 +115,7 @@ def safe_file_stem(value: object) -> str:
     text = re.sub(r"_{2,}", "_", re.sub(r"\.{2,}", "_", re.sub(r"\s+", " ", text))).strip(" .")
     text = fit_text(text, encoding=ENCODINGS["UTF-8"], max_bytes=MAX_STEM_BYTES)[0].strip(" .")
     if not text.strip("_ "):
-        return UNKNOWN
+        return MISSING_ZH
     return "_" + text if text.split(".")[0].strip().upper() in _RESERVED else text
 
 
@@ -155,7 +147,7 @@ def _group_positions(ents: pd.DataFrame, by: str) -> dict[str, np.ndarray]:
             f"{[b for b in GROUP_BY if b != by]} or add the column to the registry"
         )
     key = ents[column].astype("str").str.strip()
-    key = key.where(key.notna() & (key != ""), UNKNOWN).reset_index(drop=True)
+    key = key.where(key.notna() & (key != ""), MISSING_ZH).reset_index(drop=True)
     return dict(sorted(key.groupby(key.to_numpy()).indices.items()))
 
 
@@ -333,7 +325,7 @@ def _member_notes(stem: str, members: list[str]) -> list[tuple[str, str]]:
 
 
 def _readme(prep: _Prepared, *, stem, label, by, only, enc, manifest, members) -> str:
-    n_flag = int(flagged_mask(prep.ents).sum())
+    n_flag = int(R.flagged_mask(prep.ents).sum())
     lines = [
         f"geo_screen 现场核查数据包：{label}",
         "",
@@ -377,8 +369,8 @@ def _readme(prep: _Prepared, *, stem, label, by, only, enc, manifest, members) -
 def _plan(result, by: str, only: str, formats, encoding):
     formats = _check_options(by, only, formats)
     enc = resolve_encoding(encoding)
-    res = load_result(result)
-    ents = res.enterprises if only == "all" else res.enterprises[flagged_mask(res.enterprises)]
+    res = R.load_result(result)
+    ents = res.enterprises if only == "all" else res.enterprises[R.flagged_mask(res.enterprises)]
     hits = res.hits[res.hits[R.INPUT_ROW].isin(ents[R.INPUT_ROW])] if len(res.hits) else res.hits
     groups = _group_positions(ents, by)
     labels = [_label(by, v) for v in groups]

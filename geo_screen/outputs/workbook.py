@@ -10,6 +10,7 @@ import pandas as pd
 
 from geo_screen import results as R
 from geo_screen.outputs.sheets import write_workbook
+from geo_screen.vocabulary import COLUMN_ZH, DISPOSITION_ZH, MISSING_ZH, RESULT_ZH, ROW_STATUS_ZH, column_label
 
 #: sheet names (the results contract): enterprises, evidence, summary by county x standard x disposition,
 #: county x overall disposition, and the run's provenance; headers inside are Chinese
@@ -24,18 +25,31 @@ EXCEL_SHEET_ROWS = 1_048_576 - 3
 
 
 def summary_by_county(enterprises: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
-    """Enterprises per county x standard x disposition (of that standard's evidence), long form."""
+    """Enterprises per county x standard x disposition (of that standard's evidence), long form.
+
+    Parameters
+    ----------
+    enterprises
+        Enterprise rows (for each one's county; a missing county counts as ``未知``).
+    hits
+        Evidence rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``county``, ``standard``, ``disposition``, ``disposition_zh``, ``count``, in report order.
+    """
     county = enterprises.set_index(R.INPUT_ROW)[R.COUNTY]
     per = pd.DataFrame(
         {
-            R.COUNTY: hits[R.INPUT_ROW].map(county).fillna("未知").to_numpy(),
+            R.COUNTY: hits[R.INPUT_ROW].map(county).fillna(MISSING_ZH).to_numpy(),
             "standard": hits["standard"].to_numpy(),
             R.DISPOSITION: hits[R.DISPOSITION].to_numpy(),
             R.INPUT_ROW: hits[R.INPUT_ROW].to_numpy(),
         }
     ).drop_duplicates()
     table = per.groupby([R.COUNTY, "standard", R.DISPOSITION], sort=False).size().rename("count").reset_index()
-    table[R.DISPOSITION_ZH] = table[R.DISPOSITION].map(R.DISPOSITIONS)
+    table[R.DISPOSITION_ZH] = table[R.DISPOSITION].map(DISPOSITION_ZH)
     return sort_summary(table[[R.COUNTY, "standard", R.DISPOSITION, R.DISPOSITION_ZH, "count"]])
 
 
@@ -47,21 +61,32 @@ def sort_summary(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def disposition_by_county(enterprises: pd.DataFrame) -> pd.DataFrame:
-    """County x overall disposition counts, with totals (the shape of the yearly report)."""
-    labels = enterprises[R.DISPOSITION].map(R.DISPOSITIONS)
-    table = pd.crosstab(enterprises[R.COUNTY].fillna("未知"), labels, margins=True, margins_name="合计")
-    columns = [v for v in R.DISPOSITIONS.values() if v in table.columns] + ["合计"]
-    return table[columns].rename_axis(index="县（市、区）", columns=None).reset_index()
+    """County x overall disposition counts, with totals (the shape of the yearly report).
+
+    Parameters
+    ----------
+    enterprises
+        Enterprise rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per county (missing as ``未知``) and a 合计 row; a column per disposition label present, then 合计.
+    """
+    labels = enterprises[R.DISPOSITION].map(DISPOSITION_ZH)
+    table = pd.crosstab(enterprises[R.COUNTY].fillna(MISSING_ZH), labels, margins=True, margins_name="合计")
+    columns = [v for v in DISPOSITION_ZH.values() if v in table.columns] + ["合计"]
+    return table[columns].rename_axis(index=column_label(R.COUNTY), columns=None).reset_index()
 
 
 def _zh(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy(deep=False)  # columns are replaced, never written into
     for col in out.columns:
         if col.startswith("std_"):
-            out[col] = out[col].map(R.STATUS_ZH).fillna(out[col])
+            out[col] = out[col].map(RESULT_ZH).fillna(out[col])
     if R.ROW_STATUS in out:
-        out[R.ROW_STATUS] = out[R.ROW_STATUS].map(R.ROW_STATUS_ZH).fillna(out[R.ROW_STATUS])
-    return out.rename(columns=lambda c: R.LABELS_ZH.get(c, c))
+        out[R.ROW_STATUS] = out[R.ROW_STATUS].map(ROW_STATUS_ZH).fillna(out[R.ROW_STATUS])
+    return out.rename(columns=lambda c: column_label(c))
 
 
 def write_results_workbook(result: R.ScreenResult, path: str | os.PathLike | IO[bytes]) -> Path | None:
@@ -99,7 +124,7 @@ def write_results_workbook(result: R.ScreenResult, path: str | os.PathLike | IO[
         )
     hits = pd.DataFrame(result.hits.drop(columns="geometry"))
     summary = summary_by_county(result.enterprises, result.hits)
-    summary = summary.rename(columns={**R.LABELS_ZH, "count": "企业数", R.DISPOSITION_ZH: "处置方式"})
+    summary = summary.rename(columns={**COLUMN_ZH, "count": "企业数"})
     manifest = result.manifest
     info = pd.DataFrame(
         {
@@ -157,7 +182,7 @@ def write_summary_workbook(
     The summaries are :func:`summary_by_county` and :func:`disposition_by_county` added up over the
     chunks; evidence rows are not listed (they are in results.gpkg, layer ``hits``).
     """
-    by_standard = by_standard.rename(columns={**R.LABELS_ZH, "count": "企业数", R.DISPOSITION_ZH: "处置方式"})
+    by_standard = by_standard.rename(columns={**COLUMN_ZH, "count": "企业数"})
     info = pd.DataFrame(
         {
             "项目": [

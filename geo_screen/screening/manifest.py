@@ -17,6 +17,7 @@ from geo_screen.screening.rules import (
     DEFAULT_RULES,
     RuleSet,
 )
+from geo_screen.screening.spatial import STANDARD_KINDS
 
 
 def run_manifest(
@@ -86,15 +87,6 @@ def build_manifest(
         **({"engine": engine} if engine else {}),
         "counts": counts,
     }
-
-
-#: layer kinds behind each spatial standard; a standard whose kinds are all missing is not assessed
-STANDARD_KINDS = {
-    "3": ("ecological_redline", "marine_redline", "land_use_plan"),
-    "4": ("water_source_protection",),
-    "5": ("sensitive_targets",),
-    "9": ("riverside_belt",),
-}
 
 
 def layers_used(catalog: Catalog) -> dict[str, dict[str, list[str]]]:

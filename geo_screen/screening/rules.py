@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from geo_screen import coded
 from geo_screen import results as R
 from geo_screen.errors import ConfigError, join_problems
+from geo_screen.vocabulary import DISPOSITION_ZH, column_label
 
 DEFAULT_RULES = Path(__file__).parent / "rulesets" / "nantong_2017_179.yaml"
 
@@ -200,7 +201,7 @@ def attribute_standards(frame: pd.DataFrame, rules: RuleSet) -> tuple[pd.DataFra
         idx = positions[hit]
         detail = np.full(len(idx), "", dtype=object)
         for j, cond in enumerate(rule.any_of):
-            name = R.LABELS_ZH.get(cond.attribute, cond.attribute)
+            name = column_label(cond.attribute)
             if cond.equals is not None:
                 label = np.full(len(idx), f"{name}={'是' if cond.equals else '否'}", dtype=object)
             else:  # the value that matched, e.g. 绩效等级=D
@@ -338,7 +339,7 @@ def overall_dispositions(statuses: pd.DataFrame, evidence: pd.DataFrame, rules: 
             R.STANDARDS_HIT: _joined_keys(hit, R.STANDARDS),
             R.NOT_ASSESSED_COL: _joined_keys(na, R.STANDARDS),
             R.DISPOSITION: coded.from_codes(final, labels),
-            R.DISPOSITION_ZH: coded.from_codes(final, [R.DISPOSITIONS.get(c) for c in labels]),
+            R.DISPOSITION_ZH: coded.from_codes(final, [DISPOSITION_ZH.get(c) for c in labels]),
             R.LEGAL_BASIS: basis,
         },
         index=statuses.index,

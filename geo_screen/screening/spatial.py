@@ -37,10 +37,18 @@ _COLUMN_ORDER = (
     R.NEAREST_SENSITIVE_M,
     R.NEAREST_SENSITIVE_NAME,
 )
-ZONE_KINDS = {
-    "3": ("ecological_redline", "marine_redline"),
+#: layer kinds behind each spatial standard; a standard whose kinds are all missing is not assessed
+STANDARD_KINDS: dict[str, tuple[str, ...]] = {
+    "3": ("ecological_redline", "marine_redline", "land_use_plan"),
     "4": ("water_source_protection",),
+    "5": ("sensitive_targets",),
     "9": ("riverside_belt",),
+}
+#: the zone layers of the zone standards 3, 4 and 9 (the land-use plan and sensitive targets are checked apart)
+ZONE_KINDS = {
+    std: tuple(k for k in kinds if k not in ("land_use_plan", "sensitive_targets"))
+    for std, kinds in STANDARD_KINDS.items()
+    if std != "5"
 }
 EVIDENCE_COLUMNS = [
     "_pos",

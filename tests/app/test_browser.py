@@ -25,6 +25,7 @@ import pytest
 import geo_screen as gs
 from geo_screen import results as R
 from geo_screen.app import mapview as mv
+from geo_screen.vocabulary import DISPOSITION_ZH, MISSING_ZH
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -255,7 +256,7 @@ def test_planner_session_offline(server, demo, tmp_path):
                 names = zf.namelist()
             assert any(n.endswith(".shp") for n in names) and any(n.endswith(".xlsx") for n in names)
             flagged = expected[expected[R.STANDARDS_HIT].fillna("") != ""]
-            assert county in set(flagged[R.COUNTY].fillna("未知"))
+            assert county in set(flagged[R.COUNTY].fillna(MISSING_ZH))
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "failure.png"))
             raise
@@ -294,5 +295,5 @@ def test_clustered_map_renders_offline(tmp_path):
         finally:
             browser.close()
     assert state["count"] == 79 and state["clustered"] and state["clusters"] > 0
-    assert state["legend"] == len(R.DISPOSITIONS) and state["layers"] >= 1
+    assert state["legend"] == len(DISPOSITION_ZH) and state["layers"] >= 1
     assert not errors and not requests

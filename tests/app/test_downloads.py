@@ -14,6 +14,7 @@ from results_factory import make_result
 from geo_screen import results as R
 from geo_screen.app import downloads as dl
 from geo_screen.app import state as ex
+from geo_screen.vocabulary import MISSING_ZH
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +57,6 @@ def test_results_xlsx_is_written_in_memory(run, monkeypatch):
 def test_package_counties_are_the_flagged_ones(run):
     counties = dl.package_counties(run.result)
     flagged = run.result.flagged[R.COUNTY].astype("string").str.strip()
-    assert set(counties) - {ex.UNKNOWN} == set(flagged.dropna()) - {""}
-    assert counties == sorted(counties, key=lambda v: (v == ex.UNKNOWN, v))
+    assert set(counties) - {MISSING_ZH} == set(flagged.dropna()) - {""}
+    assert counties == sorted(counties, key=lambda v: (v == MISSING_ZH, v))
     assert dl.downloads(run.result)[-1].file_name == "公示名单.xlsx"  # no county, no package button

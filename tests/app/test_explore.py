@@ -1,4 +1,4 @@
-"""Page logic without Streamlit: filters, search, URL state, counts and tables, the app's arguments."""
+"""Page logic without Streamlit: filters, search, URL state, counts and tables."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from results_factory import make_result
 
 from geo_screen import results as R
 from geo_screen.app import state as ex
+from geo_screen.vocabulary import DISPOSITION_ZH, MISSING_ZH
 
 
 @pytest.fixture(scope="module")
@@ -22,23 +23,23 @@ def run():
 
 
 def test_options_and_unknown_county(run):
-    assert "港闸/旧区" in run.options["counties"] and run.options["counties"][-1] == ex.UNKNOWN
+    assert "港闸/旧区" in run.options["counties"] and run.options["counties"][-1] == MISSING_ZH
     assert run.options["standards"] == list(R.STANDARDS)
     assert set(run.options["dispositions"]) == set(run.enterprises[R.DISPOSITION])
 
 
 def test_column_options_strip_blanks_to_unknown_listed_last():
     frame = pd.DataFrame({R.COUNTY: [" 通州区", "", None, "崇川区", "通州区 ", "  "]})
-    assert ex.column_options(frame, R.COUNTY) == ["崇川区", "通州区", ex.UNKNOWN]
-    assert ex.column_options(frame, R.INDUSTRY) == [ex.UNKNOWN]  # a missing column is all unknown
+    assert ex.column_options(frame, R.COUNTY) == ["崇川区", "通州区", MISSING_ZH]
+    assert ex.column_options(frame, R.INDUSTRY) == [MISSING_ZH]  # a missing column is all unknown
     assert ex.column_options(frame.iloc[:0], R.COUNTY) == []
 
 
 def test_each_filter_narrows_to_exactly_its_rows(run):
     ents = run.enterprises
-    county = ex.apply_filters(run, ex.Filters(counties=("崇川区", ex.UNKNOWN)))
-    assert set(county[R.COUNTY].fillna(ex.UNKNOWN)) == {"崇川区", ex.UNKNOWN}
-    assert len(county) == ents[R.COUNTY].fillna(ex.UNKNOWN).isin(["崇川区", ex.UNKNOWN]).sum()
+    county = ex.apply_filters(run, ex.Filters(counties=("崇川区", MISSING_ZH)))
+    assert set(county[R.COUNTY].fillna(MISSING_ZH)) == {"崇川区", MISSING_ZH}
+    assert len(county) == ents[R.COUNTY].fillna(MISSING_ZH).isin(["崇川区", MISSING_ZH]).sum()
     hit3 = ex.apply_filters(run, ex.Filters(standards=("3",)))
     assert len(hit3) == (ents["std_03"] == R.HIT).sum() and (hit3["std_03"] == R.HIT).all()
     both = ex.apply_filters(run, ex.Filters(standards=("3", "9")))
@@ -63,7 +64,7 @@ def test_search_by_name_fragment_uscc_and_full_width(run):
 @given(
     a=st.sets(st.sampled_from(R.STANDARDS), min_size=1, max_size=4),
     b=st.sets(st.sampled_from(R.STANDARDS), min_size=1, max_size=4),
-    disp=st.sets(st.sampled_from(list(R.DISPOSITIONS)), max_size=3),
+    disp=st.sets(st.sampled_from(list(DISPOSITION_ZH)), max_size=3),
 )
 def test_filters_are_unions_within_and_intersections_across(run, a, b, disp):
     mask = lambda **kw: ex.filter_mask(run, ex.Filters(**kw))  # noqa: E731
@@ -110,7 +111,7 @@ def test_selection_and_basemap_from_query(run):
 def test_counts_agree(run):
     ents = run.enterprises
     counts = ex.disposition_counts(ents)
-    assert counts["企业数"].sum() == len(ents) and list(counts["code"]) == list(R.DISPOSITIONS)
+    assert counts["企业数"].sum() == len(ents) and list(counts["code"]) == list(DISPOSITION_ZH)
     summary = ex.summary_counts(ents)
     assert summary["flagged"] == len(run.result.flagged) and summary["no_location"] == 1
     by_county = ex.county_counts(ents)
@@ -125,13 +126,4 @@ def test_results_table_headers_and_keys(run):
     table = ex.results_table(run, shown)
     assert list(table.columns)[:3] == ["编号", "企业名称", "县（市、区）"]
     assert table["编号"].tolist() == run.keys.loc[shown.index].tolist()
-    assert table["处置方式"].isin(R.DISPOSITIONS.values()).all()
-
-
-# --------------------------------------------------------------------------- arguments
-
-
-def test_app_args():
-    args = ex.app_args(["--results", "out/demo", "--server.port", "1"])
-    assert str(args.results) == "out/demo" and args.catalog is None
-    assert ex.app_args([]) == ex.AppArgs()
+    assert table["处置方式"].isin(DISPOSITION_ZH.values()).all()

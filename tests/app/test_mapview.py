@@ -18,6 +18,7 @@ from geo_screen.app import maplayers as ml
 from geo_screen.app import mapview as mv
 from geo_screen.errors import ConfigError
 from geo_screen.inputs.crs import wgs84_to_gcj02
+from geo_screen.vocabulary import DISPOSITION_ZH
 
 #: published WGS84 -> GCJ-02 pair (domain notes)
 WGS = (121.5272106, 31.1774276)
@@ -118,7 +119,7 @@ def test_markers_one_per_located_enterprise_with_its_colour(result):
     located = ents[~ents.geometry.isna()]
     assert len(payload["lat"]) == len(located) == len(ents) - 1  # row 6 has no location
     styles = payload["styles"]
-    assert [s["label"] for s in styles] == list(R.DISPOSITIONS.values())
+    assert [s["label"] for s in styles] == list(DISPOSITION_ZH.values())
     keys = mv.enterprise_keys(ents)
     for lat, lon, d, key in zip(payload["lat"], payload["lon"], payload["d"], payload["key"]):
         row = ents[keys == key].iloc[0]
@@ -131,7 +132,7 @@ def test_markers_one_per_located_enterprise_with_its_colour(result):
 
 def test_palette_is_distinct_and_complete():
     fills = [f for f, _, _ in mv.DISPOSITION_STYLES.values()]
-    assert list(mv.DISPOSITION_STYLES) == list(R.DISPOSITIONS)
+    assert list(mv.DISPOSITION_STYLES) == list(DISPOSITION_ZH)
     assert len(set(fills)) == len(fills)
 
 
@@ -145,7 +146,7 @@ def test_legend_counts_the_drawn_enterprises(result):
     page = html_of(mv.build_map(ents))
     items = json.loads(re.search(r"geoScreen\.legend\((\[.*?\]), ", page, flags=re.S).group(1))
     counts = ents[R.DISPOSITION].value_counts()
-    assert {i["label"]: i["count"] for i in items} == {R.DISPOSITIONS[c]: int(counts.get(c, 0)) for c in R.DISPOSITIONS}
+    assert {i["label"]: i["count"] for i in items} == {DISPOSITION_ZH[c]: int(counts.get(c, 0)) for c in DISPOSITION_ZH}
 
 
 def test_names_cannot_break_out_of_the_script(result):

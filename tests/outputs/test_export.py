@@ -26,14 +26,15 @@ from results_factory import FORMULA_NAME, LONG_NAME, NON_GBK, make_result
 
 from geo_screen import results as R
 from geo_screen.errors import ExportError
-from geo_screen.outputs import lists
 from geo_screen.outputs import packages as export
-from geo_screen.outputs.lists import city_outputs
+from geo_screen.outputs.citylists import city_outputs
+from geo_screen.outputs.evidence import evidence_text
 from geo_screen.outputs.packages import (
     export_packages,
     package_bytes,
     safe_file_stem,
 )
+from geo_screen.vocabulary import CITY_LISTS, EMISSION_LIST
 
 needs_ogrinfo = pytest.mark.skipif(
     shutil.which("ogrinfo") is None and not os.environ.get("CI"),
@@ -263,7 +264,7 @@ def test_evidence_text_reads_like_a_checklist():
             "detail": ["", "", "散乱污：登记表属性为“是”"],
         }
     )
-    assert lists.evidence_text(hits).tolist() == [
+    assert evidence_text(hits).tolist() == [
         "标准3：狼山省级森林公园（一级管控区），位于区内，距边界120米",
         "标准5：濠河花园小区，距离35米，要求不小于300米，差265米",
         "散乱污整改不到位：散乱污：登记表属性为“是”",
@@ -314,7 +315,7 @@ def test_only_all_versus_flagged(result, tmp_path):
 
 def test_by_standard_puts_an_enterprise_in_each_of_its_standards(result, tmp_path):
     report = export_packages(result, tmp_path, by="standard", formats=("shp",))
-    hit_lists = result.enterprises[R.STANDARDS_HIT].map(R.standards_label)
+    hit_lists = result.enterprises[R.STANDARDS_HIT].map(R.standard_keys)
     for value, n in report.rows.items():
         assert n == sum(value in h for h in hit_lists)
     for name in ("标准3.zip", "标准9.zip"):  # row 7 hits 3 and 9
@@ -481,16 +482,13 @@ def test_summary_counts_and_lists(result, city):
     assert counts.loc["合计", "标准3"] == (ents[R.std_column("3")] == R.HIT).sum()
     assert counts.loc["港闸/旧区", "登记企业数"] == (ents[R.COUNTY] == "港闸/旧区").sum()
     listed = 0
-    for name, (codes, _) in lists.REPORT_LISTS.items():
-        table = pd.read_excel(city[0], sheet_name=name)
-        assert len(table) == result.flagged[R.DISPOSITION].isin(codes).sum()
+    for lst in CITY_LISTS:
+        table = pd.read_excel(city[0], sheet_name=lst.sheet)
+        assert len(table) == result.flagged[R.DISPOSITION].isin(lst.dispositions).sum()
         assert list(table.columns[-3:]) == ["设备（生产线）", "产能", "完成情况"]
         listed += len(table)
-    assert (
-        listed
-        == result.flagged[R.DISPOSITION].isin([c for codes, _ in lists.REPORT_LISTS.values() for c in codes]).sum()
-    )
-    emission = pd.read_excel(city[0], sheet_name=lists.EMISSION_LIST)
+    assert listed == result.flagged[R.DISPOSITION].isin([c for lst in CITY_LISTS for c in lst.dispositions]).sum()
+    emission = pd.read_excel(city[0], sheet_name=EMISSION_LIST)
     f = result.flagged
     assert len(emission) == ((f[R.std_column("6")] == R.HIT) | (f[R.std_column("violation")] == R.HIT)).sum()
 

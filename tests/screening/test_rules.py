@@ -115,7 +115,7 @@ def test_every_row_gets_exactly_one_disposition(rows):
     ]
     out = _overall(rules, {s: list(statuses[R.std_column(s)]) for s in R.STANDARDS}, ev, n)
     assert len(out) == n
-    assert out[R.DISPOSITION].isin(list(R.DISPOSITIONS)).all()
+    assert out[R.DISPOSITION].isin(list(R.DISPOSITION_CODES)).all()
     hit_any = (statuses == R.HIT).any(axis=1).to_numpy()
     assert ((out[R.DISPOSITION] != "none") | ~hit_any).all()
     assert (np.where(hit_any, out[R.STANDARDS_HIT] != "", out[R.STANDARDS_HIT] == "")).all()

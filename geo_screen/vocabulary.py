@@ -1,0 +1,306 @@
+"""The words geo_screen writes: the Chinese (and English) label of every code and column, in one place.
+
+Codes and column names are the results contract (:mod:`geo_screen.results`); this module says how they
+read. Changing a label here changes it in every output: the workbooks, the county packages and their
+field dictionary (字段说明.csv), the city's lists, the map and the command line.
+
+Which words come from where
+---------------------------
+* **The rules file** (``geo_screen/screening/rulesets/*.yaml``, read by :mod:`geo_screen.screening.rules`)
+  owns the regulation's own text: each standard's ``title`` (the wording of Annex 2, shown on the map's
+  enterprise card), the rule set's ``name`` and ``document``, and every ``legal_basis``. A county editing a
+  copy of the rules changes those without touching code, so nothing here repeats them.
+* **This module** owns the display words: standard labels (``标准3``), their list topics and short labels,
+  disposition labels (``关闭取缔``), standard results, row statuses, zone classes, the Chinese column headers,
+  the DBF short field names and their meanings, the city's report lists and the missing-value label.
+* Words *read* from input files stay with their readers: the registry's header aliases in
+  :mod:`geo_screen.inputs.registry` and the zone spellings of layer files in
+  :data:`geo_screen.pack.model.ZONE_VOCABULARIES`.
+
+Examples
+--------
+>>> standard_label("3"), standard_label("3", form="topic"), standard_label("3", form="short")
+('标准3', '标准3（不符合规划/生态红线）', '标准3 规划/生态红线')
+>>> disposition_label("close"), DISPOSITIONS[0].en
+('关闭取缔', 'close down')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from geo_screen import results as R
+
+#: what a missing county (or industry, or any group value) reads as in lists, tables, charts and file names
+MISSING_ZH = "未知"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One code's Chinese and English labels (dispositions, standard results, row statuses)."""
+
+    code: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Standard:
+    """How one standard reads: its topic in lists (现场核查表, 公示名单), its short label on the map, its DBF name.
+
+    The regulation's full wording of the standard is the rules file's ``title``, not here.
+    """
+
+    key: str
+    topic: str  #: e.g. 不符合规划/生态红线 (lists, after the number)
+    short: str  #: e.g. 规划/生态红线 (map filters, charts, the card)
+    en: str
+    dbf: str  #: DBF field name of its result column (at most 10 bytes)
+
+    @property
+    def zh(self) -> str:
+        """``标准3``; the two extra rules, which have no number, by their topic."""
+        return f"标准{self.key}" if self.key.isdigit() else self.topic
+
+
+@dataclass(frozen=True)
+class Zone:
+    """The display label of a zone class of a layer kind (e.g. first-class water source protection zone)."""
+
+    kind: str
+    code: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Column:
+    """One results column: Chinese header, DBF short name and meaning (the packages' 字段说明.csv)."""
+
+    column: str
+    zh: str
+    dbf: str
+    meaning: str
+
+
+@dataclass(frozen=True)
+class CityList:
+    """One enterprise list of the city's summary workbook (汇总.xlsx): sheet name, dispositions, what it answers."""
+
+    sheet: str
+    dispositions: tuple[str, ...]
+    asks: str  #: the item of 通政办发〔2017〕179号 the list answers
+
+
+# --------------------------------------------------------------------------- standards
+
+#: the ten standards of Annex 2 and the two extra rules, in :data:`geo_screen.results.STANDARDS` order
+STANDARDS: tuple[Standard, ...] = (
+    Standard("1", "淘汰类装备/产品", "淘汰类装备", "obsolete equipment or products", "STD01"),
+    Standard("2", "法定手续不全", "法定手续", "statutory procedures incomplete", "STD02"),
+    Standard("3", "不符合规划/生态红线", "规划/生态红线", "land-use plan or ecological red line", "STD03"),
+    Standard("4", "饮用水水源保护区", "饮用水水源保护区", "drinking-water source protection zone", "STD04"),
+    Standard("5", "卫生防护距离内有敏感目标", "卫生防护距离", "sensitive target within sanitary distance", "STD05"),
+    Standard("6", "排放或能耗不达标", "排放/能耗", "emissions or energy use over limits", "STD06"),
+    Standard("7", "重大安全隐患", "重大安全隐患", "major safety hazard", "STD07"),
+    Standard("8", "长期停车", "长期停车", "long shutdown", "STD08"),
+    Standard("9", "沿江生态带重点区域", "沿江生态带", "Yangtze riverside belt key area", "STD09"),
+    Standard("10", "绩效评价D档", "绩效D档", "performance grade D", "STD10"),
+    Standard("scattered", "散乱污整改不到位", "散乱污", "scattered-polluting, not rectified", "STD_SCAT"),
+    Standard("violation", "严重环境违法", "严重环境违法", "serious environmental violation", "STD_VIOL"),
+)
+_STANDARD = {s.key: s for s in STANDARDS}
+
+StandardForm = Literal["label", "topic", "short"]
+
+
+def standard_label(key: str, *, form: StandardForm = "label") -> str:
+    """How a standard key reads.
+
+    Parameters
+    ----------
+    key
+        ``"1"`` ... ``"10"``, ``"scattered"`` or ``"violation"``; an unknown key reads as ``标准<key>``
+        when numeric, else as itself.
+    form
+        ``"label"``: ``标准3``, the extra rules by topic (``散乱污整改不到位``) -- column headers, counts, groups;
+        ``"topic"``: ``标准3（不符合规划/生态红线）`` -- the 触及标准 column of the lists;
+        ``"short"``: ``标准3 规划/生态红线``, the extra rules by short label (``散乱污``) -- the map.
+
+    Returns
+    -------
+    str
+        The label.
+    """
+    std = _STANDARD.get(key)
+    if std is None:
+        return f"标准{key}" if key.isdigit() else key
+    if form == "short":
+        return f"{std.zh} {std.short}" if key.isdigit() else std.short
+    if form == "topic" and key.isdigit():
+        return f"{std.zh}（{std.topic}）"
+    return std.zh
+
+
+# --------------------------------------------------------------------------- dispositions, results, statuses
+
+#: disposition codes with their labels, most severe first (the order of results.DISPOSITION_CODES)
+DISPOSITIONS: tuple[Term, ...] = (
+    Term("close", "关闭取缔", "close down"),
+    Term("relocate", "搬迁", "relocate"),
+    Term("eliminate", "淘汰", "eliminate"),
+    Term("demolish", "拆除", "demolish"),
+    Term("stop", "停产", "stop production"),
+    Term("transform", "转型", "transform"),
+    Term("rectify", "限期整改/补办手续", "rectify within a deadline / complete procedures"),
+    Term("per_law", "依法处置", "dispose of according to law"),
+    Term(R.NO_DISPOSITION, "无", "none"),
+    Term(R.NOT_ASSESSED_DISPOSITION, "未评估", "not assessed"),
+)
+#: disposition code -> Chinese label, most severe first
+DISPOSITION_ZH: dict[str, str] = {t.code: t.zh for t in DISPOSITIONS}
+
+
+def disposition_label(code: str) -> str:
+    """The Chinese label of a disposition code (``close`` -> ``关闭取缔``); an unknown code reads as itself."""
+    return DISPOSITION_ZH.get(code, code)
+
+
+#: a standard's result on one enterprise
+RESULTS: tuple[Term, ...] = (
+    Term(R.HIT, "触及", "hit"),
+    Term(R.CLEAR, "未触及", "clear"),
+    Term(R.NOT_ASSESSED, DISPOSITION_ZH[R.NOT_ASSESSED_DISPOSITION], "not assessed"),
+)
+RESULT_ZH: dict[str, str] = {t.code: t.zh for t in RESULTS}
+RESULT_EN: dict[str, str] = {t.code: t.en for t in RESULTS}
+
+#: where a registry row's location stands
+ROW_STATUSES: tuple[Term, ...] = (
+    Term(R.STATUS_OK, "正常", "ok"),
+    Term(R.STATUS_SWAPPED, "经纬度互换已纠正", "lon/lat swapped, corrected"),
+    Term(R.STATUS_INVALID, "位置无效", "invalid location"),
+    Term(R.STATUS_OUT, "超出图层范围", "outside the layers' coverage"),
+)
+ROW_STATUS_ZH: dict[str, str] = {t.code: t.zh for t in ROW_STATUSES}
+
+# --------------------------------------------------------------------------- zone classes
+
+#: display labels of the canonical zone codes (the spellings recognised in layer files are in pack.model)
+ZONES: tuple[Zone, ...] = (
+    Zone("water_source_protection", "first", "一级保护区", "first-class protection zone"),
+    Zone("water_source_protection", "second", "二级保护区", "second-class protection zone"),
+    Zone("water_source_protection", "quasi", "准保护区", "quasi-protection zone"),
+    Zone("ecological_redline", "first", "一级管控区", "first-class control zone"),
+    Zone("ecological_redline", "second", "二级管控区", "second-class control zone"),
+    Zone("marine_redline", "prohibited", "禁止类", "prohibited class"),
+    Zone("marine_redline", "restricted", "限制类", "restricted class"),
+)
+_ZONE = {(z.kind, z.code): z for z in ZONES}
+
+
+def zone_label(kind: str, code: str) -> str:
+    """The Chinese label of a canonical zone code of a layer kind; an unknown code reads as itself.
+
+    Examples
+    --------
+    >>> zone_label("water_source_protection", "first"), zone_label("marine_redline", "unknown")
+    ('一级保护区', 'unknown')
+    """
+    zone = _ZONE.get((kind, code))
+    return zone.zh if zone else code
+
+
+# --------------------------------------------------------------------------- columns
+
+_RESULTS_MEANING = " / ".join(f"{t.code} {t.zh}" for t in RESULTS)
+
+#: every canonical column: Chinese header, DBF field name, meaning; in the order fields appear in exported tables
+COLUMNS: tuple[Column, ...] = (
+    Column(R.ENTERPRISE_ID, "统一社会信用代码", "USCC", "18位统一社会信用代码（按登记表）"),
+    Column(R.NAME, "企业名称", "NAME", "企业名称"),
+    Column(R.COUNTY, "县（市、区）", "COUNTY", "所在县（市、区）"),
+    Column(R.COUNTY_CODE, "县区代码", "CNTY_CODE", "县级行政区划代码（6位）"),
+    Column(R.INDUSTRY, "行业", "INDUSTRY", "所属行业"),
+    Column("address", "地址", "ADDRESS", "企业地址"),
+    Column("lon", "经度", "LON", "经度，CGCS2000（EPSG:4490），已去除高德/百度偏移"),
+    Column("lat", "纬度", "LAT", "纬度，CGCS2000（EPSG:4490）"),
+    Column("x", "X坐标", "X", "登记表原坐标系的X坐标"),
+    Column("y", "Y坐标", "Y", "登记表原坐标系的Y坐标"),
+    Column(R.INPUT_ROW, "输入行号", "INPUT_ROW", "在输入登记表中的数据行号（从1起），用于各表关联"),
+    Column(R.ROW_STATUS, "行状态", "ROW_STATUS", "位置状态：" + " / ".join(f"{t.code} {t.zh}" for t in ROW_STATUSES)),
+    Column(R.ISSUES, "数据问题", "ISSUES", "数据问题提示，分号分隔（不影响筛查）"),
+    Column(
+        R.STANDARDS_HIT,
+        "触及标准",
+        "STD_HIT",
+        "触及的标准，分号分隔（1-10 为附件2十项标准，"
+        + "，".join(f"{s.key} {s.short}" for s in STANDARDS if not s.key.isdigit())
+        + "）",
+    ),
+    Column(R.NOT_ASSESSED_COL, "未评估标准", "NOT_ASSESS", "因缺少数据未评估的标准，分号分隔（未评估不等于符合）"),
+    Column(R.DISPOSITION, "处置代码", "DISPOSIT", "处置方式代码（企业表：综合处置；依据表：该条证据的处置）"),
+    Column(R.DISPOSITION_ZH, "处置方式", "DISPOS_ZH", "综合处置方式（中文）"),
+    Column(R.LEGAL_BASIS, "法律依据", "LEGAL_BAS", "法律依据（企业表：综合处置的依据；依据表：该条证据的依据）"),
+    *(Column(R.std_column(s.key), s.zh, s.dbf, f"标准{s.key}的筛查结果：{_RESULTS_MEANING}") for s in STANDARDS),
+    Column(R.SANITARY_DISTANCE, "卫生防护距离（环评，米）", "SAN_DIST_M", "企业环评确定的卫生防护距离，米"),
+    Column(R.SANITARY_REQUIRED, "应有卫生防护距离（米）", "SAN_REQ_M", "筛查采用的卫生防护距离，米"),
+    Column(R.NEAREST_SENSITIVE_M, "最近敏感目标距离（米）", "NEAR_SEN_M", "到最近环境敏感目标的距离，米"),
+    Column(R.NEAREST_SENSITIVE_NAME, "最近敏感目标", "NEAR_SEN_N", "最近环境敏感目标名称"),
+    Column(R.LANDUSE_CLASS, "规划用地类别", "LANDUSE", "所在位置的规划用地类别（GB 50137-2011）"),
+    Column(R.NONINDUSTRIAL_SHARE, "非工业用地占比", "NONIND_SHR", "厂区范围落在非工业规划用地上的比例，0-1"),
+    *(
+        Column(
+            R.margin_column(s), zh, f"MARGIN{int(s):02d}_M", f"到最近的标准{s}区域边界的距离，米（区内为正、区外为负）"
+        )
+        for s, zh in (
+            ("3", "距生态红线边界（米，内正外负）"),
+            ("4", "距水源保护区边界（米，内正外负）"),
+            ("9", "距沿江重点区边界（米，内正外负）"),
+        )
+    ),
+    Column(R.GRADE, "绩效等级", "GRADE", "工业企业资源利用绩效综合评价等级 A/B/C/D"),
+    Column("eliminated_equipment", "淘汰类装备", "ELIM_EQUIP", "使用或生产淘汰类工艺装备、落后产品（登记表属性）"),
+    Column("procedures_complete", "手续齐全", "PROC_OK", "备案、核准、环评、安评、用地等手续齐全（登记表属性）"),
+    Column("emission_compliant", "稳定达标排放", "EMIS_OK", "污染物持续稳定达标排放（登记表属性）"),
+    Column("energy_over_limit", "能耗超限额", "ENERGY_OVR", "单位产品能耗超限额（登记表属性）"),
+    Column("major_hazard", "重大安全隐患", "HAZARD", "存在重大安全隐患（登记表属性）"),
+    Column("long_shutdown", "长期停车", "SHUTDOWN", "生产装置长期停车（登记表属性）"),
+    Column("scattered_polluting", "散乱污", "SCATTERED", "“散乱污”整改不到位（登记表属性）"),
+    Column("serious_violation", "严重环境违法", "VIOLATION", "分类处置期间发生严重环境违法行为（登记表属性）"),
+    Column("standard", "标准", "STANDARD", "该条证据对应的标准（1-10、scattered、violation）"),
+    Column("layer_id", "图层", "LAYER_ID", "证据来源图层的编号（见图层包 catalog）"),
+    Column("feature_name", "要素名称", "FEATURE", "区域或敏感目标名称（如 狼山省级森林公园）"),
+    Column("zone", "级别代码", "ZONE", "区域级别代码（first 一级、second 二级、quasi 准保护区等）"),
+    Column("zone_label", "级别", "ZONE_LABEL", "区域级别（一级管控区、一级保护区等）"),
+    Column("category", "类别", "CATEGORY", "区域或目标类别"),
+    Column("distance_m", "距离（米）", "DIST_M", "企业到该要素的距离，米（0 表示位于区内）"),
+    Column("required_m", "要求距离（米）", "REQUIRED_M", "规则要求的距离，米（如卫生防护距离）"),
+    Column("margin_m", "边界余量（米）", "MARGIN_M", "区域标准：深入区内的距离；距离标准：比要求少的距离；米"),
+    Column("detail", "说明", "DETAIL", "其他证据说明"),
+)
+#: column -> Chinese header (Excel sheets, the field dictionary, the lists, the map)
+COLUMN_ZH: dict[str, str] = {c.column: c.zh for c in COLUMNS}
+
+
+def column_label(column: str) -> str:
+    """The Chinese header of a results column (``county`` -> ``县（市、区）``); any other column keeps its name."""
+    return COLUMN_ZH.get(column, column)
+
+
+# --------------------------------------------------------------------------- the city's lists
+
+#: 汇总.xlsx enterprise lists by overall disposition (screening proposals, not decisions)
+CITY_LISTS: tuple[CityList, ...] = (
+    CityList(
+        "拟关闭退出名单",
+        ("close", "eliminate", "demolish"),
+        "三（四）、附件3第16-17项：年度落后产能退出企业名单、设备（生产线）和产能情况",
+    ),
+    CityList("拟搬迁名单", ("relocate",), "附件2第（九）项：沿江生态带重点规划区域内企业搬迁"),
+    CityList("限期整改名单", ("stop", "transform", "rectify"), "三（四）、附件3第18项：不达标应限期整改的企业名单"),
+    CityList("依法处置名单", ("per_law",), "附件2第（三）（四）（五）（八）项：依法处置，由主管部门认定"),
+)
+#: 汇总.xlsx list of standard 6 or serious-violation hits, whatever the disposition (附件3第18项)
+EMISSION_LIST = "超标排放及严重违法名单"

@@ -18,6 +18,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+#: Geographic CRS of every result (CGCS2000; differs from WGS84 by centimetres).
+OUTPUT_CRS = "EPSG:4490"
+
 # --------------------------------------------------------------------------- registry columns
 INPUT_ROW = "input_row"  #: 1-based data row number in the input file
 ROW_STATUS = "row_status"
@@ -200,7 +203,6 @@ def load_result(result: ScreenResult | str | os.PathLike) -> ScreenResult:
         When the enterprises have no CRS or lack the columns every run writes.
     """
     from geo_screen.errors import ExportError
-    from geo_screen.inputs.crs import OUTPUT_CRS
 
     res = result if isinstance(result, ScreenResult) else read_results(result)
     ents, hits = res.enterprises, res.hits

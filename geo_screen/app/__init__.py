@@ -1,1 +1,9 @@
-"""app."""
+"""The planner's map: page logic and map building behind the Streamlit page ``app.py``.
+
+Owns the page's arguments (``args``), filters, search, counts and URL state (``state``), the enterprise
+card (``card``), the folium map and its vendored Leaflet assets (``mapview``, ``static/``), the pack's layers
+prepared for display (``maplayers``), upload checks (``uploads``) and in-memory downloads (``downloads``).
+No module here imports streamlit: ``app.py`` wires these to widgets.
+
+May import every other part of the package; nothing in the package imports it.
+"""

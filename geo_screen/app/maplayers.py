@@ -19,9 +19,10 @@ import shapely
 from pyproj import CRS, Transformer
 
 from geo_screen import results as R
-from geo_screen.inputs.crs import OUTPUT_CRS, metric_crs
+from geo_screen.inputs.crs import metric_crs
 from geo_screen.pack.catalog import Catalog
 from geo_screen.pack.metric import metric_layers, project_geometries
+from geo_screen.results import OUTPUT_CRS
 
 #: kind -> zone code ("*": any other or none) -> title, Leaflet path style, shown at start, interactive
 LAYER_STYLES: dict[str, dict[str, dict]] = json.loads(

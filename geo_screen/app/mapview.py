@@ -36,7 +36,8 @@ from folium.template import Template
 from geo_screen import results as R
 from geo_screen.app.maplayers import DisplayLayer, rounded_lonlat
 from geo_screen.errors import ConfigError
-from geo_screen.inputs.crs import OUTPUT_CRS, geometries_with_offset
+from geo_screen.inputs.crs import geometries_with_offset
+from geo_screen.results import OUTPUT_CRS
 from geo_screen.vocabulary import DISPOSITION_ZH
 
 STATIC_DIR = Path(__file__).parent / "static"

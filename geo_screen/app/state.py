@@ -61,6 +61,7 @@ class Run:
 
     @property
     def enterprises(self) -> gpd.GeoDataFrame:
+        """The run's enterprises (one row per registry row)."""
         return self.result.enterprises
 
 
@@ -207,6 +208,7 @@ def selected_from_query(params: Mapping[str, str | Sequence[str]], run: Run) -> 
 
 
 def basemap_from_query(params: Mapping[str, str | Sequence[str]]) -> str:
+    """The basemap named in the page's URL parameters, or ``"none"`` when it names none the map offers."""
     values = _values(params, BASEMAP_KEY)
     return values[0] if values and values[0] in BASEMAPS else "none"
 

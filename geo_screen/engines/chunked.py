@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 
 from geo_screen import results as R
 from geo_screen.errors import ConfigError, ExportError, InputDataError
-from geo_screen.inputs.crs import OUTPUT_CRS, parse_crs
+from geo_screen.inputs.crs import parse_crs
 from geo_screen.inputs.registry import ENTERPRISE_ID, duplicate_issues, match_columns, registry_from_table
 from geo_screen.inputs.sources import RawTable, arrow_to_strings, csv_stream
 from geo_screen.outputs.gpkg import (
@@ -52,6 +52,7 @@ from geo_screen.outputs.gpkg import (
     write_layers,
 )
 from geo_screen.pack.catalog import Catalog, file_sha256, load_catalog
+from geo_screen.results import OUTPUT_CRS
 from geo_screen.screening.manifest import build_manifest, run_counts
 from geo_screen.screening.rules import RuleSet, load_rules
 from geo_screen.screening.screen import screen

@@ -24,8 +24,6 @@ from pyproj.exceptions import CRSError as PyprojCRSError
 from geo_screen.errors import CRSError
 from geo_screen.threads import split_map
 
-#: Geographic CRS of every result (CGCS2000; differs from WGS84 by centimetres).
-OUTPUT_CRS = "EPSG:4490"
 #: Geographic CRS in which locations are held between ingest and output.
 WORK_CRS = "EPSG:4490"
 
@@ -63,6 +61,7 @@ class InputCRS:
 
     @property
     def label(self) -> str:
+        """How run.json names the system: ``gcj02``/``bd09``, ``EPSG:<code>``, or the PROJ string."""
         if self.offset:
             return self.offset
         epsg = self.crs.to_epsg()
@@ -70,6 +69,7 @@ class InputCRS:
 
     @property
     def is_geographic(self) -> bool:
+        """True for longitude/latitude systems (the GCJ-02 and BD-09 offsets included)."""
         return self.offset is not None or self.crs.is_geographic
 
 

@@ -14,11 +14,14 @@ import numpy as np
 import shapely
 
 from geo_screen.errors import CRSError, InputDataError
-from geo_screen.inputs.crs import OUTPUT_CRS, InputCRS, geometries_to_lonlat, to_lonlat
+from geo_screen.inputs.crs import InputCRS, geometries_to_lonlat, to_lonlat
+from geo_screen.results import OUTPUT_CRS
 from geo_screen.threads import intersects_xy
 
 
 def spatial_crs(file_crs, requested: InputCRS) -> InputCRS:
+    """The system of a spatial file's coordinates: the file's own CRS (with the requested GCJ-02/BD-09 offset
+    when the file is lon/lat), else the requested one."""
     if file_crs is None:
         return requested
     if requested.offset and file_crs.is_geographic:
@@ -27,6 +30,8 @@ def spatial_crs(file_crs, requested: InputCRS) -> InputCRS:
 
 
 def plausible(lon: np.ndarray, lat: np.ndarray, src: InputCRS) -> np.ndarray:
+    """Rows whose lon/lat are finite, on the globe and, for a projected source CRS, within 2 degrees of its area
+    of use."""
     ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
     area = None if src.is_geographic else src.crs.area_of_use
     if area is not None:  # a projected CRS is only meaningful near its area of use (2 degrees slack)
@@ -98,6 +103,8 @@ def locate_geometries(raw: np.ndarray, src: InputCRS, coverage):
 
 
 def coverage_geometry(coverage):
+    """A pack's coverage (a shapely geometry, or a GeoDataFrame/GeoSeries in any CRS) as one CGCS2000 lon/lat
+    geometry."""
     if isinstance(coverage, (gpd.GeoDataFrame, gpd.GeoSeries)):
         if coverage.crs is not None:
             coverage = coverage.to_crs(OUTPUT_CRS)

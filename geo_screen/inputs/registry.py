@@ -36,7 +36,7 @@ import shapely
 
 from geo_screen.coded import arrow_text
 from geo_screen.errors import CRSError, InputDataError
-from geo_screen.inputs.crs import OUTPUT_CRS, InputCRS, parse_crs
+from geo_screen.inputs.crs import InputCRS, parse_crs
 from geo_screen.inputs.identifiers import normalize_uscc_series, uscc_issue_series
 from geo_screen.inputs.locations import coverage_geometry, locate, locate_geometries, spatial_crs
 from geo_screen.inputs.sources import RawTable, read_table
@@ -48,6 +48,7 @@ from geo_screen.results import (
     INPUT_ROW,
     ISSUES,
     NAME,
+    OUTPUT_CRS,
     ROW_STATUS,
     SANITARY_DISTANCE,
     STATUS_INVALID,

@@ -44,6 +44,9 @@ _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default str dtype
 
 @dataclass
 class RawTable:
+    """A registry file as read: its attribute columns as text, the format and encoding found, and for spatial
+    formats the geometries with the file's CRS."""
+
     data: pd.DataFrame  # every attribute column, RangeIndex
     format: str
     encoding: str | None
@@ -52,6 +55,8 @@ class RawTable:
 
 
 def read_table(path: Path, *, sheet, layer, encoding) -> RawTable:
+    """Read a registry file of any supported format into a :class:`RawTable` (``sheet``/``layer``/``encoding``
+    None: detected)."""
     if not path.is_file():
         raise InputDataError(
             f"registry file not found: {path}; check the path (relative paths are "

@@ -1,1 +1,10 @@
-"""outputs."""
+"""Outputs: a screening run's files, and the packages and lists officials work from.
+
+Owns the run writer (``run``: results.gpkg, results.parquet, results.xlsx, run.json), GeoPackage layers
+(``gpkg``), workbooks (``workbook``, ``sheets``, ``sheetxml``), shapefile attribute tables (``dbf``), the
+county packages (``packages``), the evidence sentences, on-site checklist and the city's lists
+(``evidence``, ``checklist``, ``citylists``).
+
+Imports the base modules and ``inputs`` (the output CRS); works from results, so never imports
+``screening``, ``engines`` or ``app``.
+"""

@@ -46,7 +46,6 @@ import pyogrio.errors
 
 from geo_screen import results as R
 from geo_screen.errors import ExportError
-from geo_screen.inputs.crs import OUTPUT_CRS
 from geo_screen.outputs.checklist import CHECK_WIDTHS, checklist_frame
 from geo_screen.outputs.dbf import (
     ENCODINGS,
@@ -59,6 +58,7 @@ from geo_screen.outputs.dbf import (
     write_shapefile,
 )
 from geo_screen.outputs.sheets import write_csv, write_workbook
+from geo_screen.results import OUTPUT_CRS
 from geo_screen.vocabulary import MISSING_ZH, standard_label
 
 GROUP_BY = ("county", "industry", "standard")
@@ -92,6 +92,7 @@ class ExportReport:
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def summary(self) -> str:
+        """One line for the command: packages written, rows, and text values changed to fit the DBF."""
         kinds = self.changes["kind"].value_counts().to_dict() if len(self.changes) else {}
         return (
             f"{len(self.files)} package(s) by {self.by} ({self.only}, {self.encoding}) in {self.out_dir}: "

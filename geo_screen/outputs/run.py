@@ -16,7 +16,6 @@ import pyarrow.parquet as pq
 
 from geo_screen import results as R
 from geo_screen.errors import ExportError
-from geo_screen.inputs.crs import OUTPUT_CRS
 from geo_screen.outputs.gpkg import (
     CHILD_WRITES_ALL,
     CHILD_WRITES_HITS,
@@ -30,6 +29,7 @@ from geo_screen.outputs.gpkg import (
     stage_ipc,
     write_gpkg_layer,
 )
+from geo_screen.results import OUTPUT_CRS
 
 
 def _layer_job(

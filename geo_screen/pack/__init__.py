@@ -1,1 +1,9 @@
-"""pack."""
+"""Layer packs: a ``catalog.yaml`` and its layers, loaded, checked and projected into metres.
+
+Owns the catalog format (``model``), reading one layer with its zone vocabulary and repairs (``layer``), the
+loaded pack and its report (``catalog``), the pack in a metric CRS with spatial and edge indexes (``metric``,
+``edges``), land-use plan sampling (``landuse``) and where the bundled Nantong demo lives (``demo``).
+
+Imports the base modules and ``inputs`` (coordinate systems); never ``screening``, ``outputs``,
+``engines`` or ``app``.
+"""

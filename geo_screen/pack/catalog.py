@@ -30,7 +30,7 @@ import pandas as pd
 import shapely
 
 from geo_screen.errors import ConfigError, join_problems
-from geo_screen.inputs.crs import OUTPUT_CRS, metric_crs
+from geo_screen.inputs.crs import metric_crs
 from geo_screen.pack.layer import (  # noqa: F401  (Layer, LayerReport, RasterInfo are re-exported as catalog API)
     FRAME_COLUMNS,
     Layer,
@@ -43,6 +43,7 @@ from geo_screen.pack.layer import (  # noqa: F401  (Layer, LayerReport, RasterIn
     with_sidecars,
 )
 from geo_screen.pack.model import CatalogSpec, catalog_spec_from_text
+from geo_screen.results import OUTPUT_CRS
 
 CATALOG_FILE = "catalog.yaml"
 SANITARY_COLUMNS = ("industry", "distance_m")
@@ -74,6 +75,7 @@ class Catalog:
 
     @property
     def name(self) -> str:
+        """The pack's name from its catalog."""
         return self.spec.name
 
     def of_kind(self, *kinds: str) -> list[Layer]:

@@ -20,7 +20,7 @@ from pyogrio.errors import DataLayerError, DataSourceError
 from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 
 from geo_screen.errors import ConfigError, CRSError
-from geo_screen.inputs.crs import OUTPUT_CRS, InputCRS, geometries_to_lonlat, parse_crs
+from geo_screen.inputs.crs import InputCRS, geometries_to_lonlat, parse_crs
 from geo_screen.pack.model import (
     ENCODED_SUFFIXES,
     POLYGON_KINDS,
@@ -31,6 +31,7 @@ from geo_screen.pack.model import (
     did_you_mean,
     zones_from_labels,
 )
+from geo_screen.results import OUTPUT_CRS
 
 # layer frame columns, in order; the source's own columns follow them
 LAYER_ID, NAME, ZONE, ZONE_LABEL, CATEGORY, CODE, CLASS = (
@@ -362,6 +363,7 @@ def _load_raster(src: _Source) -> Layer:
 
 
 def resolve_path(root: Path, value: str) -> Path:
+    """A catalog path: relative paths resolve against the catalog's folder ``root``, never the working directory."""
     path = Path(value).expanduser()
     return path if path.is_absolute() else root / path
 
@@ -422,5 +424,6 @@ def _misdecoded_hint(src: _Source, texts: list[str]) -> str:
 
 
 def nearby_hint(path: Path) -> str:
+    """A 'did you mean' suggestion from the files beside a missing ``path`` (empty when none is close)."""
     siblings = [p.name for p in path.parent.iterdir()] if path.parent.is_dir() else []
     return did_you_mean(path.name, siblings, template=_SUGGEST)

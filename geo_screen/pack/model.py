@@ -266,10 +266,12 @@ class LayerSpec(_Strict):
 
     @property
     def is_raster(self) -> bool:
+        """True when the layer's file is a raster (by its extension)."""
         return _is_raster(self.path)
 
     @property
     def industrial_classes_or_default(self) -> tuple[str, ...]:
+        """The land-use classes counted as industrial: the catalog's, else M1/M2/M3 (GB 50137-2011)."""
         return self.industrial_classes if self.industrial_classes is not None else DEFAULT_INDUSTRIAL_CLASSES
 
 

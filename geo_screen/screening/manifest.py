@@ -10,9 +10,10 @@ import pandas as pd
 
 from geo_screen import __version__
 from geo_screen import results as R
-from geo_screen.inputs.crs import OUTPUT_CRS, parse_crs
+from geo_screen.inputs.crs import parse_crs
 from geo_screen.pack.catalog import Catalog, file_sha256
 from geo_screen.pack.metric import pack_metric_crs
+from geo_screen.results import OUTPUT_CRS
 from geo_screen.screening.rules import (
     DEFAULT_RULES,
     RuleSet,

@@ -19,7 +19,8 @@ from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
-from geo_screen.inputs.crs import OUTPUT_CRS, geometries_to_lonlat, metric_crs
+from geo_screen.inputs.crs import geometries_to_lonlat, metric_crs
+from geo_screen.results import OUTPUT_CRS
 
 SOURCE_DIR = Path(__file__).resolve().parent / "source"
 CITY_CODE, CITY_NAME = "320600", "南通市"

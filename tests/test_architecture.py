@@ -1,0 +1,57 @@
+"""The package's layering: each part imports only the parts upstream of it (see each subpackage's docstring)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "geo_screen"
+
+#: the parts in the order data flows; a part may import the base modules and the parts before it
+PARTS = ("inputs", "pack", "screening", "outputs", "engines", "app")
+#: base modules every part may import; they import no part themselves
+BASE = ("errors", "vocabulary", "results", "coded", "threads", "runtime")
+
+
+def _imports(path: Path) -> set[str]:
+    """The geo_screen modules ``path`` imports (at any depth), as dotted names below ``geo_screen``."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "geo_screen":
+            if node.module == "geo_screen":
+                found |= {alias.name for alias in node.names}
+            else:
+                found.add(node.module.removeprefix("geo_screen."))
+        elif isinstance(node, ast.Import):
+            found |= {a.name.removeprefix("geo_screen.") for a in node.names if a.name.startswith("geo_screen.")}
+    return found
+
+
+def _part(module: str) -> str:
+    return module.split(".")[0]
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_a_part_imports_only_the_base_and_parts_upstream(part):
+    allowed = set(BASE) | set(PARTS[: PARTS.index(part) + 1])
+    wrong = {
+        f"{path.relative_to(PACKAGE)} imports geo_screen.{module}"
+        for path in (PACKAGE / part).rglob("*.py")
+        for module in _imports(path)
+        if _part(module) not in allowed and module != "__version__"
+    }
+    assert not wrong, sorted(wrong)
+
+
+@pytest.mark.parametrize("name", BASE)
+def test_base_modules_import_no_part(name):
+    imported = {_part(m) for m in _imports(PACKAGE / f"{name}.py")}
+    assert not imported & set(PARTS), sorted(imported & set(PARTS))
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_each_part_says_what_it_owns_and_what_it_never_imports(part):
+    doc = ast.get_docstring(ast.parse((PACKAGE / part / "__init__.py").read_text("utf-8")))
+    assert doc and "Owns" in doc and ("never" in doc or "nothing in the package imports it" in doc)

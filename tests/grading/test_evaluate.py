@@ -12,7 +12,7 @@ from geo_screen import results as R
 from geo_screen.errors import InputDataError
 from geo_screen.grading.evaluate import grade_enterprises
 from geo_screen.grading.method import Method, load_method
-from tests.grading.conftest import method_dict
+from tests.grading.cases import method, method_dict, table  # noqa: F401  (fixtures)
 
 
 def by_id(grades) -> pd.DataFrame:
@@ -143,7 +143,7 @@ def tables(draw):
         )
         for i in range(n)
     ]
-    from tests.grading.conftest import HEADERS
+    from tests.grading.cases import HEADERS
 
     return pd.DataFrame(rows, columns=HEADERS)
 
@@ -178,3 +178,15 @@ def test_every_row_gets_exactly_one_status(table, method):
     assert t[R.GRADE_STATUS].isin(R.GRADE_STATUSES).all()
     assert (t[R.GRADE].notna() == (t[R.GRADE_STATUS] == R.GRADE_GRADED)).all()
     assert np.isfinite(t.loc[t[R.GRADE].notna(), R.GRADE_SCORE]).all()
+
+
+def test_an_edited_copy_of_the_method_switches_t_class_and_straight_to_d_off(table, tmp_path):
+    import yaml
+
+    data = method_dict()
+    data["exempt"], data["adjustments"] = [], []
+    path = tmp_path / "plain.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    t = by_id(grade_enterprises(table, method=str(path)))
+    assert t.loc[["E6", "E7", "E8"], R.GRADE_STATUS].tolist() == [R.GRADE_GRADED] * 3
+    assert t.loc["E7", R.GRADE_RANK] == "2/8" and t.loc["E5", R.GRADE_ADJUSTMENT] == 0

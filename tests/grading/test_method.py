@@ -8,7 +8,7 @@ import yaml
 from geo_screen.errors import ConfigError
 from geo_screen.grading.formula import Formula, FormulaError
 from geo_screen.grading.method import DEFAULT_METHOD, load_method
-from tests.grading.conftest import method_dict
+from tests.grading.cases import method_dict
 
 
 def write(tmp_path, data) -> str:

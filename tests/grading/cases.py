@@ -1,4 +1,4 @@
-"""A small evaluation method and a hand-computed indicator table for the grading tests."""
+"""A small evaluation method and a hand-computed indicator table for the grading tests (fixtures: import them)."""
 
 from __future__ import annotations
 

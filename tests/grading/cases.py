@@ -1,13 +1,8 @@
-"""A small evaluation method and a hand-computed indicator table for the grading tests (fixtures: import them)."""
+"""A small evaluation method and a hand-computed indicator table for the grading tests."""
 
 from __future__ import annotations
 
 import copy
-
-import pandas as pd
-import pytest
-
-from geo_screen.grading.method import Method
 
 #: two indicators (60/40), a fixed and a county-mean benchmark, caps, two T rules, a to-D rule and a bonus
 METHOD = {
@@ -90,13 +85,3 @@ HEADERS = [
 
 def method_dict() -> dict:
     return copy.deepcopy(METHOD)
-
-
-@pytest.fixture
-def method() -> Method:
-    return Method.model_validate(method_dict())
-
-
-@pytest.fixture
-def table() -> pd.DataFrame:
-    return pd.DataFrame([[str(v) for v in row] for row in ROWS], columns=HEADERS)

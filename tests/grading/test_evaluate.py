@@ -12,7 +12,17 @@ from geo_screen import results as R
 from geo_screen.errors import InputDataError
 from geo_screen.grading.evaluate import grade_enterprises
 from geo_screen.grading.method import Method, load_method
-from tests.grading.cases import method, method_dict, table  # noqa: F401  (fixtures)
+from tests.grading.cases import HEADERS, ROWS, method_dict
+
+
+@pytest.fixture
+def method() -> Method:
+    return Method.model_validate(method_dict())
+
+
+@pytest.fixture
+def table() -> pd.DataFrame:
+    return pd.DataFrame([[str(v) for v in row] for row in ROWS], columns=HEADERS)
 
 
 def by_id(grades) -> pd.DataFrame:
@@ -143,8 +153,6 @@ def tables(draw):
         )
         for i in range(n)
     ]
-    from tests.grading.cases import HEADERS
-
     return pd.DataFrame(rows, columns=HEADERS)
 
 

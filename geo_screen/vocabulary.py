@@ -324,6 +324,23 @@ GRADE_COLUMNS: tuple[Term, ...] = (
 GRADE_COLUMN_ZH: dict[str, str] = {t.code: t.zh for t in GRADE_COLUMNS}
 #: the method's groups
 GRADE_GROUP_ZH = {"above": "规模以上", "below": "规模以下", "all": "全部企业"}
+#: headers of the benchmarks sheet of grades.xlsx
+BENCHMARK_COLUMN_ZH = {
+    "indicator": "指标代码",
+    "name": "指标",
+    "enterprises": "参评企业数",
+    "mean": "县内平均值",
+    "benchmark": "基准值",
+}
+#: labels of the method sheet of grades.xlsx: the method's name, document, source, note, date, data, warnings
+METHOD_LABELS = ("评价办法", "依据", "来源", "说明", "评价基准日", "数据", "警告")
+
+
+def indicator_headers(name: str, unit: str, weight: float) -> tuple[str, str]:
+    """Headers of an indicator's value and score columns: ``亩均税收（万元/亩）``, ``亩均税收得分（权重45）``."""
+    return (f"{name}（{unit}）" if unit else name), f"{name}得分（权重{weight:g}）"
+
+
 #: sheet names of grades.xlsx
 GRADES_SHEET, BENCHMARKS_SHEET, GRADE_COUNTS_SHEET, METHOD_SHEET = "绩效评价", "基准值", "分类统计", "评价办法"
 

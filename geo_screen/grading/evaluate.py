@@ -296,7 +296,7 @@ class _Evaluation:
         total = np.round(base + points, 2)
         grade, rank = self._classes(total, to_d)
 
-        table = self.frame[[c for c in (*_SHOWN, *R.GRADE_INPUTS) if c in self.frame]].copy()
+        table = self.frame[[c for c in dict.fromkeys((*_SHOWN, *R.GRADE_INPUTS)) if c in self.frame]].copy()
         table[R.GRADE_GROUP] = pd.array(self.group, dtype="string")
         for ind in self.method.indicators():
             table[ind] = np.where(graded, computed[ind], np.nan).round(4)

@@ -41,8 +41,8 @@ if TYPE_CHECKING:  # pragma: no cover  (static names for type checkers; the runt
     from geo_screen.errors import ConfigError, ExportError, GeoScreenError, InputDataError  # noqa: F401
     from geo_screen.grading.evaluate import Grades  # noqa: F401
     from geo_screen.grading.method import load_method  # noqa: F401
-    from geo_screen.outputs.grades import grade, write_grades  # noqa: F401
     from geo_screen.inputs.registry import read_registry  # noqa: F401
+    from geo_screen.outputs.grades import grade, write_grades  # noqa: F401
     from geo_screen.pack.catalog import load_catalog  # noqa: F401
     from geo_screen.results import ScreenResult, read_results  # noqa: F401
     from geo_screen.screening.rules import load_rules  # noqa: F401

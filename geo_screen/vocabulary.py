@@ -336,9 +336,10 @@ BENCHMARK_COLUMN_ZH = {
 METHOD_LABELS = ("评价办法", "依据", "来源", "说明", "评价基准日", "数据", "警告")
 
 
-def indicator_headers(name: str, unit: str, weight: float) -> tuple[str, str]:
-    """Headers of an indicator's value and score columns: ``亩均税收（万元/亩）``, ``亩均税收得分（权重45）``."""
-    return (f"{name}（{unit}）" if unit else name), f"{name}得分（权重{weight:g}）"
+def indicator_headers(name: str, unit: str, weights: list[float]) -> tuple[str, str]:
+    """Headers of an indicator's value and score columns: ``亩均税收（万元/亩）``, ``亩均税收得分（权重45/100）``
+    (one weight per group of the method that uses it)."""
+    return (f"{name}（{unit}）" if unit else name), f"{name}得分（权重{'/'.join(f'{w:g}' for w in weights)}）"
 
 
 #: sheet names of grades.xlsx

@@ -86,7 +86,8 @@ def grades_sheet(grades: Grades) -> pd.DataFrame:
         table["start_date"] = table["start_date"].dt.strftime("%Y-%m-%d")
     headers = {}
     for ind_id, ind in grades.method.indicators().items():
-        headers[ind_id], headers[R.indicator_score_column(ind_id)] = indicator_headers(ind.name, ind.unit, ind.weight)
+        weights = [i.weight for g in grades.method.groups.values() for i in g.indicators if i.id == ind_id]
+        headers[ind_id], headers[R.indicator_score_column(ind_id)] = indicator_headers(ind.name, ind.unit, weights)
     return table.rename(columns=lambda c: headers.get(c) or GRADE_COLUMN_ZH.get(c) or column_label(c))
 
 

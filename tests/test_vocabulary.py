@@ -147,6 +147,13 @@ def test_every_results_column_has_a_header_and_a_dbf_name():
     assert [(f.column, f.short, f.label_zh) for f in dbf.FIELDS] == [(c.column, c.dbf, c.zh) for c in V.COLUMNS]
 
 
+def test_grade_statuses_and_columns_have_labels():
+    assert tuple(V.GRADE_STATUS_ZH) == R.GRADE_STATUSES
+    named = {*R.GRADE_INPUTS, R.GRADE_GROUP, R.GRADE_BASE, R.GRADE_ADJUSTMENT, R.GRADE_STATUS, R.GRADE_REASON}
+    assert named == set(V.GRADE_COLUMN_ZH)
+    assert V.grade_label("C", 63.24, "412/530") == "C类，得分 63.2，县内排名 412/530"
+
+
 def test_zone_codes_of_the_pack_vocabularies_have_labels():
     codes = {(kind, code) for kind, table in ZONE_VOCABULARIES.items() for code in table}
     assert {(z.kind, z.code) for z in V.ZONES} == codes

@@ -24,10 +24,10 @@ if str(HERE) not in sys.path:  # the pack_* modules sit next to this script
 
 import geopandas as gpd  # noqa: E402
 import numpy as np  # noqa: E402
+import pack_indicators  # noqa: E402
+import pandas as pd  # noqa: E402
 import pyogrio  # noqa: E402
 import rasterio  # noqa: E402
-import pandas as pd  # noqa: E402
-import pack_indicators  # noqa: E402
 from pack_geography import Geography, load_geography, river_layers  # noqa: E402
 from pack_land import LANDUSE_CLASSES, LANDUSE_CRS, landuse_raster, sensitive_targets  # noqa: E402
 from pack_registry import demo_registry  # noqa: E402

@@ -30,6 +30,7 @@ from geo_screen.errors import InputDataError
 from geo_screen.grading.indicators import INDICATOR_ALIASES, indicators_from_frame, read_indicators
 from geo_screen.grading.method import Condition, Method, load_method
 from geo_screen.inputs.registry import join_issues
+from geo_screen.vocabulary import MISSING_ZH
 
 _SHOWN = (R.INPUT_ROW, R.ENTERPRISE_ID, R.NAME, R.COUNTY, R.INDUSTRY, *R.GRADE_INPUTS[:2], "serious_violation")
 
@@ -54,7 +55,7 @@ class Grades:
         t = self.table
         cls = t[R.GRADE].astype(object).where(t[R.GRADE].notna(), t[R.GRADE_STATUS].map(_STATUS_CLASS))
         order = [*R.GRADE_LETTERS, "T", R.GRADE_NOT_GRADED]
-        table = pd.crosstab(t[R.COUNTY].fillna("—"), pd.Categorical(cls, categories=order), dropna=False)
+        table = pd.crosstab(t[R.COUNTY].fillna(MISSING_ZH), pd.Categorical(cls, categories=order), dropna=False)
         table.loc["合计"] = table.sum()
         table.columns.name, table.index.name = None, R.COUNTY
         return table

@@ -43,8 +43,9 @@ def display_layers(path):
 
 
 @st.cache_resource(show_spinner="筛查演示名录 / screening the demo registry…")
-def demo_run(catalog_path, registry_path, crs):
-    return explore.prepare(gs.screen(registry_path, load_catalog(catalog_path), crs=crs))
+def demo_run(catalog_path, registry_path, crs, indicators_path):
+    grades = gs.grade(indicators_path)  # the demo's performance grades, as `geo-screen demo` computes them
+    return explore.prepare(gs.screen(registry_path, load_catalog(catalog_path), crs=crs, grades=grades))
 
 
 @st.cache_resource(show_spinner="读取筛查结果 / reading results…")
@@ -83,7 +84,7 @@ def pick_run():
         except gs.GeoScreenError as e:
             st.sidebar.error(str(e))
     demo = gs.demo_paths()
-    return demo_run(str(demo["catalog"]), str(demo["registry"]), demo["crs"])
+    return demo_run(str(demo["catalog"]), str(demo["registry"]), demo["crs"], str(demo["indicators"]))
 
 
 def sidebar_source(args, catalog_path):

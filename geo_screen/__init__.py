@@ -4,7 +4,8 @@ The public API, in the order data flows::
 
     registry = read_registry("enterprises.csv", crs="gcj02")
     catalog = load_catalog("layers/nantong/catalog.yaml")
-    result = screen(registry, catalog)          # -> ScreenResult(enterprises, hits, manifest)
+    grades = grade("indicators.csv", out_dir="out/")   # A/B/C/D from 亩均 indicators (optional)
+    result = screen(registry, catalog, grades=grades)  # -> ScreenResult(enterprises, hits, manifest)
     write_results(result, "out/")
 """
 
@@ -24,6 +25,10 @@ _EXPORTS = {
     "load_catalog": "geo_screen.pack.catalog",
     "load_rules": "geo_screen.screening.rules",
     "screen": "geo_screen.screening.screen",
+    "grade": "geo_screen.outputs.grades",
+    "write_grades": "geo_screen.outputs.grades",
+    "load_method": "geo_screen.grading.method",
+    "Grades": "geo_screen.grading.evaluate",
     "write_results": "geo_screen.outputs.run",
     "demo_paths": "geo_screen.pack.demo",
     "ScreenResult": "geo_screen.results",
@@ -34,7 +39,10 @@ __all__ = sorted(_EXPORTS) + ["__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover  (static names for type checkers; the runtime path is __getattr__)
     from geo_screen.errors import ConfigError, ExportError, GeoScreenError, InputDataError  # noqa: F401
+    from geo_screen.grading.evaluate import Grades  # noqa: F401
+    from geo_screen.grading.method import load_method  # noqa: F401
     from geo_screen.inputs.registry import read_registry  # noqa: F401
+    from geo_screen.outputs.grades import grade, write_grades  # noqa: F401
     from geo_screen.pack.catalog import load_catalog  # noqa: F401
     from geo_screen.results import ScreenResult, read_results  # noqa: F401
     from geo_screen.screening.rules import load_rules  # noqa: F401

@@ -115,7 +115,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--crs", default="EPSG:4326", help="coordinates of the registry: EPSG code, gcj02 or bd09 (default EPSG:4326)"
     )
+    p.add_argument(
+        "--grades",
+        type=Path,
+        metavar="GRADES.csv",
+        help="computed performance grades (geo-screen grade): fill the registry's empty grades",
+    )
     screening_options(p)
+
+    p = sub.add_parser("grade", help="compute A/B/C/D performance grades (亩均论英雄) from an indicator table")
+    p.add_argument("indicators", type=Path, help="CSV or XLSX: USCC, county, land (mu), tax, sales, energy, ...")
+    p.add_argument("--method", type=Path, help="evaluation method YAML (default: the shipped Jiangsu county method)")
+    p.add_argument("--out", required=True, type=Path, help="folder for grades.xlsx and grades.csv")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
 
     p = sub.add_parser("demo", help="screen the bundled Nantong demo registry against layers/nantong")
     screening_options(p, out_default=Path("out/demo"))
@@ -151,13 +163,48 @@ def _print_summary(enterprises) -> None:
     print("\n行状态 (row status): " + ", ".join(f"{k} {v:,}" for k, v in status.items()))
 
 
-def _run_screen(args, registry: Path, catalog: Path, crs: str) -> int:
+def _print_grades(grades) -> None:
+    print("\n绩效评价分类 × 县区 (performance classes by county)")
+    print(grades.counts().to_string())
+    for warning in grades.warnings:
+        print(f"geo-screen: warning: {warning}", file=sys.stderr)
+
+
+def _run_grade(args, indicators: Path, *, method: Path | None = None):
+    from geo_screen.outputs.grades import grade
+
+    log = StepLog(quiet=args.quiet)
+    log(f"grading {indicators.name}")
+    grades = grade(indicators, method=method, out_dir=args.out)
+    log(f"done: grades.xlsx, grades.csv in {args.out}")
+    _print_grades(grades)
+    return grades
+
+
+def _warn_grade_disagreements(enterprises) -> None:
+    from geo_screen import results as R
+
+    disagree = enterprises[R.ISSUES].fillna("").str.contains(R.GRADE_DISAGREES, regex=False)
+    if disagree.any():
+        print(
+            f"geo-screen: warning: {int(disagree.sum()):,} enterprises have a registry grade that differs from the "
+            f"computed one; the registry's grade is used (issues: {R.GRADE_DISAGREES}:registry=X,computed=Y)",
+            file=sys.stderr,
+        )
+
+
+def _run_screen(args, registry: Path, catalog: Path, crs: str, *, grades=None) -> int:
     from geo_screen.outputs.run import write_results
     from geo_screen.screening.screen import screen
 
     # bars on a terminal for the in-memory engine (the others draw one bar over all rows); plain lines in logs
     bars = not args.chunk_rows and args.engine != "dask" and sys.stderr.isatty()
     log = StepBars(quiet=args.quiet) if bars else StepLog(quiet=args.quiet)
+    if grades is not None and (args.chunk_rows or args.engine == "dask"):
+        raise ConfigError(
+            "computed grades are joined by the in-memory engine only; leave out --chunk-rows/--engine dask, or "
+            "join the grades to the registry first (grades.csv has one row per enterprise_id)"
+        )
     if args.chunk_rows:
         if args.engine == "dask":
             raise ConfigError(
@@ -199,22 +246,27 @@ def _run_screen(args, registry: Path, catalog: Path, crs: str) -> int:
             bar=not args.quiet,
         )
     else:
-        result = screen(registry, catalog, rules=args.rules, crs=crs, progress=log)
+        result = screen(registry, catalog, rules=args.rules, crs=crs, grades=grades, progress=log)
     log(f"writing results to {args.out}")
     written = write_results(result, args.out, out_crs=args.out_crs, excel=not args.no_excel)
     log.finish("done: " + ", ".join(p.name for p in written))
     _print_summary(result.enterprises)
+    _warn_grade_disagreements(result.enterprises)
     return EXIT_OK
 
 
 def _run(args) -> int:
     if args.command == "screen":
-        return _run_screen(args, args.registry, args.layers, args.crs)
+        return _run_screen(args, args.registry, args.layers, args.crs, grades=args.grades)
+    if args.command == "grade":
+        _run_grade(args, args.indicators, method=args.method)
+        return EXIT_OK
     if args.command == "demo":
         from geo_screen.pack.demo import demo_paths
 
         demo = demo_paths()
-        return _run_screen(args, demo["registry"], demo["catalog"], demo["crs"])
+        grades = _run_grade(args, demo["indicators"])
+        return _run_screen(args, demo["registry"], demo["catalog"], demo["crs"], grades=grades)
     if args.command == "layers":
         from geo_screen.pack.catalog import load_catalog
 
@@ -249,6 +301,8 @@ def _run(args) -> int:
 ARGUMENT_FLAGS = {
     "out_dir": "--out",
     "rules": "--rules",
+    "method": "--method",
+    "grades": "--grades",
     "crs": "--crs",
     "chunk_rows": "--chunk-rows",
     "scheduler": "--scheduler",

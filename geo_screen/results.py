@@ -53,6 +53,46 @@ ATTRIBUTE_COLUMNS = (
     "serious_violation",
 )
 
+# --------------------------------------------------------------------------- the performance evaluation
+#: enterprise columns a screening with computed grades adds: the total score and the rank within the county
+GRADE_SCORE = "grade_score"
+GRADE_RANK = "grade_rank"  #: text "412/530": rank within the county (and size group) / enterprises ranked there
+GRADE_STATUS = "grade_status"
+GRADE_REASON = "grade_reason"  #: why a row is T class, not graded, or straight to D; ';'-separated
+GRADE_GRADED, GRADE_EXEMPT, GRADE_NOT_GRADED = "graded", "t_class", "not_graded"
+GRADE_STATUSES = (GRADE_GRADED, GRADE_EXEMPT, GRADE_NOT_GRADED)
+#: grade letters, best first (A top of the county ... D bottom)
+GRADE_LETTERS = ("A", "B", "C", "D")
+#: issue a screening adds where the registry's grade and the computed one differ (the registry's wins)
+GRADE_DISAGREES = "grade_disagrees"
+#: the indicator table's canonical input columns, in the order the grades table shows them
+GRADE_INPUTS = (
+    "size_class",
+    "start_date",
+    "land_area_mu",
+    "tax",
+    "sales",
+    "value_added",
+    "energy_tce",
+    "pollutant_eq",
+    "rd_spend",
+    "staff",
+    "major_accident",
+    "high_tech",
+)
+#: computed columns of the grades table besides each indicator's value and score
+GRADE_GROUP = "grade_group"  #: the method's group the row was evaluated in (above / below designated size)
+GRADE_BASE = "grade_base"  #: sum of the indicator scores
+GRADE_ADJUSTMENT = "grade_adjustment"  #: bonus minus penalty points
+GRADES_CSV = "grades.csv"
+GRADES_XLSX = "grades.xlsx"
+
+
+def indicator_score_column(indicator: str) -> str:
+    """Column of the grades table holding one indicator's score (its value is in the column named ``indicator``)."""
+    return f"{indicator}_score"
+
+
 # --------------------------------------------------------------------------- screening columns
 HIT, CLEAR, NOT_ASSESSED = "hit", "clear", "not_assessed"
 STANDARD_VALUES = (HIT, CLEAR, NOT_ASSESSED)

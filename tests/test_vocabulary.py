@@ -127,7 +127,17 @@ def test_codes_the_rules_use_have_labels():
 def test_every_results_column_has_a_header_and_a_dbf_name():
     named = (
         *(R.ENTERPRISE_ID, R.NAME, R.INDUSTRY, "address", "lon", "lat", "x", "y", R.COUNTY, R.COUNTY_CODE),
-        *(R.SANITARY_DISTANCE, R.GRADE, R.INPUT_ROW, R.ROW_STATUS, R.ISSUES, R.STANDARDS_HIT, R.NOT_ASSESSED_COL),
+        *(
+            R.SANITARY_DISTANCE,
+            R.GRADE,
+            R.GRADE_SCORE,
+            R.GRADE_RANK,
+            R.INPUT_ROW,
+            R.ROW_STATUS,
+            R.ISSUES,
+            R.STANDARDS_HIT,
+            R.NOT_ASSESSED_COL,
+        ),
         *(R.DISPOSITION, R.DISPOSITION_ZH, R.LEGAL_BASIS, R.SANITARY_REQUIRED, R.NEAREST_SENSITIVE_M),
         *(R.NEAREST_SENSITIVE_NAME, R.LANDUSE_CLASS, R.NONINDUSTRIAL_SHARE),
     )
@@ -135,6 +145,13 @@ def test_every_results_column_has_a_header_and_a_dbf_name():
     assert sorted(columns - set(V.COLUMN_ZH)) == [] and sorted(set(V.COLUMN_ZH) - columns) == []
     assert len({c.dbf for c in V.COLUMNS}) == len(V.COLUMNS) == len(V.COLUMN_ZH)
     assert [(f.column, f.short, f.label_zh) for f in dbf.FIELDS] == [(c.column, c.dbf, c.zh) for c in V.COLUMNS]
+
+
+def test_grade_statuses_and_columns_have_labels():
+    assert tuple(V.GRADE_STATUS_ZH) == R.GRADE_STATUSES
+    named = {*R.GRADE_INPUTS, R.GRADE_GROUP, R.GRADE_BASE, R.GRADE_ADJUSTMENT, R.GRADE_STATUS, R.GRADE_REASON}
+    assert named == set(V.GRADE_COLUMN_ZH)
+    assert V.grade_label("C", 63.24, "412/530") == "C类，得分 63.2，县内排名 412/530"
 
 
 def test_zone_codes_of_the_pack_vocabularies_have_labels():

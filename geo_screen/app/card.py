@@ -19,7 +19,14 @@ from geo_screen import results as R
 from geo_screen.app.mapview import DISPOSITION_STYLES
 from geo_screen.app.state import Run
 from geo_screen.screening.rules import load_rules
-from geo_screen.vocabulary import DISPOSITION_ZH, RESULT_ZH, ROW_STATUS_ZH, column_label, standard_label
+from geo_screen.vocabulary import (
+    DISPOSITION_ZH,
+    RESULT_ZH,
+    ROW_STATUS_ZH,
+    column_label,
+    grade_label,
+    standard_label,
+)
 
 
 @dataclass
@@ -164,7 +171,8 @@ def enterprise_card(run: Run, key: str, *, rules=None) -> Card | None:
     point = None if geom is None or geom.is_empty else geom.representative_point()
     lonlat = None if point is None else (float(point.x), float(point.y))
     status_zh = ROW_STATUS_ZH.get(row.get(R.ROW_STATUS), row.get(R.ROW_STATUS))
-    facts = [(column_label(c), row.get(c)) for c in (R.ENTERPRISE_ID, R.INDUSTRY, R.COUNTY, "address", R.GRADE)]
+    facts = [(column_label(c), row.get(c)) for c in (R.ENTERPRISE_ID, R.INDUSTRY, R.COUNTY, "address")]
+    facts.append((column_label(R.GRADE), grade_label(row.get(R.GRADE), row.get(R.GRADE_SCORE), row.get(R.GRADE_RANK))))
     facts += [
         (column_label(R.ROW_STATUS), status_zh),
         (column_label(R.INPUT_ROW), row.get(R.INPUT_ROW)),

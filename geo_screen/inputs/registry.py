@@ -355,16 +355,34 @@ def mark_coverage(
     return out
 
 
-def match_columns(headers) -> dict[str, str]:
-    """Map canonical column names to the input headers that carry them (see :data:`COLUMN_ALIASES`)."""
+def match_columns(headers, aliases: dict[str, tuple[str, ...]] | None = None) -> dict[str, str]:
+    """Map canonical column names to the input headers that carry them.
+
+    Parameters
+    ----------
+    headers
+        The file's column headers.
+    aliases
+        Canonical name -> accepted headers, matched as the registry's are (NFKC, case, spaces, brackets and
+        punctuation ignored; a leading or trailing 是否/有无 ignored; the earliest alias wins). Default
+        :data:`COLUMN_ALIASES`; other tables of the package (the performance evaluation's indicator table)
+        pass their own.
+
+    Returns
+    -------
+    dict
+        Canonical name -> header, in the order of ``aliases``, for the canonical columns found.
+    """
+    table = COLUMN_ALIASES if aliases is None else aliases
+    index = _ALIAS_INDEX if aliases is None else _alias_index(aliases)
     found: dict[str, tuple[int, str]] = {}
     for header in headers:
         for key in _header_keys(str(header)):
-            hit = _ALIAS_INDEX.get(key)
+            hit = index.get(key)
             if hit and (hit[0] not in found or hit[1] < found[hit[0]][0]):
                 found[hit[0]] = (hit[1], header)
                 break
-    return {canon: found[canon][1] for canon in COLUMN_ALIASES if canon in found}
+    return {canon: found[canon][1] for canon in table if canon in found}
 
 
 # --------------------------------------------------------------------------- columns and values
@@ -380,9 +398,11 @@ def _header_keys(header: str) -> list[str]:
     return [k for k in dict.fromkeys((key, bare)) if k]
 
 
-_ALIAS_INDEX: dict[str, tuple[str, int]] = {
-    _header_key(alias): (canon, rank) for canon, aliases in COLUMN_ALIASES.items() for rank, alias in enumerate(aliases)
-}
+def _alias_index(aliases: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, int]]:
+    return {_header_key(alias): (canon, rank) for canon, names in aliases.items() for rank, alias in enumerate(names)}
+
+
+_ALIAS_INDEX = _alias_index(COLUMN_ALIASES)
 
 
 def _rename_reserved(data: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -524,6 +544,40 @@ def join_issues(issues: list[pa.Array | None], n: int) -> pa.Array:
         )
         joined = pc.utf8_trim(pc.replace_substring_regex(joined, ";{2,}", ";"), ";") if len(arrays) > 1 else joined
     return joined
+
+
+# --------------------------------------------------------------------------- values, for other tables of the package
+
+
+def text_values(values: pd.Series) -> pd.Series:
+    """Stripped strings with ``<NA>`` for blanks, as the registry reads its text columns."""
+    return _text(values)
+
+
+def number_values(text: pd.Series, *, negative_ok: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Floats from :func:`text_values` output as the registry parses numbers (full-width digits, thousands commas).
+
+    Returns the values (NaN where blank or not a number, and where negative unless ``negative_ok``) and the
+    mask of non-blank values that were not accepted.
+    """
+    return _numbers(text, negative_ok=negative_ok)
+
+
+def yes_no_values(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Booleans from :func:`text_values` output (是/否, 有/无, yes/no, 1/0, √/× ...), ``<NA>`` for blanks and
+    unknowns (未知, 待核实 ...), and the mask of values that are neither."""
+    return _lookup(text, _bool_of, "boolean")
+
+
+def coded_values(text: pd.Series, parse, dtype: str = "string") -> tuple[pd.Series, np.ndarray]:
+    """Parse each distinct value of ``text`` once with ``parse(value)``, which returns the parsed value, None
+    (unknown) or ``...`` (unparsed); returns the values and the mask of unparsed ones."""
+    return _lookup(text, parse, dtype)
+
+
+def unknown_value(value: str) -> bool:
+    """Whether a cell says "unknown" in the registry's words (``-``, 未知, 待核实, n/a ...)."""
+    return _norm(value) in _UNKNOWN
 
 
 # --------------------------------------------------------------------------- locations

@@ -10,9 +10,14 @@ _REPO = Path(__file__).resolve().parents[2]
 
 
 def demo_paths() -> dict[str, Path]:
-    """Paths of the bundled Nantong demo: ``catalog``, ``registry`` and its ``crs`` (GCJ-02, as AMap gives it)."""
+    """Paths of the bundled Nantong demo: ``catalog``, ``registry``, its ``indicators`` table (亩均 indicators for
+    the performance evaluation) and the registry's ``crs`` (GCJ-02, as AMap gives it)."""
     pack = _REPO / "layers" / "nantong"
-    paths = {"catalog": pack / "catalog.yaml", "registry": pack / "demo_registry.csv"}
+    paths = {
+        "catalog": pack / "catalog.yaml",
+        "registry": pack / "demo_registry.csv",
+        "indicators": pack / "demo_indicators.csv",
+    }
     missing = [str(p) for p in paths.values() if not p.exists()]
     if missing:
         raise InputDataError(

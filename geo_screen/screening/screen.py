@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from geo_screen import coded
 from geo_screen import results as R
+from geo_screen.grading.join import apply_grades
 from geo_screen.inputs.crs import WORK_CRS
 from geo_screen.inputs.registry import join_issues, mark_coverage, read_registry
 from geo_screen.pack.catalog import Catalog, load_catalog
@@ -133,7 +134,9 @@ def prepare_inputs(registry, catalog, *, rules=None, crs="EPSG:4326", progress: 
     return registry.reset_index(drop=True), catalog, ruleset, source
 
 
-def screen(registry, catalog, *, rules=None, crs="EPSG:4326", progress: Progress | None = None) -> R.ScreenResult:
+def screen(
+    registry, catalog, *, rules=None, crs="EPSG:4326", grades=None, progress: Progress | None = None
+) -> R.ScreenResult:
     """Screen every enterprise of ``registry`` against the layer pack ``catalog``.
 
     Parameters
@@ -146,6 +149,11 @@ def screen(registry, catalog, *, rules=None, crs="EPSG:4326", progress: Progress
         A rules YAML path or :class:`~geo_screen.screening.rules.RuleSet`; the shipped Nantong rules when None.
     crs
         Coordinate system of a registry given as a path (anything pyproj accepts, ``gcj02``, ``bd09``).
+    grades
+        Computed performance grades (``grades.csv`` of ``geo-screen grade``, or the
+        :class:`~geo_screen.grading.evaluate.Grades` of :func:`geo_screen.grade`): they fill
+        ``performance_grade`` where the registry has none (a registry grade wins; a disagreement is an
+        ``issues`` warning ``grade_disagrees:registry=X,computed=Y``) and add ``grade_score`` and ``grade_rank``.
     progress
         Called with a short message before each step. An object with a ``rows`` attribute gets the
         number of rows there once the registry is read (to show rows/s).
@@ -158,6 +166,9 @@ def screen(registry, catalog, *, rules=None, crs="EPSG:4326", progress: Progress
     started = datetime.now(UTC)
     say = progress or (lambda _msg: None)
     registry, catalog, ruleset, source = prepare_inputs(registry, catalog, rules=rules, crs=crs, progress=say)
+    if grades is not None:
+        say("joining the computed performance grades")
+        registry = apply_grades(registry, grades)
     n = len(registry)
     if hasattr(progress, "rows"):  # a progress display that shows rows/s (the CLI's bars) learns the count
         progress.rows = n
@@ -201,4 +212,9 @@ def screen(registry, catalog, *, rules=None, crs="EPSG:4326", progress: Progress
     manifest = run_manifest(
         registry, catalog, ruleset, rules=rules, source=source, crs=crs, started=started, enterprises=enterprises
     )
+    if grades is not None:
+        manifest["grades"] = {
+            **({"path": str(grades)} if isinstance(grades, str | os.PathLike) else {}),
+            **registry.attrs.get("grades", {}),
+        }
     return R.ScreenResult(enterprises, hits, manifest)

@@ -4,7 +4,8 @@ Reads only ``source/`` (AMap boundaries, GCJ-02) and writes every pack file
 into OUT_DIR (default: this folder). Real layers (counties, city, Yangtze
 channel line) come from :mod:`pack_geography`; the illustrative ones from
 :mod:`pack_zones`, :mod:`pack_land` and :mod:`pack_registry`, all drawn from one
-seeded numpy generator. With the same library versions a rebuild reproduces
+seeded numpy generator; the registry's indicator table for the performance evaluation from
+:mod:`pack_indicators` (its own seeded generator). With the same library versions a rebuild reproduces
 the committed files byte for byte (GeoPackage timestamps and the DBF date are
 pinned); across versions it reproduces them feature for feature.
 """
@@ -23,6 +24,8 @@ if str(HERE) not in sys.path:  # the pack_* modules sit next to this script
 
 import geopandas as gpd  # noqa: E402
 import numpy as np  # noqa: E402
+import pack_indicators  # noqa: E402
+import pandas as pd  # noqa: E402
 import pyogrio  # noqa: E402
 import rasterio  # noqa: E402
 from pack_geography import Geography, load_geography, river_layers  # noqa: E402
@@ -220,6 +223,9 @@ def build(out_dir: Path) -> dict[str, int]:
     _write_sanitary(out_dir / "sanitary_distances.csv")
     registry.to_csv(out_dir / "demo_registry.csv", index=False, encoding="gbk", lineterminator="\r\n")
     expected.to_csv(out_dir / "demo_registry_expected.csv", index=False, encoding="utf-8", lineterminator="\n")
+    written = pd.read_csv(out_dir / "demo_registry.csv", encoding="gbk", dtype=str, keep_default_na=False)
+    indicators = pack_indicators.demo_indicators(written, np.random.default_rng(pack_indicators.SEED))
+    pack_indicators.write(indicators, out_dir / "demo_indicators.csv")
     (out_dir / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
 
     return {
@@ -231,6 +237,7 @@ def build(out_dir: Path) -> dict[str, int]:
         "sensitive": len(sensitive),
         "demo_registry": len(registry),
         "expected": len(expected),
+        "indicators": len(indicators),
     }
 
 

@@ -71,3 +71,18 @@ def test_card_facts_and_missing_location(run):
 
 def test_markdown_escape():
     assert cd.markdown_escape("a*b_[c](d) $x$ :red[y]") == r"a\*b\_\[c\]\(d\) \$x\$ \:red\[y\]"
+
+
+def test_card_shows_the_grade_with_its_score_and_county_rank(tiny_pack):
+    from conftest import registry_frame, usc
+
+    path = tiny_pack.parent / "registry_card_graded.csv"
+    registry_frame().to_csv(path, index=False)
+    grades = {R.ENTERPRISE_ID: [usc(0)], R.GRADE: ["C"], R.GRADE_SCORE: [63.24], R.GRADE_RANK: ["412/530"]}
+    import pandas as pd
+
+    graded = ex.prepare(gs.screen(path, gs.load_catalog(tiny_pack), grades=pd.DataFrame(grades)))
+    facts = cd.enterprise_card(graded, key_of(graded, "clear")).facts.set_index("项目")["内容"]
+    assert facts["绩效等级"] == "B类，得分 63.2，县内排名 412/530"  # the registry's B wins over the computed C
+    plain = ex.prepare(gs.screen(path, gs.load_catalog(tiny_pack)))
+    assert cd.enterprise_card(plain, key_of(plain, "clear")).facts.set_index("项目")["内容"]["绩效等级"] == "B类"

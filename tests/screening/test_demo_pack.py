@@ -341,3 +341,26 @@ def test_rebuild_reproduces_the_committed_pack(tmp_path):
     assert (tmp_path / "catalog.yaml").read_text(encoding="utf-8") == (PACK / "catalog.yaml").read_text(
         encoding="utf-8"
     )
+
+
+# --------------------------------------------------------------------------- the indicator table
+
+
+def test_indicator_table_is_reproduced_from_the_registry_and_grades_every_row(registry, tmp_path):
+    import shutil
+
+    from geo_screen.grading.evaluate import grade_enterprises
+
+    shutil.copy(PACK / "demo_registry.csv", tmp_path / "demo_registry.csv")
+    subprocess.run([sys.executable, str(PACK / "pack_indicators.py"), str(tmp_path)], check=True, capture_output=True)
+    assert (tmp_path / "demo_indicators.csv").read_bytes() == (PACK / "demo_indicators.csv").read_bytes()
+    grades = grade_enterprises(PACK / "demo_indicators.csv")
+    table = grades.table
+    assert len(table) == len(registry) == 5000 and grades.warnings == []
+    assert (table["enterprise_id"].to_numpy() == registry["统一社会信用代码"].to_numpy()).all()
+    bad = table[table["grade_status"] == "not_graded"].set_index("input_row")["grade_reason"]
+    assert sorted(bad.index) == [12, 345, 1500, 2222, 2500, 3500, 4000]
+    assert bad[12] == "land_area_mu_not_positive:0" and bad[2500] == "tax_unparsed:约30"
+    counts = grades.counts().drop("合计")
+    shares = counts[["A", "B", "C", "D"]].sum() / counts[["A", "B", "C", "D"]].sum().sum()
+    assert shares.round(2).tolist() == pytest.approx([0.19, 0.39, 0.34, 0.07], abs=0.02)

@@ -126,7 +126,7 @@ def test_codes_the_rules_use_have_labels():
 
 def test_every_results_column_has_a_header_and_a_dbf_name():
     named = (
-        *(R.ENTERPRISE_ID, R.NAME, R.INDUSTRY, "address", "lon", "lat", "x", "y", R.COUNTY, R.COUNTY_CODE),
+        *(R.ENTERPRISE_ID, R.NAME, R.INDUSTRY, "address", "lon", "lat", R.COUNTY, R.COUNTY_CODE),
         *(R.SANITARY_DISTANCE, R.GRADE, R.INPUT_ROW, R.ROW_STATUS, R.ISSUES, R.STANDARDS_HIT, R.NOT_ASSESSED_COL),
         *(R.DISPOSITION, R.DISPOSITION_ZH, R.LEGAL_BASIS, R.SANITARY_REQUIRED, R.NEAREST_SENSITIVE_M),
         *(R.NEAREST_SENSITIVE_NAME, R.LANDUSE_CLASS, R.NONINDUSTRIAL_SHARE),

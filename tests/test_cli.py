@@ -72,8 +72,8 @@ def test_hits_layer(run_dir):
 
 def test_workbook_has_chinese_headers(run_dir):
     book = openpyxl.load_workbook(run_dir / R.XLSX_NAME, read_only=True)
-    assert book.sheetnames == ["enterprises", "hits", "summary", "summary_disposition", "run"]
-    header = [c.value for c in next(book["enterprises"].iter_rows(max_row=1))]
+    assert book.sheetnames == ["企业", "证据", "区县×标准×处置", "区县×处置", "说明"]
+    header = [c.value for c in next(book["企业"].iter_rows(max_row=1))]
     assert "处置方式" in header and "标准9" in header
 
 

@@ -28,7 +28,7 @@ def test_downloads_produce_readable_files(run, tmp_path):
     items = {d.file_name: d for d in dl.downloads(run.result, county=counties[0])}
     assert set(items) == {"results.xlsx", "results.gpkg", "公示名单.xlsx", f"{counties[0]}.zip"}
     book = openpyxl.load_workbook(io.BytesIO(items["results.xlsx"].make()), read_only=True)
-    assert "enterprises" in book.sheetnames
+    assert "企业" in book.sheetnames
     gpkg = tmp_path / "r.gpkg"
     gpkg.write_bytes(items["results.gpkg"].make())
     assert set(pyogrio.list_layers(gpkg)[:, 0]) == {"enterprises", "hits"}
@@ -50,8 +50,8 @@ def test_results_xlsx_is_written_in_memory(run, monkeypatch):
     data = dl.results_xlsx_bytes(run.result)
     assert data[:2] == b"PK"
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
-    assert book.sheetnames[:2] == ["enterprises", "hits"]
-    assert book["enterprises"].max_row == len(run.enterprises) + 1  # header + one row per enterprise
+    assert book.sheetnames[:2] == ["企业", "证据"]
+    assert book["企业"].max_row == len(run.enterprises) + 1  # header + one row per enterprise
 
 
 def test_package_counties_are_the_flagged_ones(run):

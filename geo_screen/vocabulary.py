@@ -441,3 +441,36 @@ def issues_text(value: object, *, sep: str = "；") -> str:
     if not isinstance(value, str) or not value:
         return ""
     return sep.join(issue_text(t) for t in value.split(";") if t)
+
+
+#: the registry attributes each attribute standard reads in the shipped rules: named when a standard is not
+#: assessed (现场核查表, 待补充资料: “登记表未填‘稳定达标排放’”); the rules file decides, this only explains
+STANDARD_DATA: dict[str, tuple[str, ...]] = {
+    "1": ("eliminated_equipment",),
+    "2": ("procedures_complete",),
+    "6": ("emission_compliant", "energy_over_limit"),
+    "7": ("major_hazard",),
+    "8": ("long_shutdown",),
+    "10": (R.GRADE,),
+    "scattered": ("scattered_polluting",),
+    "violation": ("serious_violation",),
+}
+
+
+# --------------------------------------------------------------------------- the on-site checklist's words
+CHECKLIST_SHEET = "现场核查表"
+PENDING_SHEET = "待补充资料"
+EVIDENCE_HEADER = "证据"
+STANDARDS_HEADER = "触及标准（附件2）"
+PROPOSAL_HEADER = "初筛建议"
+ESCALATION_HEADER = "逾期处置"
+CHECK_BASIS_HEADER = "核查依据"
+NOT_ASSESSED_HEADER = "未评估标准及原因"
+NOTES_HEADER = "提示（近边界、数据问题）"
+VERDICT = "核查结论"
+#: the inspector's fixed choices for 核查结论 (an Excel drop-down list)
+VERDICTS = ("属实", "不属实", "已整改到位", "整改不到位", "位置有误")
+#: columns the inspector fills in on site, in order
+CHECK_COLUMNS = [VERDICT, "核查情况说明", "核查人", "日期", "企业确认（签字）"]
+#: the columns of the 待补充资料 sheet filled in when the data arrives
+PENDING_COLUMNS = ["补充情况", "核查人", "日期"]

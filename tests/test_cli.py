@@ -140,7 +140,13 @@ def test_export_command(run_dir, tmp_path, capsys):
     out = tmp_path / "packages"
     assert main(["export", str(run_dir / R.GPKG_NAME), "--by", "county", "--encoding", "GBK", "--out", str(out)]) == 0
     names = {p.name for p in out.iterdir()}
-    assert {"崇川区.zip", "通州区.zip", "汇总.xlsx", "公示名单.xlsx", "公示名单.csv"} <= names
+    assert {
+        "崇川区.zip",
+        "通州区.zip",
+        "汇总.xlsx",
+        "内部初筛名单（未经核实，不得公开）.xlsx",
+        "内部初筛名单（未经核实，不得公开）.csv",
+    } <= names
     assert "package(s) by county" in capsys.readouterr().out
 
 

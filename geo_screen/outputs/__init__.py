@@ -3,8 +3,9 @@
 Owns the run writer (``run``: results.gpkg, results.parquet, results.xlsx, run.json), GeoPackage layers
 (``gpkg``), workbooks (``workbook``, ``sheets``, ``sheetxml``), shapefile attribute tables (``dbf``), the
 county packages (``packages``), the evidence sentences, on-site checklist and the city's lists
-(``evidence``, ``checklist``, ``citylists``).
+(``evidence``, ``checklist``, ``citylists``), and what every document says about its run: Beijing times
+and the illustrative-data stamp (``provenance``).
 
-Imports the base modules and ``inputs`` (the output CRS); works from results, so never imports
-``screening``, ``engines`` or ``app``.
+Imports the base modules, ``inputs`` (the output CRS) and ``pack`` (only to read which layers of a run's
+catalog are illustrative); works from results, so never imports ``screening``, ``engines`` or ``app``.
 """

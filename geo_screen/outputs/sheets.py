@@ -350,8 +350,10 @@ def _add_choices(ws, df: pd.DataFrame, choices: Mapping[str, Sequence[str]], *, 
         )
 
 
-def write_csv(path: Target, df: pd.DataFrame, *, encoding: str = "utf-8-sig") -> None:
+def write_csv(path: Target, df: pd.DataFrame, *, encoding: str = "utf-8-sig", title: str | None = None) -> None:
     """Write ``df`` as CSV (no index, CRLF line ends), neutralised and atomically.
+
+    ``title``, when given, is a first line above the header (read the table with ``skiprows=1``).
 
     ``utf-8-sig`` (the default) starts with a byte-order mark so Excel on
     Chinese Windows detects UTF-8; ``gbk`` suits older tools but cannot hold
@@ -365,7 +367,12 @@ def write_csv(path: Target, df: pd.DataFrame, *, encoding: str = "utf-8-sig") ->
     """
     safe = neutralize_frame(df)
     try:
-        data = safe.to_csv(index=False, lineterminator="\r\n").encode(encoding)
+        head = (
+            ""
+            if title is None
+            else pd.DataFrame([[neutralize_cell(title)]]).to_csv(index=False, header=False, lineterminator="\r\n")
+        )
+        data = (head + safe.to_csv(index=False, lineterminator="\r\n")).encode(encoding)
     except LookupError as err:
         raise ExportError(f"{_where(path)}: unknown CSV encoding {encoding!r}; use 'utf-8-sig' or 'gbk'") from err
     except UnicodeEncodeError as err:

@@ -67,8 +67,9 @@ from geo_screen.outputs.dbf import (
 )
 from geo_screen.outputs.provenance import LOCAL_TZ, illustrative_stamp, local_time, stamped
 from geo_screen.outputs.sheets import write_csv, write_workbook
+from geo_screen.outputs.workbook import input_coordinate_headers
 from geo_screen.results import OUTPUT_CRS
-from geo_screen.vocabulary import MISSING_ZH, standard_label
+from geo_screen.vocabulary import INPUT_COORDINATE_MEANING, INPUT_SYSTEMS, MISSING_ZH, standard_label
 
 GROUP_BY = ("county", "industry", "standard")
 ONLY = ("flagged", "all")
@@ -226,7 +227,17 @@ class _Prepared:
         )
 
 
-def _prepare(ents: gpd.GeoDataFrame, hits: gpd.GeoDataFrame, enc) -> _Prepared:
+def _input_coordinates(manifest: dict) -> dict[str, tuple[str, str]]:
+    """The registry's coordinate columns -> (header naming their system, meaning) for 字段说明.csv."""
+    system = (manifest or {}).get("input", {}).get("crs") or (manifest or {}).get("crs", {}).get("input")
+    name = INPUT_SYSTEMS.get(system or "", system or "坐标系未知")
+    return {
+        column: (label, INPUT_COORDINATE_MEANING.format(system=name))
+        for column, label in input_coordinate_headers(manifest or {}).items()
+    }
+
+
+def _prepare(ents: gpd.GeoDataFrame, hits: gpd.GeoDataFrame, enc, manifest: dict | None = None) -> _Prepared:
     ent_names = short_names(ents.columns)
     hit_names = short_names([c for c in hits.columns if c in R.HIT_COLUMNS] or R.HIT_COLUMNS)
     ent_dbf, ent_changes = dbf_frame(pd.DataFrame(ents.drop(columns="geometry")), encoding=enc, names=ent_names)
@@ -247,7 +258,7 @@ def _prepare(ents: gpd.GeoDataFrame, hits: gpd.GeoDataFrame, enc) -> _Prepared:
         ent_dbf,
         hit_dbf,
         pd.concat([ent_changes, hit_changes], ignore_index=True),
-        field_dictionary(names, files=files),
+        field_dictionary(names, files=files, inputs=_input_coordinates(manifest)),
     )
 
 
@@ -474,7 +485,7 @@ def export_packages(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise ExportError(f"cannot create the output folder {out}: {err}; choose a writable folder") from err
-    prep = _prepare(ents, hits, enc)
+    prep = _prepare(ents, hits, enc, res.manifest)
     report = ExportReport(out, by, only, enc.name)
     changes = []
     work = Path(tempfile.mkdtemp(prefix=".geo_screen-export-", dir=out))
@@ -541,7 +552,10 @@ def package_bytes(
     positions = groups[keys[i]]
     sub = ents.iloc[positions]
     part = _prepare(
-        sub.reset_index(drop=True), hits[hits[R.INPUT_ROW].isin(sub[R.INPUT_ROW])].reset_index(drop=True), enc
+        sub.reset_index(drop=True),
+        hits[hits[R.INPUT_ROW].isin(sub[R.INPUT_ROW])].reset_index(drop=True),
+        enc,
+        res.manifest,
     )
     part.pending = _pending_rows(res.enterprises, by, keys[i])
     buf = io.BytesIO()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 
 import openpyxl
 import pytest
+import shapefile
 
 from geo_screen import results as R
 from geo_screen.outputs.checklist import CHECK_COLUMNS, VERDICTS
@@ -62,3 +64,20 @@ def test_not_assessed_enterprises_are_on_their_own_sheet(checklist, demo_result)
     assert len(rows) == len(expected) > 0
     assert {r["统一社会信用代码"] for r in rows} == set(expected[R.ENTERPRISE_ID])
     assert all(r["未评估标准及原因"] for r in rows)
+
+
+def test_county_shapefile_lon_lat_are_the_screened_point_and_the_dictionary_names_the_input_system(
+    demo_run, demo_result, tmp_path
+):
+    data = package_bytes(demo_run, value="通州区", formats=("shp",))
+    zipfile.ZipFile(io.BytesIO(data)).extractall(tmp_path)
+    with shapefile.Reader(str(tmp_path / "通州区_点.shp"), encoding="utf-8") as r:
+        rec = next(dict(zip([f[0] for f in r.fields[1:]], rec)) for rec in r.records() if rec["INPUT_ROW"] == 1)
+        point = next(s.points[0] for s, rec in zip(r.shapes(), r.records()) if rec["INPUT_ROW"] == 1)
+    assert rec["LON"] == pytest.approx(121.247157, abs=1e-6) and point[0] == pytest.approx(rec["LON"], abs=1e-9)
+    input_field = next(k for k, v in rec.items() if v == "121.251663")  # the registry's 经度, as given
+    fields = {
+        row["短字段名"]: row for row in csv.DictReader((tmp_path / "字段说明.csv").read_text("utf-8-sig").splitlines())
+    }
+    assert fields[input_field]["中文名称"] == "经度（输入，GCJ-02）" and "未去除偏移" in fields[input_field]["含义"]
+    assert "已去除高德/百度偏移" in fields["LON"]["含义"]

@@ -224,10 +224,8 @@ COLUMNS: tuple[Column, ...] = (
     Column(R.COUNTY_CODE, "县区代码", "CNTY_CODE", "县级行政区划代码（6位）"),
     Column(R.INDUSTRY, "行业", "INDUSTRY", "所属行业"),
     Column("address", "地址", "ADDRESS", "企业地址"),
-    Column("lon", "经度", "LON", "经度，CGCS2000（EPSG:4490），已去除高德/百度偏移"),
-    Column("lat", "纬度", "LAT", "纬度，CGCS2000（EPSG:4490）"),
-    Column("x", "X坐标", "X", "登记表原坐标系的X坐标"),
-    Column("y", "Y坐标", "Y", "登记表原坐标系的Y坐标"),
+    Column("lon", "经度（CGCS2000）", "LON", "筛查采用的位置的经度，CGCS2000（EPSG:4490），已去除高德/百度偏移"),
+    Column("lat", "纬度（CGCS2000）", "LAT", "筛查采用的位置的纬度，CGCS2000（EPSG:4490），已去除高德/百度偏移"),
     Column(R.INPUT_ROW, "输入行号", "INPUT_ROW", "在输入登记表中的数据行号（从1起），用于各表关联"),
     Column(R.ROW_STATUS, "行状态", "ROW_STATUS", "位置状态：" + " / ".join(f"{t.code} {t.zh}" for t in ROW_STATUSES)),
     Column(R.ISSUES, "数据问题", "ISSUES", "数据问题提示，分号分隔（不影响筛查）"),
@@ -243,7 +241,15 @@ COLUMNS: tuple[Column, ...] = (
     Column(R.DISPOSITION, "处置代码", "DISPOSIT", "处置方式代码（企业表：综合处置；依据表：该条证据的处置）"),
     Column(R.DISPOSITION_ZH, "处置方式", "DISPOS_ZH", "综合处置方式（中文）"),
     Column(R.LEGAL_BASIS, "法律依据", "LEGAL_BAS", "法律依据（企业表：综合处置的依据；依据表：该条证据的依据）"),
-    *(Column(R.std_column(s.key), s.zh, s.dbf, f"标准{s.key}的筛查结果：{_RESULTS_MEANING}") for s in STANDARDS),
+    *(
+        Column(
+            R.std_column(s.key),
+            s.zh if s.key.isdigit() else f"{s.zh}（筛查结果）",  # the extra rules' topics are attribute headers too
+            s.dbf,
+            f"标准{s.key}的筛查结果：{_RESULTS_MEANING}",
+        )
+        for s in STANDARDS
+    ),
     Column(R.SANITARY_DISTANCE, "卫生防护距离（环评，米）", "SAN_DIST_M", "企业环评确定的卫生防护距离，米"),
     Column(R.SANITARY_REQUIRED, "应有卫生防护距离（米）", "SAN_REQ_M", "筛查采用的卫生防护距离，米"),
     Column(R.NEAREST_SENSITIVE_M, "最近敏感目标距离（米）", "NEAR_SEN_M", "到最近环境敏感目标的距离，米"),
@@ -381,3 +387,167 @@ CITY_LISTS: tuple[CityList, ...] = (
 )
 #: 汇总.xlsx list of standard 6 or serious-violation hits, whatever the disposition (附件3第18项)
 EMISSION_LIST = "超标排放及严重违法名单"
+
+
+# =========================================================================== documents a county can act on
+# (issue 13, points 1 and 9: input coordinates, the seed's numbering, evidence sentences, checklist, notes)
+
+#: the seed's own numbering of Annex 2's items (附件2 “十项标准”), and of the two rules of its closing paragraph
+SEED_ITEMS: dict[str, str] = {
+    **{k: f"第（{n}）项" for k, n in zip(R.STANDARDS[:10], "一二三四五六七八九十")},
+    "scattered": "“此外”段（整改不到位的“散乱污”企业）",
+    "violation": "“此外”段（分类处置期间发生严重环境违法行为）",
+}
+
+
+def seed_item(key: str, *, topic: bool = False) -> str:
+    """A standard as the seed numbers it: ``第（三）项``, with ``topic=True`` ``第（三）项 不符合规划/生态红线``.
+
+    Examples
+    --------
+    >>> seed_item("3"), seed_item("10", topic=True)
+    ('第（三）项', '第（十）项 绩效评价D档')
+    """
+    item = SEED_ITEMS.get(key, standard_label(key))
+    std = _STANDARD.get(key)
+    return f"{item} {std.topic}" if topic and std is not None and key.isdigit() else item
+
+
+#: how the system of the input coordinates reads in a header (``经度（输入，GCJ-02）``)
+INPUT_SYSTEMS = {"gcj02": "GCJ-02", "bd09": "BD-09", "EPSG:4326": "WGS84", "EPSG:4490": "CGCS2000"}
+
+
+def input_coordinate_label(header: str, system: str | None) -> str:
+    """The header of an input coordinate column, naming its system: ``经度`` -> ``经度（输入，GCJ-02）``."""
+    name = INPUT_SYSTEMS.get(system or "", system or "坐标系未知")
+    return f"{header}（输入，{name}）"
+
+
+#: what an input coordinate column means (字段说明.csv): the file's numbers, before any correction
+INPUT_COORDINATE_MEANING = "登记表原坐标（{system}，原样保留，未去除偏移、未纠正互换），仅供对照；现场核查用 LON/LAT"
+#: the suffix of a canonical column whose header the registry already uses (results.xlsx has no repeated header)
+CANONICAL_SUFFIX = "（规范值）"
+YES_ZH, NO_ZH = "是", "否"
+
+#: planned land-use classes (GB 50137-2011《城市用地分类与规划建设用地标准》, 表3.2.2 and 3.3.2)
+LANDUSE_CLASSES: dict[str, str] = {
+    "R": "居住用地",
+    "A": "公共管理与公共服务设施用地",
+    "B": "商业服务业设施用地",
+    "M": "工业用地",
+    "M1": "一类工业用地",
+    "M2": "二类工业用地",
+    "M3": "三类工业用地",
+    "W": "物流仓储用地",
+    "S": "道路与交通设施用地",
+    "U": "公用设施用地",
+    "G": "绿地与广场用地",
+    "H": "建设用地",
+    "E": "非建设用地",
+    "E1": "水域",
+    "E2": "农林用地",
+    "E9": "其他非建设用地",
+}
+
+
+def landuse_class_label(code: str) -> str:
+    """``E`` -> ``E（非建设用地）``; a class GB 50137-2011 does not name reads as itself."""
+    name = LANDUSE_CLASSES.get(str(code).strip().upper())
+    return f"{code}（{name}）" if name else str(code)
+
+
+#: evidence categories that are layer kinds or internal codes, as they read
+CATEGORY_ZH: dict[str, str] = {"land_use_plan": "城市总体规划用地", "registry": "登记表属性"}
+
+#: the Water Pollution Prevention Law's rule for a quasi-protection zone (no closure order: a notice)
+WATER_QUASI_ZONE_TEXT = (
+    "位于饮用水水源准保护区（不属于保护区范围内，不触及第（四）项）。《中华人民共和国水污染防治法》（2017年修正）"
+    "第六十七条：禁止在饮用水水源准保护区内新建、扩建对水体污染严重的建设项目；改建建设项目，不得增加排污量。"
+)
+
+#: ``issues`` tokens -> how they read (``{}`` takes the token's detail after the colon)
+ISSUE_ZH: dict[str, str] = {
+    "coords_swapped": "经纬度填反，已互换纠正",
+    "location_missing": "缺少坐标",
+    "location_zero": "坐标为0",
+    "location_out_of_range": "坐标超出有效范围",
+    "geometry_empty": "厂区范围为空",
+    "geometry_repaired": "厂区范围几何有误，已自动修复",
+    "enterprise_id_missing": "缺少统一社会信用代码",
+    "duplicate_enterprise_id": "统一社会信用代码重复（{}）",
+    "uscc_length": "统一社会信用代码位数不是18位（{}位）",
+    "uscc_char": "统一社会信用代码含不允许的字符（{}）",
+    "uscc_check": "统一社会信用代码校验位不符（{}），请核对",
+    "county_mismatch": "登记表所填县区与位置所在县区不一致（{}）",
+    "near_edge": "位置距区域边界很近（{}），在定位误差内，请现场核对是否在区内",
+    "water_quasi_zone": WATER_QUASI_ZONE_TEXT,
+}
+
+
+_INPUT_COORDINATES = {"lon": "经度（输入）", "lat": "纬度（输入）", "x": "X坐标（输入）", "y": "Y坐标（输入）"}
+
+
+def issue_text(token: str) -> str:
+    """One ``issues`` token as it reads: ``near_edge:3(44.0 m)`` -> ``位置距区域边界很近（第（三）项 44.0 米）...``.
+
+    ``<column>_unparsed:<value>`` reads as the column's header and the value; an unknown token as itself.
+    """
+    code, _, detail = token.partition(":")
+    if code == "near_edge":
+        key, _, rest = detail.partition("(")
+        detail = f"{seed_item(key)}，{rest.rstrip(')').replace(' m', ' 米')}" if rest else detail
+    elif code == "duplicate_enterprise_id":
+        rows, _, more = detail.removeprefix("rows ").partition(" +")
+        detail = f"第{rows}行" + (f"等，另{more.removesuffix(' more')}行" if more else "")
+    elif code == "uscc_check":
+        detail = detail.replace("expected ", "应为 ")
+    elif code == "county_mismatch":
+        detail = detail.replace("registry=", "登记表：").replace(",location=", "，位置：")
+    elif code.endswith("_unparsed"):
+        column = code.removesuffix("_unparsed")
+        name = _INPUT_COORDINATES.get(column) or column_label(R.GRADE if column == "grade" else column)
+        return f"“{name}”的值无法识别：{detail}"
+    text = ISSUE_ZH.get(code)
+    if text is None:
+        return token
+    return text.format(detail) if "{}" in text else text
+
+
+def issues_text(value: object, *, sep: str = "；") -> str:
+    """A ``;``-joined ``issues`` cell as it reads (empty for a missing or empty cell)."""
+    if not isinstance(value, str) or not value:
+        return ""
+    return sep.join(issue_text(t) for t in value.split(";") if t)
+
+
+#: the registry attributes each attribute standard reads in the shipped rules: named when a standard is not
+#: assessed (现场核查表, 待补充资料: “登记表未填‘稳定达标排放’”); the rules file decides, this only explains
+STANDARD_DATA: dict[str, tuple[str, ...]] = {
+    "1": ("eliminated_equipment",),
+    "2": ("procedures_complete",),
+    "6": ("emission_compliant", "energy_over_limit"),
+    "7": ("major_hazard",),
+    "8": ("long_shutdown",),
+    "10": (R.GRADE,),
+    "scattered": ("scattered_polluting",),
+    "violation": ("serious_violation",),
+}
+
+
+# --------------------------------------------------------------------------- the on-site checklist's words
+CHECKLIST_SHEET = "现场核查表"
+PENDING_SHEET = "待补充资料"
+EVIDENCE_HEADER = "证据"
+STANDARDS_HEADER = "触及标准（附件2）"
+PROPOSAL_HEADER = "初筛建议"
+ESCALATION_HEADER = "逾期处置"
+CHECK_BASIS_HEADER = "核查依据"
+NOT_ASSESSED_HEADER = "未评估标准及原因"
+NOTES_HEADER = "提示（近边界、数据问题）"
+VERDICT = "核查结论"
+#: the inspector's fixed choices for 核查结论 (an Excel drop-down list)
+VERDICTS = ("属实", "不属实", "已整改到位", "整改不到位", "位置有误")
+#: columns the inspector fills in on site, in order
+CHECK_COLUMNS = [VERDICT, "核查情况说明", "核查人", "日期", "企业确认（签字）"]
+#: the columns of the 待补充资料 sheet filled in when the data arrives
+PENDING_COLUMNS = ["补充情况", "核查人", "日期"]

@@ -222,3 +222,26 @@ def registry_frame(places=PLACES, *, offset: str | None = None) -> pd.DataFrame:
             "稳定达标排放": "是",
         }
     )
+
+
+# --------------------------------------------------------------------------- the bundled demo, screened once
+
+
+@pytest.fixture(scope="session")
+def demo_result():
+    """The bundled Nantong demo screened once (tests that read written documents back share it)."""
+    from geo_screen import screen
+    from geo_screen.pack.demo import demo_paths
+
+    demo = demo_paths()
+    return screen(demo["registry"], demo["catalog"], crs=demo["crs"])
+
+
+@pytest.fixture(scope="session")
+def demo_run(demo_result, tmp_path_factory):
+    """The demo's results.gpkg, results.parquet, results.xlsx and run.json, written once."""
+    from geo_screen import write_results
+
+    out = tmp_path_factory.mktemp("demo_run")
+    write_results(demo_result, out)
+    return out

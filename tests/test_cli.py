@@ -72,8 +72,8 @@ def test_hits_layer(run_dir):
 
 def test_workbook_has_chinese_headers(run_dir):
     book = openpyxl.load_workbook(run_dir / R.XLSX_NAME, read_only=True)
-    assert book.sheetnames == ["enterprises", "hits", "summary", "summary_disposition", "run"]
-    header = [c.value for c in next(book["enterprises"].iter_rows(max_row=1))]
+    assert book.sheetnames == ["企业", "证据", "区县×标准×处置", "区县×处置", "说明"]
+    header = [c.value for c in next(book["企业"].iter_rows(max_row=1))]
     assert "处置方式" in header and "标准9" in header
 
 
@@ -140,7 +140,13 @@ def test_export_command(run_dir, tmp_path, capsys):
     out = tmp_path / "packages"
     assert main(["export", str(run_dir / R.GPKG_NAME), "--by", "county", "--encoding", "GBK", "--out", str(out)]) == 0
     names = {p.name for p in out.iterdir()}
-    assert {"崇川区.zip", "通州区.zip", "汇总.xlsx", "公示名单.xlsx", "公示名单.csv"} <= names
+    assert {
+        "崇川区.zip",
+        "通州区.zip",
+        "汇总.xlsx",
+        "内部初筛名单（未经核实，不得公开）.xlsx",
+        "内部初筛名单（未经核实，不得公开）.csv",
+    } <= names
     assert "package(s) by county" in capsys.readouterr().out
 
 

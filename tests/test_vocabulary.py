@@ -126,7 +126,7 @@ def test_codes_the_rules_use_have_labels():
 
 def test_every_results_column_has_a_header_and_a_dbf_name():
     named = (
-        *(R.ENTERPRISE_ID, R.NAME, R.INDUSTRY, "address", "lon", "lat", "x", "y", R.COUNTY, R.COUNTY_CODE),
+        *(R.ENTERPRISE_ID, R.NAME, R.INDUSTRY, "address", "lon", "lat", R.COUNTY, R.COUNTY_CODE),
         *(
             R.SANITARY_DISTANCE,
             R.GRADE,
@@ -182,8 +182,8 @@ def test_city_lists_name_known_dispositions_once():
 )
 def test_standard_label_forms(key, label, topic, short):
     assert V.standard_label(key) == label
-    if key in R.STANDARDS:  # a standard's column header is its label
-        assert V.column_label(R.std_column(key)) == label
+    if key in R.STANDARDS:  # a standard's column header is its label (the extra rules': marked as a result)
+        assert V.column_label(R.std_column(key)) == (label if key.isdigit() else f"{label}（筛查结果）")
     assert (V.standard_label(key, form="topic"), V.standard_label(key, form="short")) == (topic, short)
 
 
@@ -194,3 +194,8 @@ def test_unknown_codes_and_columns_read_as_themselves():
 
 def test_the_examples_in_the_vocabulary_hold():
     assert doctest.testmod(V).failed == 0
+
+
+def test_no_two_results_columns_share_a_header():
+    headers = [c.zh for c in V.COLUMNS]
+    assert sorted(h for h in set(headers) if headers.count(h) > 1) == []

@@ -47,33 +47,14 @@ def results_gpkg_bytes(result: R.ScreenResult) -> bytes:
         return (Path(tmp) / R.GPKG_NAME).read_bytes()
 
 
-def public_list_bytes(result: R.ScreenResult) -> bytes:
-    """The public list of flagged enterprises (:func:`geo_screen.outputs.citylists.public_list`) as one xlsx sheet.
-
-    Parameters
-    ----------
-    result
-        The run shown.
-
-    Returns
-    -------
-    bytes
-        The ``公示名单.xlsx`` file.
-    """
-    from geo_screen.outputs.citylists import PUBLIC_LIST, public_list, public_list_title
-    from geo_screen.outputs.sheets import workbook_bytes
-
-    table = public_list(result)
-    return workbook_bytes({PUBLIC_LIST: table}, notes={PUBLIC_LIST: public_list_title(len(table))}, landscape=True)
-
-
 def package_counties(result: R.ScreenResult) -> list[str]:
     """Counties with flagged enterprises (the ones :func:`geo_screen.outputs.packages.package_bytes` can package)."""
     return column_options(result.flagged, R.COUNTY)
 
 
 def downloads(result: R.ScreenResult, *, county: str | None = None) -> list[Download]:
-    """Download buttons for a run: results (xlsx, gpkg), the public list and one county's package."""
+    """Download buttons for a run: results (xlsx, gpkg), the internal list of proposals and one county's package."""
+    from geo_screen.outputs.citylists import INTERNAL_LIST, internal_list_bytes
     from geo_screen.outputs.packages import package_bytes
 
     items = [
@@ -81,7 +62,12 @@ def downloads(result: R.ScreenResult, *, county: str | None = None) -> list[Down
         Download(
             "筛查结果 GeoPackage", R.GPKG_NAME, "application/geopackage+sqlite3", lambda: results_gpkg_bytes(result)
         ),
-        Download("公示名单 Excel", "公示名单.xlsx", XLSX_MIME, lambda: public_list_bytes(result)),
+        Download(
+            "内部初筛名单 Excel（未经核实，不得公开）",
+            f"{INTERNAL_LIST}.xlsx",
+            XLSX_MIME,
+            lambda: internal_list_bytes(result),
+        ),
     ]
     if county:
         items.append(

@@ -7,8 +7,11 @@ canonical columns of :data:`COLUMN_ALIASES` are added beside them with parsed
 values, together with ``input_row``, ``row_status`` and ``issues``.
 Geometries are CGCS2000 lon/lat (EPSG:4490), with GCJ-02/BD-09 offsets removed.
 
-``lon``/``lat``/``x``/``y`` hold the numbers as given in the file (before any
-swap or offset correction); the corrected location is the geometry.
+``lon``/``lat`` are the **screened** location: the geometry's CGCS2000 longitude
+and latitude after any swap or offset correction (a point inside a site
+footprint), NaN where the row has no location. What the file gave stays only in
+its own input columns (e.g. ``经度``/``X坐标``), unchanged; an input column named
+exactly ``lon`` or ``lat`` is kept as ``lon_input``/``lat_input``.
 
 ``issues`` is a ';'-joined list of warnings that never stop screening:
 ``duplicate_enterprise_id:rows 2,7``, ``enterprise_id_missing``,
@@ -275,6 +278,7 @@ def registry_from_table(
     requested = crs if isinstance(crs, InputCRS) else parse_crs(crs, where="crs")
     data, renamed = _rename_reserved(table.data)
     columns = match_columns(data.columns)
+    data, columns, renamed = _keep_input_coordinates(data, columns, renamed)
     parsed, issues, blank = _parse_columns(data, columns, duplicates=duplicates)
     n = len(data)
 
@@ -294,6 +298,8 @@ def registry_from_table(
         inside = None  # footprints are tested against the coverage below
         issues.append(_tagged(repaired, "geometry_repaired"))
         location = "geometry"
+    parsed[LON], parsed[LAT] = (pd.Series(v, index=data.index) for v in screened_lonlat(geoms))
+    del parsed[X], parsed[Y]  # the input x/y stay in their own columns only
     issues.append(_tagged(swapped, SWAPPED_ISSUE))
     for code in ("location_missing", "location_zero", "location_out_of_range", "geometry_empty"):
         issues.append(_tagged(reason == code, code))
@@ -403,6 +409,33 @@ def _alias_index(aliases: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, in
 
 
 _ALIAS_INDEX = _alias_index(COLUMN_ALIASES)
+
+
+def _keep_input_coordinates(
+    data: pd.DataFrame, columns: dict[str, str], renamed: dict[str, str]
+) -> tuple[pd.DataFrame, dict[str, str], dict[str, str]]:
+    """Input columns named exactly ``lon``/``lat`` renamed ``lon_input``/``lat_input``: the canonical names
+    hold the screened location, and the input values must survive beside it."""
+    clash = {c: f"{c}_input" for c in (LON, LAT) if columns.get(c) == c}
+    if not clash:
+        return data, columns, renamed
+    columns = {k: clash.get(v, v) if k in clash else v for k, v in columns.items()}
+    return data.rename(columns=clash), columns, {**renamed, **clash}
+
+
+def screened_lonlat(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CGCS2000 lon/lat of each location: a point's own, a point inside a footprint; NaN where there is none."""
+    geoms = np.asarray(geoms, dtype=object)
+    lon, lat = np.full(len(geoms), np.nan), np.full(len(geoms), np.nan)
+    usable = ~shapely.is_missing(geoms)
+    usable[usable] = ~shapely.is_empty(geoms[usable])
+    points = geoms[usable]
+    other = shapely.get_type_id(points) != 0
+    if other.any():
+        points = points.copy()
+        points[other] = shapely.point_on_surface(points[other])
+    lon[usable], lat[usable] = shapely.get_x(points), shapely.get_y(points)
+    return lon, lat
 
 
 def _rename_reserved(data: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:

@@ -1,4 +1,13 @@
-"""The on-site checklist (现场核查表): one row per flagged enterprise, its evidence, and columns for the inspector."""
+"""The on-site checklist (现场核查表): what an inspector takes to each flagged enterprise, and brings back.
+
+One row per flagged enterprise: where to go (the screened CGCS2000 location, offsets removed), the
+standards hit as the seed numbers them (附件2第（三）项), the evidence as sentences, every legal basis, the
+screening proposal (初筛建议, not a decision), what follows a failed rectification (逾期处置) and the
+national standards to check (核查依据) when the run gives them, the standards not assessed and why, and
+near-edge and data notes; then the inspector's columns: 核查结论 (a drop-down of fixed choices), notes,
+inspector, date and the enterprise's signature. Enterprises not assessed at all are listed on their own
+sheet (待补充资料): what data is missing before they can be screened.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +15,115 @@ import numpy as np
 import pandas as pd
 
 from geo_screen import results as R
-from geo_screen.outputs.evidence import disposition_text, evidence_by_row, standards_zh
-from geo_screen.vocabulary import column_label
+from geo_screen.outputs.evidence import disposition_text, evidence_by_row
+from geo_screen.vocabulary import (
+    CHECK_BASIS_HEADER,
+    CHECK_COLUMNS,
+    CHECKLIST_SHEET,
+    DISPOSITION_ZH,
+    ESCALATION_HEADER,
+    EVIDENCE_HEADER,
+    NOT_ASSESSED_HEADER,
+    NOTES_HEADER,
+    PENDING_COLUMNS,
+    PENDING_SHEET,
+    PROPOSAL_HEADER,
+    STANDARD_DATA,
+    STANDARDS_HEADER,
+    VERDICT,
+    VERDICTS,
+    column_label,
+    issues_text,
+    seed_item,
+)
 
-#: columns the inspector fills in on site
-CHECK_COLUMNS = ("核查人", "核查日期", "核查情况", "处置意见")
-EVIDENCE_HEADER = "证据（区域/级别、距离与要求、差值）"
+__all__ = [  # the checklist's words live in geo_screen.vocabulary; read here with the tables they head
+    "CHECK_COLUMNS",
+    "CHECKLIST_SHEET",
+    "PENDING_SHEET",
+    "PROPOSAL_HEADER",
+    "STANDARDS_HEADER",
+    "VERDICT",
+    "VERDICTS",
+    "checklist_frame",
+    "not_assessed_text",
+    "pending_frame",
+    "standards_text",
+]
+
+_LOCATION_REASON = {
+    R.STATUS_INVALID: "无有效位置（登记表坐标缺失或无效）",
+    R.STATUS_OUT: "位置超出图层范围",
+}
+
+
+def standards_text(values: pd.Series) -> pd.Series:
+    """``"3;9"`` -> ``"第（三）项 不符合规划/生态红线；第（九）项 沿江生态带重点区域"`` (one lookup per value)."""
+
+    def one(text) -> str:
+        return "；".join(seed_item(s, topic=True) for s in R.standard_keys(text))
+
+    uniques = {v: one(v) for v in values.dropna().unique()}
+    return values.map(uniques).fillna("").astype("str")
+
+
+def not_assessed_text(ents: pd.DataFrame) -> pd.Series:
+    """Each enterprise's standards not assessed, with why: ``第（六）项：登记表未填“稳定达标排放”``.
+
+    Spatial standards: no usable location, outside the layers, no sanitary distance for the industry, or no
+    layer data at the location; attribute standards: the registry attributes left empty on that row (as
+    :data:`geo_screen.vocabulary.STANDARD_DATA` lists them).
+    """
+    if R.NOT_ASSESSED_COL not in ents.columns or ents.empty:
+        return pd.Series("", index=ents.index, dtype="str")
+    status = ents[R.ROW_STATUS].astype("str") if R.ROW_STATUS in ents else pd.Series("", index=ents.index)
+    required = pd.to_numeric(ents.get(R.SANITARY_REQUIRED, pd.Series(np.nan, index=ents.index)), errors="coerce")
+    out = []
+    for (label, keys), st, req in zip(ents[R.NOT_ASSESSED_COL].items(), status, required):
+        parts = []
+        for key in R.standard_keys(keys):
+            parts.append(f"{seed_item(key)}：{_reason(ents, label, key, st, req)}")
+        out.append("；".join(parts))
+    return pd.Series(out, index=ents.index, dtype="str")
+
+
+def _reason(ents: pd.DataFrame, label, key: str, status: str, required: float) -> str:
+    if key in R.SPATIAL_STANDARDS:
+        if status in _LOCATION_REASON:
+            return _LOCATION_REASON[status]
+        if key == "5" and not np.isfinite(required):
+            return "行业无卫生防护距离标准，登记表也未填环评确定的卫生防护距离"
+        return "图层在该位置无数据或缺少所需图层"
+    missing = [
+        f"“{column_label(c)}”"
+        for c in STANDARD_DATA.get(key, ())
+        if c not in ents.columns or pd.isna(ents.at[label, c])
+    ]
+    return f"登记表未填{'、'.join(missing)}" if missing else "缺少所需数据"
+
+
+def _common(ents: pd.DataFrame) -> dict[str, np.ndarray]:
+    def get(c: str):
+        return ents[c].to_numpy() if c in ents.columns else np.full(len(ents), None, dtype=object)
+
+    return {
+        "序号": np.arange(1, len(ents) + 1),
+        column_label(R.ENTERPRISE_ID): get(R.ENTERPRISE_ID),
+        column_label(R.NAME): get(R.NAME),
+        column_label(R.COUNTY): get(R.COUNTY),
+        column_label(R.INDUSTRY): get(R.INDUSTRY),
+        column_label("address"): get("address"),
+        column_label("lon"): np.round(pd.to_numeric(pd.Series(get("lon")), errors="coerce").to_numpy(float), 6),
+        column_label("lat"): np.round(pd.to_numeric(pd.Series(get("lat")), errors="coerce").to_numpy(float), 6),
+    }
+
+
+def _empty(n: int) -> pd.Series:
+    return pd.Series([None] * n, dtype="str")
 
 
 def checklist_frame(ents: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
-    """现场核查表: one row per flagged enterprise with evidence and empty inspector columns.
+    """现场核查表: one row per flagged enterprise with its evidence and empty inspector columns.
 
     Parameters
     ----------
@@ -27,35 +135,53 @@ def checklist_frame(ents: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns as in :data:`CHECK_WIDTHS`, in that order.
+        The sheet's columns in order; ``逾期处置`` and ``核查依据`` only when the run has those columns.
     """
     flagged = ents[R.flagged_mask(ents)]
     ev, basis = evidence_by_row(hits[hits[R.INPUT_ROW].isin(flagged[R.INPUT_ROW])])
     rows = flagged[R.INPUT_ROW]
-
-    def get(c: str):
-        return flagged[c].to_numpy() if c in flagged.columns else ""
-
     out = pd.DataFrame(
         {
-            "序号": np.arange(1, len(flagged) + 1),
-            column_label(R.ENTERPRISE_ID): get(R.ENTERPRISE_ID),
-            column_label(R.NAME): get(R.NAME),
-            column_label(R.COUNTY): get(R.COUNTY),
-            column_label(R.INDUSTRY): get(R.INDUSTRY),
-            column_label("address"): get("address"),
-            column_label(R.STANDARDS_HIT): standards_zh(flagged[R.STANDARDS_HIT]).to_numpy(),
+            **_common(flagged),
+            STANDARDS_HEADER: standards_text(flagged[R.STANDARDS_HIT]).to_numpy(),
             EVIDENCE_HEADER: rows.map(ev).fillna("").to_numpy(),
             column_label(R.LEGAL_BASIS): rows.map(basis).fillna(flagged.get(R.LEGAL_BASIS, "")).to_numpy(),
-            column_label(R.DISPOSITION_ZH): disposition_text(flagged).to_numpy(),
+            PROPOSAL_HEADER: disposition_text(flagged).to_numpy(),
         }
     )
+    if "escalation" in flagged.columns:
+        out[ESCALATION_HEADER] = flagged["escalation"].map(DISPOSITION_ZH).fillna("").to_numpy()
+    if "check_basis" in flagged.columns:
+        out[CHECK_BASIS_HEADER] = flagged["check_basis"].fillna("").astype("str").to_numpy()
+    out[NOT_ASSESSED_HEADER] = not_assessed_text(flagged).to_numpy()
+    out[NOTES_HEADER] = flagged.get(R.ISSUES, pd.Series("", index=flagged.index)).map(issues_text).to_numpy()
     for c in CHECK_COLUMNS:
-        out[c] = pd.Series([None] * len(out), dtype="str")
+        out[c] = _empty(len(out))
     return out
 
 
-#: column widths of the checklist sheet (characters)
+def pending_frame(ents: pd.DataFrame) -> pd.DataFrame:
+    """待补充资料: enterprises not assessed overall (no standard hit, some not assessed), with what is missing.
+
+    Parameters
+    ----------
+    ents
+        Enterprise rows of a run (any subset); those whose disposition is ``not_assessed`` are listed.
+    """
+    pending = ents[(ents[R.DISPOSITION] == R.NOT_ASSESSED_DISPOSITION).to_numpy()]
+    out = pd.DataFrame(
+        {
+            **_common(pending),
+            NOT_ASSESSED_HEADER: not_assessed_text(pending).to_numpy(),
+            NOTES_HEADER: pending.get(R.ISSUES, pd.Series("", index=pending.index)).map(issues_text).to_numpy(),
+        }
+    )
+    for c in PENDING_COLUMNS:
+        out[c] = _empty(len(out))
+    return out
+
+
+#: column widths of the checklist sheets (characters)
 CHECK_WIDTHS = {
     "序号": 6,
     column_label(R.ENTERPRISE_ID): 21,
@@ -63,12 +189,20 @@ CHECK_WIDTHS = {
     column_label(R.COUNTY): 10,
     column_label(R.INDUSTRY): 10,
     column_label("address"): 26,
-    column_label(R.STANDARDS_HIT): 24,
+    column_label("lon"): 12,
+    column_label("lat"): 11,
+    STANDARDS_HEADER: 26,
     EVIDENCE_HEADER: 46,
     column_label(R.LEGAL_BASIS): 40,
-    column_label(R.DISPOSITION_ZH): 10,
+    PROPOSAL_HEADER: 12,
+    ESCALATION_HEADER: 10,
+    CHECK_BASIS_HEADER: 30,
+    NOT_ASSESSED_HEADER: 34,
+    NOTES_HEADER: 34,
+    VERDICT: 12,
+    "核查情况说明": 30,
     "核查人": 10,
-    "核查日期": 12,
-    "核查情况": 30,
-    "处置意见": 24,
+    "日期": 12,
+    "企业确认（签字）": 16,
+    "补充情况": 30,
 }

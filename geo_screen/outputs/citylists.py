@@ -1,20 +1,29 @@
-"""The city's tables: the summary workbook (汇总.xlsx) and the public disclosure list (公示名单).
+"""The city's tables: the summary workbook (汇总.xlsx) and the internal list of proposals (内部初筛名单).
 
 What the regulation asks the city to report and publish (通政办发〔2017〕179号 三（三）/（四）, Annex 3 items
 15-18): counts per county and standard, and the lists of enterprises by proposed disposition. The list
 definitions (sheet names, dispositions) are :data:`geo_screen.vocabulary.CITY_LISTS`.
+
+A screening only proposes; the seed publishes lists "经相关部门核实后" (三（四）). So the flagged
+enterprises' list is :data:`INTERNAL_LIST`, ``内部初筛名单（未经核实，不得公开）``: its file and sheet are named
+so, its title says so and every printed page carries the line, and the names of individual businesses
+(个体工商户, whose names are people's names) are masked as ``张**``. Publishing waits for the verified
+decisions.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from geo_screen import results as R
+from geo_screen.outputs.checklist import PROPOSAL_HEADER, STANDARDS_HEADER, standards_text
 from geo_screen.outputs.evidence import disposition_text, standards_zh
+from geo_screen.outputs.provenance import illustrative_stamp, local_time, stamped
 from geo_screen.outputs.sheets import write_csv, write_workbook
 from geo_screen.outputs.workbook import disposition_by_county, summary_by_county
 from geo_screen.vocabulary import (
@@ -27,13 +36,46 @@ from geo_screen.vocabulary import (
     standard_label,
 )
 
-#: the public disclosure list's sheet and file name
-PUBLIC_LIST = "公示名单"
+#: the internal list's file, sheet and every page's header: screening proposals, not verified, not to publish
+INTERNAL_LIST = "内部初筛名单（未经核实，不得公开）"
+#: USCC type of an individual business (个体工商户): registering authority 9, type 2 (GB 32100-2015)
+_INDIVIDUAL_USCC = "92"
+_INDIVIDUAL_MARK = re.compile(r"[（(]?个体(?:工商户|户|经营)?[)）]?")
+_BARE_PERSON = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")  # a name of 2-4 Chinese characters and nothing else
 
 
-def public_list_title(n: int) -> str:
-    """The note above the public list of ``n`` enterprises (it is a screening result until verified)."""
-    return f"触及综合标准企业名单（{n} 家；筛查结果，经核实后公布）"
+def mask_individual_names(names: pd.Series, ids: pd.Series) -> pd.Series:
+    """Names of individual businesses (个体工商户) masked as ``张**``; enterprises' names unchanged.
+
+    An individual business is one whose USCC starts with ``92`` (GB 32100-2015: 9 market regulation,
+    2 individual business), whose name says 个体, or whose name is only a person's name (2-4 Chinese
+    characters, no 公司/厂/店...). Its name is the operator's: only the first character is kept.
+
+    Examples
+    --------
+    >>> mask_individual_names(pd.Series(["张小明", "南通某厂"]), pd.Series(["92320612MA1X00001Q", "91"])).tolist()
+    ['张**', '南通某厂']
+    """
+    text = names.astype("object")
+    is_text = text.map(lambda v: isinstance(v, str))
+    ids = ids.astype("object").map(lambda v: v if isinstance(v, str) else "")
+    individual = is_text & (
+        ids.str.startswith(_INDIVIDUAL_USCC)
+        | text.where(is_text, "").str.contains(_INDIVIDUAL_MARK)
+        | text.where(is_text, "").str.match(_BARE_PERSON)
+    )
+    bare = text[individual].str.replace(_INDIVIDUAL_MARK, "", regex=True).str.strip()
+    return text.where(~individual, bare.str.slice(0, 1) + "**")
+
+
+def internal_list_title(n: int, manifest: dict | None = None) -> str:
+    """The line above the internal list of ``n`` enterprises: what it is, that it is unverified, when it was made."""
+    stamp = illustrative_stamp(manifest or {})
+    return (
+        f"{INTERNAL_LIST}：触及综合标准的企业 {n} 家（筛查提出的初筛建议，不是处置决定；"
+        f"依通政办发〔2017〕179号 三（四），名单经相关部门核实后方可公布）。"
+        f"个体工商户名称已隐去。生成于 {local_time()}" + (f"。{stamp}" if stamp else "")
+    )
 
 
 def _ordered(ents: pd.DataFrame) -> pd.DataFrame:
@@ -51,8 +93,9 @@ def _ordered(ents: pd.DataFrame) -> pd.DataFrame:
     return ents.loc[keys.sort_values(["c", "n", "s", "e"], na_position="last", kind="stable").index]
 
 
-def public_list(result: R.ScreenResult | str | os.PathLike) -> pd.DataFrame:
-    """公示名单: flagged enterprises' name, USCC, county, standards, disposition, legal basis; nothing internal.
+def internal_list(result: R.ScreenResult | str | os.PathLike) -> pd.DataFrame:
+    """内部初筛名单: flagged enterprises' name (individuals masked), USCC, county, screened CGCS2000 location,
+    standards as the seed numbers them, the proposal and every legal basis.
 
     Parameters
     ----------
@@ -62,21 +105,51 @@ def public_list(result: R.ScreenResult | str | os.PathLike) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per flagged enterprise, by county, disposition severity and name, with Chinese headers.
+        One row per flagged enterprise, by county, disposition severity and name, with Chinese headers;
+        ``逾期处置`` when the run gives what follows a failed rectification.
     """
     ents = R.load_result(result).enterprises
     flagged = _ordered(ents[R.flagged_mask(ents)])
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "序号": np.arange(1, len(flagged) + 1),
-            column_label(R.NAME): flagged[R.NAME].to_numpy(),
+            column_label(R.NAME): mask_individual_names(flagged[R.NAME], flagged[R.ENTERPRISE_ID]).to_numpy(),
             column_label(R.ENTERPRISE_ID): flagged[R.ENTERPRISE_ID].to_numpy(),
             column_label(R.COUNTY): flagged[R.COUNTY].fillna(MISSING_ZH).to_numpy(),
-            column_label(R.STANDARDS_HIT): standards_zh(flagged[R.STANDARDS_HIT]).to_numpy(),
-            column_label(R.DISPOSITION_ZH): disposition_text(flagged).to_numpy(),
-            column_label(R.LEGAL_BASIS): flagged[R.LEGAL_BASIS].to_numpy(),
+            column_label("lon"): np.round(flagged["lon"].to_numpy(dtype=float), 6),
+            column_label("lat"): np.round(flagged["lat"].to_numpy(dtype=float), 6),
+            STANDARDS_HEADER: standards_text(flagged[R.STANDARDS_HIT]).to_numpy(),
+            PROPOSAL_HEADER: disposition_text(flagged).to_numpy(),
         }
     )
+    if "escalation" in flagged.columns:
+        out["逾期处置"] = flagged["escalation"].map(DISPOSITION_ZH).fillna("").to_numpy()
+    out[column_label(R.LEGAL_BASIS)] = flagged[R.LEGAL_BASIS].to_numpy()
+    return out
+
+
+def write_internal_list(table: pd.DataFrame, target, *, title: str, manifest: dict) -> None:
+    """Write :func:`internal_list`'s table as ``内部初筛名单（未经核实，不得公开）.xlsx`` (a path or a binary stream):
+    the title line above it, :data:`INTERNAL_LIST` at the top of every printed page."""
+    write_workbook(
+        target,
+        {INTERNAL_LIST: table},
+        notes={INTERNAL_LIST: title},
+        landscape=True,
+        title=stamped(INTERNAL_LIST, manifest),
+        page_header=INTERNAL_LIST,
+    )
+
+
+def internal_list_bytes(result: R.ScreenResult | str | os.PathLike) -> bytes:
+    """The internal list of a run as xlsx bytes (for a download button)."""
+    import io
+
+    res = R.load_result(result)
+    table = internal_list(res)
+    buf = io.BytesIO()
+    write_internal_list(table, buf, title=internal_list_title(len(table), res.manifest), manifest=res.manifest)
+    return buf.getvalue()
 
 
 def _list_frame(ents: pd.DataFrame) -> pd.DataFrame:
@@ -85,7 +158,7 @@ def _list_frame(ents: pd.DataFrame) -> pd.DataFrame:
         {
             "序号": np.arange(1, len(ents) + 1),
             column_label(R.COUNTY): ents[R.COUNTY].fillna(MISSING_ZH).to_numpy(),
-            column_label(R.NAME): ents[R.NAME].to_numpy(),
+            column_label(R.NAME): mask_individual_names(ents[R.NAME], ents[R.ENTERPRISE_ID]).to_numpy(),
             column_label(R.ENTERPRISE_ID): ents[R.ENTERPRISE_ID].to_numpy(),
             column_label(R.INDUSTRY): ents.get(R.INDUSTRY, pd.Series(index=ents.index, dtype="str")).to_numpy(),
             column_label(R.STANDARDS_HIT): standards_zh(ents[R.STANDARDS_HIT]).to_numpy(),
@@ -127,7 +200,9 @@ def county_standard_counts(ents: pd.DataFrame) -> pd.DataFrame:
 
 
 def city_outputs(result: R.ScreenResult | str | os.PathLike, out_dir: str | os.PathLike) -> list[Path]:
-    """Write ``汇总.xlsx`` (counts and the yearly-report lists), ``公示名单.xlsx`` and ``公示名单.csv``.
+    """Write ``汇总.xlsx`` (counts and the yearly-report lists) and the internal list as xlsx and csv.
+
+    Every page of both workbooks is headed :data:`INTERNAL_LIST`; the csv's first line says it.
 
     Parameters
     ----------
@@ -165,9 +240,16 @@ def city_outputs(result: R.ScreenResult | str | os.PathLike, out_dir: str | os.P
             f"{m.get('rules', {}).get('name', '利用综合标准依法依规推动落后产能退出')} 筛查汇总",
             (
                 f"规则：{m.get('rules', {}).get('document', '通政办发〔2017〕179号')}；输入：{m.get('input', {}).get('path', '')}；"
-                f"工具 geo_screen {m.get('version', '')}；运行 {m.get('started', '')} 至 {m.get('finished', '')}"
+                f"工具 geo_screen {m.get('version', '')}；运行 {local_time(m['started']) if m.get('started') else ''}"
+                f" 至 {local_time(m['finished']) if m.get('finished') else ''}"
             ),
-            f"登记企业 {len(ents)} 家，触及标准 {len(flagged)} 家。以下名单为筛查结果（拟处置），经现场核实、主管部门认定后方可上报或公布。",
+            *(
+                [f"{illustrative_stamp(m)}：本次筛查所用图层含示意数据，不得用于决策。"]
+                if illustrative_stamp(m)
+                else []
+            ),
+            f"生成于 {local_time()}；运行时间为北京时间。",
+            f"登记企业 {len(ents)} 家，触及标准 {len(flagged)} 家。以下名单为筛查结果（初筛建议），经现场核实、主管部门认定后方可上报或公布；个体工商户名称已隐去。",
             (
                 "区县×标准：每家企业在其触及的每项标准下各计一次；区县×处置：按综合处置方式；"
                 "区县×标准×处置：按该标准证据的处置方式。"
@@ -183,9 +265,16 @@ def city_outputs(result: R.ScreenResult | str | os.PathLike, out_dir: str | os.P
             "“设备（生产线）”“产能”“完成情况”列供各地填报（附件3第16-17项），本工具不掌握这些数据。",
         ]
     )
-    write_workbook(out / "汇总.xlsx", sheets, notes={"说明": notes}, landscape=True)
-    public = public_list(res)
-    title = {PUBLIC_LIST: public_list_title(len(public))}
-    write_workbook(out / f"{PUBLIC_LIST}.xlsx", {PUBLIC_LIST: public}, notes=title, landscape=True)
-    write_csv(out / f"{PUBLIC_LIST}.csv", public)
-    return [out / "汇总.xlsx", out / f"{PUBLIC_LIST}.xlsx", out / f"{PUBLIC_LIST}.csv"]
+    write_workbook(
+        out / "汇总.xlsx",
+        sheets,
+        notes={"说明": notes},
+        landscape=True,
+        title=stamped("筛查汇总", m),
+        page_header=INTERNAL_LIST,
+    )
+    table = internal_list(res)
+    title = internal_list_title(len(table), m)
+    write_internal_list(table, out / f"{INTERNAL_LIST}.xlsx", title=title, manifest=m)
+    write_csv(out / f"{INTERNAL_LIST}.csv", table, title=title)
+    return [out / "汇总.xlsx", out / f"{INTERNAL_LIST}.xlsx", out / f"{INTERNAL_LIST}.csv"]

@@ -124,12 +124,19 @@ def short_names(columns) -> dict[str, str]:
     return out
 
 
-def field_dictionary(names: dict[str, str], *, files: dict[str, str] | None = None) -> pd.DataFrame:
-    """Table behind ``字段说明.csv``: short name, full name, Chinese label, meaning (and file)."""
-    rows = []
+def field_dictionary(
+    names: dict[str, str], *, files: dict[str, str] | None = None, inputs: dict[str, tuple[str, str]] | None = None
+) -> pd.DataFrame:
+    """Table behind ``字段说明.csv``: short name, full name, Chinese label, meaning (and file).
+
+    ``inputs``: registry columns holding the file's own coordinates -> (label, meaning), e.g.
+    ``经度`` -> (``经度（输入，GCJ-02）``, what it is and that LON/LAT are the screened location).
+    """
+    rows, inputs = [], inputs or {}
     for column, short in names.items():
         spec = _BY_COLUMN.get(column)
         label, meaning = (spec.label_zh, spec.meaning) if spec else (column, "登记表原有列，原样导出")
+        label, meaning = inputs.get(column, (label, meaning))
         rows.append(
             {
                 "短字段名": short,

@@ -11,7 +11,7 @@ import pandas as pd
 
 from geo_screen import coded
 from geo_screen import results as R
-from geo_screen.vocabulary import DISPOSITION_ZH, standard_label
+from geo_screen.vocabulary import DISPOSITION_ZH, column_label, landuse_class_label, seed_item, standard_label
 
 
 def _fmt(values: pd.Series) -> np.ndarray:
@@ -40,10 +40,11 @@ def standards_zh(values: pd.Series) -> pd.Series:
 
 
 def evidence_text(hits: pd.DataFrame) -> pd.Series:
-    """One line of evidence per hit (vectorised): standard, zone name/level, distance vs required, margin, detail.
+    """One sentence of evidence per hit, numbered as the seed numbers the standard (vectorised).
 
-    Zone standards read "位于区内，距边界120米" (``margin_m`` is positive inside);
-    distance rules read "距离35米，要求不小于300米，差265米".
+    Zones read "狼山省级森林公园（一级管控区，森林公园），位于区内，距边界120米" (``margin_m`` is positive
+    inside); distance rules "濠河花园小区（居住区），距离35米，要求不小于300米，差265米"; the land-use plan
+    "规划用地类别 E（非建设用地），非工业用地"; registry attributes "登记表“手续齐全”为“否”；绩效等级 C".
 
     Parameters
     ----------
@@ -53,15 +54,28 @@ def evidence_text(hits: pd.DataFrame) -> pd.Series:
     Returns
     -------
     pandas.Series
-        One line per hit, on the index of ``hits``, e.g. ``标准4：某水源地（一级保护区），位于区内，距边界120米``.
+        One sentence per hit, on the index of ``hits``, e.g. ``第（四）项：长江洪港（一级保护区），位于区内，距边界120米``.
     """
 
     def txt(c: str) -> pd.Series:
-        return hits[c].astype("str").fillna("") if c in hits.columns else pd.Series("", index=hits.index, dtype="str")
+        if c not in hits.columns:
+            return pd.Series("", index=hits.index, dtype="str")
+        return hits[c].astype("str").fillna("").replace({"nan": "", "None": ""})
 
-    label = hits["standard"].astype("str").map(lambda s: standard_label(s)).astype("str")
+    label = hits["standard"].astype("str").map(lambda s: seed_item(s)).astype("str")
+    layer, category, detail = txt("layer_id"), txt("category"), txt("detail")
+    registry = (layer == "registry").to_numpy()
+    land = (category == "land_use_plan").to_numpy()
     level = txt("zone_label").where(txt("zone_label") != "", txt("zone"))
-    feature = txt("feature_name") + pd.Series(np.where(level != "", "（" + level + "）", ""), index=hits.index)
+    about = pd.Series(
+        np.where(
+            (level != "") & (category != ""),
+            level + "，" + category,
+            np.where(level != "", level, category),
+        ),
+        index=hits.index,
+    )
+    feature = txt("feature_name") + pd.Series(np.where(about != "", "（" + about + "）", ""), index=hits.index)
     dist, req, mar = (pd.to_numeric(hits[c], errors="coerce") for c in ("distance_m", "required_m", "margin_m"))
     d, r, m, m_abs = _fmt(dist), _fmt(req), _fmt(mar), _fmt(mar.abs())
     add = np.char.add
@@ -80,9 +94,29 @@ def evidence_text(hits: pd.DataFrame) -> pd.Series:
         else np.array([], dtype=str)
     )
     out = feature
-    for part in (pd.Series(measure, index=hits.index, dtype="str"), txt("detail")):
+    for part in (pd.Series(measure, index=hits.index, dtype="str"), detail):
         out = pd.Series(np.where(out == "", part, np.where(part == "", out, out + "，" + part)), index=hits.index)
+    if land.any():
+        out[land] = _landuse_sentence(
+            txt("zone")[land].where(txt("zone")[land] != "", txt("feature_name")[land]), detail[land]
+        )
+    if registry.any():
+        out[registry] = _registry_sentence(detail[registry], txt("zone")[registry], hits["standard"][registry])
     return (label + "：" + out.astype("str")).str.removesuffix("：")
+
+
+def _landuse_sentence(classes: pd.Series, detail: pd.Series) -> pd.Series:
+    """``规划用地类别 E（非建设用地），非工业用地`` (a footprint: its non-industrial share after it)."""
+    share = detail.str.extract(r"非工业用地占比\s*([0-9.]+%)", expand=False)
+    text = "规划用地类别 " + classes.map(landuse_class_label) + "，非工业用地"
+    return text.where(share.isna(), text + "（厂区 " + share.fillna("") + " 位于非工业用地）")
+
+
+def _registry_sentence(detail: pd.Series, zone: pd.Series, standard: pd.Series) -> pd.Series:
+    """``手续齐全=否；散乱污=是`` -> ``登记表“手续齐全”为“否”；登记表“散乱污”为“是”``, the grade after it."""
+    said = detail.str.replace(r"([^；;=]+)=([^；;]*)", r"登记表“\1”为“\2”", regex=True)
+    graded = (zone != "") & (standard.astype("str") != "10")
+    return said.where(~graded, said + "；" + column_label(R.GRADE) + " " + zone)
 
 
 def evidence_by_row(hits: pd.DataFrame) -> tuple[pd.Series, pd.Series]:

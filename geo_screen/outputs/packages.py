@@ -31,11 +31,11 @@ import os
 import re
 import shutil
 import tempfile
-import time
 import unicodedata
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -46,7 +46,15 @@ import pyogrio.errors
 
 from geo_screen import results as R
 from geo_screen.errors import ExportError
-from geo_screen.outputs.checklist import CHECK_WIDTHS, checklist_frame
+from geo_screen.outputs.checklist import (
+    CHECK_WIDTHS,
+    CHECKLIST_SHEET,
+    PENDING_SHEET,
+    VERDICT,
+    VERDICTS,
+    checklist_frame,
+    pending_frame,
+)
 from geo_screen.outputs.dbf import (
     ENCODINGS,
     MAX_TEXT_BYTES,
@@ -57,9 +65,11 @@ from geo_screen.outputs.dbf import (
     short_names,
     write_shapefile,
 )
+from geo_screen.outputs.provenance import LOCAL_TZ, illustrative_stamp, local_time, stamped
 from geo_screen.outputs.sheets import write_csv, write_workbook
+from geo_screen.outputs.workbook import input_coordinate_headers
 from geo_screen.results import OUTPUT_CRS
-from geo_screen.vocabulary import MISSING_ZH, standard_label
+from geo_screen.vocabulary import INPUT_COORDINATE_MEANING, INPUT_SYSTEMS, MISSING_ZH, standard_label
 
 GROUP_BY = ("county", "industry", "standard")
 ONLY = ("flagged", "all")
@@ -152,6 +162,17 @@ def _group_positions(ents: pd.DataFrame, by: str) -> dict[str, np.ndarray]:
     return dict(sorted(key.groupby(key.to_numpy()).indices.items()))
 
 
+def _pending_rows(ents: pd.DataFrame, by: str, value: str) -> pd.DataFrame:
+    """The group's enterprises not assessed overall (whatever ``only`` is): the checklist's 待补充资料."""
+    pending = ents[(ents[R.DISPOSITION] == R.NOT_ASSESSED_DISPOSITION).to_numpy()]
+    column = {"county": R.COUNTY, "industry": R.INDUSTRY}.get(by)
+    if column is None or column not in pending.columns:  # by standard: they hit none
+        return pending.iloc[:0]
+    key = pending[column].astype("str").str.strip()
+    key = key.where(key.notna() & (key != ""), MISSING_ZH)
+    return pending[(key == value).to_numpy()]
+
+
 def _label(by: str, value: str) -> str:
     return standard_label(value) if by == "standard" else value
 
@@ -188,8 +209,10 @@ class _Prepared:
     hit_dbf: pd.DataFrame
     changes: pd.DataFrame
     dictionary: pd.DataFrame
+    #: the group's enterprises not assessed overall (the checklist's 待补充资料 sheet)
+    pending: pd.DataFrame = field(default_factory=pd.DataFrame)
 
-    def take(self, positions: np.ndarray) -> _Prepared:
+    def take(self, positions: np.ndarray, pending: pd.DataFrame | None = None) -> _Prepared:
         ents = self.ents.iloc[positions]
         rows = ents[R.INPUT_ROW]
         in_hits = self.hits[R.INPUT_ROW].isin(rows).to_numpy()
@@ -200,10 +223,21 @@ class _Prepared:
             self.hit_dbf[in_hits],
             self.changes[self.changes[R.INPUT_ROW].isin(rows)],
             self.dictionary,
+            self.pending if pending is None else pending,
         )
 
 
-def _prepare(ents: gpd.GeoDataFrame, hits: gpd.GeoDataFrame, enc) -> _Prepared:
+def _input_coordinates(manifest: dict) -> dict[str, tuple[str, str]]:
+    """The registry's coordinate columns -> (header naming their system, meaning) for 字段说明.csv."""
+    system = (manifest or {}).get("input", {}).get("crs") or (manifest or {}).get("crs", {}).get("input")
+    name = INPUT_SYSTEMS.get(system or "", system or "坐标系未知")
+    return {
+        column: (label, INPUT_COORDINATE_MEANING.format(system=name))
+        for column, label in input_coordinate_headers(manifest or {}).items()
+    }
+
+
+def _prepare(ents: gpd.GeoDataFrame, hits: gpd.GeoDataFrame, enc, manifest: dict | None = None) -> _Prepared:
     ent_names = short_names(ents.columns)
     hit_names = short_names([c for c in hits.columns if c in R.HIT_COLUMNS] or R.HIT_COLUMNS)
     ent_dbf, ent_changes = dbf_frame(pd.DataFrame(ents.drop(columns="geometry")), encoding=enc, names=ent_names)
@@ -224,7 +258,7 @@ def _prepare(ents: gpd.GeoDataFrame, hits: gpd.GeoDataFrame, enc) -> _Prepared:
         ent_dbf,
         hit_dbf,
         pd.concat([ent_changes, hit_changes], ignore_index=True),
-        field_dictionary(names, files=files),
+        field_dictionary(names, files=files, inputs=_input_coordinates(manifest)),
     )
 
 
@@ -276,7 +310,7 @@ def _write_package(
     for path in files:
         zf.write(path, arcname=path.name)
     if "xlsx" in formats:
-        _add(zf, "现场核查表.xlsx", _checklist_bytes(prep, label))
+        _add(zf, "现场核查表.xlsx", _checklist_bytes(prep, label, manifest))
     buf = io.BytesIO()
     write_csv(buf, prep.dictionary)
     _add(zf, "字段说明.csv", buf.getvalue())
@@ -294,20 +328,36 @@ def _write_package(
 
 
 def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
-    info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+    info = zipfile.ZipInfo(name, date_time=datetime.now(LOCAL_TZ).timetuple()[:6])  # Beijing time
     info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
     zf.writestr(info, data)
 
 
-def _checklist_bytes(prep: _Prepared, label: str) -> bytes:
+def _checklist_bytes(prep: _Prepared, label: str, manifest: dict) -> bytes:
     table = checklist_frame(prep.ents, prep.hits)
+    pending = pending_frame(prep.pending) if len(prep.pending) else pending_frame(prep.ents.iloc[:0])
+    stamp = illustrative_stamp(manifest)
+    made = f"生成于 {local_time()}；坐标为 CGCS2000 经纬度（已去除高德/百度偏移），现场定位请用此坐标"
+    head = f"【{stamp}】" if stamp else ""
     buf = io.BytesIO()
     write_workbook(
         buf,
-        {"现场核查表": table},
+        {CHECKLIST_SHEET: table, PENDING_SHEET: pending},
         landscape=True,
-        widths={"现场核查表": CHECK_WIDTHS},
-        notes={"现场核查表": f"{label} 现场核查表（{len(table)} 家触及标准的企业；筛查结果，以现场核实为准）"},
+        widths={CHECKLIST_SHEET: CHECK_WIDTHS, PENDING_SHEET: CHECK_WIDTHS},
+        notes={
+            CHECKLIST_SHEET: (
+                f"{head}{label} 现场核查表（{len(table)} 家触及标准的企业）。“初筛建议”是筛查提出的建议，"
+                f"不是处置决定，以现场核实和有批准权的人民政府批准为准。{made}"
+            ),
+            PENDING_SHEET: (
+                f"{head}{label} 待补充资料（{len(pending)} 家企业未触及标准，但有标准因缺少数据未评估，"
+                f"未评估不等于符合）。补齐资料后重新筛查。{made}"
+            ),
+        },
+        title=stamped(f"{label} 现场核查表", manifest),
+        page_header=f"{stamp}　" + f"{label} 现场核查表" if stamp else None,
+        choices={CHECKLIST_SHEET: {VERDICT: VERDICTS}},
     )
     return buf.getvalue()
 
@@ -318,7 +368,11 @@ def _member_notes(stem: str, members: list[str]) -> list[tuple[str, str]]:
         f"{stem}_面.shp": "有厂区范围的企业的范围面",
         f"{stem}_依据.dbf": "触及证据（无几何的表），用 USCC / INPUT_ROW 与点位关联",
         f"{stem}.gpkg": "同一数据，完整字段名、文本不截断（图层 enterprises / hits）",
-        "现场核查表.xlsx": "每家触及标准企业一行；核查人、核查日期、核查情况、处置意见留空待填",
+        "现场核查表.xlsx": (
+            "现场核查表：每家触及标准企业一行（CGCS2000 坐标、证据、初筛建议、未评估标准及原因），"
+            "核查结论（下拉选择）、核查情况说明、核查人、日期、企业确认（签字）留空待填；"
+            "待补充资料：未评估的企业及所缺资料"
+        ),
         "字段说明.csv": "短字段名、完整字段名、中文名称、含义对照",
         "README.txt": "本说明",
     }
@@ -327,12 +381,16 @@ def _member_notes(stem: str, members: list[str]) -> list[tuple[str, str]]:
 
 def _readme(prep: _Prepared, *, stem, label, by, only, enc, manifest, members) -> str:
     n_flag = int(R.flagged_mask(prep.ents).sum())
+    stamp = illustrative_stamp(manifest)
     lines = [
+        *([f"【{stamp}】本数据包所用图层含示意数据，不得用于决策", ""] if stamp else []),
         f"geo_screen 现场核查数据包：{label}",
+        f"生成时间：{local_time()}",
         "",
         f"分组 by={by}；范围 only={only}（{'仅触及标准的企业' if only == 'flagged' else '全部企业'}）",
         f"企业 {len(prep.ents)} 家（触及标准 {n_flag} 家）；证据 {len(prep.hits)} 条",
-        "坐标系：CGCS2000 经纬度（EPSG:4490），见 .prj",
+        "坐标系：CGCS2000 经纬度（EPSG:4490），见 .prj；LON/LAT 为筛查采用的位置（已去除高德/百度偏移），",
+        "登记表原坐标保留在其原有字段中（见 字段说明.csv），仅供对照，现场定位请用 LON/LAT",
         f"编码：{enc.name}（.cpg 写 {enc.cpg}" + (f"；DBF 语言驱动字节 0x{enc.ldid:02X}" if enc.ldid else "") + "）",
         "",
         "文件：",
@@ -427,13 +485,13 @@ def export_packages(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise ExportError(f"cannot create the output folder {out}: {err}; choose a writable folder") from err
-    prep = _prepare(ents, hits, enc)
+    prep = _prepare(ents, hits, enc, res.manifest)
     report = ExportReport(out, by, only, enc.name)
     changes = []
     work = Path(tempfile.mkdtemp(prefix=".geo_screen-export-", dir=out))
     try:
         for i, ((value, positions), label, stem) in enumerate(zip(groups.items(), labels, stems), start=1):
-            part = prep.take(positions)
+            part = prep.take(positions, pending=_pending_rows(res.enterprises, by, value))
             (work / stem).mkdir()
             target, tmp = out / f"{stem}.zip", out / f".{stem}.zip.tmp"
             try:
@@ -494,8 +552,12 @@ def package_bytes(
     positions = groups[keys[i]]
     sub = ents.iloc[positions]
     part = _prepare(
-        sub.reset_index(drop=True), hits[hits[R.INPUT_ROW].isin(sub[R.INPUT_ROW])].reset_index(drop=True), enc
+        sub.reset_index(drop=True),
+        hits[hits[R.INPUT_ROW].isin(sub[R.INPUT_ROW])].reset_index(drop=True),
+        enc,
+        res.manifest,
     )
+    part.pending = _pending_rows(res.enterprises, by, keys[i])
     buf = io.BytesIO()
     try:
         with (

@@ -29,6 +29,7 @@ from geo_screen.outputs.gpkg import (
     stage_ipc,
     write_gpkg_layer,
 )
+from geo_screen.outputs.provenance import manifest_for_output
 from geo_screen.results import OUTPUT_CRS
 
 
@@ -84,7 +85,7 @@ def write_results(
             enterprises.set_crs(OUTPUT_CRS, allow_override=True),
             hits.set_crs(OUTPUT_CRS, allow_override=True),
         )
-    manifest = {**result.manifest, "output": {"crs": target}}
+    manifest = manifest_for_output({**result.manifest, "output": {"crs": target}})
     tmp = Path(tempfile.mkdtemp(prefix=".geo_screen-", dir=out))
     written = []
     try:

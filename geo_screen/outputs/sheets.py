@@ -26,7 +26,7 @@ import io
 import os
 import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -226,6 +226,9 @@ def write_workbook(
     notes: Mapping[str, str] | None = None,
     landscape: bool = False,
     widths: Mapping[str, Mapping[str, int]] | None = None,
+    title: str | None = None,
+    page_header: str | None = None,
+    choices: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
 ) -> None:
     """Write data frames as sheets of one xlsx workbook, atomically.
 
@@ -246,6 +249,13 @@ def write_workbook(
         the header row repeats on every printed page either way.
     widths
         Sheet name -> {column: width} overriding the automatic widths.
+    title
+        The workbook's document title (File > Properties).
+    page_header
+        A line printed at the top of every page of every sheet (e.g. ``内部初筛名单（未经核实，不得公开）``).
+    choices
+        Sheet name -> {column: allowed values}: each data cell of the column gets an Excel drop-down list
+        (data validation) of those values, for forms filled in on site.
 
     Raises
     ------
@@ -253,7 +263,7 @@ def write_workbook(
         A table has more rows or columns than Excel holds (filter it first), a
         sheet name is invalid, or the file cannot be written.
     """
-    notes, widths = dict(notes or {}), dict(widths or {})
+    notes, widths, choices = dict(notes or {}), dict(widths or {}), dict(choices or {})
     where = _where(path)
     if not sheets and not notes:
         raise ExportError(f"{where}: nothing to write; pass at least one sheet")
@@ -280,23 +290,23 @@ def write_workbook(
                 "note": wb.add_format({"italic": True, "text_wrap": True, "valign": "top"}),
                 "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
             }
+            if title:
+                wb.set_properties({"title": title})
             for name, df in sheets.items():
                 ws, safe = wb.add_worksheet(name), neutralize_frame(df)
-                data[name] = (
-                    safe,
-                    _write_sheet(
-                        ws,
-                        safe,
-                        note=notes.get(name),
-                        landscape=landscape,
-                        widths=widths.get(name, {}),
-                        formats=formats,
-                    ),
+                first = _write_sheet(
+                    ws, safe, note=notes.get(name), landscape=landscape, widths=widths.get(name, {}), formats=formats
                 )
+                data[name] = (safe, first)
+                if page_header:
+                    ws.set_header("&C" + page_header.replace("&", "&&"))
+                _add_choices(ws, df, choices.get(name, {}), first_row=first, where=where, sheet=name)
             for name, text in notes.items():
                 if name in sheets:
                     continue
                 ws = wb.add_worksheet(name)
+                if page_header:
+                    ws.set_header("&C" + page_header.replace("&", "&&"))
                 ws.set_column(0, 0, 120, formats["wrap"])
                 for r, line in enumerate(str(text).split("\n")):
                     ws.write_string(r, 0, neutralize_cell(line))
@@ -316,8 +326,34 @@ def write_workbook(
             raise ExportError(f"cannot write workbook {where}: {err}") from err
 
 
-def write_csv(path: Target, df: pd.DataFrame, *, encoding: str = "utf-8-sig") -> None:
+def _add_choices(ws, df: pd.DataFrame, choices: Mapping[str, Sequence[str]], *, first_row: int, where: str, sheet: str):
+    """A drop-down list (Excel data validation) of allowed values on each data cell of the named columns."""
+    for column, allowed in choices.items():
+        if column not in df.columns:
+            raise ExportError(
+                f"{where}: sheet {sheet!r} has no column {column!r} for a drop-down list; "
+                f"its columns are {list(map(str, df.columns))}"
+            )
+        c = list(df.columns).index(column)
+        last = first_row + max(len(df), 1) - 1
+        ws.data_validation(
+            first_row,
+            c,
+            last,
+            c,
+            {
+                "validate": "list",
+                "source": list(allowed),
+                "error_title": str(column),
+                "error_message": "请从下拉列表中选择：" + " / ".join(allowed),
+            },
+        )
+
+
+def write_csv(path: Target, df: pd.DataFrame, *, encoding: str = "utf-8-sig", title: str | None = None) -> None:
     """Write ``df`` as CSV (no index, CRLF line ends), neutralised and atomically.
+
+    ``title``, when given, is a first line above the header (read the table with ``skiprows=1``).
 
     ``utf-8-sig`` (the default) starts with a byte-order mark so Excel on
     Chinese Windows detects UTF-8; ``gbk`` suits older tools but cannot hold
@@ -331,7 +367,12 @@ def write_csv(path: Target, df: pd.DataFrame, *, encoding: str = "utf-8-sig") ->
     """
     safe = neutralize_frame(df)
     try:
-        data = safe.to_csv(index=False, lineterminator="\r\n").encode(encoding)
+        head = (
+            ""
+            if title is None
+            else pd.DataFrame([[neutralize_cell(title)]]).to_csv(index=False, header=False, lineterminator="\r\n")
+        )
+        data = (head + safe.to_csv(index=False, lineterminator="\r\n")).encode(encoding)
     except LookupError as err:
         raise ExportError(f"{_where(path)}: unknown CSV encoding {encoding!r}; use 'utf-8-sig' or 'gbk'") from err
     except UnicodeEncodeError as err:

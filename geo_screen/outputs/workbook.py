@@ -9,13 +9,32 @@ from typing import IO
 import pandas as pd
 
 from geo_screen import results as R
+from geo_screen.outputs.provenance import illustrative_layers, illustrative_stamp, local_time, stamped
 from geo_screen.outputs.sheets import write_workbook
-from geo_screen.vocabulary import COLUMN_ZH, DISPOSITION_ZH, MISSING_ZH, RESULT_ZH, ROW_STATUS_ZH, column_label
+from geo_screen.vocabulary import (
+    CANONICAL_SUFFIX,
+    CATEGORY_ZH,
+    COLUMN_ZH,
+    DISPOSITION_ZH,
+    MISSING_ZH,
+    NO_ZH,
+    RESULT_ZH,
+    ROW_STATUS_ZH,
+    YES_ZH,
+    column_label,
+    input_coordinate_label,
+    issues_text,
+    landuse_class_label,
+    standard_label,
+)
 
 #: sheet names (the results contract): enterprises, evidence, summary by county x standard x disposition,
 #: county x overall disposition, and the run's provenance; headers inside are Chinese
-SHEET_ENTERPRISES, SHEET_HITS, SHEET_SUMMARY = "enterprises", "hits", "summary"
-SHEET_BY_DISPOSITION, SHEET_RUN = "summary_disposition", "run"
+SHEET_ENTERPRISES, SHEET_HITS, SHEET_SUMMARY = "企业", "证据", "区县×标准×处置"
+SHEET_BY_DISPOSITION, SHEET_RUN = "区县×处置", "说明"
+#: enterprise columns holding disposition codes, shown by their labels (``escalation``: what follows a failed
+#: rectification, when the rules give one)
+DISPOSITION_COLUMNS = (R.DISPOSITION, "escalation")
 
 #: Above this many enterprises the 企业 sheet lists only the flagged ones (the full results are in
 #: results.gpkg / results.parquet): writing a million rows to Excel would take longer than screening them.
@@ -79,14 +98,110 @@ def disposition_by_county(enterprises: pd.DataFrame) -> pd.DataFrame:
     return table[columns].rename_axis(index=column_label(R.COUNTY), columns=None).reset_index()
 
 
-def _zh(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy(deep=False)  # columns are replaced, never written into
+def input_coordinate_headers(manifest: dict) -> dict[str, str]:
+    """Input columns holding the registry's own coordinates -> their header naming the system
+    (``经度`` -> ``经度（输入，GCJ-02）``), from the run's manifest."""
+    info = (manifest or {}).get("input", {})
+    system = info.get("crs") or (manifest or {}).get("crs", {}).get("input")
+    original = {new: old for old, new in info.get("renamed", {}).items()}
+    columns = info.get("columns", {})
+    return {
+        columns[c]: input_coordinate_label(original.get(columns[c], columns[c]), system)
+        for c in ("lon", "lat", "x", "y")
+        if c in columns
+    }
+
+
+def enterprise_sheet(frame: pd.DataFrame, manifest: dict | None = None) -> pd.DataFrame:
+    """Enterprise rows as the 企业 sheet shows them: codes as labels, and no header twice.
+
+    The registry's own columns keep their headers, its coordinate columns name their system
+    (``经度（输入，GCJ-02）``); canonical columns take their Chinese header, followed by
+    :data:`~geo_screen.vocabulary.CANONICAL_SUFFIX` where the registry already uses it. Standard results,
+    row statuses, dispositions, yes/no attributes and data issues read as words; the disposition code
+    column is left out (its label is there).
+
+    Parameters
+    ----------
+    frame
+        Enterprise rows (without geometry).
+    manifest
+        The run's manifest (for the input coordinate columns and their system).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The sheet's table.
+    """
+    out = frame.drop(columns=[R.DISPOSITION] if R.DISPOSITION_ZH in frame.columns else [], errors="ignore")
+    out = out.copy(deep=False)  # columns are replaced, never written into
     for col in out.columns:
         if col.startswith("std_"):
             out[col] = out[col].map(RESULT_ZH).fillna(out[col])
     if R.ROW_STATUS in out:
         out[R.ROW_STATUS] = out[R.ROW_STATUS].map(ROW_STATUS_ZH).fillna(out[R.ROW_STATUS])
+    for col in DISPOSITION_COLUMNS:
+        if col in out:
+            out[col] = out[col].map(DISPOSITION_ZH).fillna(out[col])
+    if R.ISSUES in out:
+        out[R.ISSUES] = out[R.ISSUES].map(issues_text)
+    for col in R.ATTRIBUTE_COLUMNS:
+        if col in out:
+            out[col] = out[col].map({True: YES_ZH, False: NO_ZH}).astype("object")
+    inputs = input_coordinate_headers(manifest or {})
+    own = {str(c) for c in out.columns if c not in COLUMN_ZH and c not in inputs}
+    return out.rename(columns=lambda c: _header(c, inputs, own))
+
+
+def _header(column: str, inputs: dict[str, str], own: set[str]) -> str:
+    if column in inputs:
+        return inputs[column]
+    if column not in COLUMN_ZH:
+        return column
+    label = column_label(column)
+    return label + CANONICAL_SUFFIX if label in own else label
+
+
+def evidence_sheet(hits: pd.DataFrame) -> pd.DataFrame:
+    """Evidence rows as the 证据 sheet shows them: standards, dispositions, zones and categories as words."""
+    out = hits.drop(columns=["zone"] if "zone_label" in hits.columns else [], errors="ignore").copy(deep=False)
+    if "standard" in out:
+        out["standard"] = out["standard"].astype("str").map(standard_label)
+    if R.DISPOSITION in out:
+        out[R.DISPOSITION] = out[R.DISPOSITION].map(DISPOSITION_ZH).fillna(out[R.DISPOSITION])
+        out = out.rename(columns={R.DISPOSITION: R.DISPOSITION_ZH})
+    land = (out["category"] == "land_use_plan").to_numpy() if "category" in out else False
+    if "zone_label" in out:
+        labels = out["zone_label"].astype("object")
+        out["zone_label"] = labels.where(~land, labels.map(lambda v: landuse_class_label(v) if pd.notna(v) else v))
+    for col in ("category", "layer_id"):
+        if col in out:
+            out[col] = out[col].map(lambda v: CATEGORY_ZH.get(v, v) if isinstance(v, str) else v)
     return out.rename(columns=lambda c: column_label(c))
+
+
+def _run_info(manifest: dict, extra: dict | None = None) -> pd.DataFrame:
+    """The 说明 sheet: the run's provenance, times in Beijing time."""
+    items = {
+        "工具版本": manifest.get("version"),
+        "输入文件": manifest.get("input", {}).get("path"),
+        "输入坐标系": manifest.get("crs", {}).get("input"),
+        "输出坐标系": "CGCS2000（EPSG:4490）；“经度（CGCS2000）/纬度（CGCS2000）”为筛查采用的位置，已去除偏移",
+        "规则": manifest.get("rules", {}).get("name"),
+        "图层包": manifest.get("catalog", {}).get("name"),
+        "开始时间": local_time(manifest["started"]) if manifest.get("started") else None,
+        "结束时间": local_time(manifest["finished"]) if manifest.get("finished") else None,
+        **(extra or {}),
+    }
+    stamp = illustrative_stamp(manifest)
+    if stamp:
+        items["数据性质"] = f"{stamp}：图层 {'、'.join(illustrative_layers(manifest))} 为示意数据，不得用于决策"
+    return pd.DataFrame({"项目": list(items), "内容": list(items.values())})
+
+
+def _stamp_notes(manifest: dict, sheets) -> dict[str, str]:
+    stamp = illustrative_stamp(manifest)
+    return dict.fromkeys(sheets, f"{stamp}（本结果基于示意图层，不得用于决策）") if stamp else {}
 
 
 def write_results_workbook(result: R.ScreenResult, path: str | os.PathLike | IO[bytes]) -> Path | None:
@@ -123,34 +238,22 @@ def write_results_workbook(result: R.ScreenResult, path: str | os.PathLike | IO[
             manifest=result.manifest,
         )
     hits = pd.DataFrame(result.hits.drop(columns="geometry"))
-    summary = summary_by_county(result.enterprises, result.hits)
-    summary = summary.rename(columns={**COLUMN_ZH, "count": "企业数"})
     manifest = result.manifest
-    info = pd.DataFrame(
-        {
-            "项目": ["工具版本", "输入文件", "输入坐标系", "规则", "图层包", "开始时间", "结束时间"],
-            "内容": [
-                manifest.get("version"),
-                manifest.get("input", {}).get("path"),
-                manifest.get("crs", {}).get("input"),
-                manifest.get("rules", {}).get("name"),
-                manifest.get("catalog", {}).get("name"),
-                manifest.get("started"),
-                manifest.get("finished"),
-            ],
-        }
-    )
-    write_workbook(
-        path,
-        {
-            SHEET_ENTERPRISES: _zh(enterprises),
-            SHEET_HITS: _zh(hits),
-            SHEET_SUMMARY: summary,
-            SHEET_BY_DISPOSITION: disposition_by_county(result.enterprises),
-            SHEET_RUN: info,
-        },
-    )
+    sheets = {
+        SHEET_ENTERPRISES: enterprise_sheet(enterprises, manifest),
+        SHEET_HITS: evidence_sheet(hits),
+        SHEET_SUMMARY: summary_sheet(summary_by_county(result.enterprises, result.hits)),
+        SHEET_BY_DISPOSITION: disposition_by_county(result.enterprises),
+        SHEET_RUN: _run_info(manifest),
+    }
+    write_workbook(path, sheets, notes=_stamp_notes(manifest, sheets), title=stamped("geo_screen 筛查结果", manifest))
     return Path(path) if isinstance(path, (str, os.PathLike)) else None
+
+
+def summary_sheet(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`summary_by_county` as the sheet shows it: standards and dispositions as words, Chinese headers."""
+    table = table.drop(columns=[R.DISPOSITION]).assign(standard=table["standard"].astype("str").map(standard_label))
+    return table.rename(columns={**COLUMN_ZH, "count": "企业数"})
 
 
 def _flagged_note(flagged: int, rows: int) -> str:
@@ -182,44 +285,21 @@ def write_summary_workbook(
     The summaries are :func:`summary_by_county` and :func:`disposition_by_county` added up over the
     chunks; evidence rows are not listed (they are in results.gpkg, layer ``hits``).
     """
-    by_standard = by_standard.rename(columns={**COLUMN_ZH, "count": "企业数"})
-    info = pd.DataFrame(
-        {
-            "项目": [
-                "工具版本",
-                "输入文件",
-                "输入坐标系",
-                "规则",
-                "图层包",
-                "开始时间",
-                "结束时间",
-                "企业总数",
-                "触及标准企业数",
-            ],
-            "内容": [
-                manifest.get("version"),
-                manifest.get("input", {}).get("path"),
-                manifest.get("crs", {}).get("input"),
-                manifest.get("rules", {}).get("name"),
-                manifest.get("catalog", {}).get("name"),
-                manifest.get("started"),
-                manifest.get("finished"),
-                f"{rows:,}",
-                f"{flagged_total:,}",
-            ],
-        }
-    )
-    write_workbook(
-        path,
-        {
-            SHEET_ENTERPRISES: _zh(flagged.head(EXCEL_SHEET_ROWS)),
-            SHEET_SUMMARY: by_standard,
-            SHEET_BY_DISPOSITION: by_disposition,
-            SHEET_RUN: info,
-        },
-        notes={
-            SHEET_ENTERPRISES: _flagged_note(flagged_total, rows),
-            SHEET_SUMMARY: "证据明细见 results.gpkg 图层 hits / evidence rows are in results.gpkg, layer hits",
-        },
-    )
+    info = _run_info(manifest, {"企业总数": f"{rows:,}", "触及标准企业数": f"{flagged_total:,}"})
+    sheets = {
+        SHEET_ENTERPRISES: enterprise_sheet(flagged.head(EXCEL_SHEET_ROWS), manifest),
+        SHEET_SUMMARY: summary_sheet(by_standard),
+        SHEET_BY_DISPOSITION: by_disposition,
+        SHEET_RUN: info,
+    }
+    stamp = _stamp_notes(manifest, sheets)
+    notes = {
+        **stamp,
+        SHEET_ENTERPRISES: _flagged_note(flagged_total, rows),
+        SHEET_SUMMARY: "证据明细见 results.gpkg 图层 hits / evidence rows are in results.gpkg, layer hits",
+    }
+    for name in (SHEET_ENTERPRISES, SHEET_SUMMARY):
+        if name in stamp:
+            notes[name] = stamp[name] + "\n" + notes[name]
+    write_workbook(path, sheets, notes=notes, title=stamped("geo_screen 筛查结果", manifest))
     return Path(path) if isinstance(path, (str, os.PathLike)) else None

@@ -38,15 +38,51 @@ SEED = 179
 BUILD_DATE = (2017, 12, 1)
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
-#: sanitary protection distances for the 2-4 m/s wind column (domain.md's examples; secondary sources)
+#: sanitary protection distances, Nantong's column (近五年平均风速 2-4 m/s; Nantong about 3.6 m/s, secondary).
+#: ``source``: the standard and the condition (wind band, scale tier) each value is read from; ``note``: which
+#: current standard replaced it and what is still to check. The 2000 values are those the standards' texts give;
+#: the 2012 editions that replaced them are named but their tables were not at hand: "(check)" before use.
+_CHECK_2012 = "的限值与分档未核对（check）"
 SANITARY_ROWS = (
-    ("水泥", 500, "水泥厂卫生防护距离标准 GB 18068-2000：规模≥50万t/a，近五年平均风速2-4 m/s", "(check)"),
-    ("石灰", 200, "石灰厂卫生防护距离标准：近五年平均风速2-4 m/s", "(check)"),
-    ("氯碱", 600, "氯碱厂（烧碱、聚氯乙烯）卫生防护距离标准：规模≥1万t/a，近五年平均风速2-4 m/s", "(check)"),
-    ("汽车制造", 400, "汽车制造厂卫生防护距离标准：近五年平均风速2-4 m/s", "(check)"),
-    ("炼铁", 1200, "炼铁厂卫生防护距离标准 GB 11660-1989：近五年平均风速2-4 m/s", "(check)"),
+    (
+        "水泥",
+        400,
+        "GB 18068-2000《水泥厂卫生防护距离标准》3.1：年产水泥<50万t，近五年平均风速2-4 m/s",
+        "已由 GB 18068.1-2012《非金属矿物制品业卫生防护距离 第1部分：水泥制造业》代替，2012年版" + _CHECK_2012,
+    ),
+    (
+        "水泥（≥50万t/a）",
+        500,
+        "GB 18068-2000《水泥厂卫生防护距离标准》3.1：年产水泥≥50万t，近五年平均风速2-4 m/s",
+        "已由 GB 18068.1-2012 代替，2012年版" + _CHECK_2012 + "；登记表行业填“水泥（≥50万t/a）”时采用",
+    ),
+    (
+        "石灰",
+        200,
+        "GB 18076-2000《石灰厂卫生防护距离标准》3.1：近五年平均风速2-4 m/s",
+        "现行版本" + _CHECK_2012,
+    ),
+    (
+        "氯碱",
+        600,
+        "GB 18071-2000《氯碱厂（电解法制碱）卫生防护距离标准》：规模≥1万t/a，近五年平均风速2-4 m/s（二手资料）",
+        "已由 GB 18071.1-2012《基础化学原料制造业卫生防护距离 第1部分：烧碱制造业》代替（修订了限值、调整了规模分档），"
+        "2012年版" + _CHECK_2012,
+    ),
+    (
+        "汽车制造",
+        400,
+        "GB 18075-2000《汽车制造厂卫生防护距离标准》3.1：近五年平均风速2-4 m/s",
+        "已由 GB 18075.1-2012《交通运输设备制造业卫生防护距离 第1部分：汽车制造业》代替，2012年版" + _CHECK_2012,
+    ),
+    (
+        "炼铁",
+        1200,
+        "GB 11660-1989《炼铁厂卫生防护距离标准》：近五年平均风速2-4 m/s（二手资料）",
+        "数值与现行版本均未核对（check）",
+    ),
 )
-SANITARY_HEADER = ("industry", "distance_m", "basis", "note")
+SANITARY_HEADER = ("industry", "distance_m", "source", "note")
 
 CATALOG = """\
 # 南通市演示图层包 / Nantong demo layer pack. Written by build.py: edit it there and rebuild.

@@ -26,14 +26,19 @@ def test_downloads_produce_readable_files(run, tmp_path):
     counties = dl.package_counties(run.result)
     assert counties and set(counties) <= set(run.options["counties"])
     items = {d.file_name: d for d in dl.downloads(run.result, county=counties[0])}
-    assert set(items) == {"results.xlsx", "results.gpkg", "公示名单.xlsx", f"{counties[0]}.zip"}
+    assert set(items) == {
+        "results.xlsx",
+        "results.gpkg",
+        "内部初筛名单（未经核实，不得公开）.xlsx",
+        f"{counties[0]}.zip",
+    }
     book = openpyxl.load_workbook(io.BytesIO(items["results.xlsx"].make()), read_only=True)
-    assert "enterprises" in book.sheetnames
+    assert "企业" in book.sheetnames
     gpkg = tmp_path / "r.gpkg"
     gpkg.write_bytes(items["results.gpkg"].make())
     assert set(pyogrio.list_layers(gpkg)[:, 0]) == {"enterprises", "hits"}
     assert pyogrio.read_info(gpkg, layer="enterprises")["features"] == len(run.enterprises)
-    public = pd.read_excel(io.BytesIO(items["公示名单.xlsx"].make()), header=1)
+    public = pd.read_excel(io.BytesIO(items["内部初筛名单（未经核实，不得公开）.xlsx"].make()), header=1)
     assert len(public) == len(run.result.flagged)
     with zipfile.ZipFile(io.BytesIO(items[f"{counties[0]}.zip"].make())) as zf:
         assert any(n.endswith(".shp") for n in zf.namelist())
@@ -50,8 +55,8 @@ def test_results_xlsx_is_written_in_memory(run, monkeypatch):
     data = dl.results_xlsx_bytes(run.result)
     assert data[:2] == b"PK"
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
-    assert book.sheetnames[:2] == ["enterprises", "hits"]
-    assert book["enterprises"].max_row == len(run.enterprises) + 1  # header + one row per enterprise
+    assert book.sheetnames[:2] == ["企业", "证据"]
+    assert book["企业"].max_row == len(run.enterprises) + 1  # header + one row per enterprise
 
 
 def test_package_counties_are_the_flagged_ones(run):
@@ -59,4 +64,6 @@ def test_package_counties_are_the_flagged_ones(run):
     flagged = run.result.flagged[R.COUNTY].astype("string").str.strip()
     assert set(counties) - {MISSING_ZH} == set(flagged.dropna()) - {""}
     assert counties == sorted(counties, key=lambda v: (v == MISSING_ZH, v))
-    assert dl.downloads(run.result)[-1].file_name == "公示名单.xlsx"  # no county, no package button
+    assert (
+        dl.downloads(run.result)[-1].file_name == "内部初筛名单（未经核实，不得公开）.xlsx"
+    )  # no county, no package button

@@ -122,10 +122,10 @@ def test_chunked_workbook_lists_flagged_rows_and_summaries(catalog, tmp_path):
     screen_chunked(path, catalog, out_dir=tmp_path / "out", chunk_rows=10)
     book = pd.read_excel(tmp_path / "out" / R.XLSX_NAME, sheet_name=None, header=None)
     flagged = gs.screen(path, catalog).flagged
-    listed = book["enterprises"]
+    listed = book["企业"]
     assert "仅列出触及标准" in str(listed.iat[0, 0])
     assert len(listed) - 2 == len(flagged)  # note row, header row, then one row per flagged enterprise
-    totals = book["summary_disposition"]
+    totals = book["区县×处置"]
     assert totals.iloc[-1, 0] == "合计" and int(totals.iloc[-1, -1]) == len(_registry())
 
 
@@ -248,7 +248,7 @@ def test_large_in_memory_workbook_is_the_streamed_one(catalog, tmp_path, monkeyp
     screen_chunked(path, catalog, out_dir=tmp_path / "chunked", chunk_rows=10)
     a, b = (pd.read_excel(tmp_path / d / R.XLSX_NAME, sheet_name=None, header=None) for d in ("whole", "chunked"))
     assert list(a) == list(b) and workbook.SHEET_HITS not in a
-    assert "仅列出触及标准" in str(a["enterprises"].iat[0, 0])
+    assert "仅列出触及标准" in str(a[workbook.SHEET_ENTERPRISES].iat[0, 0])
     for name in a:
         frames = (a[name], b[name])
         if name == workbook.SHEET_RUN:  # the runs' start and finish times differ

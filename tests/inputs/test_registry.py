@@ -236,18 +236,24 @@ def test_alias_table_is_unambiguous_and_covers_attributes():
 def test_canonical_named_input_is_replaced_and_reserved_names_renamed(tmp_path):
     text = "name,lon,lat,issues,row_status\n  甲  ,120.86,32.01,旧问题,旧状态\n"
     reg = read_registry(csv_file(tmp_path, text))
-    assert list(reg.columns[:5]) == ["name", "lon", "lat", "issues_original", "row_status_original"]
+    assert list(reg.columns[:5]) == ["name", "lon_input", "lat_input", "issues_original", "row_status_original"]
     assert reg["name"].tolist() == ["甲"] and reg["lon"].dtype == "float64"
     assert reg["issues_original"].tolist() == ["旧问题"] and reg["issues"].tolist() == [""]
-    assert reg.attrs["registry"]["renamed"] == {"issues": "issues_original", "row_status": "row_status_original"}
+    assert reg.attrs["registry"]["renamed"] == {
+        "issues": "issues_original",
+        "row_status": "row_status_original",
+        "lon": "lon_input",
+        "lat": "lat_input",
+    }
 
 
 def test_every_canonical_column_present_with_its_dtype(tmp_path):
     reg = read_registry(csv_file(tmp_path, "经度,纬度\n120.86,32.01\n"))
     for col in ("enterprise_id", "name", "industry", "address", "county", "performance_grade"):
         assert reg[col].dtype == "string" and reg[col].isna().all()
-    for col in ("lon", "lat", "x", "y", "sanitary_distance_m"):
+    for col in ("lon", "lat", "sanitary_distance_m"):
         assert reg[col].dtype == "float64"
+    assert "x" not in reg.columns and "y" not in reg.columns
     for col in ATTRIBUTE_COLUMNS:
         assert reg[col].dtype == "boolean" and reg[col].isna().all()  # missing means not assessed
     assert list(reg.columns[-4:]) == ["input_row", "row_status", "issues", "geometry"]
@@ -369,7 +375,7 @@ def test_every_status_in_input_order(tmp_path):
     assert issues[8] == "location_zero"
     assert issues[9] == ""
     assert reg.geometry.iloc[1].equals(shapely.Point(120.86, 32.01))  # corrected
-    assert reg["lon"].tolist()[1] == 32.01  # parsed input, as given
+    assert reg["lon"].tolist()[1] == 120.86 and reg["经度"].tolist()[1] == "32.01"  # screened; input as given
     assert reg.geometry.iloc[2:9].isna().all()
     assert reg.geometry.iloc[9].equals(shapely.Point(2.35, 48.85))  # located, just outside
 
@@ -646,3 +652,40 @@ def test_every_row_gets_one_status_and_order_does_not_matter(rows, rnd):
 def test_uscc_helper_makes_valid_codes():
     assert all(c in USCC_ALPHABET for c in uscc(123))
     assert len(uscc(123)) == 18
+
+
+# --------------------------------------------------------------------------- canonical lon/lat: the screened location
+
+
+def test_canonical_lonlat_is_the_screened_point_and_the_input_stays_in_its_column(tmp_path):
+    # demo row 1: GCJ-02 121.251663, 32.167228 is screened at 121.247157 (about 430 m away)
+    reg = read_registry(csv_file(tmp_path, "经度,纬度\n121.251663,32.167228\n"), crs="gcj02")
+    point = reg.geometry.iloc[0]
+    assert (reg["lon"].iloc[0], reg["lat"].iloc[0]) == (point.x, point.y)
+    assert reg["lon"].iloc[0] == pytest.approx(121.247157, abs=1e-6)
+    assert reg["经度"].tolist() == ["121.251663"] and reg["纬度"].tolist() == ["32.167228"]  # as given
+
+
+def test_canonical_lonlat_after_a_swap_and_from_projected_xy(tmp_path):
+    reg = read_registry(csv_file(tmp_path, "X坐标,Y坐标\n581256.63,3543284.57\n3543284.57,581256.63\n"), crs=4549)
+    assert reg["lon"].tolist() == pytest.approx([120.86, 120.86], abs=1e-7)
+    assert reg["lat"].tolist() == pytest.approx([32.01, 32.01], abs=1e-7)
+    assert "x" not in reg.columns and "y" not in reg.columns  # the input x/y live only in X坐标/Y坐标
+    assert reg["X坐标"].tolist() == ["581256.63", "3543284.57"]
+
+
+def test_input_columns_named_lon_lat_are_kept_beside_the_screened_ones(tmp_path):
+    reg = read_registry(csv_file(tmp_path, "name,lon,lat\n甲,32.01,120.86\n"))
+    assert reg["lon_input"].tolist() == ["32.01"] and reg["lat_input"].tolist() == ["120.86"]
+    assert (reg["lon"].iloc[0], reg["lat"].iloc[0]) == (120.86, 32.01)  # swapped back
+    assert reg.attrs["registry"]["columns"]["lon"] == "lon_input"
+    assert reg.attrs["registry"]["renamed"] == {"lon": "lon_input", "lat": "lat_input"}
+
+
+def test_canonical_lonlat_of_a_footprint_is_a_point_inside_it(tmp_path):
+    site = shapely.Polygon(
+        [(120.80, 32.00), (120.81, 32.00), (120.81, 32.001), (120.801, 32.001), (120.801, 32.01), (120.80, 32.01)]
+    )  # an L: its centroid lies outside
+    gpd.GeoDataFrame({"名称": ["厂"]}, geometry=[site], crs=4490).to_file(tmp_path / "s.gpkg", engine="pyogrio")
+    reg = read_registry(tmp_path / "s.gpkg")
+    assert site.contains(shapely.Point(reg["lon"].iloc[0], reg["lat"].iloc[0]))

@@ -27,7 +27,8 @@ from results_factory import FORMULA_NAME, LONG_NAME, NON_GBK, make_result
 from geo_screen import results as R
 from geo_screen.errors import ExportError
 from geo_screen.outputs import packages as export
-from geo_screen.outputs.citylists import city_outputs
+from geo_screen.outputs.checklist import CHECK_COLUMNS
+from geo_screen.outputs.citylists import INTERNAL_LIST, city_outputs, internal_list, mask_individual_names
 from geo_screen.outputs.evidence import evidence_text
 from geo_screen.outputs.packages import (
     export_packages,
@@ -235,10 +236,10 @@ def test_checklist_rows_evidence_and_empty_columns(result, exported, tmp_path):
     for path in report.files:
         ws = openpyxl.load_workbook(io.BytesIO(zipfile.ZipFile(path).read("现场核查表.xlsx")))["现场核查表"]
         header = [c.value for c in ws[2]]
-        assert header[-4:] == ["核查人", "核查日期", "核查情况", "处置意见"] and "统一社会信用代码" in header
+        assert header[-5:] == CHECK_COLUMNS and "统一社会信用代码" in header
         rows = list(ws.iter_rows(min_row=3, values_only=True))
         assert len(rows) == report.rows[_value(report, path)]
-        assert all(r[-4:] == (None, None, None, None) for r in rows)
+        assert all(r[-5:] == (None,) * 5 for r in rows)
         assert ws.freeze_panes == "A3" and ws.page_setup.orientation == "landscape"
         assert ws.auto_filter.ref.startswith("A2:")
     sheet = openpyxl.load_workbook(
@@ -251,24 +252,31 @@ def test_checklist_rows_evidence_and_empty_columns(result, exported, tmp_path):
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
 
 
-def test_evidence_text_reads_like_a_checklist():
+def test_evidence_reads_as_sentences_numbered_as_the_seed_numbers_them():
     hits = pd.DataFrame(
         {
-            "standard": ["3", "5", "scattered"],
-            "feature_name": ["狼山省级森林公园", "濠河花园小区", ""],
-            "zone": ["first", "", ""],
-            "zone_label": ["一级管控区", "", ""],
-            "distance_m": [0.0, 35.4, np.nan],
-            "required_m": [np.nan, 300.0, np.nan],
-            "margin_m": [120.2, 264.6, np.nan],
-            "detail": ["", "", "散乱污：登记表属性为“是”"],
+            "standard": ["3", "5", "scattered", "3", "2", "4"],
+            "layer_id": ["eco_redline", "sensitive", "registry", "landuse", "registry", "water_source"],
+            "feature_name": ["狼山省级森林公园", "濠河花园小区", None, "E", None, "长江李港"],
+            "zone": ["first", None, None, "E", "C", "quasi"],
+            "zone_label": ["一级管控区", None, None, "E", "C", "准保护区"],
+            "category": ["森林公园", "居住区", None, "land_use_plan", None, None],
+            "distance_m": [0.0, 35.4, np.nan, np.nan, np.nan, 0.0],
+            "required_m": [np.nan, 300.0, np.nan, np.nan, np.nan, np.nan],
+            "margin_m": [120.2, 264.6, np.nan, np.nan, np.nan, 80.0],
+            "detail": [None, None, "散乱污=是", "规划用地 E（非工业用地）", "手续齐全=否", None],
         }
     )
     assert evidence_text(hits).tolist() == [
-        "标准3：狼山省级森林公园（一级管控区），位于区内，距边界120米",
-        "标准5：濠河花园小区，距离35米，要求不小于300米，差265米",
-        "散乱污整改不到位：散乱污：登记表属性为“是”",
+        "第（三）项：狼山省级森林公园（一级管控区，森林公园），位于区内，距边界120米",
+        "第（五）项：濠河花园小区（居住区），距离35米，要求不小于300米，差265米",
+        "“此外”段（整改不到位的“散乱污”企业）：登记表“散乱污”为“是”",
+        "第（三）项：规划用地类别 E（非建设用地），非工业用地",
+        "第（二）项：登记表“手续齐全”为“否”；绩效等级 C",
+        "第（四）项：长江李港（准保护区），位于区内，距边界80米",
     ]
+    for text in evidence_text(hits):
+        assert "E（E）" not in text and "（C）" not in text and "=" not in text
 
 
 def test_gpkg_in_package_keeps_full_values(result, exported):
@@ -447,30 +455,56 @@ def city(result, tmp_path_factory):
 
 
 def test_city_outputs_files(city):
-    assert [p.name for p in city] == ["汇总.xlsx", "公示名单.xlsx", "公示名单.csv"]
+    assert [p.name for p in city] == ["汇总.xlsx", f"{INTERNAL_LIST}.xlsx", f"{INTERNAL_LIST}.csv"]
+    assert INTERNAL_LIST == "内部初筛名单（未经核实，不得公开）"
     assert all(p.exists() for p in city)
 
 
-def test_public_list_has_only_public_columns(result, city):
-    csv = pd.read_csv(city[2], encoding="utf-8-sig", dtype=str)
+def test_internal_list_says_it_is_unverified_on_every_page_and_has_no_internal_columns(result, city):
+    csv_text = city[2].read_text("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith(INTERNAL_LIST)
+    csv = pd.read_csv(city[2], encoding="utf-8-sig", dtype=str, skiprows=1)
     assert list(csv.columns) == [
         "序号",
         "企业名称",
         "统一社会信用代码",
         "县（市、区）",
-        "触及标准",
-        "处置方式",
+        "经度（CGCS2000）",
+        "纬度（CGCS2000）",
+        "触及标准（附件2）",
+        "初筛建议",
         "法律依据",
     ]
     assert len(csv) == len(result.flagged)
     assert "'" + FORMULA_NAME in set(csv["企业名称"]) and FORMULA_NAME not in set(csv["企业名称"])
     assert set(csv["统一社会信用代码"]) == set(result.flagged[R.ENTERPRISE_ID])
-    ws = openpyxl.load_workbook(city[1])["公示名单"]
+    book = openpyxl.load_workbook(city[1])
+    assert book.sheetnames == [INTERNAL_LIST]
+    ws = book[INTERNAL_LIST]
+    assert ws["A1"].value.startswith(INTERNAL_LIST) and "北京时间" in ws["A1"].value
+    assert ws.oddHeader.center.text == INTERNAL_LIST  # printed on every page
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     assert list(rows[0]) == list(csv.columns) and len(rows) - 1 == len(result.flagged)
-    text = city[2].read_text("utf-8-sig")
-    for internal in ("lon", "经度", "issues", "绩效等级", "证据", "距离", "coords_swapped"):
-        assert internal not in text
+    for internal in ("issues", "绩效等级", "证据", "距离", "coords_swapped", "X坐标"):
+        assert internal not in csv_text
+    summary = openpyxl.load_workbook(city[0])
+    assert all(ws.oddHeader.center.text == INTERNAL_LIST for ws in summary)
+
+
+def test_individual_businesses_names_are_masked(result, tmp_path):
+    ents = result.enterprises.copy()
+    flagged = np.flatnonzero(R.flagged_mask(ents))[-2:]
+    ents.loc[flagged[0], [R.ENTERPRISE_ID, R.NAME]] = ["92320612MA1X00001Q", "张小明"]  # 个体工商户 (type 92)
+    ents.loc[flagged[1], R.NAME] = "李四（个体工商户）"
+    table = internal_list(R.ScreenResult(ents, result.hits, result.manifest))
+    names = set(table["企业名称"])
+    assert {"张**", "李**"} <= names and not names & {"张小明", "李四（个体工商户）"}
+    assert mask_individual_names(
+        pd.Series(["南通某印染有限公司", "王五"]), pd.Series(["91320612X", None])
+    ).tolist() == [
+        "南通某印染有限公司",
+        "王**",
+    ]
 
 
 def test_summary_counts_and_lists(result, city):

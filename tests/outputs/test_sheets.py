@@ -314,3 +314,24 @@ def test_write_creates_missing_folder(tmp_path):
     write_csv(path, _frame())
     assert path.exists() and not any(p.name.endswith(".tmp") for p in path.parent.iterdir())
     assert os.access(path, os.R_OK)
+
+
+def test_title_page_header_and_drop_down_choices(tmp_path):
+    path = tmp_path / "form.xlsx"
+    form = pd.DataFrame({"企业": ["甲", "乙", "丙"], "核查结论": [None, None, None]})
+    write_workbook(
+        path,
+        {"核查表": form},
+        notes={"核查表": "说明一行", "附注": "另一页"},
+        title="现场核查表 & 附注",
+        page_header="内部初筛名单（未经核实，不得公开）",
+        choices={"核查表": {"核查结论": ["属实", "不属实"]}},
+    )
+    book = openpyxl.load_workbook(path)
+    assert book.properties.title == "现场核查表 & 附注"
+    for ws in book:
+        assert ws.oddHeader.center.text == "内部初筛名单（未经核实，不得公开）"
+    (rule,) = book["核查表"].data_validations.dataValidation
+    assert rule.type == "list" and rule.formula1 == '"属实,不属实"' and str(rule.sqref) == "B3:B5"
+    with pytest.raises(ExportError, match="has no column '结论'"):
+        write_workbook(tmp_path / "x.xlsx", {"核查表": form}, choices={"核查表": {"结论": ["属实"]}})

@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import openpyxl
+import pytest
 from results_factory import make_result
 
 from geo_screen import results as R
@@ -21,10 +22,54 @@ def test_results_workbook_to_a_path_or_a_stream(tmp_path):
     assert write_results_workbook(result, buf) is None
     from_path = openpyxl.load_workbook(written, read_only=True)
     from_stream = openpyxl.load_workbook(io.BytesIO(buf.getvalue()), read_only=True)
-    assert (
-        from_stream.sheetnames
-        == from_path.sheetnames
-        == ["enterprises", "hits", "summary", "summary_disposition", "run"]
-    )
-    rows = lambda book: [tuple(r) for r in book["enterprises"].iter_rows(values_only=True)]  # noqa: E731
+    assert from_stream.sheetnames == from_path.sheetnames == ["企业", "证据", "区县×标准×处置", "区县×处置", "说明"]
+    rows = lambda book: [tuple(r) for r in book["企业"].iter_rows(values_only=True)]  # noqa: E731
     assert rows(from_stream) == rows(from_path) and len(rows(from_stream)) == len(result.enterprises) + 1
+
+
+# --------------------------------------------------------------------------- what a county officer reads
+
+#: demo row 1: AMap (GCJ-02) 121.251663, 32.167228 is screened at CGCS2000 121.247157 (about 430 m away)
+DEMO_ROW1_INPUT = (121.251663, 32.167228)
+DEMO_ROW1_SCREENED_LON = 121.247157
+
+
+def _sheet(path, name, rows=800):
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return list(book[name].iter_rows(max_row=rows, values_only=True))
+    finally:
+        book.close()
+
+
+def test_results_workbook_sheets_are_chinese_and_headers_never_repeat(demo_run):
+    book = openpyxl.load_workbook(demo_run / R.XLSX_NAME, read_only=True)
+    try:
+        assert book.sheetnames == ["企业", "证据", "区县×标准×处置", "区县×处置", "说明"]
+        for ws in book:
+            stamp, header = ws.iter_rows(max_row=2, values_only=True)  # the illustrative demo's stamp, the header
+            assert stamp[0].startswith("示意数据，非官方")
+            assert len(set(header)) == len(header), (ws.title, [h for h in header if header.count(h) > 1])
+    finally:
+        book.close()
+
+
+def test_input_coordinates_are_labelled_with_their_system_and_canonical_ones_are_screened(demo_run):
+    rows = _sheet(demo_run / R.XLSX_NAME, "企业")[1:]
+    header, first = rows[0], dict(zip(rows[0], rows[1]))
+    assert "经度（输入，GCJ-02）" in header and "纬度（输入，GCJ-02）" in header
+    assert float(first["经度（输入，GCJ-02）"]) == DEMO_ROW1_INPUT[0]
+    assert first["经度（CGCS2000）"] == pytest.approx(DEMO_ROW1_SCREENED_LON, abs=1e-6)
+    assert "统一社会信用代码" in header and "统一社会信用代码（规范值）" in header  # input header kept
+
+
+def test_codes_read_as_labels(demo_run):
+    for name in ("企业", "证据", "区县×标准×处置"):
+        cells = {v for row in _sheet(demo_run / R.XLSX_NAME, name)[2:] for v in row if isinstance(v, str)}
+        for code in ("per_law", "land_use_plan", "not_assessed", "near_edge:3", "quasi", "first", "registry"):
+            assert not any(c == code or c.startswith(code + "(") for c in cells), (name, code)
+    ents = _sheet(demo_run / R.XLSX_NAME, "企业")[1:]
+    first = dict(zip(ents[0], ents[1]))
+    assert first["淘汰类装备（规范值）"] in ("是", "否")
+    hits = _sheet(demo_run / R.XLSX_NAME, "证据")[1:]
+    assert {"依法处置", "搬迁"} <= {dict(zip(hits[0], r))["处置方式"] for r in hits[1:]}

@@ -213,15 +213,16 @@ def test_landuse_raster_format_and_industrial_land_under_the_parks(registry):
 
 def test_sanitary_distances_have_no_eia_only_industries():
     table = pd.read_csv(PACK / "sanitary_distances.csv", encoding="utf-8")
-    assert list(table.columns) == ["industry", "distance_m", "basis", "note"]
+    assert list(table.columns) == ["industry", "distance_m", "source", "note"]
     assert dict(zip(table["industry"], table["distance_m"])) == {
-        "水泥": 500,
+        "水泥": 400,
+        "水泥（≥50万t/a）": 500,
         "石灰": 200,
         "氯碱": 600,
         "汽车制造": 400,
         "炼铁": 1200,
     }
-    assert (table["note"] == "(check)").all()
+    assert not set(table["industry"]) & {"印染", "钢丝绳", "化工"}  # no industry standard: each EIA gives it
 
 
 # --------------------------------------------------------------------------- the registry
@@ -364,3 +365,14 @@ def test_indicator_table_is_reproduced_from_the_registry_and_grades_every_row(re
     counts = grades.counts().drop("合计")
     shares = counts[["A", "B", "C", "D"]].sum() / counts[["A", "B", "C", "D"]].sum().sum()
     assert shares.round(2).tolist() == pytest.approx([0.19, 0.39, 0.34, 0.07], abs=0.02)
+
+
+def test_sanitary_table_names_its_source_per_row_and_marks_what_is_unchecked():
+    table = pd.read_csv(PACK / "sanitary_distances.csv", dtype={"industry": str, "source": str, "note": str})
+    assert list(table.columns) == ["industry", "distance_m", "source", "note"]
+    for row in table.itertuples():
+        assert re.search(r"GB \d+(\.\d+)?-\d{4}", row.source) and "2-4 m/s" in row.source, row
+        assert "check" in row.note or "二手" in row.source, row  # secondary or unverified facts say so
+    distance = dict(zip(table["industry"], table["distance_m"]))
+    assert distance["水泥"] == 400 and distance["水泥（≥50万t/a）"] == 500  # GB 18068-2000 3.1, 2-4 m/s
+    assert "GB 18068.1-2012" in table.set_index("industry").loc["水泥", "note"]

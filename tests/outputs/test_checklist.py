@@ -1,0 +1,83 @@
+"""The on-site checklist (现场核查表) and its 待补充资料 sheet, read back from a county package of the demo."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+import openpyxl
+import pytest
+import shapefile
+
+from geo_screen import results as R
+from geo_screen.outputs.checklist import CHECK_COLUMNS, VERDICTS
+from geo_screen.outputs.packages import package_bytes
+
+
+@pytest.fixture(scope="module")
+def checklist(demo_run):
+    data = package_bytes(demo_run, value="通州区", formats=("xlsx",))
+    return openpyxl.load_workbook(io.BytesIO(zipfile.ZipFile(io.BytesIO(data)).read("现场核查表.xlsx")))
+
+
+def _rows(ws):
+    header = [c.value for c in ws[2]]
+    return header, [dict(zip(header, r)) for r in ws.iter_rows(min_row=3, values_only=True)]
+
+
+def test_checklist_columns_coordinates_and_seed_numbering(checklist, demo_result):
+    assert checklist.sheetnames == ["现场核查表", "待补充资料"]
+    ws = checklist["现场核查表"]
+    assert ws["A1"].value.startswith("【示意数据，非官方】") and "北京时间" in ws["A1"].value
+    assert ws.oddHeader.center.text.startswith("示意数据，非官方")
+    header, rows = _rows(ws)
+    assert header[-5:] == CHECK_COLUMNS == ["核查结论", "核查情况说明", "核查人", "日期", "企业确认（签字）"]
+    assert "初筛建议" in header and "处置方式" not in header
+    assert {"经度（CGCS2000）", "纬度（CGCS2000）", "未评估标准及原因", "提示（近边界、数据问题）"} <= set(header)
+    first = next(r for r in rows if r["统一社会信用代码"] == "91320612502415011T")  # demo row 1
+    ent = demo_result.enterprises.iloc[0]
+    assert first["经度（CGCS2000）"] == pytest.approx(121.247157, abs=1e-6) != 121.251663
+    assert (first["经度（CGCS2000）"], first["纬度（CGCS2000）"]) == pytest.approx((ent["lon"], ent["lat"]), abs=1e-6)
+    assert first["触及标准（附件2）"].startswith("第（三）项")
+    assert first["证据"] == "第（三）项：规划用地类别 E（非建设用地），非工业用地"
+    texts = " ".join(str(v) for r in rows for v in r.values() if v)
+    assert "E（E）" not in texts and "=" not in texts and "near_edge" not in texts
+    assert any("位置距区域边界很近" in (r["提示（近边界、数据问题）"] or "") for r in rows)
+    assert any("登记表未填" in (r["未评估标准及原因"] or "") for r in rows)
+
+
+def test_verdict_is_a_drop_down_of_fixed_choices(checklist):
+    ws = checklist["现场核查表"]
+    header, rows = _rows(ws)
+    col = openpyxl.utils.get_column_letter(header.index("核查结论") + 1)
+    (rule,) = ws.data_validations.dataValidation
+    assert rule.type == "list" and rule.formula1 == '"' + ",".join(VERDICTS) + '"'
+    assert str(rule.sqref) == f"{col}3:{col}{len(rows) + 2}"
+    assert VERDICTS == ("属实", "不属实", "已整改到位", "整改不到位", "位置有误")
+
+
+def test_not_assessed_enterprises_are_on_their_own_sheet(checklist, demo_result):
+    header, rows = _rows(checklist["待补充资料"])
+    ents = demo_result.enterprises
+    expected = ents[(ents[R.COUNTY] == "通州区") & (ents[R.DISPOSITION] == R.NOT_ASSESSED_DISPOSITION)]
+    assert len(rows) == len(expected) > 0
+    assert {r["统一社会信用代码"] for r in rows} == set(expected[R.ENTERPRISE_ID])
+    assert all(r["未评估标准及原因"] for r in rows)
+
+
+def test_county_shapefile_lon_lat_are_the_screened_point_and_the_dictionary_names_the_input_system(
+    demo_run, demo_result, tmp_path
+):
+    data = package_bytes(demo_run, value="通州区", formats=("shp",))
+    zipfile.ZipFile(io.BytesIO(data)).extractall(tmp_path)
+    with shapefile.Reader(str(tmp_path / "通州区_点.shp"), encoding="utf-8") as r:
+        rec = next(dict(zip([f[0] for f in r.fields[1:]], rec)) for rec in r.records() if rec["INPUT_ROW"] == 1)
+        point = next(s.points[0] for s, rec in zip(r.shapes(), r.records()) if rec["INPUT_ROW"] == 1)
+    assert rec["LON"] == pytest.approx(121.247157, abs=1e-6) and point[0] == pytest.approx(rec["LON"], abs=1e-9)
+    input_field = next(k for k, v in rec.items() if v == "121.251663")  # the registry's 经度, as given
+    fields = {
+        row["短字段名"]: row for row in csv.DictReader((tmp_path / "字段说明.csv").read_text("utf-8-sig").splitlines())
+    }
+    assert fields[input_field]["中文名称"] == "经度（输入，GCJ-02）" and "未去除偏移" in fields[input_field]["含义"]
+    assert "已去除高德/百度偏移" in fields["LON"]["含义"]

@@ -22,6 +22,7 @@ import pandas as pd
 
 from geo_screen import results as R
 from geo_screen.app.mapview import BASEMAPS, DISPOSITION_STYLES, enterprise_keys
+from geo_screen.outputs.provenance import local_time, stamped
 from geo_screen.vocabulary import DISPOSITION_ZH, MISSING_ZH, ROW_STATUS_ZH, column_label, standard_label
 
 #: Filters field -> URL query key
@@ -388,13 +389,14 @@ def county_colours(table: pd.DataFrame) -> list[str]:
 
 
 def source_caption(result: R.ScreenResult) -> str:
-    """One line on where the shown results come from (input, rules, pack, time)."""
+    """One line on where the shown results come from (input, rules, pack, time in Beijing time), led by the
+    illustrative-data stamp when the run used illustrative layers."""
     m = result.manifest
     parts = [
         f"名录：{Path(str(m.get('input', {}).get('path', '—'))).name}",
         f"规则：{m.get('rules', {}).get('document') or m.get('rules', {}).get('name', '—')}",
         f"图层包：{m.get('catalog', {}).get('name', '—')}",
         f"坐标：{m.get('crs', {}).get('input', '—')}",
-        f"筛查于 {str(m.get('finished', '—')).replace('T', ' ')[:19]}",
+        f"筛查于 {local_time(m['finished']) if m.get('finished') else '—'}",
     ]
-    return " · ".join(parts)
+    return stamped(" · ".join(parts), m)

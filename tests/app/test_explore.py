@@ -127,3 +127,11 @@ def test_results_table_headers_and_keys(run):
     assert list(table.columns)[:3] == ["编号", "企业名称", "县（市、区）"]
     assert table["编号"].tolist() == run.keys.loc[shown.index].tolist()
     assert table["处置方式"].isin(DISPOSITION_ZH.values()).all()
+
+
+def test_source_caption_is_stamped_for_an_illustrative_pack_and_gives_beijing_time(demo_result, run):
+    """The demo pack marks its layers illustrative: the map's caption says so first; times are Beijing time."""
+    caption = ex.source_caption(demo_result)
+    assert caption.startswith("【示意数据，非官方】") and "（北京时间）" in caption
+    plain = ex.source_caption(run.result)  # the tiny test pack marks nothing illustrative
+    assert "示意数据" not in plain

@@ -80,7 +80,7 @@ STANDARDS_HIT = "standards_hit"  #: e.g. "3;9"
 NOT_ASSESSED_COL = "not_assessed"  #: e.g. "2;5;6"
 DISPOSITION = "disposition"
 DISPOSITION_ZH = "disposition_zh"
-LEGAL_BASIS = "legal_basis"  #: basis of the overall disposition
+LEGAL_BASIS = "legal_basis"  #: enterprises: the bases of every hit standard, in standard order; hits: the row's
 SANITARY_REQUIRED = "sanitary_required_m"
 NEAREST_SENSITIVE_M = "nearest_sensitive_m"
 NEAREST_SENSITIVE_NAME = "nearest_sensitive_name"
@@ -99,12 +99,12 @@ MARGIN_COLUMNS = tuple(margin_column(s) for s in ("3", "4", "9"))
 DISPOSITION_CODES = (
     "close",
     "relocate",
-    "eliminate",
     "demolish",
+    "eliminate",
     "stop",
+    "per_law",
     "transform",
     "rectify",
-    "per_law",
     "none",
     "not_assessed",
 )

@@ -149,12 +149,12 @@ def standard_label(key: str, *, form: StandardForm = "label") -> str:
 DISPOSITIONS: tuple[Term, ...] = (
     Term("close", "关闭取缔", "close down"),
     Term("relocate", "搬迁", "relocate"),
-    Term("eliminate", "淘汰", "eliminate"),
     Term("demolish", "拆除", "demolish"),
+    Term("eliminate", "淘汰", "eliminate"),
     Term("stop", "停产", "stop production"),
+    Term("per_law", "依法处置", "dispose of according to law"),
     Term("transform", "转型", "transform"),
     Term("rectify", "限期整改/补办手续", "rectify within a deadline / complete procedures"),
-    Term("per_law", "依法处置", "dispose of according to law"),
     Term(R.NO_DISPOSITION, "无", "none"),
     Term(R.NOT_ASSESSED_DISPOSITION, "未评估", "not assessed"),
 )

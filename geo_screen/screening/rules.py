@@ -314,6 +314,24 @@ def _bases_per_row(pos: np.ndarray, basis: pd.Categorical, n: int) -> pd.Categor
     return coded.from_codes(out, text)
 
 
+def _hit_bases(evidence: pd.DataFrame, hit: np.ndarray, acting: np.ndarray) -> tuple[np.ndarray, pd.Categorical]:
+    """The evidence rows whose basis goes on the enterprise row, as (positions, bases) in standard order.
+
+    Every hit standard's basis is listed, whatever the overall disposition: a legal problem (a red line, a
+    water-source zone) is never hidden behind a more severe or a milder disposition. Evidence that is not a hit
+    (a quasi protection zone, a disposition of ``none``) adds nothing.
+    """
+    standard = coded.coded(evidence["standard"])
+    index = np.array([R.STANDARDS.index(s) if s in R.STANDARDS else -1 for s in standard.categories] + [-1])
+    std = index[np.asarray(standard.codes, dtype=np.int64)]
+    pos = evidence["_pos"].to_numpy(dtype=np.int64)
+    keep = acting & (std >= 0)
+    keep[keep] = hit[pos[keep], std[keep]]
+    rows = np.flatnonzero(keep)
+    rows = rows[np.argsort(std[rows], kind="stable")]  # standard order; evidence order within a standard
+    return pos[rows], coded.take(coded.coded(evidence[R.LEGAL_BASIS]), rows)
+
+
 def overall_dispositions(statuses: pd.DataFrame, evidence: pd.DataFrame, rules: RuleSet, n: int) -> pd.DataFrame:
     """Combine per-standard statuses and evidence into the enterprise-level summary columns (coded text)."""
     std_cols = [R.std_column(s) for s in R.STANDARDS]
@@ -328,8 +346,7 @@ def overall_dispositions(statuses: pd.DataFrame, evidence: pd.DataFrame, rules: 
         ranks = ranks[np.asarray(disposition.codes, dtype=np.int64)]  # (a missing disposition ranks last)
         pos = evidence["_pos"].to_numpy(dtype=np.int64)
         np.minimum.at(worst_rank, pos, ranks)
-        top = ranks == worst_rank[pos]
-        basis = _bases_per_row(pos[top], coded.take(coded.coded(evidence[R.LEGAL_BASIS]), np.flatnonzero(top)), n)
+        basis = _bases_per_row(*_hit_bases(evidence, hit, ranks < rules.rank(R.NO_DISPOSITION)), n)
     # overall code: the worst hit's disposition; none / not_assessed when nothing hit
     labels = [*rules.precedence, R.NO_DISPOSITION, R.NOT_ASSESSED_DISPOSITION]
     no_hit = ~hit.any(axis=1)

@@ -17,14 +17,9 @@ from geo_screen import results as R
 from geo_screen.inputs.crs import WORK_CRS
 from geo_screen.inputs.registry import join_issues, mark_coverage, read_registry
 from geo_screen.pack.catalog import Catalog, load_catalog
+from geo_screen.screening.dispositions import attribute_standards, overall_dispositions, spatial_dispositions
 from geo_screen.screening.manifest import run_manifest
-from geo_screen.screening.rules import (
-    RuleSet,
-    attribute_standards,
-    load_rules,
-    overall_dispositions,
-    spatial_dispositions,
-)
+from geo_screen.screening.rules import RuleSet, load_rules
 from geo_screen.screening.spatial import screen_locations
 
 Progress = Callable[[str], None]

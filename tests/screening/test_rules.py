@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from geo_screen import results as R
 from geo_screen.errors import ConfigError
-from geo_screen.screening.rules import DEFAULT_RULES, attribute_standards, load_rules, overall_dispositions
+from geo_screen.screening.dispositions import attribute_standards, overall_dispositions
+from geo_screen.screening.rules import DEFAULT_RULES, load_rules
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +162,7 @@ def test_rules_file_errors(tmp_path):
 
 @pytest.mark.parametrize("n_bases", [5, 70])  # 70 bases, 11 on one row: too many to pack, the tuple path
 def test_bases_per_row_join_distinct_bases_in_order_of_appearance(n_bases):
-    from geo_screen.screening.rules import _bases_per_row
+    from geo_screen.screening.dispositions import _bases_per_row
 
     rng = np.random.default_rng(n_bases)
     labels = [f"依据{i}" for i in range(n_bases)]

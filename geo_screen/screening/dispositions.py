@@ -1,0 +1,214 @@
+"""Dispositions: registry attributes and spatial evidence -> each standard's result and each enterprise's disposition.
+
+The rule set (:mod:`geo_screen.screening.rules`) says what a hit means; this module applies it, vectorised over
+enterprises, with the legal basis of every hit kept on the enterprise's row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geo_screen import coded
+from geo_screen import results as R
+from geo_screen.screening.rules import EVIDENCE_KIND, Condition, RuleSet
+from geo_screen.vocabulary import DISPOSITION_ZH, column_label
+
+
+def _condition_result(frame: pd.DataFrame, cond: Condition) -> pd.Series:
+    """Nullable boolean: True = condition holds (hit), False = it does not, NA = unknown."""
+    if cond.attribute not in frame.columns:
+        return pd.Series(pd.NA, index=frame.index, dtype="boolean")
+    col = frame[cond.attribute]
+    if cond.equals is not None:
+        values = col.astype("boolean")
+        return values == cond.equals
+    text = col.astype("string")
+    out = text.isin(cond.in_).astype("boolean")
+    out[text.isna()] = pd.NA
+    return out
+
+
+def attribute_standards(frame: pd.DataFrame, rules: RuleSet) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Evaluate the attribute standards; return (status columns, evidence rows).
+
+    A standard is ``hit`` when any condition holds, ``clear`` when every
+    condition is known and none holds, else ``not_assessed``. Status columns
+    are Categoricals of :data:`~geo_screen.results.STANDARD_VALUES`; evidence text is coded.
+    """
+    status = {}
+    evidence = []
+    positions = np.arange(len(frame))
+    for key, rule in rules.standards.items():
+        if rule.source != "attribute":
+            continue
+        results = [_condition_result(frame, c) for c in rule.any_of]
+        held = np.column_stack([r.fillna(False).to_numpy(dtype=bool) for r in results])
+        hit = held.any(axis=1)
+        known = np.column_stack([r.notna().to_numpy() for r in results]).all(axis=1)
+        status[R.std_column(key)] = R.standard_status(hit, known)
+        if not hit.any():
+            continue
+        idx = positions[hit]
+        detail = np.full(len(idx), "", dtype=object)
+        for j, cond in enumerate(rule.any_of):
+            name = column_label(cond.attribute)
+            if cond.equals is not None:
+                label = np.full(len(idx), f"{name}={'是' if cond.equals else '否'}", dtype=object)
+            else:  # the value that matched, e.g. 绩效等级=D
+                label = (name + "=" + frame[cond.attribute].astype("string").iloc[idx].fillna("")).to_numpy(
+                    dtype=object
+                )
+            detail = np.where(held[idx, j], np.where(detail == "", label, detail + "；" + label), detail)
+        disposition = np.full(len(idx), rule.disposition, dtype=object)
+        zone = coded.constant(None, len(idx))
+        if rule.by_grade and R.GRADE in frame.columns:
+            grade = frame[R.GRADE].astype("string").iloc[idx]
+            mapped = grade.map(rule.by_grade).to_numpy(dtype=object)
+            disposition = np.where(pd.notna(mapped), mapped, disposition)
+            zone = coded.coded(grade.to_numpy(dtype=object, na_value=None))
+        evidence.append(
+            pd.DataFrame(
+                {
+                    "_pos": idx,
+                    "standard": coded.constant(key, len(idx)),
+                    "layer_id": coded.constant("registry", len(idx)),
+                    "feature_name": coded.constant(None, len(idx)),
+                    "zone": zone,
+                    "zone_label": zone,
+                    "category": coded.constant(None, len(idx)),
+                    "distance_m": np.nan,
+                    "required_m": np.nan,
+                    "margin_m": np.nan,
+                    R.DISPOSITION: coded.coded(disposition),
+                    R.LEGAL_BASIS: coded.constant(rule.legal_basis, len(idx)),
+                    "detail": coded.coded(detail),
+                }
+            )
+        )
+    return pd.DataFrame(status, index=frame.index), (coded.concat(evidence) if evidence else _empty_evidence())
+
+
+def _empty_evidence() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in ["_pos", *R.HIT_COLUMNS[2:]]})
+
+
+def spatial_dispositions(evidence: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
+    """Attach disposition and legal basis to spatial evidence rows (zone refinements applied)."""
+    is_landuse = np.asarray(evidence[EVIDENCE_KIND] == "land_use_plan", dtype=bool)
+    zone = evidence["zone"].to_numpy(dtype=object)
+    key = np.where(is_landuse, "landuse", np.where(pd.isna(zone), "", zone))
+    std_codes, stds = pd.factorize(evidence["standard"].astype(object), use_na_sentinel=False)
+    key_codes, keys = pd.factorize(pd.Series(key, dtype=object), use_na_sentinel=False)
+    combos, inverse = np.unique(std_codes.astype(np.int64) * (len(keys) + 1) + key_codes, return_inverse=True)
+    disposition, basis = [], []
+    for combo in combos.tolist():  # one lookup per distinct (standard, zone): a handful
+        std, k = stds[combo // (len(keys) + 1)], keys[combo % (len(keys) + 1)]
+        rule = rules.standards.get(std)
+        refined = rule.by_zone.get(k) if rule is not None else None
+        disposition.append(
+            (refined.disposition if refined and refined.disposition else None) or (rule.disposition if rule else None)
+        )
+        basis.append(
+            (refined.legal_basis if refined and refined.legal_basis else None) or (rule.legal_basis if rule else None)
+        )
+    out = evidence.drop(columns=[EVIDENCE_KIND])
+    inverse = inverse.reshape(-1)
+    out[R.DISPOSITION] = coded.from_codes(inverse, disposition)
+    out[R.LEGAL_BASIS] = coded.from_codes(inverse, basis)
+    return out
+
+
+def _joined_keys(mask: np.ndarray, keys) -> pd.Categorical:
+    """Per row, the ``keys`` whose column in the boolean matrix ``mask`` is set, ';'-joined in key order
+    (e.g. the standards a row hits: ``"3;9"``)."""
+    flags = pd.DataFrame(mask, columns=[f"{key};" for key in keys])
+    return coded.coded(flags.dot(flags.columns).str.removesuffix(";"))
+
+
+def _bases_per_row(pos: np.ndarray, basis: pd.Categorical, n: int) -> pd.Categorical:
+    """The legal basis written on each enterprise's row: the distinct bases of its evidence, '；'-joined in
+    the order the evidence lists them (missing where the row has none).
+
+    How: each row's sequence of basis codes is packed into one integer (digit j, in base "number of bases + 1",
+    is the row's j-th basis), so the text is built once per distinct sequence rather than once per row.
+    Measured by ``scripts/bench_idioms.py`` at a million rows: 0.08 s, against 5.9 s for the pandas idiom
+    (``drop_duplicates`` then ``groupby(...).agg("；".join)``), whose Python join runs once per enterprise.
+    """
+    codes, labels = np.asarray(basis.codes, dtype=np.int64), [str(x) for x in basis.categories]
+    pos, codes = pos[codes >= 0], codes[codes >= 0]  # a missing basis adds nothing
+    if not len(pos):
+        return coded.constant(None, n)
+    base = len(labels) + 1
+    pairs = pos.astype(np.int64) * base + codes
+    first = np.flatnonzero(~pd.Series(pairs).duplicated().to_numpy())  # distinct (row, basis) pairs, in evidence order
+    row, code = pos[first], codes[first]
+    order = np.argsort(row, kind="stable")
+    row, code = row[order], code[order]
+    rank = np.arange(len(row)) - np.searchsorted(row, row, side="left")
+    rows = row[rank == 0]
+    out = np.full(n, -1, dtype=np.int64)
+    if base ** (int(rank.max()) + 1) >= 2**62:  # too many bases on one row to pack: tuples (slow, never seen)
+        groups = np.split(code, np.flatnonzero(np.diff(row)) + 1)
+        out[rows], sequences = pd.factorize(pd.Series([tuple(g.tolist()) for g in groups], dtype=object))
+        return coded.from_codes(out, ["；".join(labels[c] for c in seq) for seq in sequences])
+    packed = np.zeros(n, dtype=np.int64)
+    np.add.at(packed, row, (code + 1) * base**rank)  # digit j (base `base`) = the row's j-th basis + 1
+    out[rows], sequences = pd.factorize(packed[rows], sort=True)
+    text = []
+    for key in sequences.tolist():
+        parts = []
+        while key:
+            key, digit = divmod(key, base)
+            parts.append(labels[digit - 1])
+        text.append("；".join(parts))
+    return coded.from_codes(out, text)
+
+
+def _hit_bases(evidence: pd.DataFrame, hit: np.ndarray, acting: np.ndarray) -> tuple[np.ndarray, pd.Categorical]:
+    """The evidence rows whose basis goes on the enterprise row, as (positions, bases) in standard order.
+
+    Every hit standard's basis is listed, whatever the overall disposition: a legal problem (a red line, a
+    water-source zone) is never hidden behind a more severe or a milder disposition. Evidence that is not a hit
+    (a quasi protection zone, a disposition of ``none``) adds nothing.
+    """
+    standard = coded.coded(evidence["standard"])
+    index = np.array([R.STANDARDS.index(s) if s in R.STANDARDS else -1 for s in standard.categories] + [-1])
+    std = index[np.asarray(standard.codes, dtype=np.int64)]
+    pos = evidence["_pos"].to_numpy(dtype=np.int64)
+    keep = acting & (std >= 0)
+    keep[keep] = hit[pos[keep], std[keep]]
+    rows = np.flatnonzero(keep)
+    rows = rows[np.argsort(std[rows], kind="stable")]  # standard order; evidence order within a standard
+    return pos[rows], coded.take(coded.coded(evidence[R.LEGAL_BASIS]), rows)
+
+
+def overall_dispositions(statuses: pd.DataFrame, evidence: pd.DataFrame, rules: RuleSet, n: int) -> pd.DataFrame:
+    """Combine per-standard statuses and evidence into the enterprise-level summary columns (coded text)."""
+    std_cols = [R.std_column(s) for s in R.STANDARDS]
+    hit = np.column_stack([np.asarray(statuses[c] == R.HIT, dtype=bool) for c in std_cols])
+    na = np.column_stack([np.asarray(statuses[c] == R.NOT_ASSESSED, dtype=bool) for c in std_cols])
+
+    worst_rank = np.full(n, len(rules.precedence), dtype=np.int64)
+    basis = coded.constant(None, n)
+    if len(evidence):
+        disposition = coded.coded(evidence[R.DISPOSITION])
+        ranks = np.array([rules.rank(c) for c in disposition.categories] + [len(rules.precedence)], dtype=np.int64)
+        ranks = ranks[np.asarray(disposition.codes, dtype=np.int64)]  # (a missing disposition ranks last)
+        pos = evidence["_pos"].to_numpy(dtype=np.int64)
+        np.minimum.at(worst_rank, pos, ranks)
+        basis = _bases_per_row(*_hit_bases(evidence, hit, ranks < rules.rank(R.NO_DISPOSITION)), n)
+    # overall code: the worst hit's disposition; none / not_assessed when nothing hit
+    labels = [*rules.precedence, R.NO_DISPOSITION, R.NOT_ASSESSED_DISPOSITION]
+    no_hit = ~hit.any(axis=1)
+    final = np.where(no_hit, np.where(na.any(axis=1), len(labels) - 1, len(labels) - 2), worst_rank)
+    return pd.DataFrame(
+        {
+            R.STANDARDS_HIT: _joined_keys(hit, R.STANDARDS),
+            R.NOT_ASSESSED_COL: _joined_keys(na, R.STANDARDS),
+            R.DISPOSITION: coded.from_codes(final, labels),
+            R.DISPOSITION_ZH: coded.from_codes(final, [DISPOSITION_ZH.get(c) for c in labels]),
+            R.LEGAL_BASIS: basis,
+        },
+        index=statuses.index,
+    )

@@ -12,7 +12,10 @@ import pandas as pd
 from geo_screen import coded
 from geo_screen import results as R
 from geo_screen.screening.rules import EVIDENCE_KIND, Condition, RuleSet
-from geo_screen.vocabulary import DISPOSITION_ZH, column_label
+from geo_screen.vocabulary import DISPOSITION_ZH, column_label, disposition_label, standard_label
+
+#: evidence column: the disposition that follows if the row's first step (a rectification) fails
+ESCALATION = "_escalation"
 
 
 def _condition_result(frame: pd.DataFrame, cond: Condition) -> pd.Series:
@@ -165,22 +168,105 @@ def _bases_per_row(pos: np.ndarray, basis: pd.Categorical, n: int) -> pd.Categor
     return coded.from_codes(out, text)
 
 
-def _hit_bases(evidence: pd.DataFrame, hit: np.ndarray, acting: np.ndarray) -> tuple[np.ndarray, pd.Categorical]:
-    """The evidence rows whose basis goes on the enterprise row, as (positions, bases) in standard order.
+def _append(values: np.ndarray, rows: np.ndarray, suffix) -> None:
+    """Append ``suffix`` (text, or one text per row) to ``values[rows]`` after a '；'."""
+    old = values[rows]
+    values[rows] = np.where(
+        pd.isna(old) | (old == ""), suffix, old.astype(str) + "；" + np.asarray(suffix, dtype=object)
+    )
 
-    Every hit standard's basis is listed, whatever the overall disposition: a legal problem (a red line, a
-    water-source zone) is never hidden behind a more severe or a milder disposition. Evidence that is not a hit
-    (a quasi protection zone, a disposition of ``none``) adds nothing.
+
+def settled_evidence(evidence: pd.DataFrame, statuses: pd.DataFrame, registry: pd.DataFrame, rules: RuleSet):
+    """Evidence with the dispositions that depend on more than the evidence row itself.
+
+    * Standard 2's make-up path (补办手续, the grades' ``rectify``) is closed where the enterprise hits one of the
+      rule's ``makeup_blocked_by`` standards (3, 4, 9 in the shipped rules: no 用地/环评 for such a site).
+    * A standard with an ``escalation`` takes it where the registry records ``rectification_failed``; elsewhere
+      the escalation is pending, kept in the internal ``_escalation`` column (the enterprise row's ``escalation``).
+
+    Parameters
+    ----------
+    evidence
+        Attribute and spatial evidence rows (``_pos``, ``standard``, disposition, detail ...).
+    statuses
+        Each standard's result per registry row (``std_01`` ...).
+    registry
+        The registry, for ``rectification_failed``.
+    rules
+        The rule set.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The evidence, dispositions and details settled, with ``_escalation``.
     """
+    n = len(evidence)
+    out = evidence.copy()
+    escalation = np.full(n, None, dtype=object)
+    if not n:
+        out[ESCALATION] = coded.coded(escalation)
+        return out
+    pos = evidence["_pos"].to_numpy(dtype=np.int64)
+    standard = evidence["standard"].to_numpy(dtype=object)
+    disposition = np.asarray(evidence[R.DISPOSITION], dtype=object).copy()
+    detail = np.asarray(evidence["detail"], dtype=object).copy()
+    failed = np.zeros(len(registry), dtype=bool)
+    if R.RECTIFICATION_FAILED in registry:
+        failed = registry[R.RECTIFICATION_FAILED].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    for key, rule in rules.standards.items():
+        rows = np.flatnonzero(standard == key)
+        if not len(rows):
+            continue
+        block = rule.makeup_blocked_by
+        if block is not None:
+            site = np.column_stack(
+                [np.asarray(statuses[R.std_column(s)] == R.HIT, dtype=bool) for s in block.standards]
+            )
+            blocked = rows[(disposition[rows] == "rectify") & site[pos[rows]].any(axis=1)]
+            if len(blocked):
+                which = pd.Series(
+                    [
+                        "、".join(standard_label(s) for s, on in zip(block.standards, row) if on)
+                        for row in site[pos[blocked]]
+                    ]
+                )
+                disposition[blocked] = block.disposition
+                _append(detail, blocked, ("选址触及" + which + "，用地、环评等手续不予补办").to_numpy(dtype=object))
+        esc = rule.escalation
+        if esc is None:
+            continue
+        now = rows[failed[pos[rows]]]
+        later = rows[~failed[pos[rows]]]
+        disposition[now] = esc.disposition
+        _append(detail, now, f"{column_label(R.RECTIFICATION_FAILED)}=是（{esc.when}）")
+        escalation[later] = esc.disposition
+        deadline = f"限期整改：{esc.deadline}；" if esc.deadline else ""
+        _append(detail, later, f"{deadline}{column_label(R.ESCALATION)}：{disposition_label(esc.disposition)}")
+    out[R.DISPOSITION] = coded.coded(disposition)
+    out["detail"] = coded.coded(detail)
+    out[ESCALATION] = coded.coded(escalation)
+    return out
+
+
+def _acting(evidence: pd.DataFrame, hit: np.ndarray, ranks: np.ndarray, rules: RuleSet) -> np.ndarray:
+    """Positions of the evidence rows that act on their enterprise, in standard order (evidence order within a
+    standard): a hit standard's evidence with a disposition. Evidence that is not a hit (a quasi protection zone,
+    a disposition of ``none``) is kept in the hits table but decides nothing on the enterprise's row."""
     standard = coded.coded(evidence["standard"])
     index = np.array([R.STANDARDS.index(s) if s in R.STANDARDS else -1 for s in standard.categories] + [-1])
     std = index[np.asarray(standard.codes, dtype=np.int64)]
     pos = evidence["_pos"].to_numpy(dtype=np.int64)
-    keep = acting & (std >= 0)
+    keep = (ranks < rules.rank(R.NO_DISPOSITION)) & (std >= 0)
     keep[keep] = hit[pos[keep], std[keep]]
     rows = np.flatnonzero(keep)
-    rows = rows[np.argsort(std[rows], kind="stable")]  # standard order; evidence order within a standard
-    return pos[rows], coded.take(coded.coded(evidence[R.LEGAL_BASIS]), rows)
+    return rows[np.argsort(std[rows], kind="stable")]
+
+
+def _ranks(values, rules: RuleSet) -> np.ndarray:
+    """Precedence rank of each value of a coded disposition column (a missing one ranks after ``none``)."""
+    values = coded.coded(values)
+    ranks = np.array([rules.rank(c) for c in values.categories] + [len(rules.precedence)], dtype=np.int64)
+    return ranks[np.asarray(values.codes, dtype=np.int64)]
 
 
 def overall_dispositions(statuses: pd.DataFrame, evidence: pd.DataFrame, rules: RuleSet, n: int) -> pd.DataFrame:
@@ -190,14 +276,17 @@ def overall_dispositions(statuses: pd.DataFrame, evidence: pd.DataFrame, rules: 
     na = np.column_stack([np.asarray(statuses[c] == R.NOT_ASSESSED, dtype=bool) for c in std_cols])
 
     worst_rank = np.full(n, len(rules.precedence), dtype=np.int64)
+    pending = np.full(n, len(rules.precedence), dtype=np.int64)
     basis = coded.constant(None, n)
     if len(evidence):
-        disposition = coded.coded(evidence[R.DISPOSITION])
-        ranks = np.array([rules.rank(c) for c in disposition.categories] + [len(rules.precedence)], dtype=np.int64)
-        ranks = ranks[np.asarray(disposition.codes, dtype=np.int64)]  # (a missing disposition ranks last)
+        ranks = _ranks(evidence[R.DISPOSITION], rules)
         pos = evidence["_pos"].to_numpy(dtype=np.int64)
-        np.minimum.at(worst_rank, pos, ranks)
-        basis = _bases_per_row(*_hit_bases(evidence, hit, ranks < rules.rank(R.NO_DISPOSITION)), n)
+        rows = _acting(evidence, hit, ranks, rules)
+        np.minimum.at(worst_rank, pos[rows], ranks[rows])
+        # every hit standard's basis, whatever the overall disposition: a legal problem is never hidden
+        basis = _bases_per_row(pos[rows], coded.take(coded.coded(evidence[R.LEGAL_BASIS]), rows), n)
+        if ESCALATION in evidence:
+            np.minimum.at(pending, pos[rows], _ranks(evidence[ESCALATION], rules)[rows])
     # overall code: the worst hit's disposition; none / not_assessed when nothing hit
     labels = [*rules.precedence, R.NO_DISPOSITION, R.NOT_ASSESSED_DISPOSITION]
     no_hit = ~hit.any(axis=1)
@@ -209,6 +298,11 @@ def overall_dispositions(statuses: pd.DataFrame, evidence: pd.DataFrame, rules: 
             R.DISPOSITION: coded.from_codes(final, labels),
             R.DISPOSITION_ZH: coded.from_codes(final, [DISPOSITION_ZH.get(c) for c in labels]),
             R.LEGAL_BASIS: basis,
+            R.ESCALATION: coded.from_codes(np.where(pending < len(rules.precedence), pending, -1), rules.precedence),
+            R.ESCALATION_ZH: coded.from_codes(
+                np.where(pending < len(rules.precedence), pending, -1),
+                [DISPOSITION_ZH.get(c) for c in rules.precedence],
+            ),
         },
         index=statuses.index,
     )

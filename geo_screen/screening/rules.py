@@ -61,8 +61,40 @@ class ZoneRule(BaseModel):
     legal_basis: str | None = None
 
 
+class Escalation(BaseModel):
+    """What follows a failed first step (the registry's ``rectification_failed`` = yes), e.g. standard 6:
+    rectify within the deadline, then ``stop`` when still failing."""
+
+    model_config = ConfigDict(extra="forbid")
+    disposition: DispositionCode
+    when: str  #: the regulation's words for the failure, e.g. 经整改达不到标准要求的
+    deadline: str | None = None  #: the deadline of the first step, e.g. 二（五）'s 6 months + at most 3
+
+
+class MakeupBlock(BaseModel):
+    """Standard 2's make-up path (补办手续) closed where the site breaks a siting standard: no 用地/环评 can be
+    granted there, so the grade's ``rectify`` becomes ``disposition``."""
+
+    model_config = ConfigDict(extra="forbid")
+    standards: list[str] = Field(min_length=1)
+    disposition: DispositionCode
+
+    @field_validator("standards", mode="before")
+    @classmethod
+    def _text_keys(cls, value):
+        return [str(v) for v in value] if isinstance(value, list) else value
+
+    @field_validator("standards")
+    @classmethod
+    def _known_standards(cls, value: list[str]) -> list[str]:
+        unknown = [s for s in value if s not in R.STANDARDS]
+        if unknown:
+            raise ValueError(f"unknown standard(s) {', '.join(unknown)}; allowed: {', '.join(R.STANDARDS)}")
+        return value
+
+
 class StandardRule(BaseModel):
-    """One standard: its evidence source, the disposition of a hit and the legal basis."""
+    """One standard: its evidence source, the disposition of a hit (the first step) and the legal basis."""
 
     model_config = ConfigDict(extra="forbid")
     title: str
@@ -72,6 +104,8 @@ class StandardRule(BaseModel):
     legal_basis: str
     by_grade: dict[Literal["A", "B", "C", "D"], DispositionCode] = {}
     by_zone: dict[str, ZoneRule] = {}
+    escalation: Escalation | None = None
+    makeup_blocked_by: MakeupBlock | None = None
 
 
 class RuleSet(BaseModel):
@@ -111,6 +145,8 @@ class RuleSet(BaseModel):
                 rule.disposition,
                 *rule.by_grade.values(),
                 *(z.disposition for z in rule.by_zone.values() if z.disposition),
+                *((rule.escalation.disposition,) if rule.escalation else ()),
+                *((rule.makeup_blocked_by.disposition,) if rule.makeup_blocked_by else ()),
             }
             for code in sorted(used - set(self.precedence)):
                 problems.append(f"standards.{key}: disposition '{code}' is not in 'precedence'; add it there")

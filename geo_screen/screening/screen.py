@@ -17,7 +17,12 @@ from geo_screen import results as R
 from geo_screen.inputs.crs import WORK_CRS
 from geo_screen.inputs.registry import join_issues, mark_coverage, read_registry
 from geo_screen.pack.catalog import Catalog, load_catalog
-from geo_screen.screening.dispositions import attribute_standards, overall_dispositions, spatial_dispositions
+from geo_screen.screening.dispositions import (
+    attribute_standards,
+    overall_dispositions,
+    settled_evidence,
+    spatial_dispositions,
+)
 from geo_screen.screening.manifest import run_manifest
 from geo_screen.screening.rules import RuleSet, load_rules
 from geo_screen.screening.spatial import screen_locations
@@ -163,6 +168,7 @@ def screen(registry, catalog, *, rules=None, crs="EPSG:4326", progress: Progress
     evidence = coded.concat([attr_evidence, spatial_dispositions(spatial, ruleset)])
     statuses = pd.concat([attr_status, columns[[R.std_column(s) for s in R.SPATIAL_STANDARDS]]], axis=1)
     statuses = statuses[[R.std_column(s) for s in R.STANDARDS]]
+    evidence = settled_evidence(evidence, statuses, registry, ruleset)
     summary = overall_dispositions(statuses, evidence, ruleset, n)
 
     county, county_code, mismatch = _counties(registry, columns)

@@ -194,6 +194,7 @@ ZONES: tuple[Zone, ...] = (
     Zone("water_source_protection", "quasi", "准保护区", "quasi-protection zone"),
     Zone("ecological_redline", "first", "一级管控区", "first-class control zone"),
     Zone("ecological_redline", "second", "二级管控区", "second-class control zone"),
+    Zone("ecological_redline", "national", "生态保护红线", "national ecological protection red line"),
     Zone("marine_redline", "prohibited", "禁止类", "prohibited class"),
     Zone("marine_redline", "restricted", "限制类", "restricted class"),
 )

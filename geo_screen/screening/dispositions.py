@@ -11,11 +11,13 @@ import pandas as pd
 
 from geo_screen import coded
 from geo_screen import results as R
-from geo_screen.screening.rules import EVIDENCE_KIND, Condition, RuleSet
+from geo_screen.screening.rules import EVIDENCE_ACTS, EVIDENCE_KIND, Condition, RuleSet
 from geo_screen.vocabulary import DISPOSITION_ZH, column_label, disposition_label, standard_label
 
 #: evidence column: the disposition that follows if the row's first step (a rectification) fails
 ESCALATION = "_escalation"
+#: evidence column: the law's own words for the disposition, where a zone rule gives them (责令拆除或者关闭)
+LABEL = "_label"
 
 
 def _condition_result(frame: pd.DataFrame, cond: Condition) -> pd.Series:
@@ -86,6 +88,7 @@ def attribute_standards(frame: pd.DataFrame, rules: RuleSet) -> tuple[pd.DataFra
                     R.DISPOSITION: coded.coded(disposition),
                     R.LEGAL_BASIS: coded.constant(rule.legal_basis, len(idx)),
                     "detail": coded.coded(detail),
+                    LABEL: coded.constant(None, len(idx)),
                 }
             )
         )
@@ -93,18 +96,22 @@ def attribute_standards(frame: pd.DataFrame, rules: RuleSet) -> tuple[pd.DataFra
 
 
 def _empty_evidence() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in ["_pos", *R.HIT_COLUMNS[2:]]})
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in ["_pos", *R.HIT_COLUMNS[2:], LABEL]})
 
 
 def spatial_dispositions(evidence: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
-    """Attach disposition and legal basis to spatial evidence rows (zone refinements applied)."""
+    """Attach disposition and legal basis to spatial evidence rows (zone refinements applied).
+
+    A zone class's ``label`` goes to the internal ``_label`` column and its ``note`` (the law's text) into
+    ``detail`` where the evidence has none; evidence that is not a hit (``_acts`` = 0) gets disposition ``none``.
+    """
     is_landuse = np.asarray(evidence[EVIDENCE_KIND] == "land_use_plan", dtype=bool)
     zone = evidence["zone"].to_numpy(dtype=object)
     key = np.where(is_landuse, "landuse", np.where(pd.isna(zone), "", zone))
     std_codes, stds = pd.factorize(evidence["standard"].astype(object), use_na_sentinel=False)
     key_codes, keys = pd.factorize(pd.Series(key, dtype=object), use_na_sentinel=False)
     combos, inverse = np.unique(std_codes.astype(np.int64) * (len(keys) + 1) + key_codes, return_inverse=True)
-    disposition, basis = [], []
+    disposition, basis, label, note = [], [], [], []
     for combo in combos.tolist():  # one lookup per distinct (standard, zone): a handful
         std, k = stds[combo // (len(keys) + 1)], keys[combo % (len(keys) + 1)]
         rule = rules.standards.get(std)
@@ -115,10 +122,21 @@ def spatial_dispositions(evidence: pd.DataFrame, rules: RuleSet) -> pd.DataFrame
         basis.append(
             (refined.legal_basis if refined and refined.legal_basis else None) or (rule.legal_basis if rule else None)
         )
-    out = evidence.drop(columns=[EVIDENCE_KIND])
+        label.append(refined.label if refined else None)
+        note.append(refined.note if refined else None)
+    out = evidence.drop(columns=[EVIDENCE_KIND, EVIDENCE_ACTS])
     inverse = inverse.reshape(-1)
-    out[R.DISPOSITION] = coded.from_codes(inverse, disposition)
+    acts = ~(evidence[EVIDENCE_ACTS].to_numpy(dtype=np.float64) == 0)  # (missing: the check has no zone rules)
+    combo_codes = np.where(acts, inverse, len(combos))
+    out[R.DISPOSITION] = coded.from_codes(combo_codes, [*disposition, R.NO_DISPOSITION])
     out[R.LEGAL_BASIS] = coded.from_codes(inverse, basis)
+    out[LABEL] = coded.from_codes(np.where(acts, inverse, -1), label)
+    if any(note):
+        detail = np.asarray(evidence["detail"], dtype=object).copy()
+        notes = np.array([*note, None], dtype=object)[np.where(inverse >= 0, inverse, len(note))]
+        missing = pd.isna(detail)
+        detail[missing] = notes[missing]
+        out["detail"] = coded.coded(detail)
     return out
 
 
@@ -269,6 +287,29 @@ def _ranks(values, rules: RuleSet) -> np.ndarray:
     return ranks[np.asarray(values.codes, dtype=np.int64)]
 
 
+def _own_labels(evidence: pd.DataFrame, top: np.ndarray, n: int) -> tuple[np.ndarray, pd.Categorical] | None:
+    """(rows, labels): the law's own words for the overall disposition, from each row's first top-ranked
+    evidence (in standard order) that has them; None when no evidence has any."""
+    label = coded.take(coded.coded(evidence[LABEL]), top)
+    has = np.asarray(label.codes) >= 0
+    if not has.any():
+        return None
+    pos = evidence["_pos"].to_numpy(dtype=np.int64)[top]
+    first = ~pd.Series(pos).duplicated().to_numpy()  # the first top-ranked evidence of each row decides
+    keep = first & has
+    return pos[keep], coded.take(label, np.flatnonzero(keep))
+
+
+def _with_own_labels(labels: pd.Categorical, own) -> pd.Categorical:
+    """``labels`` with the rows of ``own`` (rows, labels) replaced."""
+    if own is None:
+        return labels
+    rows, text = own
+    values = np.asarray(labels, dtype=object).copy()
+    values[rows] = np.asarray(text, dtype=object)
+    return coded.coded(values)
+
+
 def overall_dispositions(statuses: pd.DataFrame, evidence: pd.DataFrame, rules: RuleSet, n: int) -> pd.DataFrame:
     """Combine per-standard statuses and evidence into the enterprise-level summary columns (coded text)."""
     std_cols = [R.std_column(s) for s in R.STANDARDS]
@@ -276,6 +317,7 @@ def overall_dispositions(statuses: pd.DataFrame, evidence: pd.DataFrame, rules: 
     na = np.column_stack([np.asarray(statuses[c] == R.NOT_ASSESSED, dtype=bool) for c in std_cols])
 
     worst_rank = np.full(n, len(rules.precedence), dtype=np.int64)
+    own = None
     pending = np.full(n, len(rules.precedence), dtype=np.int64)
     basis = coded.constant(None, n)
     if len(evidence):
@@ -287,6 +329,8 @@ def overall_dispositions(statuses: pd.DataFrame, evidence: pd.DataFrame, rules: 
         basis = _bases_per_row(pos[rows], coded.take(coded.coded(evidence[R.LEGAL_BASIS]), rows), n)
         if ESCALATION in evidence:
             np.minimum.at(pending, pos[rows], _ranks(evidence[ESCALATION], rules)[rows])
+        if LABEL in evidence:
+            own = _own_labels(evidence, rows[ranks[rows] == worst_rank[pos[rows]]], n)
     # overall code: the worst hit's disposition; none / not_assessed when nothing hit
     labels = [*rules.precedence, R.NO_DISPOSITION, R.NOT_ASSESSED_DISPOSITION]
     no_hit = ~hit.any(axis=1)
@@ -296,7 +340,7 @@ def overall_dispositions(statuses: pd.DataFrame, evidence: pd.DataFrame, rules: 
             R.STANDARDS_HIT: _joined_keys(hit, R.STANDARDS),
             R.NOT_ASSESSED_COL: _joined_keys(na, R.STANDARDS),
             R.DISPOSITION: coded.from_codes(final, labels),
-            R.DISPOSITION_ZH: coded.from_codes(final, [DISPOSITION_ZH.get(c) for c in labels]),
+            R.DISPOSITION_ZH: _with_own_labels(coded.from_codes(final, [DISPOSITION_ZH.get(c) for c in labels]), own),
             R.LEGAL_BASIS: basis,
             R.ESCALATION: coded.from_codes(np.where(pending < len(rules.precedence), pending, -1), rules.precedence),
             R.ESCALATION_ZH: coded.from_codes(

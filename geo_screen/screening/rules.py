@@ -27,6 +27,8 @@ ATTRIBUTES = (*R.ATTRIBUTE_COLUMNS, R.GRADE)
 
 #: evidence columns screen.py produces; rules add disposition and legal_basis
 EVIDENCE_KIND = "_kind"
+#: spatial evidence: 1 when the zone counts as a hit, 0 when it is kept as evidence only (a quasi protection zone)
+EVIDENCE_ACTS = "_acts"
 
 
 class Condition(BaseModel):
@@ -54,11 +56,32 @@ class Condition(BaseModel):
 
 
 class ZoneRule(BaseModel):
-    """Refinement of a spatial standard for one zone class (e.g. first-class water zone)."""
+    """Refinement of a spatial standard for one zone class (e.g. first-class water zone).
+
+    ``label`` replaces the disposition's usual label where the law has its own words (责令拆除或者关闭);
+    ``note`` is the law's text shown with the evidence; ``hit: false`` keeps the zone as evidence only (never a
+    hit) and ``issue`` adds a token to the row's ``issues``; ``only_if`` names a yes/no registry attribute the
+    hit needs (a missing value is still a hit, with ``only_if_missing`` as the note to verify).
+    """
 
     model_config = ConfigDict(extra="forbid")
     disposition: DispositionCode | None = None
     legal_basis: str | None = None
+    label: str | None = None
+    note: str | None = None
+    hit: bool = True
+    issue: str | None = Field(default=None, pattern=r"^[a-z0-9_]+$")
+    only_if: str | None = None
+    only_if_missing: str | None = None
+
+    @field_validator("only_if")
+    @classmethod
+    def _known_attribute(cls, value: str | None) -> str | None:
+        if value is not None and value not in R.ATTRIBUTE_COLUMNS:
+            close = difflib.get_close_matches(value, R.ATTRIBUTE_COLUMNS, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ValueError(f"unknown yes/no attribute '{value}'{hint} allowed: {', '.join(R.ATTRIBUTE_COLUMNS)}")
+        return value
 
 
 class Escalation(BaseModel):

@@ -22,7 +22,7 @@ from geo_screen.pack.catalog import Catalog, Layer
 from geo_screen.pack.edges import spatial_order
 from geo_screen.pack.landuse import sample_landuse_polygons, sample_landuse_raster
 from geo_screen.pack.metric import built_tree, metric_layers, project_geometries
-from geo_screen.screening.rules import EVIDENCE_KIND, RuleSet
+from geo_screen.screening.rules import EVIDENCE_ACTS, EVIDENCE_KIND, RuleSet
 from geo_screen.threads import workers
 
 #: the order evidence rows and near-edge warnings are combined in, whatever order the checks finish in
@@ -63,13 +63,14 @@ EVIDENCE_COLUMNS = [
     "margin_m",
     "detail",
     EVIDENCE_KIND,
+    EVIDENCE_ACTS,
 ]
 
 Progress = Callable[[str], None]
 
 
 #: evidence columns holding numbers; the others are text, kept coded (see geo_screen.coded)
-_NUMERIC_EVIDENCE = ("_pos", "distance_m", "required_m", "margin_m")
+_NUMERIC_EVIDENCE = ("_pos", "distance_m", "required_m", "margin_m", EVIDENCE_ACTS)
 
 
 def _evidence(_pos: np.ndarray, **columns) -> pd.DataFrame:
@@ -108,7 +109,7 @@ class _Screening:
     """State of one screening run over screenable enterprises (positions into the registry)."""
 
     def __init__(self, registry, catalog: Catalog, rules: RuleSet, progress: Progress | None):
-        self.catalog, self.rules, self.n = catalog, rules, len(registry)
+        self.catalog, self.rules, self.n, self.registry = catalog, rules, len(registry), registry
         self.say = progress or (lambda _msg: None)
         self.metric = metric_layers(catalog)
         status = registry[R.ROW_STATUS].to_numpy(dtype=object)
@@ -134,6 +135,20 @@ class _Screening:
         self.evidence: dict[str, list[pd.DataFrame]] = {check: [] for check in _CHECK_ORDER}
         self.margins: dict[str, np.ndarray] = {}
         self.near_edge = np.full(self.n, "", dtype=object)
+        #: issue tokens per check: (registry positions, token), added to the warnings in a fixed order
+        self.tokens: dict[str, list[tuple[np.ndarray, str]]] = {check: [] for check in _CHECK_ORDER}
+
+    def attribute(self, column: str) -> np.ndarray:
+        """A yes/no registry attribute per screened row: True, False or None (missing, or no such column)."""
+        if column not in self.registry:
+            return np.full(len(self.pos), None, dtype=object)
+        values = self.registry[column].astype("boolean").to_numpy(dtype=object, na_value=None)
+        return values[self.pos]
+
+    def add_warning(self, at: np.ndarray, token: str) -> None:
+        """Append ``token`` to the warnings of the registry rows ``at``."""
+        cur = self.near_edge[at]
+        self.near_edge[at] = np.where(cur == "", token, cur + ";" + token)
 
     def full(self, values: np.ndarray, fill) -> np.ndarray:
         """Scatter per-screened-row values back to registry length."""
@@ -147,24 +162,56 @@ class _Screening:
         if not len(near):
             return
         label = np.char.add(f"near_edge:{standard}(", np.char.add(np.round(np.abs(margin[near]), 1).astype(str), " m)"))
-        at = self.pos[near]
-        cur = self.near_edge[at]
-        self.near_edge[at] = np.where(cur == "", label, cur + ";" + label)
+        self.add_warning(self.pos[near], label)
 
     # ---------------------------------------------------------------- zones (3, 4, 9)
+    def zone_acts(self, layer: Layer, standard: str, zone_idx: np.ndarray, ent_idx: np.ndarray):
+        """Which zone/enterprise pairs are hits, by the standard's zone rules.
+
+        Returns (per zone feature: can its class be a hit, per pair: is it a hit, per pair: a note or None).
+        A class with ``hit: false`` (the quasi protection zone, outside the protection zone by water law art. 63)
+        is never a hit; a class with ``only_if: <attribute>`` is a hit unless the registry says no (second-class
+        zones: enterprises that discharge pollutants), and a hit with a note to verify where the registry is silent.
+        Zone rules naming an ``issue`` add that token to the pairs' rows.
+        """
+        rule = self.rules.standards.get(standard)
+        by_zone = rule.by_zone if rule is not None else {}
+        codes = layer.frame["zone"].to_numpy(dtype=object) if "zone" in layer.frame else None
+        zone_ok = np.ones(len(layer.frame), dtype=bool)
+        acts = np.ones(len(zone_idx), dtype=bool)
+        note = np.full(len(zone_idx), None, dtype=object)
+        if codes is None or not by_zone:
+            return zone_ok, acts, note
+        pair_codes = codes[zone_idx]
+        for code, zone_rule in by_zone.items():
+            pairs = pair_codes == code
+            if not zone_rule.hit:
+                zone_ok[codes == code] = False
+                acts[pairs] = False
+            if zone_rule.only_if and pairs.any():
+                value = self.attribute(zone_rule.only_if)[ent_idx]
+                acts[pairs & (value == False)] = False  # noqa: E712  (None: not said, stays a hit)
+                note[pairs & pd.isna(value)] = zone_rule.only_if_missing
+            if zone_rule.issue and pairs.any():
+                self.tokens[standard].append((self.pos[np.unique(ent_idx[pairs])], zone_rule.issue))
+        return zone_ok, acts, note
+
     def zone_hits(self, layer: Layer, standard: str) -> tuple[np.ndarray, np.ndarray]:
         """Return (hit per screened row, margin per screened row: depth if hit, -distance to nearest zone else)."""
         zones = self.metric.geoms[layer.id]
         boundary = self.metric.boundaries[layer.id]
         zone_idx, ent_idx = self.tree.query(zones, predicate="intersects")  # prepared zones over the point tree
+        zone_ok, acts, note = self.zone_acts(layer, standard, zone_idx, ent_idx)
         margin = np.full(len(self.geoms), np.nan)
         depth = np.empty(len(ent_idx))
         hit = np.zeros(len(self.geoms), dtype=bool)
-        hit[ent_idx] = True
+        hit[ent_idx[acts]] = True
         pt = self.is_point[ent_idx]
         if pt.any():  # exact distance to the containing zone's edge, from the layer's edge index
             edges = self.metric.edges(layer.id)
-            inside = np.flatnonzero(hit & self.is_point)
+            within = np.zeros(len(self.geoms), dtype=bool)
+            within[ent_idx] = True
+            inside = np.flatnonzero(within & self.is_point)
             dist, owner = edges.nearest(self.x[inside], self.y[inside], ordered=True)
             at = np.full(len(self.geoms), -1, dtype=np.int64)
             at[inside] = np.arange(len(inside))
@@ -175,16 +222,18 @@ class _Screening:
             depth[pt] = d
         if (~pt).any():
             depth[~pt] = _polygon_depth(self.geoms[ent_idx[~pt]], zones[zone_idx[~pt]], boundary[zone_idx[~pt]])
-        np.fmax.at(margin, ent_idx, depth)
+        np.fmax.at(margin, ent_idx[acts], depth[acts])
         radius = self.rules.search_radius_m
         clear = np.flatnonzero(~hit & self.is_point)
-        if len(clear):
+        if not zone_ok.all():  # some classes are never hits: the distance to the nearest class that can be
+            self.margin_to(zones[zone_ok], np.flatnonzero(~hit), margin)
+        elif len(clear):
             dist, _ = self.metric.edges(layer.id).nearest(
                 self.x[clear], self.y[clear], max_distance=radius, ordered=True
             )
             margin[clear] = np.where(np.isfinite(dist), -dist, np.nan)
         clear = np.flatnonzero(~hit & ~self.is_point)
-        if len(clear):
+        if len(clear) and zone_ok.all():
             ent_n, zone_n = self.metric.trees[layer.id].query_nearest(
                 self.geoms[clear], max_distance=radius, all_matches=False
             )
@@ -201,11 +250,22 @@ class _Screening:
                 category=_attr(layer, "category", zone_idx),
                 distance_m=0.0,
                 margin_m=depth,
-                detail=None,
-                **{EVIDENCE_KIND: layer.kind},
+                detail=note,
+                **{EVIDENCE_KIND: layer.kind, EVIDENCE_ACTS: acts.astype(np.float64)},
             )
         )
         return hit, margin
+
+    def margin_to(self, zones: np.ndarray, rows: np.ndarray, margin: np.ndarray) -> None:
+        """``margin[rows]`` = minus the distance to the nearest of ``zones`` within the search radius (a row inside
+        one of them, not a hit because of its registry attributes, has no margin)."""
+        if not len(zones) or not len(rows):
+            return
+        ent_n, zone_n = shapely.STRtree(zones).query_nearest(
+            self.geoms[rows], max_distance=self.rules.search_radius_m, all_matches=False
+        )
+        dist = shapely.distance(self.geoms[rows[ent_n]], zones[zone_n])
+        margin[rows[ent_n]] = np.where(dist > 0, -dist, np.nan)
 
     def zone_standard(self, standard: str) -> tuple[np.ndarray, np.ndarray] | None:
         layers = self.catalog.of_kind(*ZONE_KINDS[standard])
@@ -452,6 +512,9 @@ def screen_locations(registry, catalog: Catalog, *, rules: RuleSet, progress: Pr
     for check in ("3", "4", "9", "5"):
         if check in run.margins:
             run.flag_near_edge(check, run.margins[check])
+    for check in _CHECK_ORDER:
+        for at, token in run.tokens[check]:
+            run.add_warning(at, token)
 
     out = pd.DataFrame(index=registry.index)
     out[R.std_column("3")] = _status(std3, run)

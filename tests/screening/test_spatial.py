@@ -50,7 +50,7 @@ EXPECTED = {
     "bowtie_right": ("hit", "clear", "not_assessed", "clear"),
     "water_first": ("clear", "hit", "clear", "clear"),
     "water_second": ("clear", "hit", "clear", "clear"),
-    "water_quasi": ("clear", "hit", "clear", "clear"),
+    "water_quasi": ("clear", "clear", "clear", "clear"),  # a quasi zone is outside the protection zone (art. 63)
     "belt": ("clear", "clear", "not_assessed", "hit"),
     "sanitary_hit": ("clear", "clear", "hit", "clear"),
     "sanitary_clear": ("clear", "clear", "clear", "clear"),
@@ -112,7 +112,7 @@ def test_water_zone_classes_refine_disposition(result, by_name):
     assert hits.loc[rows["water_quasi"], "zone"] == "quasi"
     assert hits.loc[rows["water_first"], R.DISPOSITION] == "close"
     assert hits.loc[rows["water_second"], R.DISPOSITION] == "close"
-    assert hits.loc[rows["water_quasi"], R.DISPOSITION] == "per_law"
+    assert hits.loc[rows["water_quasi"], R.DISPOSITION] == "none"  # evidence only
     assert "第六十五条" in hits.loc[rows["water_first"], R.LEGAL_BASIS]
     assert "第六十七条" in hits.loc[rows["water_quasi"], R.LEGAL_BASIS]
     assert by_name.loc["water_first", R.DISPOSITION] == "close"

@@ -18,7 +18,7 @@ from geo_screen.screening.rules import (
     DEFAULT_RULES,
     RuleSet,
 )
-from geo_screen.screening.spatial import STANDARD_KINDS
+from geo_screen.screening.zones import STANDARD_KINDS
 
 
 def run_manifest(

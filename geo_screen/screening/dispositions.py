@@ -350,3 +350,70 @@ def overall_dispositions(statuses: pd.DataFrame, evidence: pd.DataFrame, rules: 
         },
         index=statuses.index,
     )
+
+
+def _industry_matches(registry: pd.DataFrame, words: list[str]) -> np.ndarray:
+    """Per row: True where the registry's industry contains one of ``words``, False where it does not, and
+    False where the industry is missing (see :func:`scoped`)."""
+    if R.INDUSTRY not in registry or not words:
+        return np.zeros(len(registry), dtype=bool)
+    industry = registry[R.INDUSTRY].astype("string")
+    found = np.zeros(len(registry), dtype=bool)
+    for word in words:
+        found |= industry.str.contains(word, regex=False).fillna(False).to_numpy(dtype=bool)
+    return found
+
+
+def scoped(statuses: pd.DataFrame, evidence: pd.DataFrame, registry: pd.DataFrame, rules: RuleSet):
+    """Statuses and evidence with the rule set's scope applied, and the issue token of each row ('' for none).
+
+    A standard not ``in_force`` is ``not_assessed`` for every row (token ``std_not_in_force:<key>``). With
+    ``scope.only_listed``, a row whose industry is known and matches none of ``scope.industries`` is out of scope:
+    every standard ``not_assessed`` (token ``industry_out_of_scope``); a row without an industry is screened.
+
+    Returns
+    -------
+    tuple
+        (statuses, evidence, tokens): the tokens an object array of registry length.
+    """
+    n = len(registry)
+    tokens = np.full(n, "", dtype=object)
+    off = [key for key, rule in rules.standards.items() if not rule.in_force]
+    out = np.zeros(n, dtype=bool)
+    if rules.scope.only_listed and rules.scope.industries and R.INDUSTRY in registry:
+        known = registry[R.INDUSTRY].astype("string").notna().to_numpy(dtype=bool)
+        out = known & ~_industry_matches(registry, rules.scope.industries)
+    if not off and not out.any():
+        return statuses, evidence, tokens
+    statuses = statuses.copy()
+    for key in off:
+        statuses[R.std_column(key)] = R.standard_status(np.zeros(n, bool), np.zeros(n, bool))
+    if out.any():
+        for col in statuses.columns:
+            values = np.asarray(statuses[col], dtype=object).copy()
+            values[out] = R.NOT_ASSESSED
+            statuses[col] = pd.Categorical(values, categories=list(R.STANDARD_VALUES))
+    tokens[:] = ";".join(f"std_not_in_force:{key}" for key in off)
+    tokens[out] = np.where(tokens[out] == "", "industry_out_of_scope", tokens[out] + ";industry_out_of_scope")
+    if len(evidence):
+        drop = np.isin(evidence["standard"].to_numpy(dtype=object), off) | out[evidence["_pos"].to_numpy(np.int64)]
+        evidence = evidence[~drop].reset_index(drop=True)
+    return statuses, evidence, tokens
+
+
+def check_basis(registry: pd.DataFrame, rules: RuleSet) -> pd.Categorical:
+    """Per row: the Annex 1 standards that apply to the enterprise's industry (``number.title（code）``, '；'-joined,
+    in Annex 1's order); missing for other industries and rows without an industry."""
+    annex = rules.annex1
+    n = len(registry)
+    if not annex.standards or R.INDUSTRY not in registry:
+        return coded.constant(None, n)
+    groups = {name: _industry_matches(registry, words) for name, words in annex.industries.items()}
+    applies = np.column_stack(
+        [np.logical_or.reduce([groups[name] for name in std.industries]) for std in annex.standards]
+    )
+    labels = [f"{std.number}.{std.title}（{std.code}）" for std in annex.standards]
+    joined = _joined_keys(applies, [label.replace(";", "；") for label in labels])
+    text = np.asarray(joined, dtype=object)
+    text = np.where(pd.isna(text) | (text == ""), None, text)
+    return coded.coded(pd.Series(text, dtype=object).str.replace(";", "；", regex=False).to_numpy(dtype=object))

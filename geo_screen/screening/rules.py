@@ -129,6 +129,48 @@ class StandardRule(BaseModel):
     by_zone: dict[str, ZoneRule] = {}
     escalation: Escalation | None = None
     makeup_blocked_by: MakeupBlock | None = None
+    in_force: bool = True  #: false: the standard is not_assessed for every row (e.g. a plan not yet issued)
+    in_force_note: str | None = None  #: why, in the regulation's words (run.json)
+
+
+class Scope(BaseModel):
+    """The industries a rule set targets; ``only_listed: false`` screens every enterprise all the same."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: str = "全部行业"
+    industries: list[str] = []  #: words matched inside the registry's industry (empty: all industries)
+    only_listed: bool = False  #: true: other industries are out of scope (every standard not_assessed)
+
+
+class Annex1Standard(BaseModel):
+    """One row of Annex 1 (钢铁、船舶、水泥等行业监管执法标准)."""
+
+    model_config = ConfigDict(extra="forbid")
+    number: int
+    title: str
+    code: str
+    industries: list[str] = Field(min_length=1)
+
+
+class Annex1(BaseModel):
+    """Annex 1: its industries (name -> words matched inside the registry's industry) and standards."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str = ""
+    industries: dict[str, list[str]] = {}
+    standards: list[Annex1Standard] = []
+
+    @model_validator(mode="after")
+    def _known_industries(self) -> Annex1:
+        problems = [
+            f"standards.{i}.industries: '{name}' is not one of annex1.industries ({', '.join(self.industries)})"
+            for i, std in enumerate(self.standards)
+            for name in std.industries
+            if name not in self.industries
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class RuleSet(BaseModel):
@@ -141,6 +183,8 @@ class RuleSet(BaseModel):
     near_edge_m: float = Field(default=50.0, ge=0)
     landuse_nonindustrial_share_max: float = Field(default=0.0, ge=0, lt=1)
     search_radius_m: float = Field(default=2000.0, gt=0)
+    scope: Scope = Scope()
+    annex1: Annex1 = Annex1()
     standards: dict[str, StandardRule]
 
     @model_validator(mode="after")

@@ -20,7 +20,7 @@ from geo_screen import coded
 from geo_screen import results as R
 from geo_screen.pack.catalog import Catalog, Layer
 from geo_screen.pack.edges import spatial_order
-from geo_screen.pack.landuse import sample_landuse_polygons, sample_landuse_raster
+from geo_screen.pack.landuse import industrial_within, sample_landuse_polygons, sample_landuse_raster
 from geo_screen.pack.metric import built_tree, metric_layers, project_geometries
 from geo_screen.screening.rules import EVIDENCE_KIND, RuleSet
 from geo_screen.screening.zones import STANDARD_KINDS, ZoneChecks, evidence_rows, layer_attribute  # noqa: F401  (API)
@@ -120,6 +120,16 @@ class _Screening(ZoneChecks):
         known = ~np.isnan(shares)
         hit = known & (shares > self.rules.landuse_nonindustrial_share_max)
         result[known] = hit[known]
+        near = np.flatnonzero(hit & self.is_point)  # a geocoded point just off industrial land: look on the ground
+        if len(near) and self.rules.near_edge_m > 0:
+            found = np.zeros(len(near), dtype=bool)
+            for layer in layers:
+                zones = None if layer.raster is not None else self.metric.geoms[layer.id]
+                found |= industrial_within(layer, self.geoms[near], self.rules.near_edge_m, self.metric.crs, zones)
+            if found.any():
+                self.tokens["landuse"].append(
+                    (self.pos[near[found]], f"near_edge:3(landuse<{self.rules.near_edge_m:g} m)")
+                )
         self.columns[R.LANDUSE_CLASS] = self.full(classes, None)
         self.columns[R.NONINDUSTRIAL_SHARE] = self.full(shares, np.nan)
         idx = np.flatnonzero(hit)

@@ -156,7 +156,10 @@ def _print_summary(enterprises) -> None:
     table = pd.crosstab(
         enterprises[R.COUNTY].fillna(MISSING_ZH), enterprises[R.DISPOSITION_ZH], margins=True, margins_name="合计"
     )
-    order = [v for v in DISPOSITION_ZH.values() if v in table.columns] + ["合计"]
+    # most severe first; a rule's own words for a disposition (责令拆除或者关闭) stand beside the code's label
+    rank = {code: i for i, code in enumerate(DISPOSITION_ZH)}
+    pairs = enterprises[[R.DISPOSITION, R.DISPOSITION_ZH]].drop_duplicates().dropna().to_numpy().tolist()
+    order = [zh for code, zh in sorted(pairs, key=lambda p: (rank.get(p[0], len(rank)), p[1]))] + ["合计"]
     print("\n处置 × 县区 (disposition by county)")
     print(table[order].to_string())
     status = enterprises[R.ROW_STATUS].value_counts()

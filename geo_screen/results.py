@@ -41,7 +41,11 @@ COUNTY_CODE = "county_code"
 SANITARY_DISTANCE = "sanitary_distance_m"
 GRADE = "performance_grade"
 
-#: attribute columns of the non-spatial standards (canonical names)
+RECTIFICATION_FAILED = "rectification_failed"  #: a rectification (or elimination) deadline passed without success
+DISCHARGES_POLLUTANTS = "discharges_pollutants"  #: the enterprise discharges pollutants (water law art. 66)
+
+#: the registry's yes/no attributes the rules read (canonical names): the non-spatial standards' conditions,
+#: a recorded failed rectification (escalation) and pollutant discharge (second-class water-source zones)
 ATTRIBUTE_COLUMNS = (
     "eliminated_equipment",
     "procedures_complete",
@@ -51,6 +55,8 @@ ATTRIBUTE_COLUMNS = (
     "long_shutdown",
     "scattered_polluting",
     "serious_violation",
+    RECTIFICATION_FAILED,
+    DISCHARGES_POLLUTANTS,
 )
 
 # --------------------------------------------------------------------------- the performance evaluation
@@ -120,7 +126,10 @@ STANDARDS_HIT = "standards_hit"  #: e.g. "3;9"
 NOT_ASSESSED_COL = "not_assessed"  #: e.g. "2;5;6"
 DISPOSITION = "disposition"
 DISPOSITION_ZH = "disposition_zh"
-LEGAL_BASIS = "legal_basis"  #: basis of the overall disposition
+LEGAL_BASIS = "legal_basis"  #: enterprises: the bases of every hit standard, in standard order; hits: the row's
+ESCALATION = "escalation"  #: disposition code that follows if rectification fails (empty when none is pending)
+ESCALATION_ZH = "escalation_zh"  #: its label
+CHECK_BASIS = "check_basis"  #: Annex 1 standards (number and title, '；'-joined) for 钢铁/船舶/水泥 enterprises
 SANITARY_REQUIRED = "sanitary_required_m"
 NEAREST_SENSITIVE_M = "nearest_sensitive_m"
 NEAREST_SENSITIVE_NAME = "nearest_sensitive_name"
@@ -139,12 +148,12 @@ MARGIN_COLUMNS = tuple(margin_column(s) for s in ("3", "4", "9"))
 DISPOSITION_CODES = (
     "close",
     "relocate",
-    "eliminate",
     "demolish",
+    "eliminate",
     "stop",
+    "per_law",
     "transform",
     "rectify",
-    "per_law",
     "none",
     "not_assessed",
 )

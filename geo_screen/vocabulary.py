@@ -149,12 +149,12 @@ def standard_label(key: str, *, form: StandardForm = "label") -> str:
 DISPOSITIONS: tuple[Term, ...] = (
     Term("close", "关闭取缔", "close down"),
     Term("relocate", "搬迁", "relocate"),
-    Term("eliminate", "淘汰", "eliminate"),
     Term("demolish", "拆除", "demolish"),
+    Term("eliminate", "淘汰", "eliminate"),
     Term("stop", "停产", "stop production"),
+    Term("per_law", "依法处置", "dispose of according to law"),
     Term("transform", "转型", "transform"),
     Term("rectify", "限期整改/补办手续", "rectify within a deadline / complete procedures"),
-    Term("per_law", "依法处置", "dispose of according to law"),
     Term(R.NO_DISPOSITION, "无", "none"),
     Term(R.NOT_ASSESSED_DISPOSITION, "未评估", "not assessed"),
 )
@@ -194,6 +194,7 @@ ZONES: tuple[Zone, ...] = (
     Zone("water_source_protection", "quasi", "准保护区", "quasi-protection zone"),
     Zone("ecological_redline", "first", "一级管控区", "first-class control zone"),
     Zone("ecological_redline", "second", "二级管控区", "second-class control zone"),
+    Zone("ecological_redline", "national", "生态保护红线", "national ecological protection red line"),
     Zone("marine_redline", "prohibited", "禁止类", "prohibited class"),
     Zone("marine_redline", "restricted", "限制类", "restricted class"),
 )
@@ -240,7 +241,15 @@ COLUMNS: tuple[Column, ...] = (
     Column(R.NOT_ASSESSED_COL, "未评估标准", "NOT_ASSESS", "因缺少数据未评估的标准，分号分隔（未评估不等于符合）"),
     Column(R.DISPOSITION, "处置代码", "DISPOSIT", "处置方式代码（企业表：综合处置；依据表：该条证据的处置）"),
     Column(R.DISPOSITION_ZH, "处置方式", "DISPOS_ZH", "综合处置方式（中文）"),
-    Column(R.LEGAL_BASIS, "法律依据", "LEGAL_BAS", "法律依据（企业表：综合处置的依据；依据表：该条证据的依据）"),
+    Column(
+        R.LEGAL_BASIS,
+        "法律依据",
+        "LEGAL_BAS",
+        "法律依据（企业表：所有触及标准的依据，按标准顺序；依据表：该条证据的依据）",
+    ),
+    Column(R.ESCALATION, "逾期处置", "ESCALATE", "整改（淘汰）逾期未完成或经整改仍不达标时的处置代码（空：无）"),
+    Column(R.ESCALATION_ZH, "逾期处置方式", "ESCAL_ZH", "整改（淘汰）逾期未完成或经整改仍不达标时的处置方式（中文）"),
+    Column(R.CHECK_BASIS, "核查依据", "CHK_BASIS", "钢铁、船舶、水泥等行业适用的附件1监管执法标准（序号、标准名称）"),
     *(
         Column(
             R.std_column(s.key),
@@ -275,8 +284,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("energy_over_limit", "能耗超限额", "ENERGY_OVR", "单位产品能耗超限额（登记表属性）"),
     Column("major_hazard", "重大安全隐患", "HAZARD", "存在重大安全隐患（登记表属性）"),
     Column("long_shutdown", "长期停车", "SHUTDOWN", "生产装置长期停车（登记表属性）"),
-    Column("scattered_polluting", "散乱污", "SCATTERED", "“散乱污”整改不到位（登记表属性）"),
+    Column("scattered_polluting", "散乱污", "SCATTERED", "“散乱污”企业（登记表属性）"),
     Column("serious_violation", "严重环境违法", "VIOLATION", "分类处置期间发生严重环境违法行为（登记表属性）"),
+    Column(R.RECTIFICATION_FAILED, "整改不到位", "RECT_FAIL", "逾期未整改、经整改仍不达标或不按期淘汰（登记表属性）"),
+    Column(R.DISCHARGES_POLLUTANTS, "排放污染物", "DISCHARGE", "企业排放污染物（登记表属性；二级保护区适用）"),
     Column("standard", "标准", "STANDARD", "该条证据对应的标准（1-10、scattered、violation）"),
     Column("layer_id", "图层", "LAYER_ID", "证据来源图层的编号（见图层包 catalog）"),
     Column("feature_name", "要素名称", "FEATURE", "区域或敏感目标名称（如 狼山省级森林公园）"),

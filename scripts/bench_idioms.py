@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from geo_screen import coded
 from geo_screen import results as R
 from geo_screen.pack.demo import demo_paths
-from geo_screen.screening import rules, screen
+from geo_screen.screening import dispositions, screen
 from geo_screen.screening.spatial import screen_locations
 
 
@@ -42,8 +42,8 @@ def _tiled(rows: int):
     paths = demo_paths()
     registry, catalog, ruleset, _ = screen.prepare_inputs(paths["registry"], paths["catalog"], crs=paths["crs"])
     columns, spatial = screen_locations(registry, catalog, rules=ruleset)
-    attr_status, attr_evidence = rules.attribute_standards(registry, ruleset)
-    evidence = coded.concat([attr_evidence, rules.spatial_dispositions(spatial, ruleset)])
+    attr_status, attr_evidence = dispositions.attribute_standards(registry, ruleset)
+    evidence = coded.concat([attr_evidence, dispositions.spatial_dispositions(spatial, ruleset)])
     statuses = pd.concat([attr_status, columns[[R.std_column(s) for s in R.SPATIAL_STANDARDS]]], axis=1)
     statuses = statuses[[R.std_column(s) for s in R.STANDARDS]]
     n, k = len(registry), -(-rows // len(registry))
@@ -114,7 +114,7 @@ def _top_bases(evidence, ruleset, n):
 
 def bases_tuned(registry, columns, evidence, statuses, ruleset, n):
     pos, basis = _top_bases(evidence, ruleset, n)
-    return rules._bases_per_row(pos, basis, n)
+    return dispositions._bases_per_row(pos, basis, n)
 
 
 def bases_plain(registry, columns, evidence, statuses, ruleset, n):
@@ -125,7 +125,7 @@ def bases_plain(registry, columns, evidence, statuses, ruleset, n):
 
 
 def _coded_columns(evidence, statuses, ruleset, n):
-    summary = rules.overall_dispositions(statuses, evidence, ruleset, n)
+    summary = dispositions.overall_dispositions(statuses, evidence, ruleset, n)
     cats = [evidence[c].array for c in evidence if isinstance(evidence[c].dtype, pd.CategoricalDtype)]
     return cats + [summary[c].array for c in summary] + [statuses[c].array for c in statuses]
 
@@ -172,7 +172,7 @@ def _same_texts(a, b):
 
 
 CASES = [
-    ("rules._bases_per_row (legal_basis)", bases_tuned, bases_plain, _assert_same_text),
+    ("dispositions._bases_per_row (legal_basis)", bases_tuned, bases_plain, _assert_same_text),
 ]
 
 

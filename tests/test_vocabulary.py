@@ -140,6 +140,7 @@ def test_every_results_column_has_a_header_and_a_dbf_name():
         ),
         *(R.DISPOSITION, R.DISPOSITION_ZH, R.LEGAL_BASIS, R.SANITARY_REQUIRED, R.NEAREST_SENSITIVE_M),
         *(R.NEAREST_SENSITIVE_NAME, R.LANDUSE_CLASS, R.NONINDUSTRIAL_SHARE),
+        *(R.ESCALATION, R.ESCALATION_ZH, R.CHECK_BASIS),
     )
     columns = {*named, *R.ATTRIBUTE_COLUMNS, *R.STD_COLUMNS, *R.MARGIN_COLUMNS, *R.HIT_COLUMNS}
     assert sorted(columns - set(V.COLUMN_ZH)) == [] and sorted(set(V.COLUMN_ZH) - columns) == []

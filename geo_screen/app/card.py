@@ -87,14 +87,13 @@ def _hit_text(hit: pd.Series) -> str:
     where = _where(hit)
     if hit["standard"] == "5" and distance is not None and required is not None:
         return f"{where}：距离 {_m(distance)}，要求不小于 {_m(required)}（相差 {_m(required - distance)}）"
-    if isinstance(hit.get("detail"), str) and hit["detail"]:
-        text = hit["detail"]
+    detail = hit["detail"] if isinstance(hit.get("detail"), str) and hit["detail"] else None
+    if detail is not None:
         for col, zh in _ATTRIBUTE_ZH.items():
-            text = text.replace(col, zh)
-        return text
-    if margin is not None:
-        return f"{where}：位于区内，距区域边界 {_m(margin)}"
-    return where or "触及"
+            detail = detail.replace(col, zh)
+    if margin is not None:  # a zone: where it lies, then the law's note on the zone class when the rules give one
+        return f"{where}：位于区内，距区域边界 {_m(margin)}" + (f"；{detail}" if detail else "")
+    return detail or where or "触及"
 
 
 def _clear_text(row: pd.Series, standard: str, status: str) -> str:

@@ -56,12 +56,12 @@ _CSS = (
 DISPOSITION_STYLES: dict[str, tuple[str, str, int]] = {
     "close": ("#D55E00", "#333333", 5),
     "relocate": ("#E69F00", "#333333", 5),
-    "eliminate": ("#CC79A7", "#333333", 5),
     "demolish": ("#000000", "#FFFFFF", 5),
+    "eliminate": ("#CC79A7", "#333333", 5),
     "stop": ("#0072B2", "#333333", 5),
+    "per_law": ("#009E73", "#333333", 5),
     "transform": ("#56B4E9", "#333333", 5),
     "rectify": ("#F0E442", "#333333", 5),
-    "per_law": ("#009E73", "#333333", 5),
     "none": ("#BBBBBB", "#777777", 3),
     "not_assessed": ("#FFFFFF", "#777777", 3),
 }

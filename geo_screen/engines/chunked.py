@@ -394,7 +394,9 @@ def _sum_table(table: pd.DataFrame) -> pd.DataFrame:
     """Add up the per-chunk county x disposition tables: counties sorted (as ``pd.crosstab`` does), 合计 last."""
     key = table.columns[0]
     total = table.fillna(0).groupby(key, sort=False).sum().astype("int64")
-    columns = [v for v in R.DISPOSITIONS.values() if v in total.columns] + ["合计"]
+    known = [v for v in R.DISPOSITIONS.values() if v in total.columns]
+    own = [v for v in total.columns if v not in known and v != "合计"]  # a rule's own words (责令拆除或者关闭): close
+    columns = own + known + ["合计"]
     rows = sorted(k for k in total.index if k != "合计") + ["合计"]
     return total.loc[rows, columns].reset_index()
 

@@ -45,6 +45,7 @@ from geo_screen.inputs.locations import coverage_geometry, locate, locate_geomet
 from geo_screen.inputs.sources import RawTable, read_table
 from geo_screen.results import (
     COUNTY,
+    DISCHARGES_POLLUTANTS,
     ENTERPRISE_ID,
     GRADE,
     INDUSTRY,
@@ -52,6 +53,7 @@ from geo_screen.results import (
     ISSUES,
     NAME,
     OUTPUT_CRS,
+    RECTIFICATION_FAILED,
     ROW_STATUS,
     SANITARY_DISTANCE,
     STATUS_INVALID,
@@ -194,6 +196,16 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "环境违法",
         "严重环境违",
     ),
+    RECTIFICATION_FAILED: (
+        RECTIFICATION_FAILED,
+        "整改不到位",
+        "逾期未整改",
+        "经整改仍不达标",
+        "不按期淘汰",
+        "整改后仍不达标",
+        "整改未到位",
+    ),
+    DISCHARGES_POLLUTANTS: (DISCHARGES_POLLUTANTS, "排放污染物", "排污", "有污染物排放", "排污单位"),
 }
 _TEXT = (ENTERPRISE_ID, NAME, INDUSTRY, ADDRESS, COUNTY)
 _RESERVED = (INPUT_ROW, ROW_STATUS, ISSUES, "geometry")

@@ -46,8 +46,10 @@ ZONE_VOCABULARIES: dict[str, dict[str, tuple[str, ...]]] = {
         "quasi": ("准保护区", "准", "quasi"),
     },
     "ecological_redline": {
-        "first": ("一级管控区", "一级", "生态保护红线", "国家级生态保护红线", "first", "1"),
+        "first": ("一级管控区", "一级", "first", "1"),
         "second": ("二级管控区", "二级", "生态空间管控区域", "省级生态空间管控区域", "second", "2"),
+        # the national ecological protection red line (2018 on) is a class of its own, not a first-level zone
+        "national": ("生态保护红线", "国家级生态保护红线", "national"),
     },
     "marine_redline": {
         "prohibited": ("禁止类", "禁止开发区", "prohibited"),

@@ -1,8 +1,9 @@
 """Screening: a registry and a layer pack -> every standard's result, the evidence and the disposition.
 
-Owns the screening entry (``screen``), the spatial standards 3, 4, 5 and 9 (``spatial``), the rule set and
-the dispositions it gives (``rules`` and the shipped ``rulesets/*.yaml``), and a run's provenance
-(``manifest``). Its result is a :class:`geo_screen.results.ScreenResult`; writing it is not its job.
+Owns the screening entry (``screen``), the spatial standards 3, 4, 5 and 9 (``spatial``, with the zone checks in
+``zones``), the rule set (``rules`` and the shipped ``rulesets/*.yaml``), the dispositions it gives
+(``dispositions``) and a run's provenance (``manifest``). Its result is a :class:`geo_screen.results.ScreenResult`;
+writing it is not its job.
 
 Imports the base modules, ``inputs`` and ``pack``; never ``outputs``, ``engines`` or ``app``.
 """

@@ -18,7 +18,7 @@ from geo_screen.screening.rules import (
     DEFAULT_RULES,
     RuleSet,
 )
-from geo_screen.screening.spatial import STANDARD_KINDS
+from geo_screen.screening.zones import STANDARD_KINDS
 
 
 def run_manifest(
@@ -75,6 +75,11 @@ def build_manifest(
         "rules": {
             "name": ruleset.name,
             "document": ruleset.document,
+            "scope": ruleset.scope.model_dump(),
+            "in_force": {key: rule.in_force for key, rule in ruleset.standards.items()},
+            "not_in_force": {
+                key: rule.in_force_note or rule.title for key, rule in ruleset.standards.items() if not rule.in_force
+            },
             **({"path": str(rules_path), "sha256": file_sha256(rules_path)} if rules_path else {}),
         },
         "catalog": {"name": catalog.name, "path": str(catalog.path), "files": catalog.file_hashes},

@@ -18,14 +18,16 @@ from geo_screen.grading.join import apply_grades
 from geo_screen.inputs.crs import WORK_CRS
 from geo_screen.inputs.registry import join_issues, mark_coverage, read_registry
 from geo_screen.pack.catalog import Catalog, load_catalog
-from geo_screen.screening.manifest import run_manifest
-from geo_screen.screening.rules import (
-    RuleSet,
+from geo_screen.screening.dispositions import (
     attribute_standards,
-    load_rules,
+    check_basis,
     overall_dispositions,
+    scoped,
+    settled_evidence,
     spatial_dispositions,
 )
+from geo_screen.screening.manifest import run_manifest
+from geo_screen.screening.rules import RuleSet, load_rules
 from geo_screen.screening.spatial import screen_locations
 
 Progress = Callable[[str], None]
@@ -179,7 +181,10 @@ def screen(
     evidence = coded.concat([attr_evidence, spatial_dispositions(spatial, ruleset)])
     statuses = pd.concat([attr_status, columns[[R.std_column(s) for s in R.SPATIAL_STANDARDS]]], axis=1)
     statuses = statuses[[R.std_column(s) for s in R.STANDARDS]]
+    statuses, evidence, scope_issues = scoped(statuses, evidence, registry, ruleset)
+    evidence = settled_evidence(evidence, statuses, registry, ruleset)
     summary = overall_dispositions(statuses, evidence, ruleset, n)
+    summary[R.CHECK_BASIS] = check_basis(registry, ruleset)
 
     county, county_code, mismatch = _counties(registry, columns)
     base = registry.drop(columns=[c for c in (R.COUNTY, R.COUNTY_CODE, R.ISSUES) if c in registry])
@@ -191,6 +196,7 @@ def screen(
                         coded.arrow_text(registry[R.ISSUES]) if R.ISSUES in registry else None,
                         coded.arrow_text(mismatch),
                         coded.arrow_text(columns["_near_edge"]),
+                        coded.arrow_text(coded.coded(scope_issues)),
                     ],
                     n,
                 ),

@@ -20,9 +20,10 @@ from geo_screen import coded
 from geo_screen import results as R
 from geo_screen.pack.catalog import Catalog, Layer
 from geo_screen.pack.edges import spatial_order
-from geo_screen.pack.landuse import sample_landuse_polygons, sample_landuse_raster
+from geo_screen.pack.landuse import industrial_within, sample_landuse_polygons, sample_landuse_raster
 from geo_screen.pack.metric import built_tree, metric_layers, project_geometries
 from geo_screen.screening.rules import EVIDENCE_KIND, RuleSet
+from geo_screen.screening.zones import STANDARD_KINDS, ZoneChecks, evidence_rows, layer_attribute  # noqa: F401  (API)
 from geo_screen.threads import workers
 
 #: the order evidence rows and near-edge warnings are combined in, whatever order the checks finish in
@@ -37,78 +38,14 @@ _COLUMN_ORDER = (
     R.NEAREST_SENSITIVE_M,
     R.NEAREST_SENSITIVE_NAME,
 )
-#: layer kinds behind each spatial standard; a standard whose kinds are all missing is not assessed
-STANDARD_KINDS: dict[str, tuple[str, ...]] = {
-    "3": ("ecological_redline", "marine_redline", "land_use_plan"),
-    "4": ("water_source_protection",),
-    "5": ("sensitive_targets",),
-    "9": ("riverside_belt",),
-}
-#: the zone layers of the zone standards 3, 4 and 9 (the land-use plan and sensitive targets are checked apart)
-ZONE_KINDS = {
-    std: tuple(k for k in kinds if k not in ("land_use_plan", "sensitive_targets"))
-    for std, kinds in STANDARD_KINDS.items()
-    if std != "5"
-}
-EVIDENCE_COLUMNS = [
-    "_pos",
-    "standard",
-    "layer_id",
-    "feature_name",
-    "zone",
-    "zone_label",
-    "category",
-    "distance_m",
-    "required_m",
-    "margin_m",
-    "detail",
-    EVIDENCE_KIND,
-]
-
 Progress = Callable[[str], None]
 
 
-#: evidence columns holding numbers; the others are text, kept coded (see geo_screen.coded)
-_NUMERIC_EVIDENCE = ("_pos", "distance_m", "required_m", "margin_m")
-
-
-def _evidence(_pos: np.ndarray, **columns) -> pd.DataFrame:
-    """Evidence rows for the registry positions ``_pos``: text columns coded, scalars broadcast."""
-    n = len(_pos)
-    frame = {"_pos": np.asarray(_pos, dtype=np.int64)}
-    for col in EVIDENCE_COLUMNS[1:]:
-        value = columns.get(col)
-        if col in _NUMERIC_EVIDENCE:
-            frame[col] = np.broadcast_to(np.asarray(np.nan if value is None else value, dtype=np.float64), n).copy()
-        elif value is None or isinstance(value, str):
-            frame[col] = coded.constant(value, n)
-        else:
-            frame[col] = coded.coded(value)
-    return pd.DataFrame(frame)
-
-
-def _attr(layer: Layer, column: str, idx: np.ndarray) -> pd.Categorical:
-    """A layer attribute for the features ``idx``, coded (no per-row string objects)."""
-    if column not in layer.frame.columns:
-        return coded.constant(None, len(idx))
-    return coded.take(coded.coded(layer.frame[column].to_numpy(dtype=object)), idx)
-
-
-def _polygon_depth(ent: np.ndarray, zone: np.ndarray, boundary: np.ndarray) -> np.ndarray:
-    """For footprint/zone pairs: the deepest footprint vertex inside the zone, in metres (0 if none)."""
-    coords, owner = shapely.get_coordinates(ent, return_index=True)
-    inside = shapely.contains_xy(zone[owner], coords[:, 0], coords[:, 1])
-    dist = np.where(inside, shapely.distance(boundary[owner], shapely.points(coords)), 0.0)
-    depth = np.zeros(len(ent))
-    np.maximum.at(depth, owner, dist)
-    return depth
-
-
-class _Screening:
+class _Screening(ZoneChecks):
     """State of one screening run over screenable enterprises (positions into the registry)."""
 
     def __init__(self, registry, catalog: Catalog, rules: RuleSet, progress: Progress | None):
-        self.catalog, self.rules, self.n = catalog, rules, len(registry)
+        self.catalog, self.rules, self.n, self.registry = catalog, rules, len(registry), registry
         self.say = progress or (lambda _msg: None)
         self.metric = metric_layers(catalog)
         status = registry[R.ROW_STATUS].to_numpy(dtype=object)
@@ -134,6 +71,20 @@ class _Screening:
         self.evidence: dict[str, list[pd.DataFrame]] = {check: [] for check in _CHECK_ORDER}
         self.margins: dict[str, np.ndarray] = {}
         self.near_edge = np.full(self.n, "", dtype=object)
+        #: issue tokens per check: (registry positions, token), added to the warnings in a fixed order
+        self.tokens: dict[str, list[tuple[np.ndarray, str]]] = {check: [] for check in _CHECK_ORDER}
+
+    def attribute(self, column: str) -> np.ndarray:
+        """A yes/no registry attribute per screened row: True, False or None (missing, or no such column)."""
+        if column not in self.registry:
+            return np.full(len(self.pos), None, dtype=object)
+        values = self.registry[column].astype("boolean").to_numpy(dtype=object, na_value=None)
+        return values[self.pos]
+
+    def add_warning(self, at: np.ndarray, token: str) -> None:
+        """Append ``token`` to the warnings of the registry rows ``at``."""
+        cur = self.near_edge[at]
+        self.near_edge[at] = np.where(cur == "", token, cur + ";" + token)
 
     def full(self, values: np.ndarray, fill) -> np.ndarray:
         """Scatter per-screened-row values back to registry length."""
@@ -147,81 +98,7 @@ class _Screening:
         if not len(near):
             return
         label = np.char.add(f"near_edge:{standard}(", np.char.add(np.round(np.abs(margin[near]), 1).astype(str), " m)"))
-        at = self.pos[near]
-        cur = self.near_edge[at]
-        self.near_edge[at] = np.where(cur == "", label, cur + ";" + label)
-
-    # ---------------------------------------------------------------- zones (3, 4, 9)
-    def zone_hits(self, layer: Layer, standard: str) -> tuple[np.ndarray, np.ndarray]:
-        """Return (hit per screened row, margin per screened row: depth if hit, -distance to nearest zone else)."""
-        zones = self.metric.geoms[layer.id]
-        boundary = self.metric.boundaries[layer.id]
-        zone_idx, ent_idx = self.tree.query(zones, predicate="intersects")  # prepared zones over the point tree
-        margin = np.full(len(self.geoms), np.nan)
-        depth = np.empty(len(ent_idx))
-        hit = np.zeros(len(self.geoms), dtype=bool)
-        hit[ent_idx] = True
-        pt = self.is_point[ent_idx]
-        if pt.any():  # exact distance to the containing zone's edge, from the layer's edge index
-            edges = self.metric.edges(layer.id)
-            inside = np.flatnonzero(hit & self.is_point)
-            dist, owner = edges.nearest(self.x[inside], self.y[inside], ordered=True)
-            at = np.full(len(self.geoms), -1, dtype=np.int64)
-            at[inside] = np.arange(len(inside))
-            slot = at[ent_idx[pt]]
-            d = dist[slot]
-            other = owner[slot] != zone_idx[pt]  # the nearest edge is another zone's: measure this zone's own
-            d[other] = shapely.distance(self.geoms[ent_idx[pt][other]], boundary[zone_idx[pt][other]])
-            depth[pt] = d
-        if (~pt).any():
-            depth[~pt] = _polygon_depth(self.geoms[ent_idx[~pt]], zones[zone_idx[~pt]], boundary[zone_idx[~pt]])
-        np.fmax.at(margin, ent_idx, depth)
-        radius = self.rules.search_radius_m
-        clear = np.flatnonzero(~hit & self.is_point)
-        if len(clear):
-            dist, _ = self.metric.edges(layer.id).nearest(
-                self.x[clear], self.y[clear], max_distance=radius, ordered=True
-            )
-            margin[clear] = np.where(np.isfinite(dist), -dist, np.nan)
-        clear = np.flatnonzero(~hit & ~self.is_point)
-        if len(clear):
-            ent_n, zone_n = self.metric.trees[layer.id].query_nearest(
-                self.geoms[clear], max_distance=radius, all_matches=False
-            )
-            dist = shapely.distance(self.geoms[clear[ent_n]], zones[zone_n])
-            np.fmax.at(margin, clear[ent_n], -dist)
-        self.evidence[standard].append(
-            _evidence(
-                _pos=self.pos[ent_idx],
-                standard=standard,
-                layer_id=layer.id,
-                feature_name=_attr(layer, "name", zone_idx),
-                zone=_attr(layer, "zone", zone_idx),
-                zone_label=_attr(layer, "zone_label", zone_idx),
-                category=_attr(layer, "category", zone_idx),
-                distance_m=0.0,
-                margin_m=depth,
-                detail=None,
-                **{EVIDENCE_KIND: layer.kind},
-            )
-        )
-        return hit, margin
-
-    def zone_standard(self, standard: str) -> tuple[np.ndarray, np.ndarray] | None:
-        layers = self.catalog.of_kind(*ZONE_KINDS[standard])
-        if not layers:
-            return None
-        hit = np.zeros(len(self.geoms), dtype=bool)
-        margin = np.full(len(self.geoms), np.nan)
-        for layer in layers:
-            self.say(f"standard {standard}: {layer.id} ({len(self.metric.geoms[layer.id]):,} zones)")
-            h, m = self.zone_hits(layer, standard)
-            hit |= h
-            # depth inside (positive) beats distance outside (negative); among those the largest wins
-            margin = np.fmax(margin, m)
-        self.columns[R.margin_column(standard)] = self.full(margin, np.nan)
-        self.margins[standard] = margin
-        return hit, margin
+        self.add_warning(self.pos[near], label)
 
     # ---------------------------------------------------------------- land use (3)
     def landuse(self) -> np.ndarray | None:
@@ -243,6 +120,16 @@ class _Screening:
         known = ~np.isnan(shares)
         hit = known & (shares > self.rules.landuse_nonindustrial_share_max)
         result[known] = hit[known]
+        near = np.flatnonzero(hit & self.is_point)  # a geocoded point just off industrial land: look on the ground
+        if len(near) and self.rules.near_edge_m > 0:
+            found = np.zeros(len(near), dtype=bool)
+            for layer in layers:
+                zones = None if layer.raster is not None else self.metric.geoms[layer.id]
+                found |= industrial_within(layer, self.geoms[near], self.rules.near_edge_m, self.metric.crs, zones)
+            if found.any():
+                self.tokens["landuse"].append(
+                    (self.pos[near[found]], f"near_edge:3(landuse<{self.rules.near_edge_m:g} m)")
+                )
         self.columns[R.LANDUSE_CLASS] = self.full(classes, None)
         self.columns[R.NONINDUSTRIAL_SHARE] = self.full(shares, np.nan)
         idx = np.flatnonzero(hit)
@@ -255,7 +142,7 @@ class _Screening:
                 np.char.add(detail, np.char.add("；非工业用地占比 ", np.round(shares[idx] * 100, 1).astype(str))) + "%",
             )
             self.evidence["landuse"].append(
-                _evidence(
+                evidence_rows(
                     _pos=self.pos[idx],
                     standard="3",
                     layer_id=layer_id,
@@ -294,12 +181,12 @@ class _Screening:
             ent, tgt, dist = ent[inside], tgt[inside], dist[inside]
             hit[ent] = True
             self.evidence["5"].append(
-                _evidence(
+                evidence_rows(
                     _pos=self.pos[ent],
                     standard="5",
                     layer_id=layer.id,
-                    feature_name=_attr(layer, "name", tgt),
-                    category=_attr(layer, "category", tgt),
+                    feature_name=layer_attribute(layer, "name", tgt),
+                    category=layer_attribute(layer, "category", tgt),
                     distance_m=dist,
                     required_m=required[ent],
                     margin_m=required[ent] - dist,
@@ -310,7 +197,7 @@ class _Screening:
             d, tgt_n = self.nearest_feature(layer, max(radius, np.nanmax(required, initial=0)))
             better = d < nearest
             nearest[better] = d[better]
-            nearest_name[better] = np.asarray(_attr(layer, "name", tgt_n[better]), dtype=object)
+            nearest_name[better] = np.asarray(layer_attribute(layer, "name", tgt_n[better]), dtype=object)
         nearest = np.where(np.isinf(nearest), np.nan, nearest)
         self.columns[R.NEAREST_SENSITIVE_M] = self.full(nearest, np.nan)
         self.columns[R.NEAREST_SENSITIVE_NAME] = self.full(nearest_name, None)
@@ -351,8 +238,8 @@ class _Screening:
             order = np.argsort(ent_idx, kind="stable")
             ent_idx, zone_idx = ent_idx[order], zone_idx[order]
             first = np.unique(ent_idx, return_index=True)[1]
-            names[ent_idx[first]] = np.asarray(_attr(layer, "name", zone_idx[first]), dtype=object)
-            codes[ent_idx[first]] = np.asarray(_attr(layer, "code", zone_idx[first]), dtype=object)
+            names[ent_idx[first]] = np.asarray(layer_attribute(layer, "name", zone_idx[first]), dtype=object)
+            codes[ent_idx[first]] = np.asarray(layer_attribute(layer, "code", zone_idx[first]), dtype=object)
         return names, codes
 
 
@@ -452,6 +339,9 @@ def screen_locations(registry, catalog: Catalog, *, rules: RuleSet, progress: Pr
     for check in ("3", "4", "9", "5"):
         if check in run.margins:
             run.flag_near_edge(check, run.margins[check])
+    for check in _CHECK_ORDER:
+        for at, token in run.tokens[check]:
+            run.add_warning(at, token)
 
     out = pd.DataFrame(index=registry.index)
     out[R.std_column("3")] = _status(std3, run)
@@ -473,5 +363,5 @@ def screen_locations(registry, catalog: Catalog, *, rules: RuleSet, progress: Pr
     out["_location_county_code"] = coded.coded(run.full(codes, None))
     out["_near_edge"] = coded.coded(run.near_edge)
     frames = [frame for check in _CHECK_ORDER for frame in run.evidence[check]]
-    evidence = coded.concat(frames) if frames else _evidence(np.array([], dtype=np.int64))
+    evidence = coded.concat(frames) if frames else evidence_rows(np.array([], dtype=np.int64))
     return out, evidence

@@ -19,6 +19,7 @@ import zipfile
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -231,7 +232,10 @@ def test_planner_session_offline(server, demo, tmp_path):
             page.screenshot(path=str(ARTIFACTS / "app.png"))
 
             # 5. upload a small registry (the demo's first rows, GBK, GCJ-02) and see it screened
-            sample = pd.read_csv(paths["registry"], encoding="gbk", dtype=str).head(40)
+            demo = pd.read_csv(paths["registry"], encoding="gbk", dtype=str)
+            # the first rows and a few the filter keeps (a closure is rarer since rectification comes first)
+            closed = np.flatnonzero(ents[R.DISPOSITION].to_numpy() == "close")[:10]
+            sample = pd.concat([demo.head(30), demo.iloc[closed[closed >= 30]]])
             upload = tmp_path / "小名录.csv"
             sample.to_csv(upload, index=False, encoding="gbk")
             expected = gs.screen(upload, gs.load_catalog(paths["catalog"]), crs="gcj02").enterprises

@@ -33,7 +33,10 @@ def key_of(run: ex.Run, name: str) -> str:
 def test_card_zone_evidence_and_near_edge(tiny_run):
     card = cd.enterprise_card(tiny_run, key_of(tiny_run, "eco_in_30m"))
     std3 = card.standards.set_index("标准").loc["标准3 规划/生态红线"]
-    assert std3["结果"] == "触及" and std3["证据"] == "甲森林公园（一级管控区）：位于区内，距区域边界 30 米"
+    assert std3["结果"] == "触及"
+    assert (
+        std3["证据"] == "甲森林公园（一级管控区）：位于区内，距区域边界 30 米；一级管控区：严禁一切形式的开发建设活动"
+    )
     assert "生态红线" in std3["法律依据"] and std3["处置"] == "依法处置"
     assert any("标准3" in w and "30.0 米" in w for w in card.warnings)
     assert card.hits[0]["标准"] == "标准3 规划/生态红线"

@@ -42,7 +42,14 @@ def test_the_computed_grade_fills_a_blank_and_drives_standards_2_and_10(screened
     assert pd.isna(plain.loc[0, R.GRADE]) and plain.loc[0, R.std_column("10")] == R.NOT_ASSESSED
     assert graded.loc[0, R.GRADE] == "D" and graded.loc[0, R.std_column("10")] == R.HIT
     assert plain.loc[3, R.std_column("2")] == R.HIT and graded.loc[3, R.std_column("2")] == R.HIT
-    assert plain.loc[3, R.DISPOSITION] != graded.loc[3, R.DISPOSITION] == "transform"
+    # standard 2's own disposition follows the grade (no grade: stop; D: transform); the row's overall
+    # disposition is then the most severe of its hits (here the location's per_law outranks transform)
+    row = plain.loc[3, R.INPUT_ROW]
+    std2 = [
+        r.hits.loc[(r.hits["standard"] == "2") & (r.hits[R.INPUT_ROW] == row), R.DISPOSITION].tolist() for r in screened
+    ]
+    assert std2 == [["stop"], ["transform"]]
+    assert plain.loc[3, R.DISPOSITION] == "stop" and graded.loc[3, R.DISPOSITION] != "stop"
     assert graded.loc[0, R.GRADE_SCORE] == 63.24 and graded.loc[0, R.GRADE_RANK] == "1/530"
 
 

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from geo_screen import results as R
 from geo_screen.errors import ConfigError
-from geo_screen.screening.rules import DEFAULT_RULES, attribute_standards, load_rules, overall_dispositions
+from geo_screen.screening.dispositions import attribute_standards, overall_dispositions
+from geo_screen.screening.rules import DEFAULT_RULES, load_rules
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +162,7 @@ def test_rules_file_errors(tmp_path):
 
 @pytest.mark.parametrize("n_bases", [5, 70])  # 70 bases, 11 on one row: too many to pack, the tuple path
 def test_bases_per_row_join_distinct_bases_in_order_of_appearance(n_bases):
-    from geo_screen.screening.rules import _bases_per_row
+    from geo_screen.screening.dispositions import _bases_per_row
 
     rng = np.random.default_rng(n_bases)
     labels = [f"依据{i}" for i in range(n_bases)]
@@ -175,3 +176,39 @@ def test_bases_per_row_join_distinct_bases_in_order_of_appearance(n_bases):
         seen = [labels[c] for p, c in zip(pos, codes) if p == row and c >= 0]
         expected.append("；".join(dict.fromkeys(seen)) or None)
     assert [None if pd.isna(v) else v for v in got] == expected
+
+
+# --------------------------------------------------------------------------- issue 13: legal problems stay visible
+
+
+def test_precedence_puts_per_law_before_transform_and_demolish_before_eliminate(rules):
+    assert rules.precedence == [
+        "close", "relocate", "demolish", "eliminate", "stop", "per_law", "transform", "rectify", "none"
+    ]  # fmt: skip
+    assert list(R.DISPOSITION_CODES[:-1]) == rules.precedence
+
+
+def test_red_line_with_grade_c_is_per_law_and_every_hit_basis_is_on_the_row(rules):
+    """A red-line hit (3, per_law) with missing procedures and grade C (2, transform) used to come out as 转型
+    with only standard 2's basis: the red-line basis disappeared from the row."""
+    out = _overall(
+        rules,
+        {"2": [R.HIT], "3": [R.HIT], "10": [R.HIT]},
+        [(0, "10", "transform"), (0, "3", "per_law"), (0, "2", "transform"), (0, "3", "per_law")],
+        1,
+    )
+    assert out.loc[0, R.DISPOSITION] == "per_law"
+    # every hit standard's basis, in standard order, once each
+    assert out.loc[0, R.LEGAL_BASIS] == "；".join(rules.standards[s].legal_basis for s in ("2", "3", "10"))
+
+
+def test_rows_bases_leave_out_evidence_that_is_not_a_hit(rules):
+    out = _overall(rules, {"7": [R.HIT]}, [(0, "7", "stop"), (0, "4", "none")], 1)
+    assert out.loc[0, R.LEGAL_BASIS] == rules.standards["7"].legal_basis
+
+
+def test_edited_precedence_still_decides(tmp_path):
+    order = ["close", "relocate", "eliminate", "demolish", "stop", "transform", "rectify", "per_law", "none"]
+    rules = load_rules(_edited(tmp_path, lambda d: d.update(precedence=order)))
+    out = _overall(rules, {"2": [R.HIT], "3": [R.HIT]}, [(0, "2", "transform"), (0, "3", "per_law")], 1)
+    assert out.loc[0, R.DISPOSITION] == "transform"

@@ -50,7 +50,7 @@ EXPECTED = {
     "bowtie_right": ("hit", "clear", "not_assessed", "clear"),
     "water_first": ("clear", "hit", "clear", "clear"),
     "water_second": ("clear", "hit", "clear", "clear"),
-    "water_quasi": ("clear", "hit", "clear", "clear"),
+    "water_quasi": ("clear", "clear", "clear", "clear"),  # a quasi zone is outside the protection zone (art. 63)
     "belt": ("clear", "clear", "not_assessed", "hit"),
     "sanitary_hit": ("clear", "clear", "hit", "clear"),
     "sanitary_clear": ("clear", "clear", "clear", "clear"),
@@ -112,7 +112,7 @@ def test_water_zone_classes_refine_disposition(result, by_name):
     assert hits.loc[rows["water_quasi"], "zone"] == "quasi"
     assert hits.loc[rows["water_first"], R.DISPOSITION] == "close"
     assert hits.loc[rows["water_second"], R.DISPOSITION] == "close"
-    assert hits.loc[rows["water_quasi"], R.DISPOSITION] == "per_law"
+    assert hits.loc[rows["water_quasi"], R.DISPOSITION] == "none"  # evidence only
     assert "第六十五条" in hits.loc[rows["water_first"], R.LEGAL_BASIS]
     assert "第六十七条" in hits.loc[rows["water_quasi"], R.LEGAL_BASIS]
     assert by_name.loc["water_first", R.DISPOSITION] == "close"
@@ -323,3 +323,24 @@ def test_progress_is_reported_from_the_calling_thread(catalog, tmp_path, monkeyp
     assert {ident for ident, _ in calls} == {threading.get_ident()}
     expected = "standard 5:" if threads == 1 else "standards 3, 4, 5 and 9: 6 checks side by side in 4 threads"
     assert any(message.startswith(expected) for _, message in calls)
+
+
+def test_non_industrial_point_near_industrial_land_is_flagged_near_edge(catalog, tmp_path):
+    """A geocoded point 30 m inside non-industrial land, next to industrial land, is still a hit but gets near_edge
+    (the pack's land-use plan: R in [-1000, 0] x [3000, 4000], M2 around)."""
+    places = [("edge_of_r", -30, 3500, "化工", None), ("middle_of_r", -500, 3500, "化工", None)]
+    e = run(catalog, registry_frame(places), tmp_path).enterprises.set_index("企业名称")
+    assert e.loc["edge_of_r", "std_03"] == R.HIT and e.loc["middle_of_r", "std_03"] == R.HIT
+    assert any(t.startswith("near_edge:3(landuse") for t in e.loc["edge_of_r", R.ISSUES].split(";"))
+    assert "near_edge" not in (e.loc["middle_of_r", R.ISSUES] or "")
+
+
+def test_industrial_within_on_a_polygon_plan():
+    from types import SimpleNamespace
+
+    from geo_screen.pack.landuse import industrial_within
+
+    zones = np.array([shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 100)])
+    layer = SimpleNamespace(raster=None, frame=pd.DataFrame({"class": ["M1", "R"]}), industrial_classes=("M1",))
+    points = shapely.points([130, 170, 50], [50, 50, 50])
+    assert industrial_within(layer, points, 50.0, None, zones).tolist() == [True, False, True]

@@ -306,5 +306,8 @@ def write_results(
 
 
 if __name__ == "__main__":  # the child of _gpkg_in_child
+    from geo_screen.runtime import tune_arrow_memory
+
+    tune_arrow_memory()
     _spec = json.loads(sys.argv[1])
     write_gpkg(Path(_spec["gpkg"]), _spec["layers"], _spec["crs"])

@@ -21,6 +21,9 @@ def tune_arrow_memory() -> str:
     jemalloc    28.6-28.9 s, 3.5 GiB          90.1 s, 2.57 GiB
     ==========  ============================  ====================================
 
+    Re-measured on 6 December 2026 (1M in memory, three runs each, another process sharing the cores):
+    jemalloc 30.8-36.4 s and 3.66-3.71 GB, mimalloc 32.1-37.1 s and 3.80-3.90 GB; 9 % less CPU time.
+
     pyarrow's default, mimalloc, is kept where jemalloc is missing (Windows wheels). Library code never
     calls this: a process-wide allocator is the program's choice, and a user's ``ARROW_DEFAULT_MEMORY_POOL``
     wins.

@@ -35,9 +35,9 @@ STEPS = (
 
 
 class TreeMemory:
-    """Peak of the summed resident memory of this process and its children (the GeoPackage writer), sampled
-    every 50 ms from /proc (Linux). ``ru_maxrss`` sees one process at a time; a child's memory-mapped input
-    counts here as resident too (it is page cache, which the kernel can drop)."""
+    """Peak of the summed resident memory of this process and its children (the GeoPackage child process of a
+    run that writes the workbook), sampled every 50 ms from /proc (Linux). ``ru_maxrss`` sees one process at a
+    time."""
 
     def __init__(self):
         import threading
@@ -132,9 +132,9 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--excel",
         action="store_true",
-        help="after the run, time results.xlsx (what the CLI writes by default) and the county "
-        "packages (geo-screen export: shapefiles, checklists, public lists); peak memory then "
-        "covers them too",
+        help="write results.xlsx with the other files, as the CLI does by default (a large run's GeoPackage "
+        "is then written by a child process meanwhile), and after the run time the county packages "
+        "(geo-screen export: shapefiles, checklists, public lists); peak memory then covers them too",
     )
     args = parser.parse_args(argv)
     from geo_screen.runtime import tune_arrow_memory
@@ -188,9 +188,9 @@ def main(argv=None) -> int:
         result = screen(args.registry, catalog, crs="gcj02", progress=progress)
         progress("done")
         t_screen = time.perf_counter()
-        write_results(result, args.out, excel=False)  # the GeoPackage, with the GeoParquet copy alongside
+        write_results(result, args.out, excel=args.excel)  # the GeoPackage, with the GeoParquet copy alongside
         t_write = time.perf_counter()
-        steps["write results.gpkg + results.parquet"] = t_write - t_screen
+        steps["write results.gpkg + results.parquet" + (" + results.xlsx" if args.excel else "")] = t_write - t_screen
         figures["rows"] = len(result.enterprises)
         hits = result.hits
         kinds = {layer.id: layer.kind for layer in catalog.layers.values()}
@@ -225,11 +225,7 @@ def main(argv=None) -> int:
     if args.excel and not args.chunk_rows and result is not None:
         from geo_screen.outputs.citylists import city_outputs
         from geo_screen.outputs.packages import export_packages
-        from geo_screen.outputs.workbook import write_results_workbook
 
-        t0 = time.perf_counter()
-        write_results_workbook(result, args.out / R.XLSX_NAME)
-        figures["excel_s"] = round(time.perf_counter() - t0, 2)
         t0 = time.perf_counter()
         report = export_packages(result, args.out / "packages")  # geo-screen export: the packages, then the city lists
         city_outputs(result, args.out / "packages")

@@ -66,7 +66,7 @@ def _plot(curve: list[dict], path: Path) -> None:
         rows,
         [c.get("peak_rss_tree_mb", c["peak_rss_mb"]) / 1024 for c in curve],
         "s--",
-        label="with the GeoPackage writer",
+        label="with child processes",
     )
     ax[1].legend(fontsize=7)
     ax[1].set(xlabel="enterprises", ylabel="peak RSS (GiB)", title="memory")
@@ -116,7 +116,7 @@ def main(argv=None) -> int:
         print(
             f"{rows:>11,} rows  {result['mode']:>9}  end to end {result['end_to_end_s']:7.2f} s "
             f"(+ pack load {result['pack_load_s']:.2f} s)  peak {result['peak_rss_mb'] / 1024:5.2f} GiB "
-            f"(with the GeoPackage child {result.get('peak_rss_tree_mb', result['peak_rss_mb']) / 1024:5.2f} GiB)  "
+            f"(with child processes {result.get('peak_rss_tree_mb', result['peak_rss_mb']) / 1024:5.2f} GiB)  "
             f"{result['rows_per_s']:>9,} rows/s",
             flush=True,
         )

@@ -1,58 +1,35 @@
 """Screening at scale: registries streamed through in chunks (the Dask engine is in cluster.py).
 
 :func:`screen_chunked` reads a CSV registry block by block (Arrow's streaming reader), screens each
-chunk against the layer pack loaded once, and appends it to ``results.parquet`` (its evidence rows to
-a staging GeoParquet file); each ``results.gpkg`` layer is then written in one streamed pass. Memory
-stays at a few chunks whatever the file size. The two steps that look across rows are
-done globally first: a pass over the id column alone finds duplicate USCCs (same ``issues`` text
-as the in-memory path), and ``input_row`` continues from chunk to chunk.
-
-:func:`screen_dask` partitions a registry as a dask-geopandas frame and screens the partitions on
-a Dask scheduler: a local ``distributed`` cluster, one at ``scheduler=ADDRESS``, or any dask
-scheduler already active. Workers load the layer pack once each, from its path (a per-process
-cache), never from a pickle sent with every task. Both give row-for-row the results of
-:func:`geo_screen.screening.screen.screen`.
+chunk against the layer pack loaded once, and hands it to the run writer
+(:class:`geo_screen.outputs.run.RunWriter`), which stages it while the next chunk is screened and writes
+each ``results.gpkg`` layer in one streamed pass at the end. Memory stays at a few chunks whatever the
+file size. The two steps that look across rows are done globally first: a pass over the id column alone
+finds duplicate USCCs (same ``issues`` text as the in-memory path), and ``input_row`` continues from
+chunk to chunk. The results are row for row those of :func:`geo_screen.screening.screen.screen`.
 
 >>> screen_chunked("registry_10m.csv", "layers/nantong", out_dir="out/", crs="gcj02")   # doctest: +SKIP
->>> result = screen_dask("registry.csv", "layers/nantong", partitions=8)                 # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from geo_screen import results as R
-from geo_screen.errors import ConfigError, ExportError, InputDataError
+from geo_screen.errors import ConfigError, InputDataError
 from geo_screen.inputs.crs import parse_crs
 from geo_screen.inputs.registry import ENTERPRISE_ID, duplicate_issues, match_columns, registry_from_table
 from geo_screen.inputs.sources import RawTable, arrow_to_strings, csv_stream
-from geo_screen.outputs.gpkg import (
-    CHILD_WRITES_ALL,
-    CHILD_WRITES_HITS,
-    BackgroundWrite,
-    LayerJob,
-    geometry_kinds,
-    geoparquet_table,
-    gpkg_plan,
-    layer_beside,
-    write_layers,
-)
+from geo_screen.outputs.run import RunWriter
 from geo_screen.pack.catalog import Catalog, file_sha256, load_catalog
-from geo_screen.results import OUTPUT_CRS
 from geo_screen.screening.manifest import build_manifest, run_counts
 from geo_screen.screening.rules import RuleSet, load_rules
 from geo_screen.screening.screen import screen
@@ -117,39 +94,17 @@ def screen_chunked(
     started = datetime.now(UTC)
     catalog = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules)
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise ExportError(f"cannot create the output folder {out}: {err.strerror}; choose a writable --out") from err
     for encoding in (None, "gb18030"):
-        tmp = Path(tempfile.mkdtemp(prefix=".geo_screen-", dir=out))
-        try:
-            run = _ChunkedRun(
-                source,
-                catalog,
-                ruleset,
-                crs=crs,
-                out_crs=out_crs or OUTPUT_CRS,
-                tmp=tmp,
-                parquet=parquet,
-                say=say,
-                bar=bar,
-                excel=excel,
-            )
-            run.screen(chunk_rows, encoding=encoding)
+        with RunWriter(out_dir, out_crs=out_crs, parquet=parquet) as writer:
+            run = _ChunkedRun(source, catalog, ruleset, crs=crs, writer=writer, say=say, bar=bar, excel=excel)
+            try:
+                run.screen(chunk_rows, encoding=encoding)
+            except _NotUtf8:
+                say("the file is not UTF-8 after all: starting again as GB18030")
+                continue
             manifest = run.manifest(started, rules=rules, chunk_rows=chunk_rows)
-            written = run.finish(manifest, excel=excel)
-            for name in written:
-                os.replace(tmp / name, out / name)
-            return [out / name for name in written]
-        except _NotUtf8:
-            say("the file is not UTF-8 after all: starting again as GB18030")
-            continue
-        except OSError as err:
-            raise ExportError(f"cannot write results to {out}: {err}; check free space and permissions") from err
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            say(f"writing {R.GPKG_NAME}" + (f" and {R.XLSX_NAME}" if excel else ""))
+            return writer.close(manifest, workbook=partial(run.workbook, manifest=manifest) if excel else None)
     raise InputDataError(f"{source}: the CSV cannot be decoded as UTF-8 or GB18030/GBK; save it as 'CSV UTF-8'")
 
 
@@ -158,37 +113,14 @@ class _NotUtf8(Exception):
 
 
 class _ChunkedRun:
-    """One chunked screening: the global pass, per-chunk screening and the appending writers."""
+    """One chunked screening: the global pass, then each chunk screened, summarised and handed to the writer."""
 
     def __init__(
-        self,
-        source: Path,
-        catalog: Catalog,
-        rules: RuleSet,
-        *,
-        crs,
-        out_crs,
-        tmp: Path,
-        parquet,
-        say,
-        bar,
-        excel: bool = True,
+        self, source: Path, catalog: Catalog, rules: RuleSet, *, crs, writer: RunWriter, say, bar, excel: bool = True
     ):
         self.source, self.catalog, self.rules, self.crs = source, catalog, rules, parse_crs(crs, where="crs")
-        self.crs_text, self.out_crs, self.tmp, self.say, self.bar = crs, out_crs, tmp, say, bar
-        self.gpkg = tmp / R.GPKG_NAME
-        self.parquet = parquet
-        # Both layers are staged as GeoParquet chunk by chunk (the enterprises' file is the GeoParquet copy) and
-        # written to the GeoPackage in one streamed pass each at the end: GDAL appends to an existing layer
-        # 2.7x slower than it writes a new one (the R-tree is updated row by row instead of built in bulk).
-        self.staged = {
-            R.ENTERPRISES_LAYER: _Staged(tmp / (R.PARQUET_NAME if parquet else ".enterprises.parquet")),
-            R.HITS_LAYER: _Staged(tmp / ".hits.parquet"),
-        }
+        self.writer, self.say, self.bar = writer, say, bar
         self.excel = excel  # flagged rows are kept for the workbook only when one is written
-        # a chunk's staging writes run in a thread while the next chunk is read and screened
-        self.copier = ThreadPoolExecutor(max_workers=1)
-        self.copying: Future | None = None
         self.counts: list[dict] = []
         self.summaries: list[tuple[pd.DataFrame, pd.DataFrame]] = []
         self.flagged: list[pd.DataFrame] = []
@@ -249,11 +181,6 @@ class _ChunkedRun:
                 bar.update(size)
         finally:
             bar.close()
-            if self.copying is not None:
-                self.copying.result()
-            self.copier.shutdown()
-            for staged in self.staged.values():
-                staged.close()
 
     def _screen_chunk(self, table: pa.Table, duplicates: pa.Array | None) -> None:
         first = self.rows + 1
@@ -265,15 +192,7 @@ class _ChunkedRun:
         self.attrs = registry.attrs.get("registry", {})
         result = screen(registry, self.catalog, rules=self.rules)
         self.rows += table.num_rows
-        enterprises, hits = _output_crs(result.enterprises, self.out_crs), _output_crs(result.hits, self.out_crs)
-        # Arrow tables are built here; only Arrow's writing runs in the thread (pyproj and GEOS objects stay in this one)
-        tables = [
-            staged.table(frame)
-            for staged, frame in ((self.staged[R.ENTERPRISES_LAYER], enterprises), (self.staged[R.HITS_LAYER], hits))
-        ]
-        if self.copying is not None:
-            self.copying.result()  # the previous chunk is staged: appends stay in row order
-        self.copying = self.copier.submit(self._stage, *tables)
+        self.writer.add(result.enterprises, result.hits)
         self.counts.append(run_counts(result.enterprises))
         from geo_screen.outputs.workbook import disposition_by_county, summary_by_county
 
@@ -287,17 +206,6 @@ class _ChunkedRun:
         self.flagged_rows += len(flagged)
         self.say(f"rows {first:,}-{self.rows:,} screened and staged")
 
-    def _stage(self, enterprises: pa.Table, hits: pa.Table) -> None:
-        self.staged[R.ENTERPRISES_LAYER].append(enterprises)
-        self.staged[R.HITS_LAYER].append(hits)
-
-    def gpkg_jobs(self) -> list[LayerJob]:
-        """Both GeoPackage layers, from the staged files, as :func:`~geo_screen.outputs.run.write_results` writes them."""
-        return [
-            staged.job(layer, crs=self.out_crs, spatial_index=layer != R.HITS_LAYER)
-            for layer, staged in self.staged.items()
-        ]
-
     def manifest(self, started, *, rules, chunk_rows: int) -> dict:
         out = build_manifest(
             self.catalog,
@@ -309,28 +217,10 @@ class _ChunkedRun:
             input_crs=self.crs.label,
             engine={"name": "chunked", "chunk_rows": chunk_rows},
         )
-        return {**out, "output": {"crs": self.out_crs}}
+        return {**out, "output": {"crs": self.writer.crs}}
 
-    def finish(self, manifest: dict, *, excel: bool) -> list[str]:
-        written = [R.GPKG_NAME] + ([R.PARQUET_NAME] if self.parquet else [])
-        enterprises, hits = self.gpkg_jobs()
-        plan = gpkg_plan(sum(staged.rows for staged in self.staged.values()), workbook=excel)
-        with ExitStack() as stack:  # as write_results does
-            if plan == CHILD_WRITES_ALL:
-                self.say(f"writing {R.GPKG_NAME} (in a child process) and {R.XLSX_NAME}")
-                stack.enter_context(BackgroundWrite(self.gpkg, [enterprises, hits]))
-            else:
-                self.say(f"writing {R.GPKG_NAME}")
-                if plan == CHILD_WRITES_HITS:
-                    stack.enter_context(layer_beside(self.gpkg, hits))
-                write_layers(self.gpkg, [enterprises] if plan == CHILD_WRITES_HITS else [enterprises, hits])
-            if excel:
-                self._workbook(manifest)
-                written.append(R.XLSX_NAME)
-        (self.tmp / R.MANIFEST_NAME).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
-        return written + [R.MANIFEST_NAME]
-
-    def _workbook(self, manifest: dict) -> None:
+    def workbook(self, path: Path, manifest: dict) -> None:
+        """Write the run's workbook to ``path``: the flagged rows kept and the summaries added up over the chunks."""
         from geo_screen.outputs.workbook import sort_summary, write_summary_workbook
 
         by_standard = pd.concat([s[0] for s in self.summaries], ignore_index=True)
@@ -339,54 +229,13 @@ class _ChunkedRun:
         by_disposition = _sum_table(pd.concat([s[1] for s in self.summaries], ignore_index=True))
         flagged = pd.concat(self.flagged, ignore_index=True) if self.flagged else pd.DataFrame()
         write_summary_workbook(
-            self.tmp / R.XLSX_NAME,
+            path,
             flagged=flagged,
             flagged_total=self.flagged_rows,
             rows=self.rows,
             by_standard=by_standard,
             by_disposition=by_disposition,
             manifest=manifest,
-        )
-
-
-class _Staged:
-    """One layer's chunks appended to a GeoParquet file, and its geometry types (for the GeoPackage layer type)."""
-
-    def __init__(self, path: Path):
-        self.path, self.writer = path, None
-        self.types: set[int] = set()  # shapely geometry type ids
-        self.has_z = False
-        self.rows = 0
-
-    def table(self, frame: gpd.GeoDataFrame) -> pa.Table:
-        """The chunk as a GeoParquet table; its geometry types are noted for the layer type."""
-        types, has_z = geometry_kinds(frame.geometry.to_numpy())
-        self.types |= types
-        self.has_z = self.has_z or has_z
-        return geoparquet_table(frame)
-
-    def append(self, table: pa.Table) -> None:
-        """Append a table made by :meth:`table` (Arrow only: safe in a worker thread)."""
-        if self.writer is None:
-            self.writer = pq.ParquetWriter(self.path, table.schema)
-        self.writer.write_table(table.cast(self.writer.schema))
-        self.rows += table.num_rows
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            self.writer = None
-
-    def job(self, layer: str, *, crs: str, spatial_index: bool) -> LayerJob:
-        """The staged rows as a new GeoPackage layer (the staging file, not the GeoParquet copy, removed after)."""
-        return LayerJob(
-            str(self.path),
-            layer,
-            tuple(sorted(self.types)),
-            self.has_z,
-            crs,
-            spatial_index,
-            remove=self.path.name.startswith("."),
         )
 
 
@@ -405,12 +254,6 @@ def _excel_room() -> int:
     from geo_screen.outputs.workbook import EXCEL_SHEET_ROWS
 
     return EXCEL_SHEET_ROWS
-
-
-def _output_crs(frame: gpd.GeoDataFrame, target: str) -> gpd.GeoDataFrame:
-    if target != OUTPUT_CRS:
-        return frame.to_crs(target)
-    return frame.set_crs(OUTPUT_CRS, allow_override=True)
 
 
 def _sum_counts(parts: list[dict]) -> dict:

@@ -1,13 +1,29 @@
-"""Writing a run's files: ``results.gpkg``, ``results.parquet``, ``results.xlsx`` and ``run.json``."""
+"""Writing a run's files: ``results.gpkg``, ``results.parquet``, ``results.xlsx`` and ``run.json``.
+
+One writer for every engine. :class:`RunWriter` takes the results a chunk at a time (the in-memory and
+Dask runs hand it one chunk through :func:`write_results`, a chunked run one per screened chunk) and
+writes into a temporary folder beside the output folder, moving the files in place once all are written:
+an interrupted run never leaves half-written results.
+
+A run of one chunk is written from memory. From the second chunk on, chunks are appended to GeoParquet
+files in a thread while the next is screened (the enterprises' file is ``results.parquet`` itself), and
+each GeoPackage layer is written from its file in one streamed pass at the end: GDAL appends to an
+existing layer 2.7x slower than it writes a new one (its R-tree is updated row by row instead of built in
+bulk). GDAL holds the GIL while it writes, so when a large run also writes the workbook, a child process
+(``python -m geo_screen.outputs.run``) writes ``results.gpkg`` from those files meanwhile.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,49 +32,248 @@ import pyarrow.parquet as pq
 
 from geo_screen import results as R
 from geo_screen.errors import ExportError
-from geo_screen.outputs.gpkg import (
-    CHILD_WRITES_ALL,
-    CHILD_WRITES_HITS,
-    INLINE,
-    BackgroundWrite,
-    LayerJob,
-    geometry_kinds,
-    geoparquet_table,
-    gpkg_plan,
-    layer_beside,
-    stage_ipc,
-    write_gpkg_layer,
-)
+from geo_screen.outputs.gpkg import geometry_kinds, geoparquet_table, write_gpkg_arrow
 from geo_screen.outputs.provenance import manifest_for_output
 from geo_screen.results import OUTPUT_CRS
 
+#: from this many rows (enterprises + evidence), a run that writes the workbook has a child process write
+#: results.gpkg meanwhile (a child costs about a second to start)
+BACKGROUND_GPKG_ROWS = 200_000
 
-def _layer_job(
-    frame: gpd.GeoDataFrame, source: Path, layer: str, *, spatial_index: bool = True, remove: bool = False
-) -> LayerJob:
-    """The GeoPackage layer of ``frame``, once its :func:`~geo_screen.outputs.gpkg.geoparquet_table` is in ``source``."""
-    types, has_z = geometry_kinds(frame.geometry.to_numpy())
-    return LayerJob(str(source), layer, tuple(sorted(types)), has_z, frame.crs.to_wkt(), spatial_index, remove)
+#: writes the workbook to the path it is given
+WorkbookWriter = Callable[[Path], object]
 
 
-def _gpkg_in_background(
-    enterprises: gpd.GeoDataFrame, hits: gpd.GeoDataFrame, table: pa.Table, tmp: Path, *, parquet: bool
-) -> BackgroundWrite:
-    """Both layers of ``results.gpkg`` written by a child process from files staged in ``tmp``.
+class RunWriter:
+    """The files of one run, written chunk by chunk into a temporary folder and moved into ``out_dir`` at the end.
 
-    The enterprises are staged as ``results.parquet`` itself when that copy is wanted.
+    Use as a context manager: leaving the block without :meth:`close` (an error, Ctrl-C) removes the
+    temporary folder and leaves the output folder as it was.
+
+    Parameters
+    ----------
+    out_dir
+        The output folder (created when missing).
+    out_crs
+        CRS of the written geometries; default :data:`geo_screen.results.OUTPUT_CRS` (the results' own).
+    parquet
+        Also write ``results.parquet``, a GeoParquet copy of the enterprises.
+
+    Examples
+    --------
+    >>> with RunWriter("out/") as writer:                                           # doctest: +SKIP
+    ...     for enterprises, hits in chunks:
+    ...         writer.add(enterprises, hits)
+    ...     written = writer.close(manifest, workbook=lambda path: write_book(path))
     """
-    stage = tmp / R.PARQUET_NAME if parquet else stage_ipc(table, tmp / ".enterprises.arrow")
-    if parquet:
-        pq.write_table(table, stage)
-    hits_stage = stage_ipc(geoparquet_table(hits), tmp / ".hits.arrow")
-    return BackgroundWrite(
-        tmp / R.GPKG_NAME,
-        [
-            _layer_job(enterprises, stage, R.ENTERPRISES_LAYER, remove=not parquet),
-            _layer_job(hits, hits_stage, R.HITS_LAYER, spatial_index=False, remove=True),
-        ],
-    )
+
+    def __init__(self, out_dir: str | os.PathLike, *, out_crs: str | None = None, parquet: bool = True):
+        self.out = Path(out_dir)
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise ExportError(
+                f"cannot create the output folder {self.out}: {err.strerror}; choose a writable output folder"
+            ) from err
+        self.crs, self.parquet = out_crs or OUTPUT_CRS, parquet
+        self.tmp = Path(tempfile.mkdtemp(prefix=".geo_screen-", dir=self.out))
+        self.layers = {
+            R.ENTERPRISES_LAYER: _Layer(self.tmp / (R.PARQUET_NAME if parquet else ".enterprises.parquet"), True),
+            R.HITS_LAYER: _Layer(self.tmp / ".hits.parquet", False),
+        }
+        self._held: list[list[pa.Table]] = []  # chunks not yet handed to the staging thread
+        self._copier = ThreadPoolExecutor(max_workers=1)
+        self._copying: Future | None = None
+
+    def add(self, enterprises: gpd.GeoDataFrame, hits: gpd.GeoDataFrame) -> None:
+        """Take the next chunk of results: its enterprises and their evidence rows, in row order.
+
+        The first chunk is held in memory; from the second on, chunks are appended to the staging files in
+        a thread (Arrow releases the GIL) while the caller goes on. The Arrow tables are built here, so no
+        pyproj or GEOS object is used in two threads at once.
+        """
+        frames = (enterprises, hits)
+        self._held.append([layer.table(self._output_crs(f)) for layer, f in zip(self.layers.values(), frames)])
+        if self._copying is not None or len(self._held) > 1:
+            try:
+                self._stage()
+            except OSError as err:  # from the staging thread
+                raise ExportError(
+                    f"cannot write results to {self.out}: {err}; check free space and permissions"
+                ) from err
+
+    def close(self, manifest: dict, *, workbook: WorkbookWriter | None = None) -> list[Path]:
+        """Write the GeoPackage, the workbook and ``run.json``, and move every file into the output folder.
+
+        Parameters
+        ----------
+        manifest
+            The run's manifest, written as ``run.json`` with the output CRS added.
+        workbook
+            Writes ``results.xlsx`` to the path it is given; None writes no workbook.
+
+        Returns
+        -------
+        list of Path
+            The files written, in the output folder.
+        """
+        names = [R.GPKG_NAME] + ([R.PARQUET_NAME] if self.parquet else []) + ([R.XLSX_NAME] if workbook else [])
+        gpkg = self.tmp / R.GPKG_NAME
+        try:
+            rows = sum(layer.rows for layer in self.layers.values())
+            if workbook is not None and rows >= BACKGROUND_GPKG_ROWS:
+                self._stage(wait=True)
+                with _gpkg_in_child(gpkg, self._specs(), self.crs):
+                    workbook(self.tmp / R.XLSX_NAME)
+            else:
+                if self._held and self._copying is None:  # one chunk, in memory: the GeoParquet copy beside it
+                    held = self._held.pop()
+                    if self.parquet:
+                        self._copying = self._copier.submit(
+                            pq.write_table, held[0], self.layers[R.ENTERPRISES_LAYER].path
+                        )
+                    write_gpkg(gpkg, self._specs(), self.crs, tables=held)
+                    if self._copying is not None:
+                        self._copying.result()
+                else:
+                    self._stage(wait=True)
+                    write_gpkg(gpkg, self._specs(), self.crs)
+                if workbook is not None:
+                    workbook(self.tmp / R.XLSX_NAME)
+            manifest = manifest_for_output({**manifest, "output": {"crs": self.crs}})
+            (self.tmp / R.MANIFEST_NAME).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
+            for name in [*names, R.MANIFEST_NAME]:
+                os.replace(self.tmp / name, self.out / name)
+        except ExportError:
+            raise
+        except OSError as err:
+            raise ExportError(f"cannot write results to {self.out}: {err}; check free space and permissions") from err
+        finally:
+            self._discard()
+        return [self.out / name for name in [*names, R.MANIFEST_NAME]]
+
+    def _discard(self) -> None:
+        """Stop staging and remove the temporary folder (the output folder keeps what it had)."""
+        self._copier.shutdown(wait=True)
+        for layer in self.layers.values():
+            layer.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self) -> RunWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self._discard()
+
+    def _output_crs(self, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        if self.crs != OUTPUT_CRS:
+            return frame.to_crs(self.crs)
+        return frame.set_crs(OUTPUT_CRS, allow_override=True)
+
+    def _stage(self, *, wait: bool = False) -> None:
+        """Hand the held chunks to the staging thread, after the previous ones (appends stay in row order)."""
+        if self._copying is not None:
+            self._copying.result()
+        held, self._held = self._held, []
+        self._copying = self._copier.submit(self._append, held)
+        if wait:
+            self._copying.result()
+            for layer in self.layers.values():
+                layer.close()
+
+    def _append(self, chunks: list[list[pa.Table]]) -> None:
+        for tables in chunks:
+            for layer, table in zip(self.layers.values(), tables):
+                layer.append(table)
+
+    def _specs(self) -> dict[str, dict]:
+        return {name: layer.spec() for name, layer in self.layers.items()}
+
+
+class _Layer:
+    """One layer's staging file (GeoParquet, appended chunk by chunk) and what its rows hold so far."""
+
+    def __init__(self, path: Path, spatial_index: bool):
+        self.path, self.spatial_index, self.writer = path, spatial_index, None
+        self.types: set[int] = set()  # shapely geometry type ids, for the GeoPackage layer type
+        self.has_z = False
+        self.rows = 0
+
+    def table(self, frame: gpd.GeoDataFrame) -> pa.Table:
+        """The chunk as a GeoParquet table; its geometry types and rows are counted in."""
+        types, has_z = geometry_kinds(frame.geometry.to_numpy())
+        self.types |= types
+        self.has_z = self.has_z or has_z
+        self.rows += len(frame)
+        return geoparquet_table(frame)
+
+    def append(self, table: pa.Table) -> None:
+        """Append a table made by :meth:`table` (Arrow only: safe in a worker thread)."""
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, table.schema)
+        self.writer.write_table(table.cast(self.writer.schema))
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    def spec(self) -> dict:
+        """What :func:`write_gpkg` needs to write the layer from the staging file (JSON for a child process)."""
+        return {"path": str(self.path), "types": sorted(self.types), "has_z": self.has_z, "index": self.spatial_index}
+
+
+def write_gpkg(gpkg: Path, layers: dict[str, dict], crs: str, *, tables: list[pa.Table] | None = None) -> None:
+    """Write each layer of :meth:`RunWriter._specs` into the new GeoPackage ``gpkg``, in order.
+
+    Parameters
+    ----------
+    gpkg
+        The GeoPackage to create.
+    layers
+        Layer name -> :meth:`_Layer.spec`.
+    crs
+        The layers' CRS.
+    tables
+        The layers' rows, one table each, when held in memory; otherwise read from their staging files
+        a record batch at a time.
+    """
+    for i, (name, spec) in enumerate(layers.items()):
+        options = {"types": set(spec["types"]), "has_z": spec["has_z"], "crs": crs, "spatial_index": spec["index"]}
+        if tables is not None:
+            write_gpkg_arrow(tables[i], gpkg, name, **options)
+            continue
+        with pq.ParquetFile(spec["path"]) as staged:
+            write_gpkg_arrow(staged.iter_batches(batch_size=65_536), gpkg, name, schema=staged.schema_arrow, **options)
+
+
+@contextmanager
+def _gpkg_in_child(gpkg: Path, layers: dict[str, dict], crs: str):
+    """A child Python process runs :func:`write_gpkg` while the block runs; ExportError if it failed.
+
+    Leaving the block early (an error, Ctrl-C) stops the child. It finds ``geo_screen`` where this process
+    found it; its error output goes to a temporary file (a pipe could fill and block it).
+    """
+    spec = json.dumps({"gpkg": str(gpkg), "layers": layers, "crs": crs}, ensure_ascii=False)
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    with tempfile.TemporaryFile() as errors:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "geo_screen.outputs.run", spec], env=env, stdout=subprocess.DEVNULL, stderr=errors
+        )
+        try:
+            yield
+        finally:
+            if sys.exc_info()[0] is not None and child.poll() is None:
+                child.kill()
+            code = child.wait()
+        if code != 0:
+            errors.seek(0)
+            lines = [line for line in errors.read().decode("utf-8", "replace").splitlines() if line.strip()]
+            raise ExportError(
+                f"writing {gpkg.name} failed: {lines[-1] if lines else 'the writer stopped'}; "
+                "check free space and permissions"
+            )
 
 
 def write_results(
@@ -66,65 +281,34 @@ def write_results(
 ) -> list[Path]:
     """Write ``results.gpkg`` (enterprises, hits), ``results.parquet``, ``results.xlsx`` and ``run.json``.
 
-    Files are written to a temporary folder beside ``out_dir`` and moved in place at the end, so an
-    interrupted run never leaves half-written results.
+    Parameters
+    ----------
+    result
+        A screening's results (:func:`geo_screen.screening.screen.screen` or the Dask engine).
+    out_dir
+        The output folder; files are written beside it first and moved in place at the end, so an
+        interrupted run never leaves half-written results.
+    out_crs
+        CRS of the written geometries; default the results' own (:data:`~geo_screen.results.OUTPUT_CRS`).
+    excel, parquet
+        Also write ``results.xlsx`` / ``results.parquet``.
+
+    Returns
+    -------
+    list of Path
+        The files written.
     """
     from geo_screen.outputs.workbook import write_results_workbook
 
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise ExportError(f"cannot create the output folder {out}: {err.strerror}; choose a writable --out") from err
-    target = out_crs or OUTPUT_CRS
-    enterprises, hits = result.enterprises, result.hits
-    if target != OUTPUT_CRS:
-        enterprises, hits = enterprises.to_crs(target), hits.to_crs(target)
-    else:
-        enterprises, hits = (
-            enterprises.set_crs(OUTPUT_CRS, allow_override=True),
-            hits.set_crs(OUTPUT_CRS, allow_override=True),
-        )
-    manifest = manifest_for_output({**result.manifest, "output": {"crs": target}})
-    tmp = Path(tempfile.mkdtemp(prefix=".geo_screen-", dir=out))
-    written = []
-    try:
-        gpkg = tmp / R.GPKG_NAME
-        plan = gpkg_plan(len(enterprises) + len(hits), workbook=excel)
-        if plan == CHILD_WRITES_ALL:
-            with _gpkg_in_background(enterprises, hits, geoparquet_table(enterprises), tmp, parquet=parquet):
-                write_results_workbook(result, tmp / R.XLSX_NAME)
-            written += [R.GPKG_NAME] + ([R.PARQUET_NAME] if parquet else []) + [R.XLSX_NAME]
-        else:
-            with ExitStack() as stack:
-                if (
-                    plan == CHILD_WRITES_HITS
-                ):  # staged first, so the child starts before the enterprises' table is built
-                    hits_stage = stage_ipc(geoparquet_table(hits), tmp / ".hits.arrow")
-                    stack.enter_context(
-                        layer_beside(gpkg, _layer_job(hits, hits_stage, R.HITS_LAYER, spatial_index=False, remove=True))
-                    )
-                table = geoparquet_table(enterprises)
-                # One Arrow table feeds both files. GDAL writes the GeoPackage holding the GIL; Arrow writes
-                # Parquet without it: side by side they overlap. The table is built here, so no pyproj or GEOS
-                # object is used in two threads at once.
-                pool = stack.enter_context(ThreadPoolExecutor(max_workers=1))
-                copy = pool.submit(pq.write_table, table, tmp / R.PARQUET_NAME) if parquet else None
-                write_gpkg_layer(enterprises, gpkg, R.ENTERPRISES_LAYER, table=table)
-                if plan == INLINE:
-                    write_gpkg_layer(hits, gpkg, R.HITS_LAYER, spatial_index=False)
-                if copy is not None:
-                    copy.result()
-            written += [R.GPKG_NAME] + ([R.PARQUET_NAME] if parquet else [])
-            if excel:
-                write_results_workbook(result, tmp / R.XLSX_NAME)
-                written.append(R.XLSX_NAME)
-        (tmp / R.MANIFEST_NAME).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
-        written.append(R.MANIFEST_NAME)
-        for name in written:
-            os.replace(tmp / name, out / name)
-    except OSError as err:
-        raise ExportError(f"cannot write results to {out}: {err}; check free space and permissions") from err
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return [out / name for name in written]
+    with RunWriter(out_dir, out_crs=out_crs, parquet=parquet) as writer:
+        writer.add(result.enterprises, result.hits)
+        book = (lambda path: write_results_workbook(result, path)) if excel else None
+        return writer.close(result.manifest, workbook=book)
+
+
+if __name__ == "__main__":  # the child of _gpkg_in_child
+    from geo_screen.runtime import tune_arrow_memory
+
+    tune_arrow_memory()
+    _spec = json.loads(sys.argv[1])
+    write_gpkg(Path(_spec["gpkg"]), _spec["layers"], _spec["crs"])

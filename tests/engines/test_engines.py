@@ -148,57 +148,15 @@ def test_read_results_through_arrow_gives_the_plain_read(catalog, tmp_path):
         )
 
 
-@pytest.mark.parametrize(("excel", "parquet"), [(True, True), (True, False), (False, True), (False, False)])
-def test_gpkg_written_by_a_child_process_is_the_inline_one(catalog, tmp_path, monkeypatch, excel, parquet):
-    """A large run has a child process write results.gpkg while it writes the workbook, or (no workbook) the
-    hits layer while it writes the enterprises, moved in after: the same layers (order, definitions, spatial
-    index, rows) and the same GeoParquet copy as the inline write, no staging left. GDAL can go on editing
-    the moved layer (its feature-count triggers came along)."""
-    import sqlite3
-
-    from geo_screen.outputs import gpkg
+def test_chunked_run_with_gpkg_child_process_writes_the_same(catalog, tmp_path, monkeypatch):
+    """With a workbook, a large run has a child process write results.gpkg from the staged chunks: the same files."""
+    from geo_screen.outputs import run
 
     path = tmp_path / "registry.csv"
     _registry().to_csv(path, index=False)
-    result = gs.screen(path, catalog)
-    gs.write_results(result, tmp_path / "inline", parquet=parquet, excel=excel)
-    monkeypatch.setattr(gpkg, "BACKGROUND_GPKG_ROWS", 1)
-    written = gs.write_results(result, tmp_path / "child", parquet=parquet, excel=excel)
-    assert sorted(p.name for p in written) == sorted(p.name for p in (tmp_path / "inline").iterdir())
-    assert sorted(p.name for p in (tmp_path / "child").iterdir()) == sorted(p.name for p in written)
-    for layer in (R.ENTERPRISES_LAYER, R.HITS_LAYER):
-        info = [pyogrio.read_info(tmp_path / d / R.GPKG_NAME, layer=layer) for d in ("inline", "child")]
-        for key in ("crs", "geometry_type", "fields", "dtypes", "features"):
-            assert np.array_equal(info[0][key], info[1][key]), (layer, key)
-        assert [i["capabilities"]["fast_spatial_filter"] for i in info] == [layer == R.ENTERPRISES_LAYER] * 2
-    assert (
-        pyogrio.list_layers(tmp_path / "child" / R.GPKG_NAME).tolist()
-        == pyogrio.list_layers(tmp_path / "inline" / R.GPKG_NAME).tolist()
-    )
-    _same(read_results(tmp_path / "inline"), read_results(tmp_path / "child"))
-    if parquet:
-        pd.testing.assert_frame_equal(
-            *(pd.DataFrame(gpd.read_parquet(tmp_path / d / R.PARQUET_NAME)) for d in ("inline", "child"))
-        )
-    gpkg = tmp_path / "child" / R.GPKG_NAME
-    with sqlite3.connect(gpkg) as con:
-        assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
-    n = len(result.hits)
-    pyogrio.write_dataframe(read_results(tmp_path / "child").hits.head(2), gpkg, layer=R.HITS_LAYER, append=True)
-    assert pyogrio.read_info(gpkg, layer=R.HITS_LAYER)["features"] == n + 2
-    assert len(pyogrio.read_dataframe(gpkg, layer=R.HITS_LAYER)) == n + 2
-
-
-@pytest.mark.parametrize("excel", [True, False])
-def test_chunked_run_with_gpkg_child_process_writes_the_same(catalog, tmp_path, monkeypatch, excel):
-    from geo_screen.outputs import gpkg
-
-    path = tmp_path / "registry.csv"
-    _registry().to_csv(path, index=False)
-    screen_chunked(path, catalog, out_dir=tmp_path / "inline", chunk_rows=7, excel=excel)
-    monkeypatch.setattr(gpkg, "BACKGROUND_GPKG_ROWS", 1)
-    screen_chunked(path, catalog, out_dir=tmp_path / "child", chunk_rows=7, excel=excel)
+    screen_chunked(path, catalog, out_dir=tmp_path / "inline", chunk_rows=7)
+    monkeypatch.setattr(run, "BACKGROUND_GPKG_ROWS", 1)
+    screen_chunked(path, catalog, out_dir=tmp_path / "child", chunk_rows=7)
     assert sorted(p.name for p in (tmp_path / "child").iterdir()) == sorted(
         p.name for p in (tmp_path / "inline").iterdir()
     )
@@ -207,31 +165,6 @@ def test_chunked_run_with_gpkg_child_process_writes_the_same(catalog, tmp_path, 
         for key in ("crs", "geometry_type", "fields", "dtypes", "features"):
             assert np.array_equal(info[0][key], info[1][key]), (layer, key)
     _same(read_results(tmp_path / "inline"), read_results(tmp_path / "child"))
-
-
-def test_move_layer_refuses_a_layer_with_a_spatial_index(tmp_path):
-    from geo_screen.outputs.gpkg import move_layer
-
-    frame = gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.Point(120, 32)], crs="EPSG:4490")
-    pyogrio.write_dataframe(frame, tmp_path / "a.gpkg", layer="a")
-    pyogrio.write_dataframe(frame, tmp_path / "b.gpkg", layer="b")  # with its R-tree
-    with pytest.raises(ValueError, match="spatial index"):
-        move_layer(tmp_path / "b.gpkg", tmp_path / "a.gpkg", "b")
-    assert pyogrio.list_layers(tmp_path / "a.gpkg")[:, 0].tolist() == ["a"]
-
-
-def test_background_gpkg_failure_is_one_clear_error(tmp_path):
-    from geo_screen.errors import ExportError
-    from geo_screen.outputs.gpkg import BackgroundWrite, LayerJob
-
-    job = LayerJob(str(tmp_path / "missing.parquet"), "enterprises", (0,), False, "EPSG:4490")
-    with pytest.raises(ExportError, match="writing results.gpkg failed: .*missing.parquet"):
-        with BackgroundWrite(tmp_path / "results.gpkg", [job]):
-            pass
-    with pytest.raises(KeyboardInterrupt):  # leaving early stops the child
-        with BackgroundWrite(tmp_path / "other.gpkg", [job]) as child:
-            raise KeyboardInterrupt
-    assert child.process.returncode is not None
 
 
 def test_large_in_memory_workbook_is_the_streamed_one(catalog, tmp_path, monkeypatch):
@@ -348,39 +281,3 @@ def test_dask_unreachable_scheduler_says_how_to_start_one(catalog, tmp_path):
     _registry(1).to_csv(path, index=False)
     with pytest.raises(ConfigError, match="dask scheduler"):
         screen_dask(path, catalog, scheduler="tcp://127.0.0.1:9")
-
-
-def test_staged_layer_types_like_a_whole_frame(tmp_path):
-    """Chunks of single and multi polygons make one MultiPolygon layer, as writing the whole frame does."""
-    from shapely.geometry import MultiPolygon, Point, box
-
-    from geo_screen.engines.chunked import _Staged
-    from geo_screen.outputs.gpkg import write_gpkg_layer, write_layers
-
-    parts = [
-        gpd.GeoDataFrame(
-            {"name": pd.array(["a", "b"], dtype="str")}, geometry=[box(0, 0, 1, 1), box(2, 2, 3, 3)], crs="EPSG:4490"
-        ),
-        gpd.GeoDataFrame(
-            {"name": pd.array(["c", None], dtype="str")},
-            geometry=[MultiPolygon([box(4, 4, 5, 5), box(6, 6, 7, 7)]), None],
-            crs="EPSG:4490",
-        ),
-    ]
-    staged = _Staged(tmp_path / ".staged.parquet")
-    for part in parts:
-        staged.append(staged.table(part))
-    staged.close()
-    write_layers(tmp_path / "chunked.gpkg", [staged.job("t", crs="EPSG:4490", spatial_index=True)])
-    write_gpkg_layer(pd.concat(parts, ignore_index=True), tmp_path / "whole.gpkg", "t")
-    info = [pyogrio.read_info(tmp_path / f, layer="t") for f in ("whole.gpkg", "chunked.gpkg")]
-    assert info[0]["geometry_type"] == info[1]["geometry_type"] == "MultiPolygon"
-    a, b = (pyogrio.read_dataframe(tmp_path / f, layer="t") for f in ("whole.gpkg", "chunked.gpkg"))
-    assert a.geometry.geom_type.tolist()[:3] == b.geometry.geom_type.tolist()[:3] == ["MultiPolygon"] * 3
-    assert a.geometry.equals(b.geometry) and a["name"].equals(b["name"])
-    assert not (tmp_path / ".staged.parquet").exists()
-    mixed = _Staged(tmp_path / "mixed.parquet")
-    mixed.append(mixed.table(gpd.GeoDataFrame({"n": [1, 2]}, geometry=[Point(0, 0), box(0, 0, 1, 1)], crs="EPSG:4490")))
-    mixed.close()
-    write_layers(tmp_path / "mixed.gpkg", [mixed.job("m", crs="EPSG:4490", spatial_index=False)])
-    assert pyogrio.read_info(tmp_path / "mixed.gpkg", layer="m")["geometry_type"] == "Unknown"

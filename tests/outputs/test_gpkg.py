@@ -70,18 +70,32 @@ def test_geoparquet_table_reads_back_as_the_frame(tmp_path):
     assert back.geometry.equals(frame.geometry)
 
 
-def test_gdal_config_is_restored_after_a_write():
-    before = pyogrio.get_gdal_config_option("OGR_SQLITE_CACHE")
-    with pytest.raises(RuntimeError):
-        with gdal_config({"OGR_SQLITE_CACHE": "64"}):
-            assert pyogrio.get_gdal_config_option("OGR_SQLITE_CACHE") == 64
-            raise RuntimeError
-    assert pyogrio.get_gdal_config_option("OGR_SQLITE_CACHE") == before
+def test_gdal_write_options_hold_during_a_write_only(tmp_path, monkeypatch):
+    """GDAL writes with no journal, no fsync and a large page cache; the options are restored after, failed or not."""
+    from geo_screen.outputs import gpkg
 
+    keys = sorted(gpkg.GPKG_WRITE_CONFIG)
+    assert keys == ["OGR_SQLITE_CACHE", "OGR_SQLITE_JOURNAL", "OGR_SQLITE_SYNCHRONOUS"]
+    pyogrio.set_gdal_config_options({"OGR_SQLITE_JOURNAL": "DELETE"})  # one set by the user, kept
+    before = {key: pyogrio.get_gdal_config_option(key) for key in keys}
+    seen = {}
+    real = pyogrio.write_arrow
 
-def test_gpkg_plan_uses_a_child_process_only_for_large_runs():
-    from geo_screen.outputs.gpkg import BACKGROUND_GPKG_ROWS, CHILD_WRITES_ALL, CHILD_WRITES_HITS, INLINE, gpkg_plan
+    def write(*args, **kwargs):
+        seen.update({key: pyogrio.get_gdal_config_option(key) for key in keys})
+        return real(*args, **kwargs)
 
-    assert gpkg_plan(BACKGROUND_GPKG_ROWS - 1, workbook=True) == gpkg_plan(10, workbook=False) == INLINE
-    assert gpkg_plan(BACKGROUND_GPKG_ROWS, workbook=True) == CHILD_WRITES_ALL
-    assert gpkg_plan(BACKGROUND_GPKG_ROWS, workbook=False) == CHILD_WRITES_HITS
+    monkeypatch.setattr(pyogrio, "write_arrow", write)
+    try:
+        write_gpkg_layer(_frame([Point(0, 0)]), tmp_path / "a.gpkg", "t")
+        assert seen == {"OGR_SQLITE_CACHE": 128, "OGR_SQLITE_JOURNAL": False, "OGR_SQLITE_SYNCHRONOUS": False}
+        assert {key: pyogrio.get_gdal_config_option(key) for key in keys} == before
+        assert before["OGR_SQLITE_JOURNAL"] == "DELETE" and before["OGR_SQLITE_SYNCHRONOUS"] is None
+        with pytest.raises(RuntimeError):
+            with gdal_config({"OGR_SQLITE_CACHE": "64"}):
+                assert pyogrio.get_gdal_config_option("OGR_SQLITE_CACHE") == 64
+                raise RuntimeError
+        assert {key: pyogrio.get_gdal_config_option(key) for key in keys} == before
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_SQLITE_JOURNAL": None})
+    assert pyogrio.read_info(tmp_path / "a.gpkg", layer="t")["features"] == 1

@@ -1,0 +1,183 @@
+"""The run writer: one chunk or many, with or without the GeoPackage child process, the same files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+from results_factory import make_result
+from shapely.geometry import MultiPolygon, Point, box
+
+from geo_screen import results as R
+from geo_screen.errors import ExportError
+from geo_screen.outputs import run
+from geo_screen.outputs.run import RunWriter, write_results
+from geo_screen.results import read_results
+
+MANIFEST = {"tool": "test"}
+
+
+@pytest.fixture(scope="module")
+def result() -> R.ScreenResult:
+    return make_result(60, seed=3)
+
+
+def _chunks(result: R.ScreenResult, size: int):
+    """The result as (enterprises, hits) chunks of ``size`` enterprises, hits following their enterprise."""
+    ents = result.enterprises
+    for start in range(0, len(ents), size):
+        part = ents.iloc[start : start + size]
+        yield part, result.hits[result.hits[R.INPUT_ROW].isin(part[R.INPUT_ROW])]
+
+
+def _book(path):
+    path.write_bytes(b"workbook")
+
+
+def _write(result, out, *, chunk: int | None = None, workbook=None, **options):
+    with RunWriter(out, **options) as writer:
+        for enterprises, hits in _chunks(result, chunk or len(result.enterprises)):
+            writer.add(enterprises, hits)
+        return writer.close(MANIFEST, workbook=workbook)
+
+
+def _same_files(a, b) -> None:
+    """Two results folders hold the same files: layers (order, definitions, spatial index, rows), GeoParquet copy."""
+    assert sorted(p.name for p in a.iterdir()) == sorted(p.name for p in b.iterdir())
+    layers = [pyogrio.list_layers(d / R.GPKG_NAME).tolist() for d in (a, b)]
+    assert layers[0] == layers[1] and [name for name, _ in layers[0]] == [R.ENTERPRISES_LAYER, R.HITS_LAYER]
+    for layer in (R.ENTERPRISES_LAYER, R.HITS_LAYER):
+        info = [pyogrio.read_info(d / R.GPKG_NAME, layer=layer) for d in (a, b)]
+        for key in ("crs", "geometry_type", "fields", "dtypes", "features"):
+            assert np.array_equal(info[0][key], info[1][key]), (layer, key)
+        assert [i["capabilities"]["fast_spatial_filter"] for i in info] == [layer == R.ENTERPRISES_LAYER] * 2
+    ra, rb = read_results(a), read_results(b)
+    pd.testing.assert_frame_equal(pd.DataFrame(ra.enterprises), pd.DataFrame(rb.enterprises))
+    pd.testing.assert_frame_equal(pd.DataFrame(ra.hits), pd.DataFrame(rb.hits))
+    if (a / R.PARQUET_NAME).exists():
+        pd.testing.assert_frame_equal(*(pd.DataFrame(gpd.read_parquet(d / R.PARQUET_NAME)) for d in (a, b)))
+
+
+@pytest.mark.parametrize("child", [False, True])
+@pytest.mark.parametrize("parquet", [True, False])
+def test_one_chunk_or_many_write_the_same_files(result, tmp_path, monkeypatch, child, parquet):
+    """Held in memory (one chunk) or staged (many), in this process or in the child beside the workbook."""
+    _write(result, tmp_path / "whole", parquet=parquet)
+    if child:
+        monkeypatch.setattr(run, "BACKGROUND_GPKG_ROWS", 1)
+    for name, chunk in (("one", None), ("many", 7)):
+        written = _write(result, tmp_path / name, chunk=chunk, parquet=parquet, workbook=_book if child else None)
+        assert [p.name for p in written] == [R.GPKG_NAME] + [R.PARQUET_NAME] * parquet + [R.XLSX_NAME] * child + [
+            R.MANIFEST_NAME
+        ]
+        (tmp_path / name / R.XLSX_NAME).unlink(missing_ok=True)
+        _same_files(tmp_path / "whole", tmp_path / name)  # nothing else left behind: no staging, no temporary folder
+    back = read_results(tmp_path / "many")
+    assert back.manifest == {**MANIFEST, "output": {"crs": "EPSG:4490"}}
+    assert len(back.enterprises) == len(result.enterprises) and len(back.hits) == len(result.hits)
+
+
+def test_gdal_reads_the_geopackage(result, tmp_path):
+    _write(result, tmp_path, chunk=9)
+    for layer, rows in ((R.ENTERPRISES_LAYER, len(result.enterprises)), (R.HITS_LAYER, len(result.hits))):
+        info = subprocess.run(
+            ["ogrinfo", "-so", str(tmp_path / R.GPKG_NAME), layer], capture_output=True, text=True, check=True
+        ).stdout
+        assert f"Feature Count: {rows}" in info and "EPSG" in info and "4490" in info
+
+
+def test_write_results_reprojects_and_records_the_output_crs(result, tmp_path):
+    write_results(result, tmp_path, out_crs="EPSG:4549", excel=False)
+    back = read_results(tmp_path)
+    assert back.enterprises.crs.to_epsg() == 4549 and back.manifest["output"] == {"crs": "EPSG:4549"}
+    located = result.enterprises.geometry.notna() & ~result.enterprises.geometry.is_empty
+    assert np.allclose(
+        back.enterprises.geometry[located].centroid.x, result.enterprises.to_crs(4549).geometry[located].centroid.x
+    )
+
+
+def _leftovers(out):
+    return sorted(p.name for p in out.iterdir())
+
+
+@pytest.mark.parametrize("when", ["staging", "hits layer", "workbook beside the child"])
+def test_interrupted_write_leaves_the_output_folder_as_it_was(result, tmp_path, monkeypatch, when):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("kept")
+    real = run.write_gpkg_arrow
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    def write(data, path, layer, **options):
+        (interrupt if layer == R.HITS_LAYER else real)(data, path, layer, **options)
+
+    book = None
+    if when == "staging":
+        monkeypatch.setattr(run._Layer, "append", interrupt)
+    elif when == "hits layer":
+        monkeypatch.setattr(run, "write_gpkg_arrow", write)
+    else:
+        monkeypatch.setattr(run, "BACKGROUND_GPKG_ROWS", 1)
+        book = interrupt
+    with pytest.raises(KeyboardInterrupt):
+        _write(result, out, chunk=7 if when == "staging" else None, workbook=book)
+    assert _leftovers(out) == ["notes.txt"]
+
+
+def test_child_failure_is_one_clear_error_and_leaving_early_stops_the_child(tmp_path, monkeypatch):
+    layers = {
+        R.ENTERPRISES_LAYER: {"path": str(tmp_path / "missing.parquet"), "types": [0], "has_z": False, "index": True}
+    }
+    with pytest.raises(ExportError, match="writing results.gpkg failed: .*missing.parquet.*check free space"):
+        with run._gpkg_in_child(tmp_path / R.GPKG_NAME, layers, "EPSG:4490"):
+            pass
+    started = []
+    real = run.subprocess.Popen
+    monkeypatch.setattr(run.subprocess, "Popen", lambda *a, **k: started.append(real(*a, **k)) or started[-1])
+    with pytest.raises(KeyboardInterrupt):
+        with run._gpkg_in_child(tmp_path / "other.gpkg", layers, "EPSG:4490"):
+            raise KeyboardInterrupt
+    assert started[0].returncode is not None
+
+
+def test_unwritable_output_folder_names_the_folder(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(
+        ExportError, match=r"cannot create the output folder .*file/out: .*writable output folder"
+    ) as err:
+        RunWriter(blocker / "out")
+    assert "--out" not in str(err.value)
+
+
+def test_chunks_of_single_and_multi_parts_make_the_layer_a_whole_frame_makes(tmp_path):
+    """Polygons in one chunk and multipolygons in the next make one MultiPolygon layer, as the whole frame does."""
+    parts = [
+        gpd.GeoDataFrame(
+            {"name": pd.array(["a", "b"], dtype="str")}, geometry=[box(0, 0, 1, 1), box(2, 2, 3, 3)], crs="EPSG:4490"
+        ),
+        gpd.GeoDataFrame(
+            {"name": pd.array(["c", None], dtype="str")},
+            geometry=[MultiPolygon([box(4, 4, 5, 5), box(6, 6, 7, 7)]), None],
+            crs="EPSG:4490",
+        ),
+    ]
+    points = gpd.GeoDataFrame({"n": [1]}, geometry=[Point(0, 0)], crs="EPSG:4490")
+    for name, chunks in (("whole", [pd.concat(parts, ignore_index=True)]), ("chunked", parts)):
+        with RunWriter(tmp_path / name, parquet=False) as writer:
+            for part in chunks:
+                writer.add(part, points.iloc[:0] if part is parts[0] else points)
+            writer.close(MANIFEST)
+    info = [pyogrio.read_info(tmp_path / d / R.GPKG_NAME, layer=R.ENTERPRISES_LAYER) for d in ("whole", "chunked")]
+    assert info[0]["geometry_type"] == info[1]["geometry_type"] == "MultiPolygon"
+    a, b = (pyogrio.read_dataframe(tmp_path / d / R.GPKG_NAME, layer=R.ENTERPRISES_LAYER) for d in ("whole", "chunked"))
+    assert a.geometry.geom_type.tolist()[:3] == b.geometry.geom_type.tolist()[:3] == ["MultiPolygon"] * 3
+    assert a.geometry.equals(b.geometry) and a["name"].equals(b["name"])
+    assert json.loads((tmp_path / "chunked" / R.MANIFEST_NAME).read_text("utf-8"))["output"] == {"crs": "EPSG:4490"}

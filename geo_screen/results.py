@@ -289,15 +289,3 @@ def standard_keys(value: str | float | None) -> list[str]:
     if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
         return []
     return str(value).split(";")
-
-
-def __getattr__(name: str) -> Any:
-    """``DISPOSITIONS`` (code -> Chinese label) moved to :data:`geo_screen.vocabulary.DISPOSITION_ZH`.
-
-    Still answered here for code that reads it from this module until it imports the vocabulary.
-    """
-    if name == "DISPOSITIONS":
-        from geo_screen.vocabulary import DISPOSITION_ZH
-
-        return DISPOSITION_ZH
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -33,6 +33,7 @@ from geo_screen.pack.catalog import Catalog, file_sha256, load_catalog
 from geo_screen.screening.manifest import build_manifest, run_counts
 from geo_screen.screening.rules import RuleSet, load_rules
 from geo_screen.screening.screen import screen
+from geo_screen.vocabulary import DISPOSITION_ZH
 
 Progress = Callable[[str], None]
 
@@ -243,7 +244,7 @@ def _sum_table(table: pd.DataFrame) -> pd.DataFrame:
     """Add up the per-chunk county x disposition tables: counties sorted (as ``pd.crosstab`` does), 合计 last."""
     key = table.columns[0]
     total = table.fillna(0).groupby(key, sort=False).sum().astype("int64")
-    known = [v for v in R.DISPOSITIONS.values() if v in total.columns]
+    known = [v for v in DISPOSITION_ZH.values() if v in total.columns]
     own = [v for v in total.columns if v not in known and v != "合计"]  # a rule's own words (责令拆除或者关闭): close
     columns = own + known + ["合计"]
     rows = sorted(k for k in total.index if k != "合计") + ["合计"]

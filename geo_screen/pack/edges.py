@@ -166,16 +166,3 @@ def spatial_order(x: np.ndarray, y: np.ndarray, *, cell: float = 1000.0) -> np.n
     Neighbouring queries share tree nodes: in this order (1 km cells) the KD-tree runs 3-4x faster.
     """
     return np.lexsort((np.floor(x / cell), np.floor(y / cell)))
-
-
-def depth_in(index: EdgeIndex, x: np.ndarray, y: np.ndarray, feature: np.ndarray) -> np.ndarray:
-    """Distance from each point to the edges of one given feature (``feature[i]`` for point ``i``).
-
-    The layer-wide nearest edge answers most points exactly (when it belongs to the point's own
-    feature); the rest (overlapping or touching features) are measured against their feature alone.
-    """
-    dist, owner = index.nearest(x, y)
-    other = np.flatnonzero(owner != feature)
-    if len(other):
-        dist[other] = shapely.distance(shapely.points(x[other], y[other]), index.edges()[feature[other]])
-    return dist

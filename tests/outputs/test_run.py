@@ -78,7 +78,7 @@ def test_one_chunk_or_many_write_the_same_files(result, tmp_path, monkeypatch, c
         (tmp_path / name / R.XLSX_NAME).unlink(missing_ok=True)
         _same_files(tmp_path / "whole", tmp_path / name)  # nothing else left behind: no staging, no temporary folder
     back = read_results(tmp_path / "many")
-    assert back.manifest == {**MANIFEST, "output": {"crs": "EPSG:4490"}}
+    assert back.manifest == {**MANIFEST, "output": {"crs": "EPSG:4490"}, "timezone": "Asia/Shanghai"}
     assert len(back.enterprises) == len(result.enterprises) and len(back.hits) == len(result.hits)
 
 

@@ -256,6 +256,21 @@ class _Legend(MacroElement):
         self.options = _js_json({"title": title, "position": "bottomleft"})
 
 
+class _Focus(MacroElement):
+    """Pans the map to a point and zooms in to at least ``min_zoom`` (kept when the user is closer already)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            {{ this._parent._parent.get_name() }}.setView([{{ this.lat }}, {{ this.lon }}], Math.max({{ this._parent._parent.get_name() }}.getZoom(), {{ this.min_zoom }}));
+        {% endmacro %}
+        """)
+
+    def __init__(self, lat: float, lon: float, min_zoom: int):
+        super().__init__()
+        self._name = "Focus"
+        self.lat, self.lon, self.min_zoom = f"{lat:.6f}", f"{lon:.6f}", int(min_zoom)
+
+
 def _localise(element, js, css) -> None:
     """Point an element's JS/CSS at local copies (instance attributes: folium's class lists stay untouched)."""
     element.default_js = list(js)
@@ -419,12 +434,17 @@ def _extent(enterprises: gpd.GeoDataFrame, layers, basemap: str) -> tuple[float,
 
 
 def selection_layer(
-    enterprise: gpd.GeoDataFrame, *, basemap: str = "none", buffer: gpd.GeoDataFrame | None = None
+    enterprise: gpd.GeoDataFrame,
+    *,
+    basemap: str = "none",
+    buffer: gpd.GeoDataFrame | None = None,
+    focus_zoom: int | None = 15,
 ) -> folium.FeatureGroup:
-    """A highlight ring (and the sanitary buffer) for one selected enterprise.
+    """A highlight ring (and the sanitary buffer) for one selected enterprise, and a pan to it.
 
     Meant for ``st_folium(..., feature_group_to_add=...)``: it is swapped in without reloading the
-    map, so selecting an enterprise keeps the user's pan and zoom.
+    map, and its script runs once per selection: the map centres on the enterprise and zooms in to at
+    least ``focus_zoom`` (a closer zoom is kept; None leaves the view alone).
     """
     group = folium.FeatureGroup(name="所选企业", control=False)
     if buffer is not None and len(buffer):
@@ -441,4 +461,6 @@ def selection_layer(
             folium.CircleMarker(
                 (point.y, point.x), radius=radius, color=color, weight=weight, fill=False, interactive=False
             ).add_to(group)
+        if focus_zoom is not None:
+            group.add_child(_Focus(point.y, point.x, focus_zoom))
     return group

@@ -95,6 +95,9 @@ def test_query_round_trip_and_unknown_values_dropped(run):
         counties=("通州区",), dispositions=("close",), row_statuses=("ok",)
     )
     assert ex.query_from_state(ex.Filters()) == {}
+    assert list(ex.query_from_state(ex.Filters(search="x"), run_id="20260101-000000-abcdef")) == ["run", "q"]
+    assert ex.run_from_query({"run": ["20260101-000000-abcdef"]}) == "20260101-000000-abcdef"
+    assert ex.run_from_query({}) is None
 
 
 def test_selection_and_basemap_from_query(run):

@@ -228,6 +228,11 @@ def show_card(run):
         )
         return
     st.markdown(cards.card_header_html(card), unsafe_allow_html=True)
+    if card.reasons:
+        st.warning(
+            f"**{len(card.reasons)} 项标准未评估 / not assessed**\n\n"
+            + "\n".join(f"- {cards.markdown_escape(r)}" for r in card.reasons)
+        )
     for warning in card.warnings:
         st.warning(warning)
     for hit in card.hits:
@@ -237,12 +242,7 @@ def show_card(run):
             st.caption(cards.markdown_escape(hit["法律依据"]))
     st.dataframe(card.facts, hide_index=True, width="stretch")
     st.markdown("**各项标准 / every standard**")
-    st.dataframe(
-        card.standards[["标准", "结果", "证据"]],
-        hide_index=True,
-        width="stretch",
-        column_config={"证据": st.column_config.TextColumn(width="large")},
-    )
+    st.table(card.standards[["标准", "结果", "证据"]].set_index("标准"))  # wraps the evidence, never truncates
     if card.legal_basis:
         st.caption(f"综合处置依据 / basis：{cards.markdown_escape(card.legal_basis)}")
 

@@ -181,3 +181,18 @@ def test_streamlit_config_keeps_everything_on_the_machine():
     assert config["browser"]["gatherUsageStats"] is False
     assert config["server"]["address"] not in ("", "0.0.0.0", "::")  # else Streamlit asks checkip.amazonaws.com
     assert config["client"]["showErrorDetails"] == "none"
+
+
+def test_not_assessed_card_leads_with_the_reason(tiny_results, monkeypatch, tmp_path):
+    results, catalog, result = tiny_results
+    argv = ["app.py", "--results", str(results), "--catalog", str(catalog), "--runs", str(tmp_path / "runs")]
+    monkeypatch.setattr(sys, "argv", argv)
+    ents = result.enterprises
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["sel"] = mv.enterprise_keys(ents)[ents["name"] == "no_distance"].iloc[0]
+    at.run()
+    assert not at.exception
+    (warning,) = [w.value for w in at.warning if "未评估" in w.value]
+    assert "标准5 卫生防护距离" in warning and "无卫生防护距离" in warning
+    (table,) = at.table
+    assert "证据" in table.value.columns

@@ -225,7 +225,7 @@ def enterprise_card(run: Run, key: str, *, rules=None) -> Card | None:
 
 def card_header_html(card: Card) -> str:
     """The card's title line: the name and a badge in the disposition's map colour (text HTML-escaped)."""
-    dark = card.disposition in ("close", "demolish", "stop", "per_law", "eliminate")
+    dark = card.disposition in ("close", "relocate", "demolish", "eliminate")  # the ramp's dark end
     return (
         f'<div style="font-size:1.25rem;font-weight:600;line-height:1.35">{html.escape(card.name)}</div>'
         f'<span style="display:inline-block;margin-top:4px;padding:2px 10px;border-radius:10px;'

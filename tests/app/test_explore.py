@@ -121,7 +121,7 @@ def test_counts_agree(run):
     assert by_county.to_numpy().sum() == summary["flagged"]
     assert len(ex.county_colours(by_county)) == len(by_county.columns)
     spec = ex.disposition_chart_spec(counts)
-    assert spec["encoding"]["color"]["scale"]["range"][0] == "#D55E00"
+    assert spec["encoding"]["color"]["scale"]["range"][0] == "#800026"  # the darkest of the severity ramp
 
 
 def test_results_table_headers_and_keys(run):

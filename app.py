@@ -1,9 +1,10 @@
-"""落后产能退出筛查地图 / the planner's map: ``streamlit run app.py [-- --results DIR] [--catalog catalog.yaml]``.
+"""落后产能退出筛查地图 / the planner's map: ``streamlit run app.py [-- --results DIR] [--catalog catalog.yaml] [--runs DIR]``.
 
 A thin page over geo_screen: everything it shows comes from geo_screen.app.args (its arguments),
 geo_screen.app.state (filters, counts, URL state), geo_screen.app.card (the enterprise card),
 geo_screen.app.mapview and geo_screen.app.maplayers (the offline folium map and its layers),
-geo_screen.app.downloads (download files), geo_screen.app.uploads (checked uploads) and
+geo_screen.app.downloads (download files), geo_screen.app.uploads (checked uploads), geo_screen.app.runs
+(saved runs) and
 geo_screen.vocabulary (labels).
 """
 
@@ -12,7 +13,7 @@ from streamlit_folium import st_folium
 
 import geo_screen as gs
 from geo_screen.app import card as cards
-from geo_screen.app import downloads, maplayers, mapview, uploads
+from geo_screen.app import downloads, maplayers, mapview, runs, uploads
 from geo_screen.app import state as explore
 from geo_screen.app.args import app_args
 from geo_screen.pack.metric import pack_metric_crs
@@ -48,9 +49,9 @@ def demo_run(catalog_path, registry_path, crs, indicators_path):
     return explore.prepare(gs.screen(registry_path, load_catalog(catalog_path), crs=crs, grades=grades))
 
 
-@st.cache_resource(show_spinner="读取筛查结果 / reading results…")
-def results_run(path):
-    return explore.prepare(gs.read_results(path))
+@st.cache_resource(max_entries=8, show_spinner="读取筛查记录 / reading the run…")
+def saved_run(runs_dir, run_id):
+    return explore.prepare(runs.load_run(runs_dir, run_id))
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -73,16 +74,44 @@ def on_table_select():
         st.session_state["selected"] = keys[rows[0]]
 
 
-def pick_run():
-    """The run on screen: an upload of this session, else a results folder, else the demo."""
-    if st.session_state.get("upload_run") is not None:  # screened once on upload, kept for the session
-        return st.session_state["upload_run"]
-    folder = st.session_state.get("results_dir", "").strip()
-    if folder:
+def start_run(args):
+    """First run of a session: the run the URL names, else the results folder the app was started with."""
+    if "run_id" in st.session_state:
+        return
+    run_id = explore.run_from_query({k: st.query_params.get_all(k) for k in st.query_params})
+    if run_id is None and args.results:
         try:
-            return results_run(folder)
+            run_id = runs.register_folder(args.results, args.runs).id
+        except gs.GeoScreenError as e:
+            st.session_state["source_error"] = f"读取结果文件夹失败 / cannot read the results folder：{e}"
+    st.session_state["run_id"] = run_id
+
+
+def on_results_folder(runs_dir):
+    folder = st.session_state.get("results_dir", "").strip()
+    if not folder:
+        return
+    try:
+        st.session_state["run_id"] = runs.register_folder(folder, runs_dir).id
+        st.session_state["selected"] = None
+    except gs.GeoScreenError as e:
+        st.session_state["source_error"] = f"读取结果文件夹失败 / cannot read the results folder：{e}"
+
+
+def on_run_pick():
+    st.session_state["run_id"] = st.session_state["run_pick"] or None
+    st.session_state["selected"] = None
+
+
+def pick_run(args):
+    """The run on screen: the saved run the session (or its URL) names, else the demo."""
+    run_id = st.session_state.get("run_id")
+    if run_id:
+        try:
+            return saved_run(str(args.runs), run_id)
         except gs.GeoScreenError as e:
             st.sidebar.error(str(e))
+            st.session_state["run_id"] = None
     demo = gs.demo_paths()
     return demo_run(str(demo["catalog"]), str(demo["registry"]), demo["crs"], str(demo["indicators"]))
 
@@ -90,17 +119,34 @@ def pick_run():
 def sidebar_source(args, catalog_path):
     st.sidebar.title("落后产能退出筛查")
     st.sidebar.caption("通政办发〔2017〕179号 · 综合标准筛查 / screening map")
-    st.session_state.setdefault("results_dir", str(args.results or ""))
+    start_run(args)
+    if st.session_state.get("source_error"):
+        st.sidebar.error(st.session_state.pop("source_error"))
+    saved = {r.id: r for r in runs.list_runs(args.runs)}
+    choices = ["", *saved]
+    if st.session_state["run_id"] and st.session_state["run_id"] not in saved:
+        choices.append(st.session_state["run_id"])  # reported as missing below, by pick_run
+    st.session_state["run_pick"] = st.session_state["run_id"] or ""
+    st.sidebar.selectbox(
+        "筛查记录 / runs",
+        choices,
+        format_func=lambda i: runs.run_label(saved[i]) if i in saved else (i or "演示数据（南通示例） / demo"),
+        key="run_pick",
+        on_change=on_run_pick,
+        help="每次筛查（上传的名录或结果文件夹）都保存为一条记录；链接中的 run= 指向它。",
+    )
     st.sidebar.text_input(
         "结果文件夹 / results folder",
         key="results_dir",
-        help="geo-screen screen ... --out DIR 的输出目录；留空显示演示数据",
+        on_change=on_results_folder,
+        args=(args.runs,),
+        help="服务器上 geo-screen screen ... --out DIR 的输出目录，回车后加入筛查记录",
     )
     with st.sidebar.expander("筛查新名录 / screen a new registry", expanded=False):
-        file = st.file_uploader(
+        nonce = st.session_state.setdefault("upload_nonce", 0)
+        file = st.file_uploader(  # every suffix accepted here: geo_screen.app.uploads explains refusals in Chinese
             "企业名录 / registry (CSV, XLSX, zipped shapefile, GeoPackage)",
-            type=[s.lstrip(".") for s in uploads.ACCEPTED_SUFFIXES],
-            key="upload_file",
+            key=f"upload_file_{nonce}",
         )
         crs = st.selectbox(
             "坐标系 / CRS", list(uploads.UPLOAD_CRS), format_func=uploads.UPLOAD_CRS.get, key="upload_crs"
@@ -109,21 +155,21 @@ def sidebar_source(args, catalog_path):
             bar = st.progress(0.0, text="准备筛查 / starting…")
             step = uploads.progress_steps(lambda fraction, message: bar.progress(fraction, text=message))
             limits = uploads.UploadLimits.from_megabytes(st.get_option("server.maxUploadSize"))
+            st.session_state["upload_nonce"] = nonce + 1  # the next run shows an empty uploader
             try:
                 result = uploads.screen_upload(
                     file.name, file.getvalue(), load_catalog(catalog_path), crs=crs, limits=limits, progress=step
                 )
+                info = runs.save_run(result, args.runs)
             except gs.GeoScreenError as e:
                 bar.empty()
                 st.error(str(e))
             else:
                 bar.progress(1.0, text="筛查完成 / done")
-                st.session_state["upload_run"] = explore.prepare(result)
+                st.session_state["run_id"] = info.id
                 st.session_state["selected"] = None
-        if st.session_state.get("upload_run") is not None and st.button(
-            "返回演示数据 / back to the demo", key="upload_clear"
-        ):
-            st.session_state["upload_run"] = None
+        if st.session_state.get("run_id") and st.button("返回演示数据 / back to the demo", key="upload_clear"):
+            st.session_state["run_id"] = None
             st.session_state["selected"] = None
 
 
@@ -182,6 +228,11 @@ def show_card(run):
         )
         return
     st.markdown(cards.card_header_html(card), unsafe_allow_html=True)
+    if card.reasons:
+        st.warning(
+            f"**{len(card.reasons)} 项标准未评估 / not assessed**\n\n"
+            + "\n".join(f"- {cards.markdown_escape(r)}" for r in card.reasons)
+        )
     for warning in card.warnings:
         st.warning(warning)
     for hit in card.hits:
@@ -191,12 +242,7 @@ def show_card(run):
             st.caption(cards.markdown_escape(hit["法律依据"]))
     st.dataframe(card.facts, hide_index=True, width="stretch")
     st.markdown("**各项标准 / every standard**")
-    st.dataframe(
-        card.standards[["标准", "结果", "证据"]],
-        hide_index=True,
-        width="stretch",
-        column_config={"证据": st.column_config.TextColumn(width="large")},
-    )
+    st.table(card.standards[["标准", "结果", "证据"]].set_index("标准"))  # wraps the evidence, never truncates
     if card.legal_basis:
         st.caption(f"综合处置依据 / basis：{cards.markdown_escape(card.legal_basis)}")
 
@@ -205,13 +251,14 @@ def main():
     args = app_args()
     catalog_path = str(args.catalog or gs.demo_paths()["catalog"])
     sidebar_source(args, catalog_path)
-    run = pick_run()
+    run = pick_run(args)
     filters, basemap, token = sidebar_filters(run)
     shown = explore.apply_filters(run, filters)
     if st.session_state.get("selected") not in run.key_index:
         st.session_state["selected"] = None
     selected = st.session_state["selected"]
-    st.query_params.from_dict(explore.query_from_state(filters, selected=selected, basemap=basemap))
+    query = explore.query_from_state(filters, selected=selected, basemap=basemap, run_id=st.session_state["run_id"])
+    st.query_params.from_dict(query)
 
     st.title("落后产能退出综合标准筛查地图")
     st.caption(explore.source_caption(run.result))

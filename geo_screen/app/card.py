@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +43,7 @@ class Card:
     standards: pd.DataFrame  #: 标准, 内容, 结果, 证据, 处置, 法律依据
     warnings: list[str]
     lonlat: tuple[float, float] | None
+    reasons: list[str] = field(default_factory=list)  #: why each not-assessed standard was not assessed
 
     @property
     def hits(self) -> list[dict]:
@@ -113,6 +114,30 @@ def _clear_text(row: pd.Series, standard: str, status: str) -> str:
     return ""
 
 
+def _why_not_assessed(row: pd.Series, standard: str, rules) -> str:
+    """Why ``standard`` was not assessed for ``row``: not in force, out of scope, no location, or the attributes
+    the rule reads that the registry leaves blank."""
+    rule = rules.standards.get(standard)
+    issues = str(row.get(R.ISSUES) or "")
+    if rule is not None and not rule.in_force:
+        return "规则中该标准尚未施行" + (f"（{rule.in_force_note}）" if rule.in_force_note else "")
+    if "industry_out_of_scope" in issues:
+        return "行业不在规则适用范围内"
+    if standard in R.SPATIAL_STANDARDS:
+        geom = row.geometry
+        if geom is None or geom.is_empty or row.get(R.ROW_STATUS) == R.STATUS_INVALID:
+            return "无有效位置，无法做空间判定"
+        if standard == "5" and _num(row.get(R.SANITARY_REQUIRED)) is None:
+            return "无卫生防护距离（行业标准或环评均未给出）"
+        return "图层包缺少该标准所需图层，或位置在图层范围之外"
+    attributes = list(dict.fromkeys(c.attribute for c in rule.any_of)) if rule is not None else []
+    blank = [a for a in attributes if _blank(row.get(a))]
+    if blank:
+        return "名录缺少「" + "」「".join(column_label(a) for a in blank) + "」，请补充后重新筛查"
+    filled = "；".join(f"「{column_label(a)}」填为「{row.get(a)}」" for a in attributes)
+    return f"登记属性无法判定（{filled}），请核对后重新筛查" if filled else "缺少登记属性"
+
+
 def _near_edge(issues: str) -> list[str]:
     out = []
     for std, dist in re.findall(r"near_edge:(\w+)\(([\d.]+) m\)", issues or ""):
@@ -145,7 +170,7 @@ def enterprise_card(run: Run, key: str, *, rules=None) -> Card | None:
     recorded = Path(str(run.result.manifest.get("rules", {}).get("path", "")))
     rules = rules or load_rules(recorded if recorded.is_file() else None)
     own = hits[hits[R.INPUT_ROW] == row[R.INPUT_ROW]] if len(hits) else hits
-    rows = []
+    rows, reasons = [], []
     for s in R.STANDARDS:
         status = row.get(R.std_column(s), R.NOT_ASSESSED)
         mine = own[own["standard"].astype(str) == s] if len(own) else own
@@ -153,6 +178,9 @@ def enterprise_card(run: Run, key: str, *, rules=None) -> Card | None:
             evidence = "；".join(_hit_text(h) for _, h in mine.iterrows())
             disp = "、".join(dict.fromkeys(DISPOSITION_ZH.get(d, d) for d in mine[R.DISPOSITION]))
             basis = "；".join(dict.fromkeys(str(b) for b in mine[R.LEGAL_BASIS] if isinstance(b, str)))
+        elif status == R.NOT_ASSESSED:
+            evidence, disp, basis = _why_not_assessed(row, s, rules), "", ""
+            reasons.append(f"{standard_label(s, form='short')}：{evidence}")
         else:
             evidence, disp, basis = _clear_text(row, s, status), "", ""
         title = rules.standards[s].title if s in rules.standards else ""
@@ -191,12 +219,13 @@ def enterprise_card(run: Run, key: str, *, rules=None) -> Card | None:
         standards=pd.DataFrame(rows),
         warnings=_near_edge(str(row.get(R.ISSUES) or "")),
         lonlat=lonlat,
+        reasons=reasons,
     )
 
 
 def card_header_html(card: Card) -> str:
     """The card's title line: the name and a badge in the disposition's map colour (text HTML-escaped)."""
-    dark = card.disposition in ("close", "demolish", "stop", "per_law", "eliminate")
+    dark = card.disposition in ("close", "relocate", "demolish", "eliminate")  # the ramp's dark end
     return (
         f'<div style="font-size:1.25rem;font-weight:600;line-height:1.35">{html.escape(card.name)}</div>'
         f'<span style="display:inline-block;margin-top:4px;padding:2px 10px;border-radius:10px;'

@@ -52,19 +52,29 @@ _CSS = (
     ("geo_screen_css", "geo_screen/map.css"),
 )
 
-#: disposition -> (fill, stroke, radius px); Okabe-Ito colours, most severe first (as results.DISPOSITION_CODES)
-DISPOSITION_STYLES: dict[str, tuple[str, str, int]] = {
-    "close": ("#D55E00", "#333333", 5),
-    "relocate": ("#E69F00", "#333333", 5),
-    "demolish": ("#000000", "#FFFFFF", 5),
-    "eliminate": ("#CC79A7", "#333333", 5),
-    "stop": ("#0072B2", "#333333", 5),
-    "per_law": ("#009E73", "#333333", 5),
-    "transform": ("#56B4E9", "#333333", 5),
-    "rectify": ("#F0E442", "#333333", 5),
-    "none": ("#BBBBBB", "#777777", 3),
-    "not_assessed": ("#FFFFFF", "#777777", 3),
-}
+#: the action dispositions' ramp, most severe first: ColorBrewer YlOrRd (sequential, colour-blind safe)
+SEVERITY_RAMP = ("#800026", "#BD0026", "#E31A1C", "#FC4E2A", "#FD8D3C", "#FEB24C", "#FED976", "#FFEDA0")
+
+
+def disposition_styles(precedence=R.DISPOSITION_CODES) -> dict[str, tuple[str, str, int]]:
+    """disposition -> (fill, stroke, radius px): the rules' precedence as a severity ramp.
+
+    The most severe action is darkest and warmest, the mildest palest; ``none`` is grey and ``not_assessed``
+    hollow (a grey ring). Codes missing from ``precedence`` follow it in :data:`geo_screen.results.DISPOSITION_CODES`
+    order. Keys come in the results' code order.
+    """
+    order = [c for c in precedence if c in R.DISPOSITION_CODES]
+    order += [c for c in R.DISPOSITION_CODES if c not in order]
+    actions = [c for c in order if c not in (R.NO_DISPOSITION, R.NOT_ASSESSED_DISPOSITION)]
+    ramp = np.linspace(0, len(SEVERITY_RAMP) - 1, num=max(len(actions), 1)).round().astype(int)
+    styles = {c: (SEVERITY_RAMP[i], "#333333", 5) for c, i in zip(actions, ramp)}
+    styles[R.NO_DISPOSITION] = ("#BBBBBB", "#777777", 3)
+    styles[R.NOT_ASSESSED_DISPOSITION] = ("transparent", "#555555", 3)
+    return {c: styles[c] for c in R.DISPOSITION_CODES}
+
+
+#: disposition -> (fill, stroke, radius px) for the shipped rules' precedence (results.DISPOSITION_CODES order)
+DISPOSITION_STYLES: dict[str, tuple[str, str, int]] = disposition_styles()
 _CODES = R.DISPOSITION_CODES
 
 #: basemap id -> label; "none" draws no tiles (nothing leaves the machine)
@@ -256,6 +266,36 @@ class _Legend(MacroElement):
         self.options = _js_json({"title": title, "position": "bottomleft"})
 
 
+class _Controls(MacroElement):
+    """Wheel zoom only after a click on the map (the page scrolls otherwise) and a metric scale bar."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            geoScreen.controls({{ this._parent.get_name() }}, {{ this.options }});
+        {% endmacro %}
+        """)
+
+    def __init__(self):
+        super().__init__()
+        self._name = "Controls"
+        self.options = _js_json({"imperial": False, "scalePosition": "bottomright"})
+
+
+class _Focus(MacroElement):
+    """Pans the map to a point and zooms in to at least ``min_zoom`` (kept when the user is closer already)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            {{ this._parent._parent.get_name() }}.setView([{{ this.lat }}, {{ this.lon }}], Math.max({{ this._parent._parent.get_name() }}.getZoom(), {{ this.min_zoom }}));
+        {% endmacro %}
+        """)
+
+    def __init__(self, lat: float, lon: float, min_zoom: int):
+        super().__init__()
+        self._name = "Focus"
+        self.lat, self.lon, self.min_zoom = f"{lat:.6f}", f"{lon:.6f}", int(min_zoom)
+
+
 def _localise(element, js, css) -> None:
     """Point an element's JS/CSS at local copies (instance attributes: folium's class lists stay untouched)."""
     element.default_js = list(js)
@@ -368,7 +408,9 @@ def build_map(
         URL prefix serving ``geo_screen/app/static``; None inlines the files as ``data:`` URLs.
     """
     js, css = asset_links(assets)
-    m = folium.Map(location=(32.0, 120.9), zoom_start=9, tiles=None, prefer_canvas=True, control_scale=True)
+    m = folium.Map(
+        location=(32.0, 120.9), zoom_start=9, tiles=None, prefer_canvas=True, control_scale=False, scrollWheelZoom=False
+    )
     m.options.update(minZoom=5, maxZoom=18)  # folium gives these to tiles only; clustering needs the map's
     _localise(m, js, css)
     _add_basemap(m, basemap, tianditu_token)
@@ -385,13 +427,28 @@ def build_map(
     n = len(payload["lat"])
     _EnterpriseLayer(payload, name=f"企业（{n:,}）", cluster=n > cluster_above, cluster_off_at=15).add_to(m)
     counts = enterprises[R.DISPOSITION].value_counts() if R.DISPOSITION in enterprises else pd.Series(dtype=int)
+    zones = {layer.title: layer.style for layer in layers}
+    if buffers is not None and len(buffers):
+        zones[BUFFER_TITLE] = _BUFFER_STYLE
     _Legend(
         [
             {"fill": f, "stroke": s, "label": DISPOSITION_ZH[c], "count": int(counts.get(c, 0))}
             for c, (f, s, _) in DISPOSITION_STYLES.items()
+        ]
+        + [
+            {
+                "fill": st.get("fillColor", "transparent") if st.get("fill", True) else "transparent",
+                "stroke": st.get("color", "#555555"),
+                "label": title,
+                "zone": True,
+                "dash": bool(st.get("dashArray")),
+                "symbol": st.get("symbol"),
+            }
+            for title, st in zones.items()
         ],
         "处置方式",
     ).add_to(m)
+    _Controls().add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     box = bounds or _extent(enterprises, layers, basemap)
     if box is not None:
@@ -419,12 +476,17 @@ def _extent(enterprises: gpd.GeoDataFrame, layers, basemap: str) -> tuple[float,
 
 
 def selection_layer(
-    enterprise: gpd.GeoDataFrame, *, basemap: str = "none", buffer: gpd.GeoDataFrame | None = None
+    enterprise: gpd.GeoDataFrame,
+    *,
+    basemap: str = "none",
+    buffer: gpd.GeoDataFrame | None = None,
+    focus_zoom: int | None = 15,
 ) -> folium.FeatureGroup:
-    """A highlight ring (and the sanitary buffer) for one selected enterprise.
+    """A highlight ring (and the sanitary buffer) for one selected enterprise, and a pan to it.
 
     Meant for ``st_folium(..., feature_group_to_add=...)``: it is swapped in without reloading the
-    map, so selecting an enterprise keeps the user's pan and zoom.
+    map, and its script runs once per selection: the map centres on the enterprise and zooms in to at
+    least ``focus_zoom`` (a closer zoom is kept; None leaves the view alone).
     """
     group = folium.FeatureGroup(name="所选企业", control=False)
     if buffer is not None and len(buffer):
@@ -441,4 +503,6 @@ def selection_layer(
             folium.CircleMarker(
                 (point.y, point.x), radius=radius, color=color, weight=weight, fill=False, interactive=False
             ).add_to(group)
+        if focus_zoom is not None:
+            group.add_child(_Focus(point.y, point.x, focus_zoom))
     return group

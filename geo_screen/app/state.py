@@ -34,7 +34,7 @@ QUERY_KEYS = {
     "row_statuses": "status",
     "search": "q",
 }
-SELECTED_KEY, BASEMAP_KEY = "sel", "basemap"
+SELECTED_KEY, BASEMAP_KEY, RUN_KEY = "sel", "basemap", "run"
 
 
 @dataclass(frozen=True)
@@ -187,10 +187,10 @@ def filters_from_query(params: Mapping[str, str | Sequence[str]], run: Run) -> F
 
 
 def query_from_state(
-    filters: Filters, *, selected: str | None = None, basemap: str = "none"
+    filters: Filters, *, selected: str | None = None, basemap: str = "none", run_id: str | None = None
 ) -> dict[str, str | list[str]]:
-    """URL query parameters for the current view (only what differs from the defaults)."""
-    out: dict[str, str | list[str]] = {}
+    """URL query parameters for the current view (only what differs from the defaults); the run first."""
+    out: dict[str, str | list[str]] = {RUN_KEY: run_id} if run_id else {}
     for name, key in QUERY_KEYS.items():
         value = getattr(filters, name)
         if value:
@@ -200,6 +200,12 @@ def query_from_state(
     if basemap != "none":
         out[BASEMAP_KEY] = basemap
     return out
+
+
+def run_from_query(params: Mapping[str, str | Sequence[str]]) -> str | None:
+    """The saved run the URL names (``run=``), checked later by :func:`geo_screen.app.runs.load_run`."""
+    values = _values(params, RUN_KEY)
+    return values[0] if values else None
 
 
 def selected_from_query(params: Mapping[str, str | Sequence[str]], run: Run) -> str | None:

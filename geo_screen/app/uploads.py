@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from geo_screen import results as R
-from geo_screen.errors import InputDataError
+from geo_screen.errors import GeoScreenError, InputDataError
 
 MB = 1024 * 1024
 #: registry formats read by geo_screen.inputs.registry.read_registry
@@ -80,26 +80,38 @@ def check_upload(name: str, data: bytes, *, limits: UploadLimits = UploadLimits(
     """
     suffix = _suffix(name)
     if not data:
-        raise InputDataError(f"upload {name!r} is empty (0 bytes); export the registry again and upload the file")
+        raise InputDataError(
+            f"上传文件「{name}」是空文件（0 字节）：请重新导出名录后上传。 / upload {name!r} is empty (0 bytes); "
+            "export the registry again and upload the file"
+        )
     if len(data) > limits.max_bytes:
         raise InputDataError(
-            f"upload {name!r} is {len(data) / MB:,.1f} MB but the limit is {limits.max_bytes / MB:,.0f} MB; "
-            "upload a zipped CSV/shapefile, split the registry by county, or raise server.maxUploadSize "
-            "in .streamlit/config.toml"
+            f"上传文件「{name}」有 {len(data) / MB:,.1f} MB，超过上限 {limits.max_bytes / MB:,.0f} MB：请压缩为 .zip、"
+            f"按县区拆分名录，或由管理员调大上限。 / upload {name!r} is {len(data) / MB:,.1f} MB but the limit is "
+            f"{limits.max_bytes / MB:,.0f} MB; upload a zipped CSV/shapefile, split the registry by county, or raise "
+            "server.maxUploadSize in .streamlit/config.toml"
         )
     if suffix not in ACCEPTED_SUFFIXES:
-        hint = {
-            ".xls": "; open it in Excel/WPS and save it as .xlsx",
-            ".shp": "; a shapefile needs its .shx, .dbf, .prj and .cpg: zip them together and upload the .zip",
-            ".dbf": "; zip it with its .shp, .shx, .prj and .cpg and upload the .zip",
-        }.get(suffix, "")
+        hint_zh, hint = {
+            ".xls": ("请在 Excel/WPS 中另存为 .xlsx 后上传", "; open it in Excel/WPS and save it as .xlsx"),
+            ".shp": (
+                "shapefile 须连同 .shx、.dbf、.prj、.cpg 一起压缩成一个 .zip 上传",
+                "; a shapefile needs its .shx, .dbf, .prj and .cpg: zip them together and upload the .zip",
+            ),
+            ".dbf": (
+                "请把它与 .shp、.shx、.prj、.cpg 一起压缩成一个 .zip 上传",
+                "; zip it with its .shp, .shx, .prj and .cpg and upload the .zip",
+            ),
+        }.get(suffix, ("可上传 " + "、".join(ACCEPTED_SUFFIXES), ""))
         raise InputDataError(
-            f"upload {name!r}: {suffix or 'no suffix'} is not a registry format geo_screen reads"
-            f"{hint}; accepted: {', '.join(ACCEPTED_SUFFIXES)}"
+            f"上传文件「{name}」（{suffix or '无后缀'}）不是可读取的名录格式：{hint_zh}。 / upload {name!r}: "
+            f"{suffix or 'no suffix'} is not a registry format geo_screen reads{hint}; "
+            f"accepted: {', '.join(ACCEPTED_SUFFIXES)}"
         )
     magic = _MAGIC.get(suffix)
     if magic and not data.startswith(magic):
         raise InputDataError(
+            f"上传文件「{name}」内容与后缀不符（不是 {suffix} 文件）：请检查文件并以正确的后缀重新上传。 / "
             f"upload {name!r} is not a {suffix} file (its first bytes are {data[:8]!r}); "
             f"check the file and upload it again with its real suffix"
         )
@@ -120,6 +132,14 @@ def _unsafe_name(member: str) -> str | None:
     return None
 
 
+def _zip_error(name: str, message: str) -> InputDataError:
+    """A refused archive: the Chinese headline first, then the English detail."""
+    return InputDataError(
+        f"上传的压缩包「{name}」无法安全读取，已拒绝：请只压缩名录文件（不含上级路径、链接或密码，一个 shapefile 或一个"
+        f"工作簿），用普通压缩方式重新打包后上传。 / {message}"
+    )
+
+
 def check_zip(data: bytes, *, name: str = "upload.zip", limits: UploadLimits = UploadLimits()) -> list[zipfile.ZipInfo]:
     """Refuse zip archives that could escape a folder or expand without bound; return the member list.
 
@@ -131,16 +151,18 @@ def check_zip(data: bytes, *, name: str = "upload.zip", limits: UploadLimits = U
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as err:
-        raise InputDataError(
+        raise _zip_error(
+            name,
             f"upload {name!r} is not a readable zip archive ({err}); zip the files again "
-            "(Windows: Send to > Compressed folder) or export the workbook again"
+            "(Windows: Send to > Compressed folder) or export the workbook again",
         ) from err
     with archive:
         infos = archive.infolist()
         if len(infos) > limits.max_members:
-            raise InputDataError(
+            raise _zip_error(
+                name,
                 f"upload {name!r} holds {len(infos):,} files; at most {limits.max_members} are "
-                "accepted; zip only the registry (one shapefile: .shp .shx .dbf .prj .cpg)"
+                "accepted; zip only the registry (one shapefile: .shp .shx .dbf .prj .cpg)",
             )
         problems, total = [], 0
         for info in infos:
@@ -166,10 +188,11 @@ def check_zip(data: bytes, *, name: str = "upload.zip", limits: UploadLimits = U
                 f"members add up to {total / MB:,.0f} MB unpacked (limit {limits.max_unpacked_bytes / MB:,.0f} MB)"
             )
         if problems:
-            raise InputDataError(
+            raise _zip_error(
+                name,
                 f"upload {name!r} was refused before unpacking: "
                 + "; ".join(problems[:10])
-                + "; zip only the registry files, without folders outside it, links or passwords"
+                + "; zip only the registry files, without folders outside it, links or passwords",
             )
         _verify_members(archive, infos, name=name, limit=limits.max_unpacked_bytes)
     return infos
@@ -188,19 +211,22 @@ def _verify_members(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], *, n
                     size += len(chunk)
                     seen += len(chunk)
                     if size > info.file_size or seen > limit:
-                        raise InputDataError(
+                        raise _zip_error(
+                            name,
                             f"upload {name!r}: {info.filename!r} unpacks to more than it declares; "
-                            "the archive was refused as a possible zip bomb"
+                            "the archive was refused as a possible zip bomb",
                         )
         except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError) as err:
-            raise InputDataError(
+            raise _zip_error(
+                name,
                 f"upload {name!r}: {info.filename!r} cannot be unpacked ({err}); "
-                "zip the files again with ordinary (deflate) compression"
+                "zip the files again with ordinary (deflate) compression",
             ) from err
         if size != info.file_size:
-            raise InputDataError(
+            raise _zip_error(
+                name,
                 f"upload {name!r}: {info.filename!r} unpacks to {size:,} bytes but declares "
-                f"{info.file_size:,}; the archive is damaged, zip the files again"
+                f"{info.file_size:,}; the archive is damaged, zip the files again",
             )
 
 
@@ -249,7 +275,54 @@ def screen_upload(
 
     with tempfile.TemporaryDirectory(prefix="geo_screen-upload-") as tmp:
         path = save_upload(name, data, tmp, limits=limits)
-        result = screen(path, catalog, crs=crs, progress=progress)
+        try:
+            result = screen(path, catalog, crs=crs, progress=progress)
+        except GeoScreenError as err:
+            raise InputDataError(user_message(err, name=name, folder=tmp)) from err
     result.manifest.setdefault("input", {})["path"] = name
     result.manifest["input"]["uploaded"] = True
     return result
+
+
+#: (English fragment of a reader error, what the planner can do about it in the app)
+_ADVICE: tuple[tuple[str, str], ...] = (
+    ("no location columns", "名录中没有坐标列：请添加“经度”“纬度”两列（或投影坐标 X、Y 列并选择对应坐标系）后重新上传"),
+    ("cannot be decoded", "无法识别文件的文字编码：请在 Excel/WPS 中另存为“CSV UTF-8”后重新上传"),
+    ("several layers", "GeoPackage 含多个图层：请只保留企业名录一个图层后重新上传"),
+    ("shapefiles", "压缩包含多个 shapefile：请只压缩企业名录一个 shapefile 后重新上传"),
+    ("no sheet", "请把名录放在工作簿的第一个工作表后重新上传"),
+    ("is geographic", "坐标列是投影坐标（米）：请在“坐标系”中选择对应的高斯-克吕格坐标系"),
+    ("is projected", "名录是经纬度：请在“坐标系”中选择经纬度坐标系（WGS84、CGCS2000、GCJ-02 或 BD-09）"),
+)
+#: clauses naming options of the Python API / CLI, which the app does not offer
+_API_CLAUSE = re.compile(r"[^;.]*\b(pass|omit|drop) (one of them as )?(crs|layer|encoding|sheet)=[^;.]*[;.]?\s*")
+
+
+_API_OPTION = re.compile(r"\b(crs|layer|encoding|sheet)=")
+
+
+def user_message(err: Exception, *, name: str, folder: str | Path | None = None) -> str:
+    """A screening error as the app shows it: Chinese first, the upload's name instead of server paths.
+
+    Parameters
+    ----------
+    err
+        The error the reader or the screening raised.
+    name
+        The uploaded file's name, as the user knows it.
+    folder
+        The temporary folder the upload was saved in (its path is replaced by nothing).
+
+    Returns
+    -------
+    str
+        ``无法筛查上传的名录「name」：<advice>。 / <English detail without paths or API options>``.
+    """
+    detail = str(err)
+    if folder is not None:
+        for form in {str(folder), str(Path(folder).resolve())}:
+            detail = detail.replace(form + "/", "").replace(form, "")
+    detail = _API_CLAUSE.sub("", detail).replace("with crs= the projected CRS", "and choose their CRS as 坐标系")
+    detail = _API_OPTION.sub("坐标系 ", detail).strip().rstrip(";,") or type(err).__name__
+    advice = next((zh for fragment, zh in _ADVICE if fragment in detail), "请检查名录文件后重新上传")
+    return f"无法筛查上传的名录「{name}」：{advice}。 / {detail}"

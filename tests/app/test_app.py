@@ -15,6 +15,7 @@ from test_mapview import enterprise_payload
 
 import geo_screen as gs
 from geo_screen.app import mapview as mv
+from geo_screen.app import runs
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -32,9 +33,10 @@ def tiny_results(tiny_pack, tmp_path_factory):
 
 
 @pytest.fixture
-def app(tiny_results, monkeypatch):
+def app(tiny_results, monkeypatch, tmp_path):
     results, catalog, _ = tiny_results
-    monkeypatch.setattr(sys, "argv", ["app.py", "--results", str(results), "--catalog", str(catalog)])
+    argv = ["app.py", "--results", str(results), "--catalog", str(catalog), "--runs", str(tmp_path / "runs")]
+    monkeypatch.setattr(sys, "argv", argv)
     return AppTest.from_file(str(APP), default_timeout=60)
 
 
@@ -90,9 +92,10 @@ def test_filters_change_counts_markers_and_url(app):
     assert query(at, "q") == ["water"]
 
 
-def test_url_opens_the_same_view_with_the_card(tiny_results, monkeypatch):
+def test_url_opens_the_same_view_with_the_card(tiny_results, monkeypatch, tmp_path):
     results, catalog, result = tiny_results
-    monkeypatch.setattr(sys, "argv", ["app.py", "--results", str(results), "--catalog", str(catalog)])
+    argv = ["app.py", "--results", str(results), "--catalog", str(catalog), "--runs", str(tmp_path / "runs")]
+    monkeypatch.setattr(sys, "argv", argv)
     keys = mv.enterprise_keys(result.enterprises)
     key = keys[result.enterprises["name"] == "water_first"].iloc[0]
     at = AppTest.from_file(str(APP), default_timeout=60)
@@ -110,10 +113,86 @@ def test_url_opens_the_same_view_with_the_card(tiny_results, monkeypatch):
 
 
 def test_demo_on_start_and_bad_folder_message(monkeypatch):
-    monkeypatch.setattr(sys, "argv", ["app.py", "--results", "/nonexistent/run"])
+    monkeypatch.setattr(sys, "argv", ["app.py", "--results", "/nonexistent/run", "--runs", "/nonexistent/runs"])
     at = AppTest.from_file(str(APP), default_timeout=120).run()
     assert not at.exception
     assert any("no screening results at /nonexistent/run" in e.value for e in at.sidebar.error)
     with open(gs.demo_paths()["registry"], "rb") as fh:
         demo_rows = sum(1 for _ in fh) - 1
     assert metric(at, "企业") == f"{demo_rows:,}"
+
+
+def test_results_folder_becomes_a_run_named_in_the_url(app):
+    at = app.run()
+    assert not at.exception
+    (run_id,) = query(at, "run")
+    assert runs.RUN_ID.fullmatch(run_id)
+    picker = at.sidebar.selectbox(key="run_pick")
+    assert picker.value == run_id and any("registry.csv" in o for o in picker.options)
+
+
+def test_saved_upload_and_selection_come_back_from_the_url(tiny_results, monkeypatch, tmp_path):
+    """A reload (a fresh session with the same URL) shows the uploaded run, its filters and its selection."""
+    _, catalog, result = tiny_results
+    uploaded = gs.ScreenResult(result.enterprises, result.hits, {**result.manifest, "input": {"path": "小名录.csv"}})
+    info = runs.save_run(uploaded, tmp_path / "runs")
+    monkeypatch.setattr(sys, "argv", ["app.py", "--catalog", str(catalog), "--runs", str(tmp_path / "runs")])
+    key = mv.enterprise_keys(result.enterprises)[result.enterprises["name"] == "water_first"].iloc[0]
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["run"] = info.id
+    at.query_params["sel"] = key
+    at.query_params["county"] = "通州区"
+    at.run()
+    assert not at.exception and not at.error
+    assert "名录：小名录.csv" in " ".join(c.value for c in at.caption)
+    assert metric(at, "企业") == str((result.enterprises["county"] == "通州区").sum())
+    assert "water_first" in " ".join(m.value for m in at.markdown)
+    assert query(at, "run") == [info.id] and query(at, "sel") == [key]
+
+
+def test_unknown_run_in_the_url_says_so_in_chinese_and_shows_the_demo_choice(tiny_results, monkeypatch, tmp_path):
+    _, catalog, _ = tiny_results
+    monkeypatch.setattr(sys, "argv", ["app.py", "--catalog", str(catalog), "--runs", str(tmp_path / "runs")])
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.query_params["run"] = "20200101-000000-abcdef"
+    at.run()
+    assert not at.exception
+    assert any(e.value.startswith("找不到筛查记录") for e in at.sidebar.error)
+
+
+def test_selection_pans_and_zooms_the_map(tiny_results, monkeypatch, tmp_path):
+    results, catalog, result = tiny_results
+    argv = ["app.py", "--results", str(results), "--catalog", str(catalog), "--runs", str(tmp_path / "runs")]
+    monkeypatch.setattr(sys, "argv", argv)
+    ents = result.enterprises
+    row = ents[ents["name"] == "water_first"].iloc[0]
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["sel"] = mv.enterprise_keys(ents)[ents["name"] == "water_first"].iloc[0]
+    at.run()
+    group = component_args(at)["feature_group"]
+    point = row.geometry.representative_point()
+    assert f"setView([{point.y:.6f}, {point.x:.6f}]" in group and "Math.max" in group
+
+
+def test_streamlit_config_keeps_everything_on_the_machine():
+    import tomllib
+
+    config = tomllib.loads((APP.parent / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["browser"]["gatherUsageStats"] is False
+    assert config["server"]["address"] not in ("", "0.0.0.0", "::")  # else Streamlit asks checkip.amazonaws.com
+    assert config["client"]["showErrorDetails"] == "none"
+
+
+def test_not_assessed_card_leads_with_the_reason(tiny_results, monkeypatch, tmp_path):
+    results, catalog, result = tiny_results
+    argv = ["app.py", "--results", str(results), "--catalog", str(catalog), "--runs", str(tmp_path / "runs")]
+    monkeypatch.setattr(sys, "argv", argv)
+    ents = result.enterprises
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["sel"] = mv.enterprise_keys(ents)[ents["name"] == "no_distance"].iloc[0]
+    at.run()
+    assert not at.exception
+    (warning,) = [w.value for w in at.warning if "未评估" in w.value]
+    assert "标准5 卫生防护距离" in warning and "无卫生防护距离" in warning
+    (table,) = at.table
+    assert "证据" in table.value.columns

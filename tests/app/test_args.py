@@ -12,3 +12,8 @@ def test_app_args_reads_its_own_and_ignores_streamlits():
     assert args == AppArgs(results=Path("out/demo"), catalog=Path("layers/x/catalog.yaml"))
     assert app_args([]) == AppArgs()
     assert app_args(["--server.port", "1"]).results is None
+
+
+def test_runs_folder_defaults_under_the_working_directory():
+    assert app_args([]).runs == Path("runs")
+    assert app_args(["--runs", "/srv/geo_screen/runs"]).runs == Path("/srv/geo_screen/runs")

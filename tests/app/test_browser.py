@@ -1,5 +1,6 @@
-"""The app in a real browser (Playwright + Debian's Chromium): the demo map, a layer toggle, a filter, a card,
-an upload, a county download, and not one request leaving 127.0.0.1.
+"""The app in a real browser (Playwright + Debian's Chromium): the demo map, a layer toggle, a filter, a card
+that centres the map, an upload that survives a reload, a county download, and not one request leaving 127.0.0.1,
+from the browser or from the server (the server runs with .streamlit/config.toml and a recording proxy).
 
 Needs /usr/bin/chromium (``apt-get install chromium``); skipped when it is missing. A screenshot of the
 page goes to ``test-artifacts/app.png``.
@@ -11,8 +12,10 @@ import io
 import os
 import shutil
 import socket
+import socketserver
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import zipfile
@@ -51,11 +54,37 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class _Recorder(socketserver.BaseRequestHandler):
+    """A proxy that records what the server tries to reach (HTTP or CONNECT) and answers nothing."""
+
+    def handle(self):
+        self.request.settimeout(2)
+        try:
+            self.server.seen.append(self.request.recv(1024).split(b"\r\n", 1)[0].decode("latin-1"))
+        except OSError:
+            pass
+
+
 @pytest.fixture(scope="module")
-def server():
+def server_outbound():
+    """Requests the Streamlit server made to anywhere but 127.0.0.1 (all of them pass through this proxy)."""
+    proxy = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Recorder)
+    proxy.daemon_threads = True
+    proxy.seen = []
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    yield proxy
+    proxy.shutdown()
+    proxy.server_close()
+
+
+@pytest.fixture(scope="module")
+def server(server_outbound, tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
     port = free_port()
+    proxy = f"http://127.0.0.1:{server_outbound.server_address[1]}"
+    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+    env.update(dict.fromkeys(("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"), proxy))
     streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / "streamlit.log", "wb")
@@ -66,16 +95,16 @@ def server():
             "app.py",
             "--server.port",
             str(port),
-            "--server.address",
-            "127.0.0.1",
             "--server.headless",
             "true",
             "--server.fileWatcherType",
             "none",
-            "--browser.gatherUsageStats",
-            "false",
+            "--",  # address, usage statistics and error details come from .streamlit/config.toml
+            "--runs",
+            str(tmp_path_factory.mktemp("runs")),
         ],
         cwd=ROOT,
+        env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -166,7 +195,7 @@ def click_marker(page, frame) -> None:
     page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
 
 
-def test_planner_session_offline(server, demo, tmp_path):
+def test_planner_session_offline(server, server_outbound, demo, tmp_path):
     from playwright.sync_api import sync_playwright
 
     paths, result = demo
@@ -202,9 +231,9 @@ def test_planner_session_offline(server, demo, tmp_path):
             # 2. a layer switched off and on in the layer list
             title = "县（市、区）界"
             assert layer_shown(frame, title)
-            frame.get_by_text(title, exact=True).click()
+            frame.locator(".leaflet-control-layers").get_by_text(title, exact=True).click()
             assert not layer_shown(frame, title)
-            frame.get_by_text(title, exact=True).click()
+            frame.locator(".leaflet-control-layers").get_by_text(title, exact=True).click()
             assert layer_shown(frame, title)
 
             # 3. a filter: the map follows
@@ -227,6 +256,12 @@ def test_planner_session_offline(server, demo, tmp_path):
             assert row[R.DISPOSITION] == "close"
             page.get_by_text("各项标准 / every standard").wait_for(timeout=15_000)
             page.get_by_text(str(row[R.NAME]), exact=True).first.wait_for(timeout=5_000)
+            # ... and the map centres on it, close enough to see the ring
+            frame = map_frame(page, count=located(close))
+            point = row.geometry.representative_point()
+            frame.wait_for_function("() => window.map.getZoom() >= 15", timeout=10_000)
+            centre = frame.evaluate("() => { const c = window.map.getCenter(); return [c.lng, c.lat]; }")
+            assert centre == pytest.approx([point.x, point.y], abs=2e-4)
             page.wait_for_timeout(800)
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "app.png"))
@@ -249,6 +284,13 @@ def test_planner_session_offline(server, demo, tmp_path):
             map_frame(page, count=located(shown))
             page.get_by_text("名录：小名录.csv").wait_for(timeout=5_000)
 
+            # 5b. a reload (F5) keeps the uploaded run: its id is in the URL
+            page.wait_for_function("() => location.search.includes('run=')", timeout=15_000)
+            page.reload(wait_until="domcontentloaded")
+            wait_metric(page, "企业 / enterprises", f"{len(shown):,}", timeout_s=60)
+            page.get_by_text("名录：小名录.csv").wait_for(timeout=15_000)
+            map_frame(page, count=located(shown))
+
             # 6. download a county package of the uploaded run and read it back
             page.get_by_role("tab", name="下载 / downloads").click()
             button = page.locator('[data-testid="stDownloadButton"]', has_text="核查包")
@@ -268,6 +310,7 @@ def test_planner_session_offline(server, demo, tmp_path):
             context.close()
             browser.close()
     assert not outside, f"requests left the machine: {outside[:5]}"
+    assert not server_outbound.seen, f"the server reached out: {server_outbound.seen[:5]}"
     assert not errors, errors
 
 

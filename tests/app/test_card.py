@@ -9,6 +9,7 @@ import geo_screen as gs
 from geo_screen import results as R
 from geo_screen.app import card as cd
 from geo_screen.app import state as ex
+from geo_screen.vocabulary import column_label, standard_label
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +90,29 @@ def test_card_shows_the_grade_with_its_score_and_county_rank(tiny_pack):
     assert facts["绩效等级"] == "B类，得分 63.2，县内排名 412/530"  # the registry's B wins over the computed C
     plain = ex.prepare(gs.screen(path, gs.load_catalog(tiny_pack)))
     assert cd.enterprise_card(plain, key_of(plain, "clear")).facts.set_index("项目")["内容"]["绩效等级"] == "B类"
+
+
+def test_not_assessed_card_says_why_at_the_top(tiny_run, run):
+    card = cd.enterprise_card(tiny_run, key_of(tiny_run, "no_distance"))
+    assert card.reasons and card.reasons[0].startswith("标准5 卫生防护距离：")
+    assert "卫生防护距离" in card.reasons[0].split("：", 1)[1]
+    ents = run.enterprises
+    unassessed = ents[R.NOT_ASSESSED_COL].fillna("").map(lambda v: "8" in R.standard_keys(v))
+    missing = ents[unassessed & ents["long_shutdown"].isna()]
+    assert len(missing)
+    card = cd.enterprise_card(run, run.keys.loc[missing.index[0]])
+    (why,) = [r for r in card.reasons if r.startswith("标准8 ")]
+    assert f"缺少「{column_label('long_shutdown')}」" in why
+    row1 = card.standards.set_index("标准").loc[standard_label("8", form="short")]
+    assert row1["结果"] == "未评估" and row1["证据"] == why.split("：", 1)[1]
+
+
+def test_not_assessed_reason_without_a_location(run):
+    ents = run.enterprises
+    lost = ents[ents[R.ROW_STATUS] == R.STATUS_INVALID]
+    card = cd.enterprise_card(run, run.keys.loc[lost.index[0]])
+    assert any(r.startswith("标准3 ") and "无有效位置" in r for r in card.reasons)
+
+
+def test_clear_card_has_no_reasons(tiny_run):
+    assert cd.enterprise_card(tiny_run, key_of(tiny_run, "clear")).reasons == []

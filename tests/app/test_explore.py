@@ -95,6 +95,9 @@ def test_query_round_trip_and_unknown_values_dropped(run):
         counties=("通州区",), dispositions=("close",), row_statuses=("ok",)
     )
     assert ex.query_from_state(ex.Filters()) == {}
+    assert list(ex.query_from_state(ex.Filters(search="x"), run_id="20260101-000000-abcdef")) == ["run", "q"]
+    assert ex.run_from_query({"run": ["20260101-000000-abcdef"]}) == "20260101-000000-abcdef"
+    assert ex.run_from_query({}) is None
 
 
 def test_selection_and_basemap_from_query(run):
@@ -118,7 +121,7 @@ def test_counts_agree(run):
     assert by_county.to_numpy().sum() == summary["flagged"]
     assert len(ex.county_colours(by_county)) == len(by_county.columns)
     spec = ex.disposition_chart_spec(counts)
-    assert spec["encoding"]["color"]["scale"]["range"][0] == "#D55E00"
+    assert spec["encoding"]["color"]["scale"]["range"][0] == "#800026"  # the darkest of the severity ramp
 
 
 def test_results_table_headers_and_keys(run):

@@ -225,3 +225,42 @@ def test_first_view_ignores_out_of_coverage_strays(result):
     (south, west), (north, east) = json.loads(re.search(r"fitBounds\(\s*(\[\[.*?\]\])", page, flags=re.S).group(1))
     assert west > 120 and south > 31 and east < 122  # the stray is drawn, not framed
     assert len(enterprise_payload(page)["lat"]) == len(ents) - 1
+
+
+def _luminance(hex_colour: str) -> float:
+    r, g, b = (int(hex_colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_palette_is_a_severity_ramp_in_precedence_order():
+    """Most severe darkest and warmest; none grey; not assessed hollow (issue 16: 依法处置 was bright green)."""
+    from geo_screen.screening.rules import load_rules
+
+    actions = [c for c in load_rules(None).precedence if c != R.NO_DISPOSITION]
+    fills = [mv.DISPOSITION_STYLES[c][0] for c in actions]
+    lum = [_luminance(f) for f in fills]
+    assert lum == sorted(lum) and len(set(lum)) == len(lum)  # darker the more severe
+    for f in fills:  # warm: red channel highest, no greens or blues
+        r, g, b = (int(f[i : i + 2], 16) for i in (1, 3, 5))
+        assert r >= g and r > b
+    none = mv.DISPOSITION_STYLES[R.NO_DISPOSITION][0]
+    assert none[1:3] == none[3:5] == none[5:7]  # grey
+    assert mv.DISPOSITION_STYLES[R.NOT_ASSESSED_DISPOSITION][0] == "transparent"
+    assert mv.disposition_styles(["stop", "close", "none"])["stop"][0] == fills[0]  # follows an edited precedence
+
+
+def test_wheel_zooms_only_after_a_click_and_the_scale_is_metric(result):
+    html = html_of(mv.build_map(result.enterprises))
+    assert '"scrollWheelZoom": false' in html
+    assert "geoScreen.controls(" in html and '"imperial":false' in html
+    assert "L.control.scale(" not in html  # folium's own, with miles
+
+
+def test_legend_has_zone_swatches_and_sensitive_targets_their_own_symbol(tiny):
+    layers = ml.display_layers(tiny[0])
+    html = html_of(mv.build_map(tiny[1].enterprises, layers=layers))
+    legend = json.loads(re.search(r"geoScreen\.legend\((\[.*?\]), \{", html).group(1))
+    titles = {item["label"] for item in legend if item.get("zone")}
+    assert {layer.title for layer in layers} <= titles
+    targets = [layer for layer in layers if layer.kind == "sensitive_targets"]
+    assert targets and targets[0].style.get("symbol") == "diamond"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import struct
 import zipfile
 
@@ -178,3 +179,39 @@ def test_screen_upload_reports_registry_errors(tiny_pack):
     catalog = gs.load_catalog(tiny_pack)
     with pytest.raises(InputDataError, match="名录.csv|location"):
         up.screen_upload("名录.csv", "企业名称,地址\n甲,南通\n".encode(), catalog)
+
+
+@pytest.mark.parametrize(
+    "name, data, zh",
+    [
+        ("empty.csv", b"", "是空文件"),
+        ("old.xls", b"\xd0\xcf\x11\xe0", "另存为 .xlsx"),
+        ("parts.shp", b"\x00\x00\x27\x0a", "压缩成一个 .zip"),
+        ("tool.exe", b"MZ", "不是可读取的名录格式"),
+        ("fake.zip", b"name,lon,lat\n", "内容与后缀不符"),
+    ],
+)
+def test_refusals_are_chinese_first(name, data, zh):
+    with pytest.raises(InputDataError) as info:
+        up.check_upload(name, data, limits=SMALL)
+    message = str(info.value)
+    assert zh in message.split(" / ")[0] and re.match(r"[\u4e00-\u9fff「]", message)
+
+
+def test_screening_errors_are_chinese_first_without_server_paths_or_api_options(tiny_pack):
+    catalog = gs.load_catalog(tiny_pack)
+    with pytest.raises(InputDataError) as info:
+        up.screen_upload("无坐标.csv", "企业名称,地址\n甲,南通\n".encode(), catalog)
+    message = str(info.value)
+    assert message.startswith("无法筛查上传的名录「无坐标.csv」") and "经度" in message.split(" / ")[0]
+    assert "geo_screen-upload" not in message and "/tmp" not in message
+    assert not re.search(r"\b(crs|layer|encoding|sheet)=", message)
+
+
+def test_error_clauses_naming_api_options_are_dropped():
+    err = InputDataError(
+        "/tmp/geo_screen-upload-x/a.gpkg: the GeoPackage has several layers ('a', 'b'); pass layer= to pick one"
+    )
+    message = up.user_message(err, name="a.gpkg", folder="/tmp/geo_screen-upload-x")
+    assert message.startswith("无法筛查上传的名录「a.gpkg」") and "只保留" in message
+    assert "pass layer=" not in message and "/tmp" not in message and "a.gpkg: the GeoPackage" in message

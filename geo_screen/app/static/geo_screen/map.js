@@ -4,6 +4,7 @@
  * window.geoScreen.vector(geojson, options)    -> a zone / target / buffer layer with text tooltips
  * window.geoScreen.legend(items, options)      -> a legend control
  * window.geoScreen.keepBelow(map, layers)      -> keeps zone layers under the enterprise markers
+ * window.geoScreen.controls(map, options)      -> wheel zoom only after a click; a metric scale bar
  *
  * Text from the data is only ever set with textContent (names come from user files). No network access.
  */
@@ -79,6 +80,11 @@
       style: function () { return style; },
       interactive: options.interactive,
       pointToLayer: function (feature, latlng) {
+        if (style.symbol === "diamond") {   // sensitive targets: a symbol of their own, never a disposition's dot
+          var icon = L.divIcon({ className: "gs-diamond", iconSize: [10, 10],
+            html: '<span style="border-color:' + style.color + ";background:" + style.fillColor + '"></span>' });
+          return L.marker(latlng, { icon: icon, interactive: options.interactive, keyboard: false });
+        }
         return L.circleMarker(latlng, L.extend({ radius: 5, interactive: options.interactive }, style));
       }
     });
@@ -99,11 +105,18 @@
       var div = L.DomUtil.create("div", "gs-legend");
       var title = L.DomUtil.create("div", "gs-legend-title", div);
       title.textContent = options.title;
+      var zonesTitled = false;
       items.forEach(function (item) {
-        var row = L.DomUtil.create("div", "gs-legend-row" + (item.count === 0 ? " gs-legend-zero" : ""), div);
-        var swatch = L.DomUtil.create("span", "gs-swatch", row);
+        if (item.zone && !zonesTitled) {
+          zonesTitled = true;
+          L.DomUtil.create("div", "gs-legend-title gs-legend-zones", div).textContent = "图层";
+        }
+        var kind = item.zone ? " gs-legend-zone" : "";
+        var row = L.DomUtil.create("div", "gs-legend-row" + kind + (item.count === 0 ? " gs-legend-zero" : ""), div);
+        var swatch = L.DomUtil.create("span", "gs-swatch" + (item.symbol ? " gs-swatch-" + item.symbol : ""), row);
         swatch.style.background = item.fill;
         swatch.style.borderColor = item.stroke;
+        if (item.dash) { swatch.style.borderStyle = "dashed"; }
         var label = L.DomUtil.create("span", "gs-legend-label", row);
         label.textContent = item.label;
         if (item.count !== null && item.count !== undefined) {
@@ -125,5 +138,15 @@
     });
   }
 
-  window.geoScreen = { enterprises: enterprises, vector: vector, legend: legend, keepBelow: keepBelow, tip: tip };
+  /* The wheel scrolls the page until the map is clicked, and again once the pointer leaves it; the scale is metric. */
+  function controls(map, options) {
+    map.scrollWheelZoom.disable();
+    map.on("click", function () { map.scrollWheelZoom.enable(); });
+    map.on("mouseout", function () { map.scrollWheelZoom.disable(); });
+    L.control.scale({ imperial: !!options.imperial, metric: true, position: options.scalePosition }).addTo(map);
+  }
+
+  window.geoScreen = {
+    enterprises: enterprises, vector: vector, legend: legend, keepBelow: keepBelow, controls: controls, tip: tip
+  };
 })();

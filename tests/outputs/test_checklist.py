@@ -54,7 +54,7 @@ def test_verdict_is_a_drop_down_of_fixed_choices(checklist):
     (rule,) = ws.data_validations.dataValidation
     assert rule.type == "list" and rule.formula1 == '"' + ",".join(VERDICTS) + '"'
     assert str(rule.sqref) == f"{col}3:{col}{len(rows) + 2}"
-    assert VERDICTS == ("属实", "不属实", "已整改到位", "整改不到位", "位置有误")
+    assert VERDICTS == ("属实", "不属实", "已整改到位", "整改不到位", "难以整治到位", "位置有误")
 
 
 def test_not_assessed_enterprises_are_on_their_own_sheet(checklist, demo_result):

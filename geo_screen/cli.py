@@ -138,6 +138,17 @@ def _parser() -> argparse.ArgumentParser:
     check = layers_sub.add_parser("check", help="load every layer and report counts, CRS, bounds and problems")
     check.add_argument("catalog", type=Path)
 
+    p = sub.add_parser("verify", help="record a returned 现场核查表.xlsx in the ledger (all rows or none)")
+    p.add_argument("filled", type=Path, help="the checklist with 核查结论, 核查人, 日期 (and decisions) filled in")
+    p.add_argument("--ledger", required=True, help=LEDGER_HELP)
+    p.add_argument("--by", required=True, metavar="NAME", help="who records the import (unit or person)")
+    p.add_argument("--run", required=True, type=Path, metavar="RUN_DIR", help="the screening run it was made from")
+    p.add_argument(
+        "--corrections",
+        action="store_true",
+        help="rows that change what an earlier copy of this file recorded become corrections naming those entries",
+    )
+
     p = sub.add_parser("ledger", help="the verification ledger: one enterprise's history, or check the hash chain")
     ledger_sub = p.add_subparsers(dest="ledger_command", required=True, metavar="ACTION")
     log = ledger_sub.add_parser("log", help="every entry recorded for one enterprise, oldest first")
@@ -287,6 +298,14 @@ def _run(args) -> int:
         return EXIT_PROBLEMS if catalog.problems else EXIT_OK
     if args.command == "ledger":
         return _run_ledger(args)
+    if args.command == "verify":
+        from geo_screen.ledger.store import open_ledger
+        from geo_screen.ledger.verify import import_checklist
+
+        with open_ledger(args.ledger) as ledger:
+            done = import_checklist(args.filled, ledger, by=args.by, run=args.run, corrections=args.corrections)
+        print(done.text())
+        return EXIT_OK
     if args.command == "export":
         from geo_screen.outputs.citylists import city_outputs
         from geo_screen.outputs.packages import export_packages
@@ -334,6 +353,7 @@ ARGUMENT_FLAGS = {
     "chunk_rows": "--chunk-rows",
     "scheduler": "--scheduler",
     "partitions": "--partitions",
+    "by": "--by",
 }
 _ARGUMENT_RE = re.compile(r"\b(" + "|".join(ARGUMENT_FLAGS) + r")=")
 

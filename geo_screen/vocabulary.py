@@ -563,7 +563,10 @@ CHECK_COLUMNS = [VERDICT, "核查情况说明", "核查人", "日期", "企业�
 #: the columns of the 待补充资料 sheet filled in when the data arrives
 PENDING_COLUMNS = ["补充情况", "核查人", "日期"]
 #: columns the county fills in once the competent authority has decided (optional; read by ``geo-screen verify``)
-DECISION_COLUMNS = ["决定处置", "决定文号", "发文单位", "整改期限", "更正经度", "更正纬度"]
+DECISION_HEADER = "决定处置"
+DECISION_COLUMNS = [DECISION_HEADER, "决定文号", "发文单位", "整改期限", "更正经度", "更正纬度"]
+#: what 决定处置 may say: a disposition's label (the drop-down), most severe first; 未评估 is no decision
+DECISION_CHOICES = tuple(t.zh for t in DISPOSITIONS if t.code != R.NOT_ASSESSED_DISPOSITION)
 #: the column naming the screening run a checklist came from (``run.json`` ``run_id``)
 RUN_ID_HEADER = "筛查批次"
 

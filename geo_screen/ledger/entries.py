@@ -43,6 +43,10 @@ class Entry:
         A rectification deadline, ``YYYY-MM-DD``.
     lon, lat
         A corrected location (CGCS2000 degrees).
+    note
+        Free text: the inspector's account (核查情况说明), a reason.
+    inspector, checked_on
+        Who checked on site (核查人) and on which day (``YYYY-MM-DD``).
     recorded_by, recorded_at
         Who recorded the entry and when (Beijing time, ISO 8601 with +08:00).
     run_id
@@ -64,6 +68,8 @@ class Entry:
     lon: float | None = None
     lat: float | None = None
     note: str | None = None
+    inspector: str | None = None
+    checked_on: str | None = None
     recorded_at: str | None = None
     run_id: str | None = None
     source_file: str | None = None
@@ -89,11 +95,12 @@ class Entry:
             out.append(f"decision {self.value!r} is not a disposition code ({', '.join(DECISIONS)})")
         if self.kind == DEADLINE and not self.due_date:
             out.append("a deadline entry needs due_date (YYYY-MM-DD)")
-        if self.due_date is not None:
+        for name in ("due_date", "checked_on"):
+            value = getattr(self, name)
             try:
-                date.fromisoformat(self.due_date)
-            except ValueError:
-                out.append(f"due_date {self.due_date!r} is not a date YYYY-MM-DD")
+                value is None or date.fromisoformat(value)
+            except (TypeError, ValueError):
+                out.append(f"{name} {value!r} is not a date YYYY-MM-DD")
         if self.kind == LOCATION_FIX and (self.lon is None or self.lat is None):
             out.append("a location_fix entry needs lon and lat")
         if self.standard is not None and self.standard not in R.STANDARDS:

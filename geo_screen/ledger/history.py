@@ -24,6 +24,8 @@ def entry_line(entry: Entry) -> str:
         ("整改期限", entry.due_date),
         ("更正位置", f"{entry.lon:.6f}, {entry.lat:.6f}" if entry.lon is not None and entry.lat is not None else None),
         ("说明", entry.note),
+        ("核查人", entry.inspector),
+        ("核查日期", entry.checked_on),
         ("更正第", f"{entry.corrects} 条" if entry.corrects is not None else None),
         ("记录人", entry.recorded_by),
         ("筛查批次", entry.run_id),

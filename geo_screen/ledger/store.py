@@ -39,6 +39,8 @@ entries_table = sa.Table(
     sa.Column("lon", sa.Float),
     sa.Column("lat", sa.Float),
     sa.Column("note", sa.Text),
+    sa.Column("inspector", sa.Text),
+    sa.Column("checked_on", sa.String(10)),
     sa.Column("recorded_by", sa.Text, nullable=False),
     sa.Column("recorded_at", sa.String(32), nullable=False),
     sa.Column("run_id", sa.String(64)),
@@ -233,6 +235,14 @@ class Ledger:
         query = sa.select(entries_table.c.seq).where(entries_table.c.source_sha256 == sha256).limit(1)
         with self.engine.connect() as conn:
             return conn.execute(query).first() is not None
+
+    def entries_from(self, source_file: str, run_id: str | None) -> list[Entry]:
+        """The entries imported from files of this name for this run, in the order recorded."""
+        c = entries_table.c
+        query = sa.select(entries_table).where(c.source_file == source_file).order_by(c.seq)
+        query = query.where(c.run_id.is_(None) if run_id is None else c.run_id == run_id)
+        with self.engine.connect() as conn:
+            return [Entry(**row._mapping) for row in conn.execute(query)]
 
     def imports(self, source_file: str) -> list[dict]:
         """Earlier imports of a file of this name: its SHA-256, run, who and when (one dict per import)."""

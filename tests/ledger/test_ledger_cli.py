@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from conftest import USCC, finding
+from ledger_factory import USCC, finding
 
 from geo_screen.cli import main
 from geo_screen.ledger.entries import Entry

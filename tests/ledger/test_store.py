@@ -6,7 +6,7 @@ import sqlite3
 import threading
 
 import pytest
-from conftest import USCC, finding
+from ledger_factory import USCC, finding
 
 from geo_screen.errors import ConfigError, InputDataError
 from geo_screen.ledger.entries import GENESIS_HASH, Entry, canonical_json, entry_hash

@@ -14,6 +14,7 @@ from geo_screen.errors import ConfigError, GeoScreenError
 from geo_screen.runtime import tune_arrow_memory
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT = 0, 1, 2
+LEDGER_HELP = "the ledger: a SQLite file (created if missing) or a postgresql:// URL"
 
 
 class StepLog:
@@ -136,6 +137,25 @@ def _parser() -> argparse.ArgumentParser:
     layers_sub = p.add_subparsers(dest="layers_command", required=True, metavar="ACTION")
     check = layers_sub.add_parser("check", help="load every layer and report counts, CRS, bounds and problems")
     check.add_argument("catalog", type=Path)
+
+    p = sub.add_parser("verify", help="record a returned 现场核查表.xlsx in the ledger (all rows or none)")
+    p.add_argument("filled", type=Path, help="the checklist with 核查结论, 核查人, 日期 (and decisions) filled in")
+    p.add_argument("--ledger", required=True, help=LEDGER_HELP)
+    p.add_argument("--by", required=True, metavar="NAME", help="who records the import (unit or person)")
+    p.add_argument("--run", required=True, type=Path, metavar="RUN_DIR", help="the screening run it was made from")
+    p.add_argument(
+        "--corrections",
+        action="store_true",
+        help="rows that change what an earlier copy of this file recorded become corrections naming those entries",
+    )
+
+    p = sub.add_parser("ledger", help="the verification ledger: one enterprise's history, or check the hash chain")
+    ledger_sub = p.add_subparsers(dest="ledger_command", required=True, metavar="ACTION")
+    log = ledger_sub.add_parser("log", help="every entry recorded for one enterprise, oldest first")
+    log.add_argument("enterprise_id", help="统一社会信用代码 (USCC)")
+    log.add_argument("--ledger", required=True, help=LEDGER_HELP)
+    chain = ledger_sub.add_parser("check", help="prove no entry was edited or removed (exit 1 when the chain breaks)")
+    chain.add_argument("--ledger", required=True, help=LEDGER_HELP)
 
     p = sub.add_parser("export", help="county packages, checklists and public lists from results.gpkg")
     p.add_argument("results", type=Path, help="results.gpkg of a screening run (or its folder)")
@@ -276,6 +296,16 @@ def _run(args) -> int:
         catalog = load_catalog(args.catalog)
         print(catalog.check_text())
         return EXIT_PROBLEMS if catalog.problems else EXIT_OK
+    if args.command == "ledger":
+        return _run_ledger(args)
+    if args.command == "verify":
+        from geo_screen.ledger.store import open_ledger
+        from geo_screen.ledger.verify import import_checklist
+
+        with open_ledger(args.ledger) as ledger:
+            done = import_checklist(args.filled, ledger, by=args.by, run=args.run, corrections=args.corrections)
+        print(done.text())
+        return EXIT_OK
     if args.command == "export":
         from geo_screen.outputs.citylists import city_outputs
         from geo_screen.outputs.packages import export_packages
@@ -300,6 +330,19 @@ def _run(args) -> int:
     raise AssertionError(args.command)  # argparse enforces the choices
 
 
+def _run_ledger(args) -> int:
+    from geo_screen.ledger.history import history_text
+    from geo_screen.ledger.store import open_ledger
+
+    with open_ledger(args.ledger) as ledger:
+        if args.ledger_command == "log":
+            print(history_text(args.enterprise_id, ledger.entries(args.enterprise_id)))
+            return EXIT_OK
+        result = ledger.check()
+    print(result.text())
+    return EXIT_OK if result.ok else EXIT_PROBLEMS
+
+
 #: the API's argument names, as library messages spell them, and this command's options for them
 ARGUMENT_FLAGS = {
     "out_dir": "--out",
@@ -310,6 +353,7 @@ ARGUMENT_FLAGS = {
     "chunk_rows": "--chunk-rows",
     "scheduler": "--scheduler",
     "partitions": "--partitions",
+    "by": "--by",
 }
 _ARGUMENT_RE = re.compile(r"\b(" + "|".join(ARGUMENT_FLAGS) + r")=")
 

@@ -557,8 +557,25 @@ NOT_ASSESSED_HEADER = "未评估标准及原因"
 NOTES_HEADER = "提示（近边界、数据问题）"
 VERDICT = "核查结论"
 #: the inspector's fixed choices for 核查结论 (an Excel drop-down list)
-VERDICTS = ("属实", "不属实", "已整改到位", "整改不到位", "位置有误")
+VERDICTS = ("属实", "不属实", "已整改到位", "整改不到位", "难以整治到位", "位置有误")
 #: columns the inspector fills in on site, in order
 CHECK_COLUMNS = [VERDICT, "核查情况说明", "核查人", "日期", "企业确认（签字）"]
 #: the columns of the 待补充资料 sheet filled in when the data arrives
 PENDING_COLUMNS = ["补充情况", "核查人", "日期"]
+#: columns the county fills in once the competent authority has decided (optional; read by ``geo-screen verify``)
+DECISION_HEADER = "决定处置"
+DECISION_COLUMNS = [DECISION_HEADER, "决定文号", "发文单位", "整改期限", "更正经度", "更正纬度"]
+#: what 决定处置 may say: a disposition's label (the drop-down), most severe first; 未评估 is no decision
+DECISION_CHOICES = tuple(t.zh for t in DISPOSITIONS if t.code != R.NOT_ASSESSED_DISPOSITION)
+#: the column naming the screening run a checklist came from (``run.json`` ``run_id``)
+RUN_ID_HEADER = "筛查批次"
+
+# --------------------------------------------------------------------------- the verification ledger's words
+#: how each kind of ledger entry reads
+LEDGER_KIND_ZH = {
+    "finding": VERDICT,
+    "decision": "处置决定",
+    "deadline": "整改期限",
+    "location_fix": "位置更正",
+    "note": "备注",
+}

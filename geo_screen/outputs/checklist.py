@@ -20,6 +20,9 @@ from geo_screen.vocabulary import (
     CHECK_BASIS_HEADER,
     CHECK_COLUMNS,
     CHECKLIST_SHEET,
+    DECISION_CHOICES,
+    DECISION_COLUMNS,
+    DECISION_HEADER,
     DISPOSITION_ZH,
     ESCALATION_HEADER,
     EVIDENCE_HEADER,
@@ -28,6 +31,7 @@ from geo_screen.vocabulary import (
     PENDING_COLUMNS,
     PENDING_SHEET,
     PROPOSAL_HEADER,
+    RUN_ID_HEADER,
     STANDARD_DATA,
     STANDARDS_HEADER,
     VERDICT,
@@ -40,8 +44,12 @@ from geo_screen.vocabulary import (
 __all__ = [  # the checklist's words live in geo_screen.vocabulary; read here with the tables they head
     "CHECK_COLUMNS",
     "CHECKLIST_SHEET",
+    "DECISION_CHOICES",
+    "DECISION_COLUMNS",
+    "DECISION_HEADER",
     "PENDING_SHEET",
     "PROPOSAL_HEADER",
+    "RUN_ID_HEADER",
     "STANDARDS_HEADER",
     "VERDICT",
     "VERDICTS",
@@ -122,8 +130,8 @@ def _empty(n: int) -> pd.Series:
     return pd.Series([None] * n, dtype="str")
 
 
-def checklist_frame(ents: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
-    """现场核查表: one row per flagged enterprise with its evidence and empty inspector columns.
+def checklist_frame(ents: pd.DataFrame, hits: pd.DataFrame, *, run_id: str | None = None) -> pd.DataFrame:
+    """现场核查表: one row per flagged enterprise with its evidence and empty inspector and decision columns.
 
     Parameters
     ----------
@@ -131,11 +139,16 @@ def checklist_frame(ents: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
         Enterprise rows of a run (any subset, e.g. one county's); only the flagged ones are listed.
     hits
         Evidence rows; those of the listed enterprises are used.
+    run_id
+        The run's ``run_id`` (run.json), written on every row as 筛查批次 so that ``geo-screen verify``
+        can refuse a returned checklist from another run.
 
     Returns
     -------
     pandas.DataFrame
-        The sheet's columns in order; ``逾期处置`` and ``核查依据`` only when the run has those columns.
+        The sheet's columns in order; ``逾期处置`` and ``核查依据`` only when the run has those columns. After
+        the inspector's columns come the decision columns (决定处置, 决定文号, 发文单位, 整改期限, 更正经度,
+        更正纬度), filled in once the competent authority has decided, then 筛查批次.
     """
     flagged = ents[R.flagged_mask(ents)]
     ev, basis = evidence_by_row(hits[hits[R.INPUT_ROW].isin(flagged[R.INPUT_ROW])])
@@ -155,8 +168,9 @@ def checklist_frame(ents: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
         out[CHECK_BASIS_HEADER] = flagged["check_basis"].fillna("").astype("str").to_numpy()
     out[NOT_ASSESSED_HEADER] = not_assessed_text(flagged).to_numpy()
     out[NOTES_HEADER] = flagged.get(R.ISSUES, pd.Series("", index=flagged.index)).map(issues_text).to_numpy()
-    for c in CHECK_COLUMNS:
+    for c in CHECK_COLUMNS + DECISION_COLUMNS:
         out[c] = _empty(len(out))
+    out[RUN_ID_HEADER] = pd.Series([run_id] * len(out), dtype="str")
     return out
 
 
@@ -205,4 +219,11 @@ CHECK_WIDTHS = {
     "日期": 12,
     "企业确认（签字）": 16,
     "补充情况": 30,
+    "决定处置": 12,
+    "决定文号": 20,
+    "发文单位": 16,
+    "整改期限": 12,
+    "更正经度": 12,
+    "更正纬度": 11,
+    RUN_ID_HEADER: 26,
 }

@@ -49,6 +49,8 @@ from geo_screen.errors import ExportError
 from geo_screen.outputs.checklist import (
     CHECK_WIDTHS,
     CHECKLIST_SHEET,
+    DECISION_CHOICES,
+    DECISION_HEADER,
     PENDING_SHEET,
     VERDICT,
     VERDICTS,
@@ -334,7 +336,7 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
 
 
 def _checklist_bytes(prep: _Prepared, label: str, manifest: dict) -> bytes:
-    table = checklist_frame(prep.ents, prep.hits)
+    table = checklist_frame(prep.ents, prep.hits, run_id=manifest.get("run_id"))
     pending = pending_frame(prep.pending) if len(prep.pending) else pending_frame(prep.ents.iloc[:0])
     stamp = illustrative_stamp(manifest)
     made = f"生成于 {local_time()}；坐标为 CGCS2000 经纬度（已去除高德/百度偏移），现场定位请用此坐标"
@@ -357,7 +359,7 @@ def _checklist_bytes(prep: _Prepared, label: str, manifest: dict) -> bytes:
         },
         title=stamped(f"{label} 现场核查表", manifest),
         page_header=f"{stamp}　" + f"{label} 现场核查表" if stamp else None,
-        choices={CHECKLIST_SHEET: {VERDICT: VERDICTS}},
+        choices={CHECKLIST_SHEET: {VERDICT: VERDICTS, DECISION_HEADER: DECISION_CHOICES}},
     )
     return buf.getvalue()
 

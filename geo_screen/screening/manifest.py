@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -68,6 +69,7 @@ def build_manifest(
     return {
         "tool": "geo_screen",
         "version": __version__,
+        "run_id": run_id(started),
         "started": started.isoformat(timespec="seconds"),
         "finished": finished.isoformat(timespec="seconds"),
         "duration_s": round((finished - started).total_seconds(), 3),
@@ -93,6 +95,15 @@ def build_manifest(
         **({"engine": engine} if engine else {}),
         "counts": counts,
     }
+
+
+def run_id(started: datetime) -> str:
+    """A run's identifier: its start (UTC) and a random suffix, ``20250301T010000Z-1a2b3c4d``.
+
+    Documents made from the run (the on-site checklist's 筛查批次) carry it, so the ledger can refuse a
+    returned checklist from another run.
+    """
+    return f"{started.astimezone(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
 
 
 def layers_used(catalog: Catalog) -> dict[str, dict[str, list[str]]]:

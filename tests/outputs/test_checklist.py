@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import zipfile
 
 import openpyxl
@@ -11,7 +12,7 @@ import pytest
 import shapefile
 
 from geo_screen import results as R
-from geo_screen.outputs.checklist import CHECK_COLUMNS, VERDICTS
+from geo_screen.outputs.checklist import CHECK_COLUMNS, DECISION_CHOICES, DECISION_COLUMNS, VERDICTS
 from geo_screen.outputs.packages import package_bytes
 
 
@@ -26,13 +27,17 @@ def _rows(ws):
     return header, [dict(zip(header, r)) for r in ws.iter_rows(min_row=3, values_only=True)]
 
 
-def test_checklist_columns_coordinates_and_seed_numbering(checklist, demo_result):
+def test_checklist_columns_coordinates_and_seed_numbering(checklist, demo_result, demo_run):
     assert checklist.sheetnames == ["现场核查表", "待补充资料"]
     ws = checklist["现场核查表"]
     assert ws["A1"].value.startswith("【示意数据，非官方】") and "北京时间" in ws["A1"].value
     assert ws.oddHeader.center.text.startswith("示意数据，非官方")
     header, rows = _rows(ws)
-    assert header[-5:] == CHECK_COLUMNS == ["核查结论", "核查情况说明", "核查人", "日期", "企业确认（签字）"]
+    at = header.index("核查结论")
+    assert header[at : at + 5] == CHECK_COLUMNS == ["核查结论", "核查情况说明", "核查人", "日期", "企业确认（签字）"]
+    assert header[at + 5 :] == [*DECISION_COLUMNS, "筛查批次"]
+    assert DECISION_COLUMNS == ["决定处置", "决定文号", "发文单位", "整改期限", "更正经度", "更正纬度"]
+    assert {r["筛查批次"] for r in rows} == {json.loads((demo_run / "run.json").read_text("utf-8"))["run_id"]}
     assert "初筛建议" in header and "处置方式" not in header
     assert {"经度（CGCS2000）", "纬度（CGCS2000）", "未评估标准及原因", "提示（近边界、数据问题）"} <= set(header)
     first = next(r for r in rows if r["统一社会信用代码"] == "91320612502415011T")  # demo row 1
@@ -51,10 +56,11 @@ def test_verdict_is_a_drop_down_of_fixed_choices(checklist):
     ws = checklist["现场核查表"]
     header, rows = _rows(ws)
     col = openpyxl.utils.get_column_letter(header.index("核查结论") + 1)
-    (rule,) = ws.data_validations.dataValidation
+    rule, decided = ws.data_validations.dataValidation
     assert rule.type == "list" and rule.formula1 == '"' + ",".join(VERDICTS) + '"'
     assert str(rule.sqref) == f"{col}3:{col}{len(rows) + 2}"
-    assert VERDICTS == ("属实", "不属实", "已整改到位", "整改不到位", "位置有误")
+    assert decided.formula1 == '"' + ",".join(DECISION_CHOICES) + '"' and "未评估" not in decided.formula1
+    assert VERDICTS == ("属实", "不属实", "已整改到位", "整改不到位", "难以整治到位", "位置有误")
 
 
 def test_not_assessed_enterprises_are_on_their_own_sheet(checklist, demo_result):

@@ -27,7 +27,7 @@ from results_factory import FORMULA_NAME, LONG_NAME, NON_GBK, make_result
 from geo_screen import results as R
 from geo_screen.errors import ExportError
 from geo_screen.outputs import packages as export
-from geo_screen.outputs.checklist import CHECK_COLUMNS
+from geo_screen.outputs.checklist import CHECK_COLUMNS, DECISION_COLUMNS, RUN_ID_HEADER
 from geo_screen.outputs.citylists import INTERNAL_LIST, city_outputs, internal_list, mask_individual_names
 from geo_screen.outputs.evidence import evidence_text
 from geo_screen.outputs.packages import (
@@ -236,10 +236,14 @@ def test_checklist_rows_evidence_and_empty_columns(result, exported, tmp_path):
     for path in report.files:
         ws = openpyxl.load_workbook(io.BytesIO(zipfile.ZipFile(path).read("现场核查表.xlsx")))["现场核查表"]
         header = [c.value for c in ws[2]]
-        assert header[-5:] == CHECK_COLUMNS and "统一社会信用代码" in header
+        at = header.index(CHECK_COLUMNS[0])
+        blank = CHECK_COLUMNS + DECISION_COLUMNS
+        assert header[at : at + len(blank)] == blank and "统一社会信用代码" in header
+        assert header[-1] == RUN_ID_HEADER
         rows = list(ws.iter_rows(min_row=3, values_only=True))
         assert len(rows) == report.rows[_value(report, path)]
-        assert all(r[-5:] == (None,) * 5 for r in rows)
+        assert all(r[at : at + len(blank)] == (None,) * len(blank) for r in rows)
+        assert {r[-1] for r in rows} == {result.manifest.get("run_id")}
         assert ws.freeze_panes == "A3" and ws.page_setup.orientation == "landscape"
         assert ws.auto_filter.ref.startswith("A2:")
     sheet = openpyxl.load_workbook(

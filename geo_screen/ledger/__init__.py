@@ -1,0 +1,13 @@
+"""Ledger: what the county found on site and what the competent authority decided, kept append-only.
+
+A screening proposes (初筛建议); the ledger records what follows (核实, 决定, 整改期限, 位置更正): one entry per
+finding, decision, deadline, location fix or note, keyed by ``enterprise_id`` (USCC) and, where it applies,
+the standard, each chained to the one before by a SHA-256 hash so that ``geo-screen ledger check`` proves
+nothing was edited or removed. A correction is a new entry naming the one it corrects.
+
+Owns the entry model and its hash (``entries``), the store on SQLite or PostgreSQL through one SQLAlchemy Core
+code path with its schema version (``store``), and importing a returned on-site checklist (``checklist``).
+
+Imports the base modules and ``outputs`` (Beijing time, the checklist's headers); reads results files, so never
+imports ``screening``, ``engines`` or ``app``.
+"""

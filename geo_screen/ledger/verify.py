@@ -1,0 +1,307 @@
+"""Importing a returned on-site checklist (现场核查表.xlsx) into the ledger: all rows or none.
+
+Each filled row becomes entries: the finding (核查结论 with 核查人, 日期 and 核查情况说明), and when the county
+has them, the decision (决定处置 with 决定文号 and 发文单位), the rectification deadline (整改期限) and a corrected
+location (更正经度/更正纬度). Every problem in the file is collected (file, row, column, value found, values
+allowed) and reported at once; then nothing is written. Importing the same file twice adds nothing (its
+SHA-256 is recorded with every entry); a changed copy of a file already imported, or a checklist made from
+another screening run (筛查批次), is refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+
+from geo_screen import results as R
+from geo_screen.errors import InputDataError, join_problems
+from geo_screen.ledger.entries import DEADLINE, DECISION, FINDING, LOCATION_FIX, Entry
+from geo_screen.ledger.store import Ledger
+from geo_screen.outputs.provenance import LOCAL_TZ
+from geo_screen.vocabulary import (
+    CHECK_COLUMNS,
+    CHECKLIST_SHEET,
+    DECISION_CHOICES,
+    DECISION_COLUMNS,
+    DISPOSITION_ZH,
+    RUN_ID_HEADER,
+    VERDICT,
+    VERDICTS,
+    column_label,
+)
+
+_ID = column_label(R.ENTERPRISE_ID)
+_NOTE, _INSPECTOR, _DATE = CHECK_COLUMNS[1:4]
+_DECIDED, _DOC, _UNIT, _DUE, _LON, _LAT = DECISION_COLUMNS
+#: a decision's label or its code -> the code
+_DECISION_CODES = {zh: code for code, zh in DISPOSITION_ZH.items() if zh in DECISION_CHOICES} | {
+    code: code for code, zh in DISPOSITION_ZH.items() if zh in DECISION_CHOICES
+}
+#: where a corrected location may lie (China, CGCS2000 degrees)
+_LON_RANGE, _LAT_RANGE = (73.0, 136.0), (3.0, 54.0)
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What :func:`import_checklist` did: the entries it recorded, or that the file was imported before."""
+
+    source: str
+    sha256: str
+    entries: list[Entry]
+    rows: int
+    already: bool = False
+
+    def text(self) -> str:
+        if self.already:
+            return f"{self.source} was imported before (sha256 {self.sha256[:12]}…): nothing added"
+        return f"{self.source}: {self.rows:,} filled rows -> {len(self.entries):,} ledger entries"
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def import_checklist(
+    filled: str | os.PathLike,
+    ledger: Ledger,
+    *,
+    by: str,
+    run: R.ScreenResult | str | os.PathLike,
+    today: date | None = None,
+    corrections: bool = False,
+) -> Imported:
+    """Record a returned 现场核查表.xlsx in ``ledger``, all rows or none.
+
+    Parameters
+    ----------
+    filled
+        The checklist as the county returns it (the sheet 现场核查表 of a county package's 现场核查表.xlsx).
+    ledger
+        The open ledger.
+    by
+        Who records the import (the ledger's ``recorded_by``).
+    run
+        The screening run the checklist was made from (its results folder, or the result): every row's
+        筛查批次 must be its ``run_id`` and every 统一社会信用代码 one of its enterprises.
+    today
+        The day in Beijing against which dates are checked (default: today); a check date after it is refused.
+    corrections
+        A file of this name was imported for this run before and some of its rows now say something else:
+        record those as corrections (new entries naming the ones they correct). Without it such a file is
+        refused. Rows that only add (a decision filled in later) are recorded either way; rows that say
+        what was recorded add nothing.
+
+    Returns
+    -------
+    Imported
+        The entries recorded; ``already`` when this exact file was imported before (nothing added).
+
+    Raises
+    ------
+    InputDataError
+        Listing every bad cell (file, row, column, value found, values allowed); nothing is recorded.
+    """
+    path = Path(filled)
+    if not by or not by.strip():
+        raise InputDataError("say who records the import: by= (the command's --by NAME)")
+    if not path.is_file():
+        raise InputDataError(f"checklist {path} does not exist")
+    sha = file_sha256(path)
+    if ledger.imported(sha):
+        return Imported(path.name, sha, [], 0, already=True)
+    result = R.load_result(run)
+    run_id = result.manifest.get("run_id")
+    known = set(result.enterprises[R.ENTERPRISE_ID].dropna().astype(str))
+    rows = _read_rows(path)
+    today = today or datetime.now(LOCAL_TZ).date()
+    problems: list[str] = []
+    entries: list[Entry] = []
+    filled_rows = 0
+    for number, row in rows:
+        made = _row_entries(row, number=number, run_id=run_id, known=known, today=today, problems=problems)
+        if made:
+            filled_rows += 1
+        entries += [
+            Entry(
+                **e, recorded_by=by.strip(), run_id=run_id, source_file=path.name, source_sha256=sha, source_row=number
+            )
+            for e in made
+        ]
+    if problems:
+        raise InputDataError(join_problems(f"{path.name}: nothing recorded in the ledger", problems))
+    entries = _new_or_corrected(
+        entries, ledger.entries_from(path.name, run_id), corrections=corrections, problems=problems
+    )
+    if problems:
+        raise InputDataError(join_problems(f"{path.name}: nothing recorded in the ledger", problems))
+    return Imported(path.name, sha, ledger.append(entries), filled_rows)
+
+
+#: the fields that say what an entry records (not who imported it, when, or from which row)
+_CONTENT = ("kind", "enterprise_id", "standard", "value", "doc_number", "issuing_unit", "due_date", "lon", "lat",
+            "note", "inspector", "checked_on")  # fmt: skip
+
+
+def _new_or_corrected(entries: list[Entry], earlier: list[Entry], *, corrections: bool, problems: list[str]):
+    """Drop entries already recorded from an earlier copy of the file; changed ones become corrections or problems."""
+    latest = {(e.enterprise_id, e.kind): e for e in earlier}  # in seq order: the last one wins
+    out = []
+    for entry in entries:
+        before = latest.get((entry.enterprise_id, entry.kind))
+        if before is None:
+            out.append(entry)
+            continue
+        changed = [k for k in _CONTENT if getattr(entry, k) != getattr(before, k)]
+        if not changed:
+            continue
+        if corrections:
+            out.append(dataclasses.replace(entry, corrects=before.seq))
+            continue
+        problems.append(
+            f"row {entry.source_row} changes what entry #{before.seq} recorded from an earlier copy of this file "
+            f"on {before.recorded_at} ({', '.join(f'{k}: {getattr(before, k)!r} -> {getattr(entry, k)!r}' for k in changed)}); "
+            "the ledger never changes a recorded entry: import with --corrections to record the change as a "
+            "correction naming it"
+        )
+    return out
+
+
+def _read_rows(path: Path) -> list[tuple[int, dict]]:
+    """The checklist's data rows as (sheet row number, {header: value}); the header row is found by its columns."""
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # openpyxl raises several kinds for a file that is not a workbook
+        raise InputDataError(f"{path.name} is not an Excel workbook (.xlsx): {err}") from err
+    try:
+        if CHECKLIST_SHEET not in book.sheetnames:
+            raise InputDataError(
+                f"{path.name} has no sheet {CHECKLIST_SHEET!r} (sheets: {', '.join(book.sheetnames)}); "
+                "import the 现场核查表.xlsx of a county package"
+            )
+        values = list(book[CHECKLIST_SHEET].iter_rows(values_only=True))
+    finally:
+        book.close()
+
+    def names_of(row) -> list[str]:
+        return [str(v).strip() if v is not None else "" for v in row]
+
+    at = next((i for i, row in enumerate(values[:10]) if {_ID, VERDICT} <= set(names_of(row))), None)
+    if at is None:
+        raise InputDataError(
+            f"{path.name}, sheet {CHECKLIST_SHEET}: no header row with {_ID} and {VERDICT} in its first 10 rows"
+        )
+    names = names_of(values[at])
+    missing = [c for c in (_ID, VERDICT, _NOTE, _INSPECTOR, _DATE, RUN_ID_HEADER) if c not in names]
+    if missing:
+        raise InputDataError(f"{path.name}, sheet {CHECKLIST_SHEET}: columns missing: {', '.join(missing)}")
+    return [
+        (at + 2 + i, {n: _clean(v) for n, v in zip(names, row) if n})
+        for i, row in enumerate(values[at + 1 :])
+        if any(v is not None and str(v).strip() for v in row)
+    ]
+
+
+def _clean(value):
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _row_entries(row: dict, *, number: int, run_id, known: set[str], today: date, problems: list[str]) -> list[dict]:
+    """The entries one checklist row gives (as keyword dicts); its problems are appended to ``problems``."""
+
+    def bad(column: str, found, allowed: str) -> None:
+        problems.append(f"row {number}, column {column}: found {found!r}; allowed: {allowed}")
+
+    uscc = str(row.get(_ID) or "").strip()
+    verdict = row.get(VERDICT)
+    decided = row.get(_DECIDED)
+    due, lon, lat = row.get(_DUE), row.get(_LON), row.get(_LAT)
+    if verdict is None and all(row.get(c) is None for c in (_NOTE, _INSPECTOR, _DATE, *DECISION_COLUMNS)):
+        return []  # not visited yet
+    start = len(problems)
+    if row.get(RUN_ID_HEADER) != run_id:
+        bad(RUN_ID_HEADER, row.get(RUN_ID_HEADER), f"{run_id} (the checklist must come from the run given)")
+    if uscc not in known:
+        bad(_ID, uscc or None, "an enterprise of the run")
+    if verdict not in VERDICTS:
+        bad(VERDICT, verdict, " / ".join(VERDICTS))
+    if row.get(_INSPECTOR) is None:
+        bad(_INSPECTOR, None, "the inspector's name")
+    checked = _date(row.get(_DATE))
+    if checked is None:
+        bad(_DATE, row.get(_DATE), "a date (2025-03-01)")
+    elif checked > today:
+        bad(_DATE, row.get(_DATE), f"a date not after today ({today.isoformat()})")
+    made: list[dict] = [
+        {
+            "kind": FINDING,
+            "enterprise_id": uscc,
+            "value": verdict,
+            "note": row.get(_NOTE),
+            "inspector": row.get(_INSPECTOR),
+            "checked_on": checked.isoformat() if checked else None,
+        }
+    ]
+    if decided is not None:
+        code = _DECISION_CODES.get(str(decided))
+        if code is None:
+            bad(_DECIDED, decided, " / ".join(DECISION_CHOICES))
+        if row.get(_DOC) is None:
+            bad(_DOC, None, "the decision's document number (文号) when 决定处置 is filled")
+        made.append(
+            {
+                "kind": DECISION,
+                "enterprise_id": uscc,
+                "value": code,
+                "doc_number": row.get(_DOC),
+                "issuing_unit": row.get(_UNIT),
+            }
+        )
+    elif row.get(_DOC) is not None:
+        bad(_DECIDED, None, f"{' / '.join(DECISION_CHOICES)} (决定文号 is filled)")
+    if due is not None:
+        due_date = _date(due)
+        if due_date is None:
+            bad(_DUE, due, "a date (2025-09-01)")
+        made.append({"kind": DEADLINE, "enterprise_id": uscc, "due_date": due_date.isoformat() if due_date else None})
+    if lon is not None or lat is not None:
+        x, y = _number(lon), _number(lat)
+        if x is None or not _LON_RANGE[0] <= x <= _LON_RANGE[1]:
+            bad(_LON, lon, f"CGCS2000 longitude in degrees, {_LON_RANGE[0]:g} to {_LON_RANGE[1]:g}")
+        if y is None or not _LAT_RANGE[0] <= y <= _LAT_RANGE[1]:
+            bad(_LAT, lat, f"CGCS2000 latitude in degrees, {_LAT_RANGE[0]:g} to {_LAT_RANGE[1]:g}")
+        made.append({"kind": LOCATION_FIX, "enterprise_id": uscc, "lon": x, "lat": y, "note": row.get(_NOTE)})
+    return [] if len(problems) > start else made
+
+
+def _date(value) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value or "").strip().replace("/", "-").replace(".", "-")
+    text = text.replace("年", "-").replace("月", "-").replace("日", "")
+    try:
+        y, m, d = (int(p) for p in text.split("-"))
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _number(value) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None

@@ -142,8 +142,13 @@ class LayerSpec(_Strict):
     Attributes
     ----------
     id, kind, path
-        Required. ``id`` is how code and results name the layer; ``path`` is relative to the
-        catalog's folder (a raster suffix such as ``.tif`` makes it a raster).
+        Required (``path`` unless the layer is derived). ``id`` is how code and results name the layer;
+        ``path`` is relative to the catalog's folder (a raster suffix such as ``.tif`` makes it a raster).
+    from, distance_m, industries
+        riverside_belt only. ``from`` (instead of ``path``) derives the belt as every point within
+        ``distance_m`` metres of the ``river_line`` layer it names (the shoreline, 岸线: e.g. 长江保护法
+        art. 26's 1 km); ``industries`` (words matched inside the registry's industry) limits a belt,
+        drawn or derived, to enterprises of those industries.
     layer, crs, encoding
         Layer inside a multi-layer source; CRS override or supply (EPSG code, WKT, ``gcj02``,
         ``bd09``); text encoding of a shapefile without ``.cpg`` (e.g. ``GBK``).
@@ -160,7 +165,10 @@ class LayerSpec(_Strict):
 
     id: str = Field(pattern=r"^[\w.-]+$")
     kind: Kind
-    path: str = Field(min_length=1)
+    path: str | None = Field(None, min_length=1)
+    from_: str | None = Field(None, alias="from", min_length=1)
+    distance_m: float | None = Field(None, gt=0)
+    industries: tuple[str, ...] | None = None
     layer: str | None = None
     crs: str | None = None
     encoding: str | None = None
@@ -200,8 +208,8 @@ class LayerSpec(_Strict):
 
     @model_validator(mode="after")
     def _cross_check(self) -> LayerSpec:
-        problems = []
-        raster = _is_raster(self.path)
+        problems = self._derivation_problems()
+        raster = self.is_raster
         codes = tuple(ZONE_VOCABULARIES.get(self.kind, {}))
         if self.zone_values is not None:
             if not codes:
@@ -245,10 +253,11 @@ class LayerSpec(_Strict):
                 "fields.class: a land_use_plan made of polygons needs its class column; "
                 "add 'fields: {class: <column with M1/M2/R/...>}'"
             )
-        if self.encoding is not None and not raster and Path(self.path).suffix.lower() not in ENCODED_SUFFIXES:
+        suffix = Path(self.path or "").suffix.lower()
+        if self.encoding is not None and not raster and self.path and suffix not in ENCODED_SUFFIXES:
             problems.append(
                 f"encoding: applies to shapefiles (.shp/.dbf) and MapInfo files; "
-                f"{Path(self.path).suffix or self.path!r} files are UTF-8 by definition; remove it"
+                f"{suffix or self.path!r} files are UTF-8 by definition; remove it"
             )
         if self.classes is not None and self.industrial_classes is not None:
             missing = [c for c in self.industrial_classes if c not in self.classes.values()]
@@ -261,6 +270,49 @@ class LayerSpec(_Strict):
             raise ValueError("\n".join(problems))
         return self
 
+    def _derivation_problems(self) -> list[str]:
+        """``path`` XOR ``from``; ``from`` and ``distance_m`` together, on a riverside_belt; ``industries`` too."""
+        problems = []
+        if self.path is None and self.from_ is None:
+            problems.append(
+                "path: required key missing; add 'path: ...' (or, for a riverside_belt drawn from a shoreline, "
+                "'from: <river_line layer id>' with 'distance_m: ...')"
+            )
+        if self.path is not None and self.from_ is not None:
+            problems.append("from: a layer is read from 'path' or derived with 'from', not both; remove one of them")
+        if self.from_ is not None and self.kind != "riverside_belt":
+            problems.append(
+                f"from: only a riverside_belt is derived from a line layer, not a {self.kind}; "
+                "remove 'from' (and 'distance_m') or set 'kind: riverside_belt'"
+            )
+        if self.from_ is not None and self.distance_m is None:
+            problems.append(
+                f"distance_m: a belt derived from layer '{self.from_}' needs its width in metres; "
+                "add 'distance_m: 1000' (长江保护法 art. 26: 1 km from the shoreline) or the plan's distance"
+            )
+        if self.from_ is None and self.distance_m is not None:
+            problems.append(
+                "distance_m: applies to a belt derived with 'from: <river_line layer id>'; remove it or add 'from'"
+            )
+        if self.industries is not None and self.kind != "riverside_belt":
+            problems.append("industries: applies to kind 'riverside_belt' only; remove it")
+        elif self.industries is not None and not [w for w in self.industries if w.strip()]:
+            problems.append("industries: list at least one industry word (e.g. [化工]) or remove the key")
+        if self.from_ is not None:
+            for key in ("layer", "crs", "encoding"):
+                if getattr(self, key) is not None:
+                    problems.append(f"{key}: does not apply to a layer derived with 'from'; remove it")
+            if self.fields.as_dict():
+                problems.append(
+                    "fields: does not apply to a layer derived with 'from' (its name is the line's); remove it"
+                )
+        return problems
+
+    @property
+    def derived(self) -> bool:
+        """True when the layer is derived from another (``from``), not read from a file."""
+        return self.from_ is not None
+
     @property
     def input_crs(self) -> InputCRS | None:
         """The catalog's CRS override, parsed, or ``None``."""
@@ -269,7 +321,7 @@ class LayerSpec(_Strict):
     @property
     def is_raster(self) -> bool:
         """True when the layer's file is a raster (by its extension)."""
-        return _is_raster(self.path)
+        return self.path is not None and _is_raster(self.path)
 
     @property
     def industrial_classes_or_default(self) -> tuple[str, ...]:
@@ -284,7 +336,7 @@ def _cross_problems(layers: list[Any], coverage: Any) -> list[tuple[tuple, str]]
     """
 
     def get(entry: Any, key: str) -> Any:
-        return entry.get(key) if isinstance(entry, dict) else getattr(entry, key, None)
+        return entry.get(key) if isinstance(entry, dict) else getattr(entry, "from_" if key == "from" else key, None)
 
     problems: list[tuple[tuple, str]] = []
     seen: dict[Any, int] = {}
@@ -302,8 +354,28 @@ def _cross_problems(layers: list[Any], coverage: Any) -> list[tuple[tuple, str]]
             )
         else:
             seen[layer_id] = i
+    known = [str(i) for i in seen]
+    for i, entry in enumerate(layers):
+        source = get(entry, "from")
+        if source is None:
+            continue
+        if source not in seen:
+            problems.append(
+                (
+                    ("layers", i, "from"),
+                    f"layers[{i}].from: {source!r} names no layer; known ids: {', '.join(known)}"
+                    f"{did_you_mean(source, known)}",
+                )
+            )
+        elif (kind := get(layers[seen[source]], "kind")) != "river_line":
+            problems.append(
+                (
+                    ("layers", i, "from"),
+                    f"layers[{i}].from: layer {source!r} is a {kind}; a belt is derived from a river_line layer "
+                    "(the shoreline, 岸线); name one",
+                )
+            )
     if coverage is not None and coverage not in seen:
-        known = [str(i) for i in seen]
         problems.append(
             (
                 ("coverage",),

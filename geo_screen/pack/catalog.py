@@ -1,6 +1,6 @@
 """Layer packs: read a ``catalog.yaml`` and its layers into CGCS2000 frames with a per-layer report.
 
-A layer pack is a folder with ``catalog.yaml`` (format: :mod:`geo_screen.pack.model`) and the
+A layer pack is a folder with ``catalog.yaml`` (format: :mod:`geo_screen.pack.model`, read by :mod:`geo_screen.pack.catalogfile`) and the
 official layers it names. :func:`load_catalog` first checks every file cheaply (exists, readable,
 has the mapped columns, has a CRS) and raises one :class:`~geo_screen.errors.ConfigError` listing
 every problem; then it reads vectors with pyogrio into EPSG:4490 lon/lat (GCJ-02/BD-09 offsets
@@ -31,6 +31,7 @@ import shapely
 
 from geo_screen.errors import ConfigError, join_problems
 from geo_screen.inputs.crs import metric_crs
+from geo_screen.pack.catalogfile import catalog_spec_from_text
 from geo_screen.pack.derived import derivation_text, derived_belt
 from geo_screen.pack.layer import (  # noqa: F401  (Layer, LayerReport, RasterInfo are re-exported as catalog API)
     FRAME_COLUMNS,
@@ -43,7 +44,7 @@ from geo_screen.pack.layer import (  # noqa: F401  (Layer, LayerReport, RasterIn
     resolve_path,
     with_sidecars,
 )
-from geo_screen.pack.model import CatalogSpec, catalog_spec_from_text
+from geo_screen.pack.model import CatalogSpec
 from geo_screen.results import OUTPUT_CRS
 
 CATALOG_FILE = "catalog.yaml"

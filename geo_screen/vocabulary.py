@@ -476,6 +476,16 @@ WATER_QUASI_ZONE_TEXT = (
     "第六十七条：禁止在饮用水水源准保护区内新建、扩建对水体污染严重的建设项目；改建建设项目，不得增加排污量。"
 )
 
+#: the note on the evidence of an enterprise inside a zone for listed industries (a belt for chemical projects,
+#: 长江保护法 art. 26) whose industry the registry does not give
+ZONE_INDUSTRY_NOTE = "登记表未填行业；该范围只适用于{}等行业的企业，请核实行业"
+
+
+def zone_industry_note(industries) -> str:
+    """:data:`ZONE_INDUSTRY_NOTE` for the layer's industry words: ``...只适用于化工等行业的企业...``."""
+    return ZONE_INDUSTRY_NOTE.format("、".join(industries or ()))
+
+
 #: ``issues`` tokens -> how they read (``{}`` takes the token's detail after the colon)
 ISSUE_ZH: dict[str, str] = {
     "coords_swapped": "经纬度填反，已互换纠正",
@@ -492,6 +502,7 @@ ISSUE_ZH: dict[str, str] = {
     "county_mismatch": "登记表所填县区与位置所在县区不一致（{}）",
     "near_edge": "位置距区域边界很近（{}），在定位误差内，请现场核对是否在区内",
     "water_quasi_zone": WATER_QUASI_ZONE_TEXT,
+    "zone_industry_unknown": "位于只适用于特定行业的范围内（{}），登记表未填行业，无法判断是否适用，请补充行业",
 }
 
 
@@ -507,6 +518,8 @@ def issue_text(token: str) -> str:
     if code == "near_edge":
         key, _, rest = detail.partition("(")
         detail = f"{seed_item(key)}，{rest.rstrip(')').replace(' m', ' 米')}" if rest else detail
+    elif code == "zone_industry_unknown":
+        detail = seed_item(detail)
     elif code == "duplicate_enterprise_id":
         rows, _, more = detail.removeprefix("rows ").partition(" +")
         detail = f"第{rows}行" + (f"等，另{more.removesuffix(' more')}行" if more else "")

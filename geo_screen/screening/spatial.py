@@ -268,6 +268,14 @@ def required_distances(registry: pd.DataFrame, catalog: Catalog) -> np.ndarray:
     return own
 
 
+def _zone_result(zone) -> np.ndarray | None:
+    """True/False/None per screened row from a zone standard's (hit, margin, undetermined)."""
+    if zone is None:
+        return None
+    hit, _, undetermined = zone
+    return np.where(hit, True, np.where(undetermined, None, False))
+
+
 def _standard_3(red, landuse, n: int) -> np.ndarray | None:
     """Combine the red-line and land-use halves of standard 3 per screened row (True/False/None).
 
@@ -279,10 +287,10 @@ def _standard_3(red, landuse, n: int) -> np.ndarray | None:
     if red is None and landuse is None:
         return None
     hit = np.zeros(n, dtype=bool) if red is None else red[0].copy()
-    unknown = np.zeros(n, dtype=bool)
+    unknown = np.zeros(n, dtype=bool) if red is None else red[2].copy()
     if landuse is not None:
         hit |= landuse == True  # noqa: E712
-        unknown = pd.isna(landuse)
+        unknown |= pd.isna(landuse)
     return np.where(hit, True, np.where(unknown, None, False))
 
 
@@ -345,9 +353,9 @@ def screen_locations(registry, catalog: Catalog, *, rules: RuleSet, progress: Pr
 
     out = pd.DataFrame(index=registry.index)
     out[R.std_column("3")] = _status(std3, run)
-    out[R.std_column("4")] = _status(water[0] if water else None, run)
+    out[R.std_column("4")] = _status(_zone_result(water), run)
     out[R.std_column("5")] = _status(sanitary, run)
-    out[R.std_column("9")] = _status(belt[0] if belt else None, run)
+    out[R.std_column("9")] = _status(_zone_result(belt), run)
     for name in _COLUMN_ORDER:  # (the checks filled run.columns in whatever order they finished)
         if name in run.columns:
             values = run.columns[name]

@@ -10,34 +10,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
 import yaml
-from conftest import ORIGIN, build_tiny_pack, lonlat
+from conftest import BELT, ORIGIN, RIVER_Y, lonlat, river_pack
 from pyproj import Transformer
 
 from geo_screen.errors import ConfigError
 from geo_screen.pack.catalog import load_catalog
 from geo_screen.pack.demo import demo_paths
 from geo_screen.pack.metric import metric_layers
-
-RIVER_Y = -4800.0
-BELT = {"id": "belt_1km", "kind": "riverside_belt", "from": "river", "distance_m": 1000}
-
-
-def river_pack(root: Path, *, belt: dict | None = None, drop: tuple[str, ...] = ("riverside",)) -> Path:
-    """The tiny pack with a river line layer ``river`` and the derived ``belt`` (default :data:`BELT`)."""
-    catalog = build_tiny_pack(root)
-    line = shapely.LineString([(ORIGIN[0] - 5000, ORIGIN[1] + RIVER_Y), (ORIGIN[0] + 5000, ORIGIN[1] + RIVER_Y)])
-    gpd.GeoDataFrame({"名称": ["长江"]}, geometry=[line], crs="EPSG:4549").to_file(root / "river.gpkg")
-    doc = yaml.safe_load(catalog.read_text("utf-8"))
-    doc["layers"] = [layer for layer in doc["layers"] if layer["id"] not in drop]
-    doc["layers"].insert(1, {"id": "river", "kind": "river_line", "path": "river.gpkg", "fields": {"name": "名称"}})
-    doc["layers"].append(dict(BELT if belt is None else belt))
-    catalog.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
-    return catalog
 
 
 @pytest.fixture(scope="module")

@@ -62,6 +62,8 @@ RASTER_SUFFIXES = frozenset({".tif", ".tiff", ".geotiff", ".img", ".vrt", ".asc"
 #: formats whose text encoding may differ from UTF-8 (DBF-based or MapInfo)
 ENCODED_SUFFIXES = frozenset({".shp", ".dbf", ".zip", ".tab", ".mif"})
 DEFAULT_INDUSTRIAL_CLASSES = ("M1", "M2", "M3")  # GB 50137-2011 industrial land
+#: what a land-use class means for an industrial enterprise on it (``industrial_use``)
+USES = ("allowed", "conditional", "prohibited")
 
 
 def normalise_token(value: object) -> str:
@@ -153,9 +155,12 @@ class LayerSpec(_Strict):
         Canonical field -> source column (name, code, level, zone, category, class).
     zone_values
         Source label -> canonical zone code, on top of :data:`ZONE_VOCABULARIES`.
-    classes, industrial_classes
-        land_use_plan only: raster value -> class code, and the codes that are industrial land
-        (default M1/M2/M3, GB 50137-2011).
+    classes, industrial_classes, industrial_use
+        land_use_plan only: raster value -> class code; the codes that are industrial land (default
+        M1/M2/M3, GB 50137-2011: ``allowed``); and class code -> ``allowed`` / ``conditional`` /
+        ``prohibited`` for an industrial enterprise there (e.g. ``{W: conditional, E: conditional}``). A
+        ``conditional`` class is not a standard-3 hit but an issue to verify; a class listed nowhere is
+        ``prohibited``.
     description, source, illustrative
         Provenance; ``illustrative: true`` marks data that is not official.
     """
@@ -173,6 +178,7 @@ class LayerSpec(_Strict):
     zone_values: dict[str, str] | None = None
     classes: dict[int, str] | None = None
     industrial_classes: tuple[str, ...] | None = None
+    industrial_use: dict[str, str] | None = None
     description: str | None = None
     source: str | None = None
     illustrative: bool = False
@@ -220,8 +226,9 @@ class LayerSpec(_Strict):
                         f"zone_values.{label}: {code!r} is not a zone of {self.kind}; "
                         f"allowed: {', '.join(codes)}{did_you_mean(code, codes)}"
                     )
+        problems += self._industrial_use_problems()
         if self.kind != "land_use_plan":
-            for key in ("classes", "industrial_classes"):
+            for key in ("classes", "industrial_classes", "industrial_use"):
                 if getattr(self, key) is not None:
                     problems.append(f"{key}: applies to kind 'land_use_plan' only; remove it")
         if raster and self.kind != "land_use_plan":
@@ -266,6 +273,30 @@ class LayerSpec(_Strict):
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    def _industrial_use_problems(self) -> list[str]:
+        """``industrial_use`` values are uses, its classes exist, and it does not contradict industrial_classes."""
+        problems: list[str] = []
+        if self.industrial_use is None or self.kind != "land_use_plan":
+            return problems
+        for code, use in self.industrial_use.items():
+            if use not in USES:
+                problems.append(
+                    f"industrial_use.{code}: {use!r} is not a use; allowed: {', '.join(USES)}{did_you_mean(use, USES)}"
+                )
+            elif self.industrial_classes is not None and code in self.industrial_classes and use != "allowed":
+                problems.append(
+                    f"industrial_use.{code}: {use!r} contradicts industrial_classes, which lists {code} as industrial "
+                    "land (allowed); remove it from one of them"
+                )
+        if self.classes is not None:
+            missing = [c for c in self.industrial_use if c not in self.classes.values()]
+            if missing:
+                problems.append(
+                    f"industrial_use: {missing} not among the classes values {sorted(set(self.classes.values()))}; "
+                    "fix the spelling or extend 'classes'"
+                )
+        return problems
 
     def _derivation_problems(self) -> list[str]:
         """``path`` XOR ``from``; ``from`` and ``distance_m`` together, on a riverside_belt; ``industries`` too."""
@@ -321,9 +352,24 @@ class LayerSpec(_Strict):
         return self.path is not None and _is_raster(self.path)
 
     @property
+    def class_uses(self) -> dict[str, str]:
+        """Land-use class -> ``allowed`` / ``conditional`` / ``prohibited`` for the classes the catalog names
+        (industrial_classes, else M1/M2/M3, are allowed; ``industrial_use`` adds to or overrides them); any
+        other class (those of ``classes`` are listed) is prohibited."""
+        base = self.industrial_classes if self.industrial_classes is not None else DEFAULT_INDUSTRIAL_CLASSES
+        named = dict.fromkeys((self.classes or {}).values(), "prohibited")
+        return {**named, **dict.fromkeys(base, "allowed"), **(self.industrial_use or {})}
+
+    @property
     def industrial_classes_or_default(self) -> tuple[str, ...]:
-        """The land-use classes counted as industrial: the catalog's, else M1/M2/M3 (GB 50137-2011)."""
-        return self.industrial_classes if self.industrial_classes is not None else DEFAULT_INDUSTRIAL_CLASSES
+        """The land-use classes where industry is allowed: :attr:`class_uses` ``allowed`` (by default the
+        catalog's industrial_classes, else M1/M2/M3, GB 50137-2011)."""
+        return tuple(code for code, use in self.class_uses.items() if use == "allowed")
+
+    @property
+    def conditional_classes(self) -> tuple[str, ...]:
+        """The land-use classes whose industrial use is ``conditional``: not a hit, an issue to verify."""
+        return tuple(code for code, use in self.class_uses.items() if use == "conditional")
 
 
 def catalog_problems(layers: list[Any], coverage: Any) -> list[tuple[tuple, str]]:

@@ -467,6 +467,11 @@ def landuse_class_label(code: str) -> str:
     return f"{code}（{name}）" if name else str(code)
 
 
+#: the note on the evidence of a location on land the plan's catalog calls conditional (``industrial_use``): no hit
+LANDUSE_CONDITIONAL_NOTE = (
+    "有条件用地，不计为触及第（三）项；请现场核实企业实际位置和用地性质（点位落在水域、道路、农田上多为地理编码误差）"
+)
+
 #: evidence categories that are layer kinds or internal codes, as they read
 CATEGORY_ZH: dict[str, str] = {"land_use_plan": "城市总体规划用地", "registry": "登记表属性"}
 
@@ -475,6 +480,16 @@ WATER_QUASI_ZONE_TEXT = (
     "位于饮用水水源准保护区（不属于保护区范围内，不触及第（四）项）。《中华人民共和国水污染防治法》（2017年修正）"
     "第六十七条：禁止在饮用水水源准保护区内新建、扩建对水体污染严重的建设项目；改建建设项目，不得增加排污量。"
 )
+
+#: the note on the evidence of an enterprise inside a zone for listed industries (a belt for chemical projects,
+#: 长江保护法 art. 26) whose industry the registry does not give
+ZONE_INDUSTRY_NOTE = "登记表未填行业；该范围只适用于{}等行业的企业，请核实行业"
+
+
+def zone_industry_note(industries) -> str:
+    """:data:`ZONE_INDUSTRY_NOTE` for the layer's industry words: ``...只适用于化工等行业的企业...``."""
+    return ZONE_INDUSTRY_NOTE.format("、".join(industries or ()))
+
 
 #: ``issues`` tokens -> how they read (``{}`` takes the token's detail after the colon)
 ISSUE_ZH: dict[str, str] = {
@@ -492,6 +507,8 @@ ISSUE_ZH: dict[str, str] = {
     "county_mismatch": "登记表所填县区与位置所在县区不一致（{}）",
     "near_edge": "位置距区域边界很近（{}），在定位误差内，请现场核对是否在区内",
     "water_quasi_zone": WATER_QUASI_ZONE_TEXT,
+    "landuse_conditional": "规划用地类别 {}为有条件用地（不计为触及第（三）项），请现场核实企业实际位置和用地性质",
+    "zone_industry_unknown": "位于只适用于特定行业的范围内（{}），登记表未填行业，无法判断是否适用，请补充行业",
 }
 
 
@@ -507,6 +524,10 @@ def issue_text(token: str) -> str:
     if code == "near_edge":
         key, _, rest = detail.partition("(")
         detail = f"{seed_item(key)}，{rest.rstrip(')').replace(' m', ' 米')}" if rest else detail
+    elif code == "landuse_conditional":
+        detail = landuse_class_label(detail)
+    elif code == "zone_industry_unknown":
+        detail = seed_item(detail)
     elif code == "duplicate_enterprise_id":
         rows, _, more = detail.removeprefix("rows ").partition(" +")
         detail = f"第{rows}行" + (f"等，另{more.removesuffix(' more')}行" if more else "")

@@ -177,6 +177,24 @@ def build_tiny_pack(root: Path) -> Path:
     return path
 
 
+RIVER_Y = -4800.0
+BELT = {"id": "belt_1km", "kind": "riverside_belt", "from": "river", "distance_m": 1000}
+
+
+def river_pack(root: Path, *, belt: dict | None = None, drop: tuple[str, ...] = ("riverside",)) -> Path:
+    """The tiny pack with its drawn belt replaced by a river line ``river`` along y = -4800 m (x from -5000 to
+    5000, EPSG:4549) and ``belt`` derived from it (default :data:`BELT`: 1,000 m either side)."""
+    catalog = build_tiny_pack(root)
+    line = shapely.LineString([(ORIGIN[0] - 5000, ORIGIN[1] + RIVER_Y), (ORIGIN[0] + 5000, ORIGIN[1] + RIVER_Y)])
+    gpd.GeoDataFrame({"名称": ["长江"]}, geometry=[line], crs="EPSG:4549").to_file(root / "river.gpkg")
+    doc = yaml.safe_load(catalog.read_text("utf-8"))
+    doc["layers"] = [layer for layer in doc["layers"] if layer["id"] not in drop]
+    doc["layers"].insert(1, {"id": "river", "kind": "river_line", "path": "river.gpkg", "fields": {"name": "名称"}})
+    doc["layers"].append(dict(BELT if belt is None else belt))
+    catalog.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
+    return catalog
+
+
 @pytest.fixture(scope="session")
 def tiny_pack(tmp_path_factory) -> Path:
     """Catalog path of the tiny pack (built once per session)."""

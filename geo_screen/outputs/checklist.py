@@ -101,6 +101,9 @@ def _reason(ents: pd.DataFrame, label, key: str, status: str, required: float) -
             return _LOCATION_REASON[status]
         if key == "5" and not np.isfinite(required):
             return "行业无卫生防护距离标准，登记表也未填环评确定的卫生防护距离"
+        issues = ents.at[label, R.ISSUES] if R.ISSUES in ents.columns else None
+        if isinstance(issues, str) and f"zone_industry_unknown:{key}" in issues.split(";"):
+            return "登记表未填行业，所在范围只适用于所列行业的企业"
         return "图层在该位置无数据或缺少所需图层"
     missing = [
         f"“{column_label(c)}”"

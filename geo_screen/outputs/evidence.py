@@ -11,7 +11,14 @@ import pandas as pd
 
 from geo_screen import coded
 from geo_screen import results as R
-from geo_screen.vocabulary import DISPOSITION_ZH, column_label, landuse_class_label, seed_item, standard_label
+from geo_screen.vocabulary import (
+    DISPOSITION_ZH,
+    LANDUSE_CONDITIONAL_NOTE,
+    column_label,
+    landuse_class_label,
+    seed_item,
+    standard_label,
+)
 
 
 def _fmt(values: pd.Series) -> np.ndarray:
@@ -106,10 +113,13 @@ def evidence_text(hits: pd.DataFrame) -> pd.Series:
 
 
 def _landuse_sentence(classes: pd.Series, detail: pd.Series) -> pd.Series:
-    """``规划用地类别 E（非建设用地），非工业用地`` (a footprint: its non-industrial share after it)."""
+    """``规划用地类别 E（非建设用地），非工业用地`` (a footprint: its non-industrial share after it); on a class the
+    catalog calls conditional: ``规划用地类别 E（非建设用地），有条件用地，...请现场核实...``."""
     share = detail.str.extract(r"非工业用地占比\s*([0-9.]+%)", expand=False)
-    text = "规划用地类别 " + classes.map(landuse_class_label) + "，非工业用地"
-    return text.where(share.isna(), text + "（厂区 " + share.fillna("") + " 位于非工业用地）")
+    named = "规划用地类别 " + classes.map(landuse_class_label)
+    text = named + "，非工业用地"
+    text = text.where(share.isna(), text + "（厂区 " + share.fillna("") + " 位于非工业用地）")
+    return text.where(detail != LANDUSE_CONDITIONAL_NOTE, named + "，" + LANDUSE_CONDITIONAL_NOTE)
 
 
 def _registry_sentence(detail: pd.Series, zone: pd.Series, standard: pd.Series) -> pd.Series:

@@ -73,7 +73,7 @@ def _iso_local(value) -> str | None:
 
 @functools.lru_cache(maxsize=16)
 def _catalog_illustrative(path: str, mtime: float) -> tuple[str, ...]:
-    from geo_screen.pack.model import catalog_spec_from_text
+    from geo_screen.pack.catalogfile import catalog_spec_from_text
 
     spec = catalog_spec_from_text(Path(path).read_text("utf-8-sig"), source=path)
     return tuple(layer.id for layer in spec.layers if layer.illustrative)

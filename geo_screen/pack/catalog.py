@@ -1,6 +1,6 @@
 """Layer packs: read a ``catalog.yaml`` and its layers into CGCS2000 frames with a per-layer report.
 
-A layer pack is a folder with ``catalog.yaml`` (format: :mod:`geo_screen.pack.model`) and the
+A layer pack is a folder with ``catalog.yaml`` (format: :mod:`geo_screen.pack.model`, read by :mod:`geo_screen.pack.catalogfile`) and the
 official layers it names. :func:`load_catalog` first checks every file cheaply (exists, readable,
 has the mapped columns, has a CRS) and raises one :class:`~geo_screen.errors.ConfigError` listing
 every problem; then it reads vectors with pyogrio into EPSG:4490 lon/lat (GCJ-02/BD-09 offsets
@@ -31,6 +31,8 @@ import shapely
 
 from geo_screen.errors import ConfigError, join_problems
 from geo_screen.inputs.crs import metric_crs
+from geo_screen.pack.catalogfile import catalog_spec_from_text
+from geo_screen.pack.derived import derivation_text, derived_belt
 from geo_screen.pack.layer import (  # noqa: F401  (Layer, LayerReport, RasterInfo are re-exported as catalog API)
     FRAME_COLUMNS,
     Layer,
@@ -42,7 +44,7 @@ from geo_screen.pack.layer import (  # noqa: F401  (Layer, LayerReport, RasterIn
     resolve_path,
     with_sidecars,
 )
-from geo_screen.pack.model import CatalogSpec, catalog_spec_from_text
+from geo_screen.pack.model import CatalogSpec
 from geo_screen.results import OUTPUT_CRS
 
 CATALOG_FILE = "catalog.yaml"
@@ -95,13 +97,16 @@ class Catalog:
         return {str(p): file_sha256(p) for p in self.files()}
 
     def report(self) -> pd.DataFrame:
-        """One row per layer with the columns of :data:`REPORT_COLUMNS`."""
+        """One row per layer with the columns of :data:`REPORT_COLUMNS` (a derived layer: format ``derived``,
+        path ``from <layer>, <distance> m``)."""
         rows = [
             {
                 "id": layer.id,
                 "kind": layer.kind,
-                "path": layer.spec.path,
-                "format": "raster" if layer.raster else "vector",
+                "path": f"from {layer.spec.from_}, {layer.spec.distance_m:g} m"
+                if layer.spec.derived
+                else layer.spec.path,
+                "format": "derived" if layer.spec.derived else "raster" if layer.raster else "vector",
                 **{k: getattr(layer.report, k) for k in REPORT_COLUMNS[4:]},
             }
             for layer in self.layers.values()
@@ -137,8 +142,9 @@ class Catalog:
                 if n
             ]
             bounds = "no extent" if r.bounds is None else "bounds {:.4f},{:.4f} .. {:.4f},{:.4f}".format(*r.bounds)
+            where = f"derived: {derivation_text(layer)}" if layer.spec.derived else layer.spec.path
             lines.append(
-                f"  {layer.id} [{layer.kind}] {layer.spec.path}: {what}, CRS {r.crs} ({r.crs_from}), "
+                f"  {layer.id} [{layer.kind}] {where}: {what}, CRS {r.crs} ({r.crs_from}), "
                 f"{bounds}" + (f"; {', '.join(extra)}" if extra else "")
             )
         if self.coverage is not None:
@@ -190,7 +196,7 @@ def load_catalog(path: str | Path) -> Catalog:
     spec = catalog_spec_from_text(text, source=catalog_path)
     root = catalog_path.parent.resolve()
     header, problems = f"layer pack {catalog_path} cannot be loaded", []
-    sources = [inspect_layer(layer_spec, root, problems) for layer_spec in spec.layers]
+    sources = [inspect_layer(layer_spec, root, problems) for layer_spec in spec.layers if not layer_spec.derived]
     sanitary = resolve_path(root, spec.sanitary_distances) if spec.sanitary_distances else None
     if sanitary is not None and not sanitary.is_file():
         problems.append(
@@ -217,7 +223,25 @@ def load_catalog(path: str | Path) -> Catalog:
                     f"layer '{layer.id}' ({layer.spec.path}) lies entirely outside the coverage area (layer "
                     f"'{spec.coverage}'); check its CRS (read as {layer.report.crs} from the {layer.report.crs_from})"
                 )
-    return Catalog(catalog_path.resolve(), spec, layers, coverage, _read_sanitary(sanitary))
+    catalog = Catalog(catalog_path.resolve(), spec, layers, coverage, _read_sanitary(sanitary))
+    derived = [layer_spec for layer_spec in spec.layers if layer_spec.derived]
+    if derived:  # buffered in metres, once, now: from here on a derived belt is a layer like a drawn one
+        metric = metric_crs_of(catalog)
+        for layer_spec in derived:
+            layers[layer_spec.id] = derived_belt(layer_spec, layers[layer_spec.from_], metric)
+        catalog.layers = {layer_spec.id: layers[layer_spec.id] for layer_spec in spec.layers}
+    return catalog
+
+
+def metric_crs_of(catalog: Catalog):
+    """The metric CRS for a pack: chosen from its coverage, else from its vector layers read from files, so every
+    registry (and every layer derived in metres) gets the same one."""
+    if catalog.coverage is not None and not catalog.coverage.is_empty:
+        return metric_crs(catalog.coverage.bounds)
+    bounds = np.array(
+        [layer.report.bounds for layer in catalog.layers.values() if layer.frame is not None and not layer.spec.derived]
+    )
+    return metric_crs((bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max()))
 
 
 def _read_sanitary(path: Path | None) -> pd.DataFrame:

@@ -4,15 +4,30 @@ A land-use plan is a raster of class values (read with rasterio) or polygons
 with a class field. Points take the class at their location; site footprints
 take the share of their area planned as non-industrial land (raster: pixel
 centres inside the footprint, the representative point when none falls
-inside; polygons: intersection areas).
+inside; polygons: intersection areas). A catalog may call some classes
+``conditional`` (``industrial_use``): the shares then tell prohibited land from
+conditional land, and each site gets its heaviest conditional class.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
+
+
+@dataclass
+class LandUse:
+    """Per geometry: the dominant class (None: unknown), the share not allowed for industry (``share``: 0..1,
+    NaN unknown), the share prohibited, and the heaviest conditional class (None where there is none)."""
+
+    classes: np.ndarray
+    share: np.ndarray
+    prohibited: np.ndarray
+    conditional: np.ndarray
 
 
 def _apply(aff, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -21,18 +36,16 @@ def _apply(aff, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return a * x + b * y + c, d * x + e * y + f
 
 
-def _class_lookup(layer, values: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Raster values -> class codes (object array, None where invalid) and an is-industrial mask."""
+def _class_lookup(layer, values: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Raster values -> class codes (object array, None where invalid)."""
     mapping = {int(k): str(v) for k, v in layer.raster.classes.items()}
     uniq, inverse = np.unique(values, return_inverse=True)
     codes = np.array([mapping.get(int(u), str(int(u))) for u in uniq], dtype=object)[inverse]
-    codes = np.where(valid, codes, None)
-    industrial = np.isin(codes.astype(str), list(layer.industrial_classes)) & valid
-    return codes, industrial
+    return np.where(valid, codes, None)
 
 
-def sample_landuse_raster(layer, geoms: np.ndarray, metric: CRS) -> tuple[np.ndarray, np.ndarray]:
-    """Class and non-industrial share (0..1, NaN = unknown) of each metric geometry from a raster plan."""
+def sample_landuse_raster(layer, geoms: np.ndarray, metric: CRS) -> LandUse:
+    """Classes and shares (see :class:`LandUse`) of each metric geometry from a raster plan."""
     band, transform, crs, nodata = layer.raster_band
     to_raster = Transformer.from_crs(metric, crs, always_xy=True)
     n = len(geoms)
@@ -61,8 +74,8 @@ def sample_landuse_raster(layer, geoms: np.ndarray, metric: CRS) -> tuple[np.nda
     values = np.zeros(len(rows), dtype=band.dtype)
     values[inside] = band[rows[inside], cols[inside]]
     valid = inside & ((values != nodata) if nodata is not None else True)
-    codes, industrial = _class_lookup(layer, values, valid)
-    return _aggregate(n, owner, codes, industrial, valid, weights=np.ones(len(owner)))
+    codes = _class_lookup(layer, values, valid)
+    return _aggregate(layer, n, owner, codes, valid, weights=np.ones(len(owner)))
 
 
 def _pixel_centres_inside(
@@ -87,10 +100,8 @@ def _pixel_centres_inside(
     return np.asarray(x)[keep], np.asarray(y)[keep], own[keep]
 
 
-def sample_landuse_polygons(
-    layer, geoms: np.ndarray, zones: np.ndarray, tree: shapely.STRtree
-) -> tuple[np.ndarray, np.ndarray]:
-    """Class and non-industrial share of each metric geometry from a polygon plan (``class`` field)."""
+def sample_landuse_polygons(layer, geoms: np.ndarray, zones: np.ndarray, tree: shapely.STRtree) -> LandUse:
+    """Classes and shares (see :class:`LandUse`) of each metric geometry from a polygon plan (``class`` field)."""
     n = len(geoms)
     zone_idx, owner = tree.query(zones, predicate="intersects")
     classes = (
@@ -100,28 +111,43 @@ def sample_landuse_polygons(
     )
     codes = classes[zone_idx]
     valid = np.array([c is not None for c in codes], dtype=bool)
-    industrial = np.isin(codes.astype(str), list(layer.industrial_classes)) & valid
     is_point = shapely.get_type_id(geoms[owner]) == 0
     weights = np.ones(len(owner))
     if (~is_point).any():
         weights[~is_point] = shapely.area(shapely.intersection(geoms[owner[~is_point]], zones[zone_idx[~is_point]]))
-    return _aggregate(n, owner, codes, industrial, valid, weights=weights)
+    return _aggregate(layer, n, owner, codes, valid, weights=weights)
 
 
-def _aggregate(n, owner, codes, industrial, valid, *, weights) -> tuple[np.ndarray, np.ndarray]:
-    """Per geometry: the class with most weight, and the non-industrial share of the valid weight."""
-    w_valid = np.bincount(owner[valid], weights=weights[valid], minlength=n)
-    w_non = np.bincount(owner[valid & ~industrial], weights=weights[valid & ~industrial], minlength=n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(w_valid > 0, w_non / w_valid, np.nan)
+def _heaviest(n: int, owner: np.ndarray, codes: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Per owner: the class with most weight among the given samples (None for owners without any)."""
     cls = np.full(n, None, dtype=object)
-    if valid.any():
-        # dominant class: the heaviest class per owner
-        frame = pd.DataFrame({"owner": owner[valid], "code": codes[valid], "w": weights[valid]})
+    if len(owner):
+        frame = pd.DataFrame({"owner": owner, "code": codes, "w": weights})
         top = frame.groupby(["owner", "code"], sort=False)["w"].sum().reset_index().sort_values("w", ascending=False)
         top = top.drop_duplicates("owner")
         cls[top["owner"].to_numpy()] = top["code"].to_numpy()
-    return cls, share
+    return cls
+
+
+def _aggregate(layer, n, owner, codes, valid, *, weights) -> LandUse:
+    """Per geometry: the class with most weight, the not-allowed and prohibited shares of the valid weight, and
+    the heaviest conditional class."""
+    text = codes.astype(str)
+    industrial = np.isin(text, list(layer.industrial_classes)) & valid
+    conditional = np.isin(text, list(layer.conditional_classes)) & valid & ~industrial
+    w_valid = np.bincount(owner[valid], weights=weights[valid], minlength=n)
+    w_non = np.bincount(owner[valid & ~industrial], weights=weights[valid & ~industrial], minlength=n)
+    banned = valid & ~industrial & ~conditional
+    w_banned = np.bincount(owner[banned], weights=weights[banned], minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(w_valid > 0, w_non / w_valid, np.nan)
+        prohibited = np.where(w_valid > 0, w_banned / w_valid, np.nan)
+    return LandUse(
+        classes=_heaviest(n, owner[valid], codes[valid], weights[valid]),
+        share=share,
+        prohibited=prohibited,
+        conditional=_heaviest(n, owner[conditional], codes[conditional], weights[conditional]),
+    )
 
 
 def industrial_within(layer, points: np.ndarray, distance_m: float, metric: CRS, zones: np.ndarray | None = None):
@@ -166,5 +192,5 @@ def industrial_within(layer, points: np.ndarray, distance_m: float, metric: CRS,
     dy = np.concatenate([np.sin(angles) * distance_m, np.sin(angles) * distance_m / 2])
     x, y = shapely.get_x(points), shapely.get_y(points)
     probes = shapely.points((x[:, None] + dx).ravel(), (y[:, None] + dy).ravel())
-    _, share = sample_landuse_raster(layer, probes, metric)
+    share = sample_landuse_raster(layer, probes, metric).share
     return (share.reshape(n, len(dx)) == 0).any(axis=1)

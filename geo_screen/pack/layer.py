@@ -108,6 +108,11 @@ class Layer:
         """Class codes counted as industrial land (land_use_plan only, else empty)."""
         return self.spec.industrial_classes_or_default if self.kind == "land_use_plan" else ()
 
+    @property
+    def conditional_classes(self) -> tuple[str, ...]:
+        """Class codes whose industrial use is conditional (land_use_plan only, else empty)."""
+        return self.spec.conditional_classes if self.kind == "land_use_plan" else ()
+
     @cached_property
     def raster_band(self) -> tuple[np.ndarray, Any, Any, float | None]:
         """A raster layer's class band with its affine transform, pyproj CRS and nodata value, read once."""

@@ -15,8 +15,8 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from geo_screen.inputs.crs import lonlat_transformer, metric_crs
-from geo_screen.pack.catalog import Catalog
+from geo_screen.inputs.crs import lonlat_transformer
+from geo_screen.pack.catalog import Catalog, metric_crs_of
 from geo_screen.pack.edges import EdgeIndex
 
 
@@ -47,10 +47,7 @@ def built_tree(geoms: np.ndarray) -> shapely.STRtree:
 
 def pack_metric_crs(catalog: Catalog) -> CRS:
     """The metric CRS for a pack: chosen from its coverage (or all layers), so every registry gets the same one."""
-    if catalog.coverage is not None and not catalog.coverage.is_empty:
-        return metric_crs(catalog.coverage.bounds)
-    bounds = np.array([layer.report.bounds for layer in catalog.layers.values() if layer.frame is not None])
-    return metric_crs((bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max()))
+    return metric_crs_of(catalog)
 
 
 #: each loaded pack's metric layers, kept as long as the pack itself

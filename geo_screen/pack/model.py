@@ -1,11 +1,9 @@
 """Layer-pack catalog format: the pydantic models behind ``catalog.yaml`` and its zone vocabularies.
 
 A layer pack is a folder holding ``catalog.yaml`` and the layer files it
-names. This module validates the YAML only (keys, kinds, CRS names, cross
-references); :mod:`geo_screen.pack.catalog` reads the files. Every problem is
-collected and raised once as a :class:`~geo_screen.errors.ConfigError` whose
-lines name the YAML line and field path (``layers[3].fields.zone``) and say
-how to fix it.
+names. This module holds the models (keys, kinds, CRS names, cross references);
+:mod:`geo_screen.pack.catalogfile` turns YAML text into them, raising every
+problem at once, and :mod:`geo_screen.pack.catalog` reads the files.
 """
 
 from __future__ import annotations
@@ -17,10 +15,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from geo_screen.errors import ConfigError, CRSError, join_problems
+from geo_screen.errors import CRSError
 from geo_screen.inputs.crs import InputCRS, parse_crs
 
 Kind = Literal[
@@ -65,6 +62,8 @@ RASTER_SUFFIXES = frozenset({".tif", ".tiff", ".geotiff", ".img", ".vrt", ".asc"
 #: formats whose text encoding may differ from UTF-8 (DBF-based or MapInfo)
 ENCODED_SUFFIXES = frozenset({".shp", ".dbf", ".zip", ".tab", ".mif"})
 DEFAULT_INDUSTRIAL_CLASSES = ("M1", "M2", "M3")  # GB 50137-2011 industrial land
+#: what a land-use class means for an industrial enterprise on it (``industrial_use``)
+USES = ("allowed", "conditional", "prohibited")
 
 
 def normalise_token(value: object) -> str:
@@ -142,8 +141,13 @@ class LayerSpec(_Strict):
     Attributes
     ----------
     id, kind, path
-        Required. ``id`` is how code and results name the layer; ``path`` is relative to the
-        catalog's folder (a raster suffix such as ``.tif`` makes it a raster).
+        Required (``path`` unless the layer is derived). ``id`` is how code and results name the layer;
+        ``path`` is relative to the catalog's folder (a raster suffix such as ``.tif`` makes it a raster).
+    from, distance_m, industries
+        riverside_belt only. ``from`` (instead of ``path``) derives the belt as every point within
+        ``distance_m`` metres of the ``river_line`` layer it names (the shoreline, 岸线: e.g. 长江保护法
+        art. 26's 1 km); ``industries`` (words matched inside the registry's industry) limits a belt,
+        drawn or derived, to enterprises of those industries.
     layer, crs, encoding
         Layer inside a multi-layer source; CRS override or supply (EPSG code, WKT, ``gcj02``,
         ``bd09``); text encoding of a shapefile without ``.cpg`` (e.g. ``GBK``).
@@ -151,16 +155,22 @@ class LayerSpec(_Strict):
         Canonical field -> source column (name, code, level, zone, category, class).
     zone_values
         Source label -> canonical zone code, on top of :data:`ZONE_VOCABULARIES`.
-    classes, industrial_classes
-        land_use_plan only: raster value -> class code, and the codes that are industrial land
-        (default M1/M2/M3, GB 50137-2011).
+    classes, industrial_classes, industrial_use
+        land_use_plan only: raster value -> class code; the codes that are industrial land (default
+        M1/M2/M3, GB 50137-2011: ``allowed``); and class code -> ``allowed`` / ``conditional`` /
+        ``prohibited`` for an industrial enterprise there (e.g. ``{W: conditional, E: conditional}``). A
+        ``conditional`` class is not a standard-3 hit but an issue to verify; a class listed nowhere is
+        ``prohibited``.
     description, source, illustrative
         Provenance; ``illustrative: true`` marks data that is not official.
     """
 
     id: str = Field(pattern=r"^[\w.-]+$")
     kind: Kind
-    path: str = Field(min_length=1)
+    path: str | None = Field(None, min_length=1)
+    from_: str | None = Field(None, alias="from", min_length=1)
+    distance_m: float | None = Field(None, gt=0)
+    industries: tuple[str, ...] | None = None
     layer: str | None = None
     crs: str | None = None
     encoding: str | None = None
@@ -168,6 +178,7 @@ class LayerSpec(_Strict):
     zone_values: dict[str, str] | None = None
     classes: dict[int, str] | None = None
     industrial_classes: tuple[str, ...] | None = None
+    industrial_use: dict[str, str] | None = None
     description: str | None = None
     source: str | None = None
     illustrative: bool = False
@@ -200,8 +211,8 @@ class LayerSpec(_Strict):
 
     @model_validator(mode="after")
     def _cross_check(self) -> LayerSpec:
-        problems = []
-        raster = _is_raster(self.path)
+        problems = self._derivation_problems()
+        raster = self.is_raster
         codes = tuple(ZONE_VOCABULARIES.get(self.kind, {}))
         if self.zone_values is not None:
             if not codes:
@@ -215,8 +226,9 @@ class LayerSpec(_Strict):
                         f"zone_values.{label}: {code!r} is not a zone of {self.kind}; "
                         f"allowed: {', '.join(codes)}{did_you_mean(code, codes)}"
                     )
+        problems += self._industrial_use_problems()
         if self.kind != "land_use_plan":
-            for key in ("classes", "industrial_classes"):
+            for key in ("classes", "industrial_classes", "industrial_use"):
                 if getattr(self, key) is not None:
                     problems.append(f"{key}: applies to kind 'land_use_plan' only; remove it")
         if raster and self.kind != "land_use_plan":
@@ -245,10 +257,11 @@ class LayerSpec(_Strict):
                 "fields.class: a land_use_plan made of polygons needs its class column; "
                 "add 'fields: {class: <column with M1/M2/R/...>}'"
             )
-        if self.encoding is not None and not raster and Path(self.path).suffix.lower() not in ENCODED_SUFFIXES:
+        suffix = Path(self.path or "").suffix.lower()
+        if self.encoding is not None and not raster and self.path and suffix not in ENCODED_SUFFIXES:
             problems.append(
                 f"encoding: applies to shapefiles (.shp/.dbf) and MapInfo files; "
-                f"{Path(self.path).suffix or self.path!r} files are UTF-8 by definition; remove it"
+                f"{suffix or self.path!r} files are UTF-8 by definition; remove it"
             )
         if self.classes is not None and self.industrial_classes is not None:
             missing = [c for c in self.industrial_classes if c not in self.classes.values()]
@@ -261,6 +274,73 @@ class LayerSpec(_Strict):
             raise ValueError("\n".join(problems))
         return self
 
+    def _industrial_use_problems(self) -> list[str]:
+        """``industrial_use`` values are uses, its classes exist, and it does not contradict industrial_classes."""
+        problems: list[str] = []
+        if self.industrial_use is None or self.kind != "land_use_plan":
+            return problems
+        for code, use in self.industrial_use.items():
+            if use not in USES:
+                problems.append(
+                    f"industrial_use.{code}: {use!r} is not a use; allowed: {', '.join(USES)}{did_you_mean(use, USES)}"
+                )
+            elif self.industrial_classes is not None and code in self.industrial_classes and use != "allowed":
+                problems.append(
+                    f"industrial_use.{code}: {use!r} contradicts industrial_classes, which lists {code} as industrial "
+                    "land (allowed); remove it from one of them"
+                )
+        if self.classes is not None:
+            missing = [c for c in self.industrial_use if c not in self.classes.values()]
+            if missing:
+                problems.append(
+                    f"industrial_use: {missing} not among the classes values {sorted(set(self.classes.values()))}; "
+                    "fix the spelling or extend 'classes'"
+                )
+        return problems
+
+    def _derivation_problems(self) -> list[str]:
+        """``path`` XOR ``from``; ``from`` and ``distance_m`` together, on a riverside_belt; ``industries`` too."""
+        problems = []
+        if self.path is None and self.from_ is None:
+            problems.append(
+                "path: required key missing; add 'path: ...' (or, for a riverside_belt drawn from a shoreline, "
+                "'from: <river_line layer id>' with 'distance_m: ...')"
+            )
+        if self.path is not None and self.from_ is not None:
+            problems.append("from: a layer is read from 'path' or derived with 'from', not both; remove one of them")
+        if self.from_ is not None and self.kind != "riverside_belt":
+            problems.append(
+                f"from: only a riverside_belt is derived from a line layer, not a {self.kind}; "
+                "remove 'from' (and 'distance_m') or set 'kind: riverside_belt'"
+            )
+        if self.from_ is not None and self.distance_m is None:
+            problems.append(
+                f"distance_m: a belt derived from layer '{self.from_}' needs its width in metres; "
+                "add 'distance_m: 1000' (长江保护法 art. 26: 1 km from the shoreline) or the plan's distance"
+            )
+        if self.from_ is None and self.distance_m is not None:
+            problems.append(
+                "distance_m: applies to a belt derived with 'from: <river_line layer id>'; remove it or add 'from'"
+            )
+        if self.industries is not None and self.kind != "riverside_belt":
+            problems.append("industries: applies to kind 'riverside_belt' only; remove it")
+        elif self.industries is not None and not [w for w in self.industries if w.strip()]:
+            problems.append("industries: list at least one industry word (e.g. [化工]) or remove the key")
+        if self.from_ is not None:
+            for key in ("layer", "crs", "encoding"):
+                if getattr(self, key) is not None:
+                    problems.append(f"{key}: does not apply to a layer derived with 'from'; remove it")
+            if self.fields.as_dict():
+                problems.append(
+                    "fields: does not apply to a layer derived with 'from' (its name is the line's); remove it"
+                )
+        return problems
+
+    @property
+    def derived(self) -> bool:
+        """True when the layer is derived from another (``from``), not read from a file."""
+        return self.from_ is not None
+
     @property
     def input_crs(self) -> InputCRS | None:
         """The catalog's CRS override, parsed, or ``None``."""
@@ -269,22 +349,37 @@ class LayerSpec(_Strict):
     @property
     def is_raster(self) -> bool:
         """True when the layer's file is a raster (by its extension)."""
-        return _is_raster(self.path)
+        return self.path is not None and _is_raster(self.path)
+
+    @property
+    def class_uses(self) -> dict[str, str]:
+        """Land-use class -> ``allowed`` / ``conditional`` / ``prohibited`` for the classes the catalog names
+        (industrial_classes, else M1/M2/M3, are allowed; ``industrial_use`` adds to or overrides them); any
+        other class (those of ``classes`` are listed) is prohibited."""
+        base = self.industrial_classes if self.industrial_classes is not None else DEFAULT_INDUSTRIAL_CLASSES
+        named = dict.fromkeys((self.classes or {}).values(), "prohibited")
+        return {**named, **dict.fromkeys(base, "allowed"), **(self.industrial_use or {})}
 
     @property
     def industrial_classes_or_default(self) -> tuple[str, ...]:
-        """The land-use classes counted as industrial: the catalog's, else M1/M2/M3 (GB 50137-2011)."""
-        return self.industrial_classes if self.industrial_classes is not None else DEFAULT_INDUSTRIAL_CLASSES
+        """The land-use classes where industry is allowed: :attr:`class_uses` ``allowed`` (by default the
+        catalog's industrial_classes, else M1/M2/M3, GB 50137-2011)."""
+        return tuple(code for code, use in self.class_uses.items() if use == "allowed")
+
+    @property
+    def conditional_classes(self) -> tuple[str, ...]:
+        """The land-use classes whose industrial use is ``conditional``: not a hit, an issue to verify."""
+        return tuple(code for code, use in self.class_uses.items() if use == "conditional")
 
 
-def _cross_problems(layers: list[Any], coverage: Any) -> list[tuple[tuple, str]]:
+def catalog_problems(layers: list[Any], coverage: Any) -> list[tuple[tuple, str]]:
     """Catalog-level checks on plain values, so they also run when a layer entry is malformed.
 
     Returns (location, message) pairs.
     """
 
     def get(entry: Any, key: str) -> Any:
-        return entry.get(key) if isinstance(entry, dict) else getattr(entry, key, None)
+        return entry.get(key) if isinstance(entry, dict) else getattr(entry, "from_" if key == "from" else key, None)
 
     problems: list[tuple[tuple, str]] = []
     seen: dict[Any, int] = {}
@@ -302,8 +397,28 @@ def _cross_problems(layers: list[Any], coverage: Any) -> list[tuple[tuple, str]]
             )
         else:
             seen[layer_id] = i
+    known = [str(i) for i in seen]
+    for i, entry in enumerate(layers):
+        source = get(entry, "from")
+        if source is None:
+            continue
+        if source not in seen:
+            problems.append(
+                (
+                    ("layers", i, "from"),
+                    f"layers[{i}].from: {source!r} names no layer; known ids: {', '.join(known)}"
+                    f"{did_you_mean(source, known)}",
+                )
+            )
+        elif (kind := get(layers[seen[source]], "kind")) != "river_line":
+            problems.append(
+                (
+                    ("layers", i, "from"),
+                    f"layers[{i}].from: layer {source!r} is a {kind}; a belt is derived from a river_line layer "
+                    "(the shoreline, 岸线); name one",
+                )
+            )
     if coverage is not None and coverage not in seen:
-        known = [str(i) for i in seen]
         problems.append(
             (
                 ("coverage",),
@@ -337,146 +452,7 @@ class CatalogSpec(_Strict):
 
     @model_validator(mode="after")
     def _cross_check(self) -> CatalogSpec:
-        problems = _cross_problems(self.layers, self.coverage)
+        problems = catalog_problems(self.layers, self.coverage)
         if problems:
             raise ValueError("\n".join(message for _, message in problems))
         return self
-
-
-# --------------------------------------------------------------------------- YAML -> spec
-
-
-def _allowed_keys(loc: tuple) -> list[str]:
-    model: type[BaseModel] = CatalogSpec
-    if len(loc) >= 3 and loc[0] == "layers":
-        model = FieldMap if len(loc) >= 4 and loc[2] == "fields" else LayerSpec
-    return [f.alias or name for name, f in model.model_fields.items()]
-
-
-def _dotted(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        if part == "[key]":
-            continue
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _node_lines(text: str) -> tuple[dict[tuple[str, ...], int], list[str]]:
-    """YAML line (1-based) of every mapping key / sequence item, and duplicate-key problems."""
-    lines: dict[tuple[str, ...], int] = {}
-    duplicates: list[str] = []
-
-    def walk(node: yaml.Node, loc: tuple[str, ...]) -> None:
-        lines.setdefault(loc, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
-            for key_node, value_node in node.value:
-                key = str(key_node.value)
-                if key in seen:
-                    where = _dotted(tuple(int(p) if p.isdigit() else p for p in loc)) or "the top level"
-                    duplicates.append(
-                        f"line {key_node.start_mark.line + 1}: duplicate key '{key}' in {where}; "
-                        "YAML keeps only the last one; remove the other"
-                    )
-                seen.add(key)
-                lines[loc + (key,)] = key_node.start_mark.line + 1
-                walk(value_node, loc + (key,))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, loc + (str(i),))
-
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-    if root is not None:
-        walk(root, ())
-    return lines, duplicates
-
-
-def _line_of(loc: tuple, lines: dict[tuple[str, ...], int]) -> int | None:
-    key = tuple(str(p) for p in loc if p != "[key]")
-    while key and key not in lines:
-        key = key[:-1]
-    return lines.get(key)
-
-
-def _messages(err: dict[str, Any]) -> list[tuple[tuple, str]]:
-    """(location, message) pairs for one pydantic error, in the project's wording."""
-    loc, kind, value = tuple(err["loc"]), err["type"], err.get("input")
-    path = _dotted(loc)
-    if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc)
-        parent = _dotted(loc[:-1]) or "the top level"
-        return [
-            (
-                loc,
-                f"unknown key '{loc[-1]}' in {parent}{did_you_mean(loc[-1], allowed)} "
-                f"(allowed keys: {', '.join(allowed)})",
-            )
-        ]
-    if kind == "missing":
-        return [(loc, f"{path}: required key missing; add '{loc[-1]}: ...'")]
-    if kind == "literal_error" and loc[-1] == "kind":
-        return [(loc, f"{path}: unknown kind {value!r}; allowed kinds: {', '.join(KINDS)}{did_you_mean(value, KINDS)}")]
-    if kind == "string_pattern_mismatch" and loc[-1] == "id":
-        return [(loc, f"{path}: layer id {value!r} may hold only letters, digits, '_', '.' and '-'; rename it")]
-    if kind == "value_error":
-        text = str(err["ctx"]["error"])
-        if loc and not isinstance(loc[-1], int):  # a field validator: the message is about loc itself
-            return [(loc, f"{path}: {text}")]
-        pairs = []
-        for line in text.split("\n"):  # a model validator: each line starts with its own sub-path
-            sub = line.partition(": ")[0]
-            pairs.append((loc + tuple(sub.split(".")), f"{path}.{line}" if path else line))
-        return pairs
-    if kind in ("model_type", "dict_type"):
-        return [(loc, f"{path}: expected a mapping of 'key: value' lines, got {value!r}")]
-    return [(loc, f"{path}: {err['msg'][:1].lower()}{err['msg'][1:]} (got {value!r})")]
-
-
-def catalog_spec_from_text(text: str, *, source: str | Path = "catalog.yaml") -> CatalogSpec:
-    """Validate catalog YAML text into a :class:`CatalogSpec`, raising one ConfigError listing every problem.
-
-    Parameters
-    ----------
-    text
-        The YAML document.
-    source
-        File name used in messages.
-
-    Examples
-    --------
-    >>> spec = catalog_spec_from_text("name: t\\nlayers: [{id: a, kind: riverside_belt, path: a.gpkg}]")
-    >>> spec.layers[0].kind
-    'riverside_belt'
-    """
-    header = f"layer catalog {source} is invalid"
-    try:
-        raw = yaml.safe_load(text)
-        lines, problems = _node_lines(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        reason = getattr(err, "problem", None) or str(err)
-        raise ConfigError(
-            f"{header}: {where}not valid YAML ({reason}); check the indentation and quoting "
-            "there (values containing ':' or '#' need quotes)"
-        ) from err
-    if not isinstance(raw, dict):
-        raise ConfigError(
-            f"{header}: expected a mapping with 'name:' and 'layers:' at the top level, "
-            f"got {type(raw).__name__}; see layers/nantong/catalog.yaml for an example"
-        )
-    try:
-        spec = CatalogSpec.model_validate(raw)
-    except ValidationError as err:
-        # catalog-level checks run on the raw values (they locate better and survive broken layers)
-        pairs = [pair for e in err.errors() if e["loc"] != () for pair in _messages(e)]
-        layers = raw.get("layers")
-        if isinstance(layers, list):
-            pairs += _cross_problems(layers, raw.get("coverage"))
-        located = sorted(((_line_of(loc, lines) or 0, message) for loc, message in pairs), key=lambda p: p[0])
-        problems += [f"line {line}: {message}" if line else message for line, message in located]
-        raise ConfigError(join_problems(header, list(dict.fromkeys(problems)))) from err
-    if problems:
-        raise ConfigError(join_problems(header, problems))
-    return spec

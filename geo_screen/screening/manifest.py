@@ -106,15 +106,28 @@ def run_id(started: datetime) -> str:
     return f"{started.astimezone(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
 
 
-def layers_used(catalog: Catalog) -> dict[str, dict[str, list[str]]]:
-    """Per spatial standard: the pack's layer ids of each kind behind it, and the kinds it lacks."""
-    return {
-        std: {
-            "layers": [layer.id for layer in catalog.of_kind(*kinds)],
+def layers_used(catalog: Catalog) -> dict[str, dict]:
+    """Per spatial standard: the pack's layer ids of each kind behind it, and the kinds it lacks; a standard with
+    derived layers also says how each was derived (``derived: {id: {from, distance_m, industries}}``)."""
+    out: dict[str, dict] = {}
+    for std, kinds in STANDARD_KINDS.items():
+        layers = catalog.of_kind(*kinds)
+        out[std] = {
+            "layers": [layer.id for layer in layers],
             "missing_kinds": [k for k in kinds if not catalog.of_kind(k)],
         }
-        for std, kinds in STANDARD_KINDS.items()
-    }
+        derived = {
+            layer.id: {
+                "from": layer.spec.from_,
+                "distance_m": layer.spec.distance_m,
+                "industries": list(layer.spec.industries or ()),
+            }
+            for layer in layers
+            if layer.spec.derived
+        }
+        if derived:
+            out[std]["derived"] = derived
+    return out
 
 
 def _crs_label(crs) -> str:

@@ -22,9 +22,10 @@ from geo_screen.pack.catalog import Catalog, Layer
 from geo_screen.pack.edges import spatial_order
 from geo_screen.pack.landuse import industrial_within, sample_landuse_polygons, sample_landuse_raster
 from geo_screen.pack.metric import built_tree, metric_layers, project_geometries
-from geo_screen.screening.rules import EVIDENCE_KIND, RuleSet
+from geo_screen.screening.rules import EVIDENCE_ACTS, EVIDENCE_KIND, RuleSet
 from geo_screen.screening.zones import STANDARD_KINDS, ZoneChecks, evidence_rows, layer_attribute  # noqa: F401  (API)
 from geo_screen.threads import workers
+from geo_screen.vocabulary import LANDUSE_CONDITIONAL_NOTE
 
 #: the order evidence rows and near-edge warnings are combined in, whatever order the checks finish in
 _CHECK_ORDER = ("3", "landuse", "4", "9", "5")
@@ -102,23 +103,33 @@ class _Screening(ZoneChecks):
 
     # ---------------------------------------------------------------- land use (3)
     def landuse(self) -> np.ndarray | None:
-        """Per screened row: True = non-industrial (hit), False = industrial, None = unknown."""
+        """Per screened row: True = on prohibited land (hit), False = industrial or conditional land, None = unknown.
+
+        A row over the share limit on land the plan's catalog calls ``conditional`` (e.g. E, non-construction
+        land: most likely a geocoded point beside its real site) is no hit: it gets evidence with disposition
+        none and a note to verify, and the issue ``landuse_conditional:<class>``.
+        """
         layers = self.catalog.of_kind("land_use_plan")
         if not layers:
             return None
         result = np.full(len(self.geoms), None, dtype=object)
         classes = np.full(len(self.geoms), None, dtype=object)
+        conditional = np.full(len(self.geoms), None, dtype=object)
         shares = np.full(len(self.geoms), np.nan)
+        banned = np.full(len(self.geoms), np.nan)
         for layer in layers:
             self.say(f"standard 3: land-use plan {layer.id}")
             if layer.raster is not None:
-                cls, share = sample_landuse_raster(layer, self.geoms, self.metric.crs)
+                sampled = sample_landuse_raster(layer, self.geoms, self.metric.crs)
             else:
-                cls, share = sample_landuse_polygons(layer, self.geoms, self.metric.geoms[layer.id], self.tree)
-            known = pd.notna(share) & pd.isna(shares)
-            classes[known], shares[known] = cls[known], share[known]
+                sampled = sample_landuse_polygons(layer, self.geoms, self.metric.geoms[layer.id], self.tree)
+            known = pd.notna(sampled.share) & pd.isna(shares)
+            classes[known], shares[known] = sampled.classes[known], sampled.share[known]
+            banned[known], conditional[known] = sampled.prohibited[known], sampled.conditional[known]
         known = ~np.isnan(shares)
-        hit = known & (shares > self.rules.landuse_nonindustrial_share_max)
+        limit = self.rules.landuse_nonindustrial_share_max
+        hit = known & (banned > limit)
+        maybe = known & ~hit & (shares > limit) & pd.notna(conditional)
         result[known] = hit[known]
         near = np.flatnonzero(hit & self.is_point)  # a geocoded point just off industrial land: look on the ground
         if len(near) and self.rules.near_edge_m > 0:
@@ -134,28 +145,36 @@ class _Screening(ZoneChecks):
         self.columns[R.NONINDUSTRIAL_SHARE] = self.full(shares, np.nan)
         idx = np.flatnonzero(hit)
         if len(idx):
-            layer_id = layers[0].id
             detail = np.char.add("规划用地 ", classes[idx].astype(str))
             detail = np.where(
                 self.is_point[idx],
                 np.char.add(detail, "（非工业用地）"),
                 np.char.add(detail, np.char.add("；非工业用地占比 ", np.round(shares[idx] * 100, 1).astype(str))) + "%",
             )
+            self.evidence["landuse"].append(self.landuse_evidence(layers[0].id, idx, classes[idx], detail, acts=1.0))
+        idx = np.flatnonzero(maybe)
+        if len(idx):
             self.evidence["landuse"].append(
-                evidence_rows(
-                    _pos=self.pos[idx],
-                    standard="3",
-                    layer_id=layer_id,
-                    feature_name=classes[idx],
-                    zone=classes[idx],
-                    zone_label=classes[idx],
-                    category="land_use_plan",
-                    margin_m=np.nan,
-                    detail=detail,
-                    **{EVIDENCE_KIND: "land_use_plan"},
-                )
+                self.landuse_evidence(layers[0].id, idx, conditional[idx], LANDUSE_CONDITIONAL_NOTE, acts=0.0)
             )
+            for code in pd.unique(conditional[idx]):
+                self.tokens["landuse"].append((self.pos[idx[conditional[idx] == code]], f"landuse_conditional:{code}"))
         return result
+
+    def landuse_evidence(self, layer_id: str, idx: np.ndarray, classes: np.ndarray, detail, *, acts: float):
+        """Evidence rows of the land-use half of standard 3 for the screened rows ``idx`` (``acts`` 0: not a hit)."""
+        return evidence_rows(
+            _pos=self.pos[idx],
+            standard="3",
+            layer_id=layer_id,
+            feature_name=classes,
+            zone=classes,
+            zone_label=classes,
+            category="land_use_plan",
+            margin_m=np.nan,
+            detail=detail,
+            **{EVIDENCE_KIND: "land_use_plan", EVIDENCE_ACTS: acts},
+        )
 
     # ---------------------------------------------------------------- sanitary distance (5)
     def sanitary(self, required: np.ndarray) -> np.ndarray | None:
@@ -268,6 +287,14 @@ def required_distances(registry: pd.DataFrame, catalog: Catalog) -> np.ndarray:
     return own
 
 
+def _zone_result(zone) -> np.ndarray | None:
+    """True/False/None per screened row from a zone standard's (hit, margin, undetermined)."""
+    if zone is None:
+        return None
+    hit, _, undetermined = zone
+    return np.where(hit, True, np.where(undetermined, None, False))
+
+
 def _standard_3(red, landuse, n: int) -> np.ndarray | None:
     """Combine the red-line and land-use halves of standard 3 per screened row (True/False/None).
 
@@ -279,10 +306,10 @@ def _standard_3(red, landuse, n: int) -> np.ndarray | None:
     if red is None and landuse is None:
         return None
     hit = np.zeros(n, dtype=bool) if red is None else red[0].copy()
-    unknown = np.zeros(n, dtype=bool)
+    unknown = np.zeros(n, dtype=bool) if red is None else red[2].copy()
     if landuse is not None:
         hit |= landuse == True  # noqa: E712
-        unknown = pd.isna(landuse)
+        unknown |= pd.isna(landuse)
     return np.where(hit, True, np.where(unknown, None, False))
 
 
@@ -345,9 +372,9 @@ def screen_locations(registry, catalog: Catalog, *, rules: RuleSet, progress: Pr
 
     out = pd.DataFrame(index=registry.index)
     out[R.std_column("3")] = _status(std3, run)
-    out[R.std_column("4")] = _status(water[0] if water else None, run)
+    out[R.std_column("4")] = _status(_zone_result(water), run)
     out[R.std_column("5")] = _status(sanitary, run)
-    out[R.std_column("9")] = _status(belt[0] if belt else None, run)
+    out[R.std_column("9")] = _status(_zone_result(belt), run)
     for name in _COLUMN_ORDER:  # (the checks filled run.columns in whatever order they finished)
         if name in run.columns:
             values = run.columns[name]

@@ -16,6 +16,7 @@ from geo_screen import coded
 from geo_screen import results as R
 from geo_screen.pack.catalog import Layer
 from geo_screen.screening.rules import EVIDENCE_ACTS, EVIDENCE_KIND
+from geo_screen.vocabulary import zone_industry_note
 
 #: layer kinds behind each spatial standard; a standard whose kinds are all missing is not assessed
 STANDARD_KINDS: dict[str, tuple[str, ...]] = {
@@ -117,16 +118,53 @@ class ZoneChecks:
                 self.tokens[standard].append((self.pos[np.unique(ent_idx[pairs])], zone_rule.issue))
         return zone_ok, acts, note
 
-    def zone_hits(self, layer: Layer, standard: str) -> tuple[np.ndarray, np.ndarray]:
-        """Return (hit per screened row, margin per screened row: depth if hit, -distance to nearest zone else)."""
+    def industry_applies(self, words: tuple[str, ...] | None) -> np.ndarray | None:
+        """Per screened row, does a layer for the industries ``words`` concern it: True, False, or None where the
+        registry gives no industry (``None`` for a layer without ``industries``: it concerns everyone)."""
+        if not words:
+            return None
+        if R.INDUSTRY not in self.registry:
+            return np.full(len(self.pos), None, dtype=object)
+        industry = self.registry[R.INDUSTRY].astype("string").str.strip().iloc[self.pos]
+        missing = industry.fillna("").eq("").to_numpy(dtype=bool)
+        found = np.zeros(len(self.pos), dtype=bool)
+        for word in words:
+            found |= industry.str.contains(word, regex=False).fillna(False).to_numpy(dtype=bool)
+        return np.where(missing, None, found).astype(object)
+
+    def zone_hits(self, layer: Layer, standard: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return (hit per screened row, margin per screened row: depth if hit, -distance to nearest zone else,
+        undetermined per screened row).
+
+        A layer for listed ``industries`` (a belt for chemical projects, 长江保护法 art. 26) does not concern an
+        enterprise of another industry: its pairs are dropped and its margin is empty. Inside it, an enterprise
+        whose industry the registry does not give is undetermined (evidence with a note, issue
+        ``zone_industry_unknown:<standard>``), so the standard is not assessed for it unless another layer hits.
+        """
         zones = self.metric.geoms[layer.id]
         boundary = self.metric.boundaries[layer.id]
         zone_idx, ent_idx = self.tree.query(zones, predicate="intersects")  # prepared zones over the point tree
+        applies = self.industry_applies(layer.spec.industries)
+        if applies is not None:
+            keep = applies[ent_idx] != False  # noqa: E712  (None: the registry does not say, kept)
+            zone_idx, ent_idx = zone_idx[keep], ent_idx[keep]
         zone_ok, acts, note = self.zone_acts(layer, standard, zone_idx, ent_idx)
+        unknown = np.zeros(len(ent_idx), dtype=bool)
+        if applies is not None:
+            unknown = pd.isna(applies[ent_idx]) & zone_ok[zone_idx] & acts
+            acts &= ~unknown
+            note[unknown] = zone_industry_note(layer.spec.industries)
+            if unknown.any():
+                self.tokens[standard].append(
+                    (self.pos[np.unique(ent_idx[unknown])], f"zone_industry_unknown:{standard}")
+                )
+        counted = acts | unknown
         margin = np.full(len(self.geoms), np.nan)
         depth = np.empty(len(ent_idx))
         hit = np.zeros(len(self.geoms), dtype=bool)
         hit[ent_idx[acts]] = True
+        counted_in = np.zeros(len(self.geoms), dtype=bool)  # inside a zone that is a hit, or undetermined
+        counted_in[ent_idx[counted]] = True
         pt = self.is_point[ent_idx]
         if pt.any():  # exact distance to the containing zone's edge, from the layer's edge index
             edges = self.metric.edges(layer.id)
@@ -143,17 +181,17 @@ class ZoneChecks:
             depth[pt] = d
         if (~pt).any():
             depth[~pt] = _polygon_depth(self.geoms[ent_idx[~pt]], zones[zone_idx[~pt]], boundary[zone_idx[~pt]])
-        np.fmax.at(margin, ent_idx[acts], depth[acts])
+        np.fmax.at(margin, ent_idx[counted], depth[counted])
         radius = self.rules.search_radius_m
-        clear = np.flatnonzero(~hit & self.is_point)
+        clear = np.flatnonzero(~counted_in & self.is_point)
         if not zone_ok.all():  # some classes are never hits: the distance to the nearest class that can be
-            self.margin_to(zones[zone_ok], np.flatnonzero(~hit), margin)
+            self.margin_to(zones[zone_ok], np.flatnonzero(~counted_in), margin)
         elif len(clear):
             dist, _ = self.metric.edges(layer.id).nearest(
                 self.x[clear], self.y[clear], max_distance=radius, ordered=True
             )
             margin[clear] = np.where(np.isfinite(dist), -dist, np.nan)
-        clear = np.flatnonzero(~hit & ~self.is_point)
+        clear = np.flatnonzero(~counted_in & ~self.is_point)
         if len(clear) and zone_ok.all():
             ent_n, zone_n = self.metric.trees[layer.id].query_nearest(
                 self.geoms[clear], max_distance=radius, all_matches=False
@@ -175,7 +213,9 @@ class ZoneChecks:
                 **{EVIDENCE_KIND: layer.kind, EVIDENCE_ACTS: acts.astype(np.float64)},
             )
         )
-        return hit, margin
+        if applies is not None:
+            margin[applies == False] = np.nan  # noqa: E712  (the layer does not concern these enterprises)
+        return hit, margin, counted_in & ~hit
 
     def margin_to(self, zones: np.ndarray, rows: np.ndarray, margin: np.ndarray) -> None:
         """``margin[rows]`` = minus the distance to the nearest of ``zones`` within the search radius (a row inside
@@ -188,18 +228,23 @@ class ZoneChecks:
         dist = shapely.distance(self.geoms[rows[ent_n]], zones[zone_n])
         margin[rows[ent_n]] = np.where(dist > 0, -dist, np.nan)
 
-    def zone_standard(self, standard: str) -> tuple[np.ndarray, np.ndarray] | None:
+    def zone_standard(self, standard: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(hit, margin, undetermined) per screened row over the standard's zone layers, or None without any.
+
+        Undetermined: inside a layer for listed industries while the registry gives no industry, and no hit."""
         layers = self.catalog.of_kind(*ZONE_KINDS[standard])
         if not layers:
             return None
         hit = np.zeros(len(self.geoms), dtype=bool)
+        undetermined = np.zeros(len(self.geoms), dtype=bool)
         margin = np.full(len(self.geoms), np.nan)
         for layer in layers:
             self.say(f"standard {standard}: {layer.id} ({len(self.metric.geoms[layer.id]):,} zones)")
-            h, m = self.zone_hits(layer, standard)
+            h, m, u = self.zone_hits(layer, standard)
             hit |= h
+            undetermined |= u
             # depth inside (positive) beats distance outside (negative); among those the largest wins
             margin = np.fmax(margin, m)
         self.columns[R.margin_column(standard)] = self.full(margin, np.nan)
         self.margins[standard] = margin
-        return hit, margin
+        return hit, margin, undetermined & ~hit

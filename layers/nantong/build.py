@@ -147,6 +147,10 @@ layers:
     path: landuse.tif
     industrial_classes: [M1, M2, M3]
     classes: {1: M1, 2: M2, 3: M3, 4: R, 5: G, 6: E}
+    # E (非建设用地, GB 50137-2011: water, farmland) is conditional: a registry point there is most likely geocoded
+    # onto the river or a field beside its real site, so it is checked on the ground, not a standard-3 hit; R and G
+    # (listed nowhere) stay prohibited. Remove the line to count E as a hit again.
+    industrial_use: {E: conditional}
     description: 城市总体规划用地（示意，250 m 栅格，EPSG:4549）/ planned land use, illustrative
     source: 示意数据，非官方 (built by build.py)
     illustrative: true

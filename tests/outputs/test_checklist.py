@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 
 import openpyxl
@@ -40,12 +41,15 @@ def test_checklist_columns_coordinates_and_seed_numbering(checklist, demo_result
     assert {r["筛查批次"] for r in rows} == {json.loads((demo_run / "run.json").read_text("utf-8"))["run_id"]}
     assert "初筛建议" in header and "处置方式" not in header
     assert {"经度（CGCS2000）", "纬度（CGCS2000）", "未评估标准及原因", "提示（近边界、数据问题）"} <= set(header)
-    first = next(r for r in rows if r["统一社会信用代码"] == "91320612502415011T")  # demo row 1
-    ent = demo_result.enterprises.iloc[0]
-    assert first["经度（CGCS2000）"] == pytest.approx(121.247157, abs=1e-6) != 121.251663
+    # demo row 1 sits on E (非建设用地), which the demo plan calls conditional: an issue to verify, not on the list
+    assert demo_result.enterprises.iloc[0]["lon"] == pytest.approx(121.247157, abs=1e-6) != 121.251663
+    assert "91320612502415011T" not in {r["统一社会信用代码"] for r in rows}
+    first = next(r for r in rows if r["统一社会信用代码"] == "91320612782709208Y")  # demo row 12, in a red line
+    ent = demo_result.enterprises.set_index("enterprise_id").loc["91320612782709208Y"]
     assert (first["经度（CGCS2000）"], first["纬度（CGCS2000）"]) == pytest.approx((ent["lon"], ent["lat"]), abs=1e-6)
     assert first["触及标准（附件2）"].startswith("第（三）项")
-    assert first["证据"] == "第（三）项：规划用地类别 E（非建设用地），非工业用地"
+    land = r"第（三）项：规划用地类别 [RG]（[^）]+），非工业用地"
+    assert any(re.search(land, r["证据"] or "") for r in rows)
     texts = " ".join(str(v) for r in rows for v in r.values() if v)
     assert "E（E）" not in texts and "=" not in texts and "near_edge" not in texts
     assert any("位置距区域边界很近" in (r["提示（近边界、数据问题）"] or "") for r in rows)
@@ -78,10 +82,11 @@ def test_county_shapefile_lon_lat_are_the_screened_point_and_the_dictionary_name
     data = package_bytes(demo_run, value="通州区", formats=("shp",))
     zipfile.ZipFile(io.BytesIO(data)).extractall(tmp_path)
     with shapefile.Reader(str(tmp_path / "通州区_点.shp"), encoding="utf-8") as r:
-        rec = next(dict(zip([f[0] for f in r.fields[1:]], rec)) for rec in r.records() if rec["INPUT_ROW"] == 1)
-        point = next(s.points[0] for s, rec in zip(r.shapes(), r.records()) if rec["INPUT_ROW"] == 1)
-    assert rec["LON"] == pytest.approx(121.247157, abs=1e-6) and point[0] == pytest.approx(rec["LON"], abs=1e-9)
-    input_field = next(k for k, v in rec.items() if v == "121.251663")  # the registry's 经度, as given
+        # demo row 12 (row 1, on E, is no longer flagged: the demo plan calls E conditional)
+        rec = next(dict(zip([f[0] for f in r.fields[1:]], rec)) for rec in r.records() if rec["INPUT_ROW"] == 12)
+        point = next(s.points[0] for s, rec in zip(r.shapes(), r.records()) if rec["INPUT_ROW"] == 12)
+    assert rec["LON"] == pytest.approx(121.088101, abs=1e-6) and point[0] == pytest.approx(rec["LON"], abs=1e-9)
+    input_field = next(k for k, v in rec.items() if v == "121.092786")  # the registry's 经度, as given
     fields = {
         row["短字段名"]: row for row in csv.DictReader((tmp_path / "字段说明.csv").read_text("utf-8-sig").splitlines())
     }

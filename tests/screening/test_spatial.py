@@ -287,7 +287,7 @@ def test_standard_3_with_only_a_red_line_layer(tiny_pack, tmp_path):
 def test_standard_3_halves_combine():
     from geo_screen.screening.spatial import _standard_3
 
-    red = (np.array([False, False, True, False]), None)
+    red = (np.array([False, False, True, False]), None, np.zeros(4, dtype=bool))
     landuse = np.array([None, False, None, True], dtype=object)  # None: the plan has no data there
     assert list(_standard_3(red, landuse, 4)) == [None, False, True, True]
     assert list(_standard_3(None, landuse, 4)) == [None, False, None, True]

@@ -354,13 +354,21 @@ ARGUMENT_FLAGS = {
     "scheduler": "--scheduler",
     "partitions": "--partitions",
     "by": "--by",
+    "corrections": "--corrections",
 }
-_ARGUMENT_RE = re.compile(r"\b(" + "|".join(ARGUMENT_FLAGS) + r")=")
+_ARGUMENT_RE = re.compile(r"\b(" + "|".join(ARGUMENT_FLAGS) + r")=(\S?)")
 
 
 def command_line_message(message: str) -> str:
-    """A library error message in the command's words: ``rules=PATH`` becomes ``--rules PATH``."""
-    return _ARGUMENT_RE.sub(lambda m: f"{ARGUMENT_FLAGS[m.group(1)]} ", message)
+    """A library error message in the command's words: ``rules=PATH`` becomes ``--rules PATH``, ``(out_dir=)``
+    becomes ``(--out)``."""
+
+    def flag(match: re.Match) -> str:
+        value = match.group(2)
+        joined = value and value not in ")）,，;；"
+        return ARGUMENT_FLAGS[match.group(1)] + (" " + value if joined else value)
+
+    return _ARGUMENT_RE.sub(flag, message)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -225,7 +225,8 @@ def read_results(path: str | Path) -> ScreenResult:
     gpkg = path / GPKG_NAME if path.is_dir() else path
     if not gpkg.exists():
         raise InputDataError(
-            f"no screening results at {gpkg}; run 'geo-screen screen ... --out DIR' first and pass DIR/{GPKG_NAME}"
+            f"no screening results at {gpkg}; screen a registry into an output folder first (out_dir=) and pass "
+            f"that folder or its {GPKG_NAME}"
         )
     enterprises, hits = (_read_layer(gpkg, layer) for layer in (ENTERPRISES_LAYER, HITS_LAYER))
     manifest_path = gpkg.with_name(MANIFEST_NAME)

@@ -372,8 +372,8 @@ def grade_label(grade: object, score: object = None, rank: object = None) -> str
     ('C类，得分 63.2，县内排名 412/530', 'A类', '得分 41.0')
     """
 
-    def given(value: object) -> bool:
-        return value is not None and value == value and str(value).strip() not in ("", "<NA>", "nan")
+    def given(value: object) -> bool:  # None, NaN and pandas' NA are all "not given"
+        return str(value).strip() not in ("", "None", "<NA>", "nan", "NaN")
 
     parts = [f"{grade}类"] if given(grade) else []
     if given(score):
@@ -493,6 +493,7 @@ def zone_industry_note(industries) -> str:
 
 #: ``issues`` tokens -> how they read (``{}`` takes the token's detail after the colon)
 ISSUE_ZH: dict[str, str] = {
+    "grade_disagrees": "绩效等级与测算不一致（{}），以登记表为准，请核实",
     "coords_swapped": "经纬度填反，已互换纠正",
     "location_missing": "缺少坐标",
     "location_zero": "坐标为0",
@@ -535,6 +536,8 @@ def issue_text(token: str) -> str:
         detail = detail.replace("expected ", "应为 ")
     elif code == "county_mismatch":
         detail = detail.replace("registry=", "登记表：").replace(",location=", "，位置：")
+    elif code == "grade_disagrees":
+        detail = detail.replace("registry=", "登记表").replace(",computed=", "类，按指标测算") + "类"
     elif code.endswith("_unparsed"):
         column = code.removesuffix("_unparsed")
         name = _INPUT_COORDINATES.get(column) or column_label(R.GRADE if column == "grade" else column)

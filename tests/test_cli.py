@@ -152,7 +152,8 @@ def test_export_command(run_dir, tmp_path, capsys):
 
 def test_export_bad_results_path(tmp_path, capsys):
     assert main(["export", str(tmp_path / "nothing.gpkg"), "--out", str(tmp_path / "x")]) == 2
-    assert "geo-screen screen" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no screening results" in err and "(--out)" in err and "out_dir=" not in err
 
 
 def test_step_bars_show_time_and_rows_per_second(capsys):

@@ -89,7 +89,7 @@ def screen_chunked(
     if source.suffix.lower() not in (".csv", ".txt", ".tsv"):
         raise InputDataError(
             f"{source}: chunked screening reads CSV registries; export {source.suffix} as CSV "
-            "(UTF-8), or screen it without --chunk-rows"
+            "(UTF-8), or screen it without chunk_rows= (in memory)"
         )
     say = progress or (lambda _msg: None)
     started = datetime.now(UTC)
@@ -142,7 +142,7 @@ class _ChunkedRun:
                 raise _NotUtf8 from err
             raise InputDataError(
                 f"{self.source}: cannot parse as delimited text ({err}); check the delimiter "
-                "and quotes, or screen it without --chunk-rows (which also reads ragged rows)"
+                "and quotes, or screen it without chunk_rows= (in memory, which also reads ragged rows)"
             ) from err
 
     def screen(self, chunk_rows: int, *, encoding) -> None:

@@ -152,7 +152,7 @@ def _client(scheduler: str | None, say: Progress):
             raise ConfigError(
                 f"cannot reach the dask scheduler at {scheduler!r} ({err}); start one with "
                 "'dask scheduler' (and 'dask worker ADDRESS' on each machine) or leave out "
-                "--scheduler to start a local cluster"
+                "scheduler= to start a local cluster"
             ) from err
     say("starting a local dask cluster")
     cluster = LocalCluster(

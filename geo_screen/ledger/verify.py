@@ -113,7 +113,7 @@ def import_checklist(
     """
     path = Path(filled)
     if not by or not by.strip():
-        raise InputDataError("say who records the import: by= (the command's --by NAME)")
+        raise InputDataError("say who records the import: by=NAME")
     if not path.is_file():
         raise InputDataError(f"checklist {path} does not exist")
     sha = file_sha256(path)
@@ -170,7 +170,7 @@ def _new_or_corrected(entries: list[Entry], earlier: list[Entry], *, corrections
         problems.append(
             f"row {entry.source_row} changes what entry #{before.seq} recorded from an earlier copy of this file "
             f"on {before.recorded_at} ({', '.join(f'{k}: {getattr(before, k)!r} -> {getattr(entry, k)!r}' for k in changed)}); "
-            "the ledger never changes a recorded entry: import with --corrections to record the change as a "
+            "the ledger never changes a recorded entry: import with corrections= to record the change as a "
             "correction naming it"
         )
     return out

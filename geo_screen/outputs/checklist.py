@@ -37,6 +37,7 @@ from geo_screen.vocabulary import (
     VERDICT,
     VERDICTS,
     column_label,
+    grade_label,
     issues_text,
     seed_item,
 )
@@ -165,6 +166,9 @@ def checklist_frame(ents: pd.DataFrame, hits: pd.DataFrame, *, run_id: str | Non
             PROPOSAL_HEADER: disposition_text(flagged).to_numpy(),
         }
     )
+    if R.GRADE in flagged.columns:  # the grade standards 2 and 10 read, with its score and county rank when computed
+        parts = [flagged.get(c, pd.Series(None, index=flagged.index)) for c in (R.GRADE, R.GRADE_SCORE, R.GRADE_RANK)]
+        out[column_label(R.GRADE)] = [grade_label(*values) for values in zip(*parts)]
     if "escalation" in flagged.columns:
         out[ESCALATION_HEADER] = flagged["escalation"].map(DISPOSITION_ZH).fillna("").to_numpy()
     if "check_basis" in flagged.columns:

@@ -92,3 +92,21 @@ def test_county_shapefile_lon_lat_are_the_screened_point_and_the_dictionary_name
     }
     assert fields[input_field]["中文名称"] == "经度（输入，GCJ-02）" and "未去除偏移" in fields[input_field]["含义"]
     assert "已去除高德/百度偏移" in fields["LON"]["含义"]
+
+
+def test_the_checklist_shows_the_grade_with_its_score_and_rank_and_a_disagreement(demo_result):
+    """Standards 2 and 10 read the grade: the inspector sees it as the card does, and a registry grade that
+    differs from the computed one is a note to check."""
+    from geo_screen.outputs.checklist import checklist_frame
+
+    ents = demo_result.enterprises.copy()
+    first = ents.index[R.flagged_mask(ents)][0]
+    ents[R.GRADE_SCORE] = None
+    ents[R.GRADE_RANK] = None
+    ents.loc[first, [R.GRADE, R.GRADE_SCORE, R.GRADE_RANK]] = ["C", 63.24, "412/530"]
+    ents.loc[first, R.ISSUES] = "grade_disagrees:registry=C,computed=B"
+    row = checklist_frame(ents, demo_result.hits).iloc[0]
+    assert row["绩效等级"] == "C类，得分 63.2，县内排名 412/530"
+    assert "绩效等级与测算不一致（登记表C类，按指标测算B类）" in row["提示（近边界、数据问题）"]
+    without = checklist_frame(demo_result.enterprises.drop(columns=[R.GRADE]), demo_result.hits)
+    assert "绩效等级" not in without.columns

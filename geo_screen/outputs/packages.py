@@ -354,7 +354,7 @@ def _checklist_bytes(prep: _Prepared, label: str, manifest: dict) -> bytes:
             ),
             PENDING_SHEET: (
                 f"{head}{label} 待补充资料（{len(pending)} 家企业未触及标准，但有标准因缺少数据未评估，"
-                f"未评估不等于符合）。补齐资料后重新筛查。{made}"
+                f"而未评估不等于符合）。补齐资料后重新筛查。{made}"
             ),
         },
         title=stamped(f"{label} 现场核查表", manifest),

@@ -12,8 +12,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import geo_screen as gs
+from geo_screen.app import basemaps, downloads, maplayers, mapview, runs, uploads
 from geo_screen.app import card as cards
-from geo_screen.app import downloads, maplayers, mapview, runs, uploads
 from geo_screen.app import state as explore
 from geo_screen.app.args import app_args
 from geo_screen.pack.metric import pack_metric_crs
@@ -201,7 +201,7 @@ def sidebar_filters(run):
         )
     st.sidebar.subheader("底图 / basemap")
     basemap = st.sidebar.selectbox(
-        "底图", list(mapview.BASEMAPS), format_func=mapview.BASEMAPS.get, key="basemap", label_visibility="collapsed"
+        "底图", list(basemaps.BASEMAPS), format_func=basemaps.BASEMAPS.get, key="basemap", label_visibility="collapsed"
     )
     token = None
     if basemap == "tianditu":
@@ -210,7 +210,7 @@ def sidebar_filters(run):
                 "天地图密钥 / Tianditu key",
                 type="password",
                 key="tianditu_key",
-                help=f"或设置环境变量 {mapview.TIANDITU_ENV}",
+                help=f"或设置环境变量 {basemaps.TIANDITU_ENV}",
             )
             or None
         )

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from geo_screen import results as R
-from geo_screen.app.mapview import DISPOSITION_STYLES
 from geo_screen.app.state import Run
+from geo_screen.app.symbols import DISPOSITION_STYLES
 from geo_screen.screening.rules import load_rules
 from geo_screen.vocabulary import (
     DISPOSITION_ZH,

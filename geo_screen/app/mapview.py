@@ -6,9 +6,10 @@ carries the vendored Leaflet 1.9.4 and Leaflet.markercluster 1.5.3 from
 ``geo_screen/app/static`` (inlined as ``data:`` URLs, or from ``assets=URL`` when
 a server hosts that folder), and draws no tiles unless an online basemap is
 chosen. Enterprises are canvas circle markers coloured by disposition
-(Okabe-Ito, colour-blind safe), clustered above ``cluster_above``; zone layers
+(a severity ramp from the rules' precedence: :mod:`geo_screen.app.symbols`), clustered above ``cluster_above``; zone layers
 are prepared by :mod:`geo_screen.app.maplayers` (simplified in the pack's metric CRS).
-On the AMap basemap (GCJ-02 tiles) every overlay is shifted to GCJ-02 for display only.
+On the AMap basemap (GCJ-02 tiles) every overlay is shifted to GCJ-02 for display only
+(:mod:`geo_screen.app.basemaps`).
 
 >>> m = build_map(result.enterprises, layers=maplayers.display_layers(catalog))   # doctest: +SKIP
 >>> m.save("map.html")                                                 # doctest: +SKIP
@@ -18,10 +19,8 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 from functools import lru_cache
-from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -34,13 +33,12 @@ from folium.map import Layer
 from folium.template import Template
 
 from geo_screen import results as R
+from geo_screen.app.basemaps import add_basemap, to_display
 from geo_screen.app.maplayers import DisplayLayer, rounded_lonlat
-from geo_screen.errors import ConfigError
-from geo_screen.inputs.crs import geometries_with_offset
+from geo_screen.app.symbols import BUFFER_STYLE, BUFFER_TITLE, DISPOSITION_STYLES, STATIC_DIR
 from geo_screen.results import OUTPUT_CRS
 from geo_screen.vocabulary import DISPOSITION_ZH
 
-STATIC_DIR = Path(__file__).parent / "static"
 _JS = (
     ("leaflet", "leaflet/leaflet.js"),
     ("markercluster", "leaflet.markercluster/leaflet.markercluster.js"),
@@ -51,51 +49,6 @@ _CSS = (
     ("markercluster_css", "leaflet.markercluster/MarkerCluster.css"),
     ("geo_screen_css", "geo_screen/map.css"),
 )
-
-#: the action dispositions' ramp, most severe first: ColorBrewer YlOrRd (sequential, colour-blind safe)
-SEVERITY_RAMP = ("#800026", "#BD0026", "#E31A1C", "#FC4E2A", "#FD8D3C", "#FEB24C", "#FED976", "#FFEDA0")
-
-
-def disposition_styles(precedence=R.DISPOSITION_CODES) -> dict[str, tuple[str, str, int]]:
-    """disposition -> (fill, stroke, radius px): the rules' precedence as a severity ramp.
-
-    The most severe action is darkest and warmest, the mildest palest; ``none`` is grey and ``not_assessed``
-    hollow (a grey ring). Codes missing from ``precedence`` follow it in :data:`geo_screen.results.DISPOSITION_CODES`
-    order. Keys come in the results' code order.
-    """
-    order = [c for c in precedence if c in R.DISPOSITION_CODES]
-    order += [c for c in R.DISPOSITION_CODES if c not in order]
-    actions = [c for c in order if c not in (R.NO_DISPOSITION, R.NOT_ASSESSED_DISPOSITION)]
-    ramp = np.linspace(0, len(SEVERITY_RAMP) - 1, num=max(len(actions), 1)).round().astype(int)
-    styles = {c: (SEVERITY_RAMP[i], "#333333", 5) for c, i in zip(actions, ramp)}
-    styles[R.NO_DISPOSITION] = ("#BBBBBB", "#777777", 3)
-    styles[R.NOT_ASSESSED_DISPOSITION] = ("transparent", "#555555", 3)
-    return {c: styles[c] for c in R.DISPOSITION_CODES}
-
-
-#: disposition -> (fill, stroke, radius px) for the shipped rules' precedence (results.DISPOSITION_CODES order)
-DISPOSITION_STYLES: dict[str, tuple[str, str, int]] = disposition_styles()
-_CODES = R.DISPOSITION_CODES
-
-#: basemap id -> label; "none" draws no tiles (nothing leaves the machine)
-BASEMAPS: dict[str, str] = {
-    "none": "无底图（离线）",
-    "osm": "OpenStreetMap",
-    "tianditu": "天地图（需密钥）",
-    "amap": "高德地图（GCJ-02）",
-}
-TIANDITU_ENV = "TIANDITU_KEY"
-_TIANDITU = (
-    "https://t{s}.tianditu.gov.cn/%s_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=%s"
-    "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=%s"
-)
-_AMAP = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
-
-#: the sanitary-buffer overlay's title and Leaflet path style (the zone layers' are maplayers.LAYER_STYLES)
-_STYLES = json.loads((STATIC_DIR / "geo_screen" / "styles.json").read_text("utf-8"))
-BUFFER_TITLE: str = _STYLES["buffer"]["title"]
-_BUFFER_STYLE: dict = _STYLES["buffer"]["style"]
-
 
 # --------------------------------------------------------------------------- assets
 
@@ -164,18 +117,6 @@ def key_from_tooltip(text: str | None) -> str | None:
         return None
     lines = [line.strip() for line in str(text).splitlines() if line.strip()]
     return lines[-1] if lines else None
-
-
-def display_offset(basemap: str) -> str | None:
-    """The coordinate offset overlays need on ``basemap`` (``"gcj02"`` for AMap), else None."""
-    return "gcj02" if basemap == "amap" else None
-
-
-def to_display(geoms: np.ndarray, basemap: str) -> np.ndarray:
-    """CGCS2000 lon/lat geometries as drawn on ``basemap`` (shifted to GCJ-02 on AMap; data never changes)."""
-    geoms = np.asarray(geoms, dtype=object)
-    offset = display_offset(basemap)
-    return geometries_with_offset(geoms, offset) if offset else geoms
 
 
 # --------------------------------------------------------------------------- folium elements
@@ -315,7 +256,7 @@ def _payload(enterprises: gpd.GeoDataFrame, keys: pd.Series, basemap: str) -> di
         if R.DISPOSITION in enterprises
         else np.full(int(present.sum()), R.NOT_ASSESSED_DISPOSITION, dtype=object)
     )
-    index = {code: i for i, code in enumerate(_CODES)}
+    index = {code: i for i, code in enumerate(R.DISPOSITION_CODES)}
     d = np.array([index.get(c, index[R.NOT_ASSESSED_DISPOSITION]) for c in codes], dtype=np.int64)
     order = np.argsort(-d, kind="stable")  # most severe drawn last, on top
     names = (
@@ -334,43 +275,6 @@ def _payload(enterprises: gpd.GeoDataFrame, keys: pd.Series, basemap: str) -> di
             for c, (f, s, r) in DISPOSITION_STYLES.items()
         ],
     }
-
-
-def tianditu_key(explicit: str | None = None) -> str | None:
-    """The Tianditu token: ``explicit`` when given, else the ``TIANDITU_KEY`` environment variable."""
-    return (explicit or os.environ.get(TIANDITU_ENV) or "").strip() or None
-
-
-def _add_basemap(m: folium.Map, basemap: str, key: str | None) -> None:
-    if basemap not in BASEMAPS:
-        raise ConfigError(f"basemap {basemap!r} is unknown; choose one of {', '.join(BASEMAPS)}")
-    if basemap == "osm":
-        folium.TileLayer("OpenStreetMap", name=BASEMAPS[basemap], control=False, max_zoom=19).add_to(m)
-    elif basemap == "amap":
-        folium.TileLayer(
-            _AMAP,
-            attr="&copy; 高德地图 AutoNavi",
-            name=BASEMAPS[basemap],
-            subdomains="1234",
-            control=False,
-            max_zoom=18,
-        ).add_to(m)
-    elif basemap == "tianditu":
-        token = tianditu_key(key)
-        if not token:
-            raise ConfigError(
-                f"the Tianditu basemap needs a key: set the {TIANDITU_ENV} environment variable "
-                "or enter it in the sidebar (free at console.tianditu.gov.cn), or choose another basemap"
-            )
-        for kind in ("vec", "cva"):  # Web Mercator tile set of CGCS2000 data: no offset to apply
-            folium.TileLayer(
-                _TIANDITU % (kind, kind, token),
-                attr="&copy; 天地图 Tianditu",
-                subdomains="01234567",
-                name=f"天地图 {kind}",
-                control=False,
-                max_zoom=18,
-            ).add_to(m)
 
 
 def build_map(
@@ -413,7 +317,7 @@ def build_map(
     )
     m.options.update(minZoom=5, maxZoom=18)  # folium gives these to tiles only; clustering needs the map's
     _localise(m, js, css)
-    _add_basemap(m, basemap, tianditu_token)
+    add_basemap(m, basemap, tianditu_token)
     for layer in layers:
         frame = layer.frame.set_geometry(to_display(layer.frame.geometry.to_numpy(), basemap), crs=OUTPUT_CRS)
         _VectorLayer(frame, name=layer.title, style=layer.style, show=layer.show, interactive=layer.interactive).add_to(
@@ -421,7 +325,7 @@ def build_map(
         )
     if buffers is not None and len(buffers):
         frame = buffers.set_geometry(to_display(buffers.geometry.to_numpy(), basemap), crs=OUTPUT_CRS)
-        _VectorLayer(frame, name=BUFFER_TITLE, style=_BUFFER_STYLE, show=False, interactive=True).add_to(m)
+        _VectorLayer(frame, name=BUFFER_TITLE, style=BUFFER_STYLE, show=False, interactive=True).add_to(m)
     keys = enterprise_keys(enterprises) if keys is None else keys.loc[enterprises.index]
     payload = _payload(enterprises, keys, basemap)
     n = len(payload["lat"])
@@ -429,7 +333,7 @@ def build_map(
     counts = enterprises[R.DISPOSITION].value_counts() if R.DISPOSITION in enterprises else pd.Series(dtype=int)
     zones = {layer.title: layer.style for layer in layers}
     if buffers is not None and len(buffers):
-        zones[BUFFER_TITLE] = _BUFFER_STYLE
+        zones[BUFFER_TITLE] = BUFFER_STYLE
     _Legend(
         [
             {"fill": f, "stroke": s, "label": DISPOSITION_ZH[c], "count": int(counts.get(c, 0))}
@@ -494,7 +398,7 @@ def selection_layer(
         folium.GeoJson(
             json.loads(shapely.to_geojson(rounded_lonlat(geom)[0])),
             interactive=False,
-            style_function=lambda _f: {**_BUFFER_STYLE, "fillOpacity": 0.08, "weight": 2},
+            style_function=lambda _f: {**BUFFER_STYLE, "fillOpacity": 0.08, "weight": 2},
         ).add_to(group)
     geoms = enterprise.geometry.to_numpy()
     if len(geoms) and not shapely.is_missing(geoms[0]) and not shapely.is_empty(geoms[0]):

@@ -21,7 +21,9 @@ import numpy as np
 import pandas as pd
 
 from geo_screen import results as R
-from geo_screen.app.mapview import BASEMAPS, DISPOSITION_STYLES, enterprise_keys
+from geo_screen.app.basemaps import BASEMAPS
+from geo_screen.app.mapview import enterprise_keys
+from geo_screen.app.symbols import DISPOSITION_STYLES
 from geo_screen.outputs.provenance import local_time, stamped
 from geo_screen.vocabulary import DISPOSITION_ZH, MISSING_ZH, ROW_STATUS_ZH, column_label, standard_label
 

@@ -14,6 +14,7 @@ from results_factory import make_result
 
 import geo_screen as gs
 from geo_screen import results as R
+from geo_screen.app import basemaps, symbols
 from geo_screen.app import maplayers as ml
 from geo_screen.app import mapview as mv
 from geo_screen.errors import ConfigError
@@ -74,7 +75,7 @@ def one_enterprise(lon: float, lat: float, **extra) -> gpd.GeoDataFrame:
 
 
 def test_assets_are_vendored_with_licences():
-    static = mv.STATIC_DIR
+    static = symbols.STATIC_DIR
     assert "1.9.4" in (static / "leaflet" / "leaflet.js").read_text("utf-8")[:200]
     assert "BSD" in (static / "leaflet" / "LICENSE").read_text("utf-8")
     assert "Permission is hereby granted" in (static / "leaflet.markercluster" / "MIT-LICENCE.txt").read_text("utf-8")
@@ -125,14 +126,14 @@ def test_markers_one_per_located_enterprise_with_its_colour(result):
         row = ents[keys == key].iloc[0]
         point = row.geometry.representative_point() if row.geometry.geom_type != "Point" else row.geometry
         assert (lon, lat) == pytest.approx((point.x, point.y), abs=1e-6)
-        assert styles[d]["fill"] == mv.DISPOSITION_STYLES[row[R.DISPOSITION]][0]
+        assert styles[d]["fill"] == symbols.DISPOSITION_STYLES[row[R.DISPOSITION]][0]
     assert payload["d"] == sorted(payload["d"], reverse=True)  # most severe drawn last
     assert payload["options"]["cluster"] is False
 
 
 def test_palette_is_distinct_and_complete():
-    fills = [f for f, _, _ in mv.DISPOSITION_STYLES.values()]
-    assert list(mv.DISPOSITION_STYLES) == list(DISPOSITION_ZH)
+    fills = [f for f, _, _ in symbols.DISPOSITION_STYLES.values()]
+    assert list(symbols.DISPOSITION_STYLES) == list(DISPOSITION_ZH)
     assert len(set(fills)) == len(fills)
 
 
@@ -197,12 +198,12 @@ def test_selection_ring_follows_the_basemap():
 
 def test_online_basemaps(monkeypatch):
     ents = one_enterprise(*WGS)
-    monkeypatch.delenv(mv.TIANDITU_ENV, raising=False)
+    monkeypatch.delenv(basemaps.TIANDITU_ENV, raising=False)
     with pytest.raises(ConfigError, match="TIANDITU_KEY"):
         mv.build_map(ents, basemap="tianditu")
     page = html_of(mv.build_map(ents, basemap="tianditu", tianditu_token="abc123"))
     assert "tianditu.gov.cn/vec_w" in page and "tk=abc123" in page
-    monkeypatch.setenv(mv.TIANDITU_ENV, "fromenv")
+    monkeypatch.setenv(basemaps.TIANDITU_ENV, "fromenv")
     assert "tk=fromenv" in html_of(mv.build_map(ents, basemap="tianditu"))
     assert "autonavi.com" in html_of(mv.build_map(ents, basemap="amap"))
     with pytest.raises(ConfigError, match="choose one of none, osm, tianditu, amap"):
@@ -237,16 +238,16 @@ def test_palette_is_a_severity_ramp_in_precedence_order():
     from geo_screen.screening.rules import load_rules
 
     actions = [c for c in load_rules(None).precedence if c != R.NO_DISPOSITION]
-    fills = [mv.DISPOSITION_STYLES[c][0] for c in actions]
+    fills = [symbols.DISPOSITION_STYLES[c][0] for c in actions]
     lum = [_luminance(f) for f in fills]
     assert lum == sorted(lum) and len(set(lum)) == len(lum)  # darker the more severe
     for f in fills:  # warm: red channel highest, no greens or blues
         r, g, b = (int(f[i : i + 2], 16) for i in (1, 3, 5))
         assert r >= g and r > b
-    none = mv.DISPOSITION_STYLES[R.NO_DISPOSITION][0]
+    none = symbols.DISPOSITION_STYLES[R.NO_DISPOSITION][0]
     assert none[1:3] == none[3:5] == none[5:7]  # grey
-    assert mv.DISPOSITION_STYLES[R.NOT_ASSESSED_DISPOSITION][0] == "transparent"
-    assert mv.disposition_styles(["stop", "close", "none"])["stop"][0] == fills[0]  # follows an edited precedence
+    assert symbols.DISPOSITION_STYLES[R.NOT_ASSESSED_DISPOSITION][0] == "transparent"
+    assert symbols.disposition_styles(["stop", "close", "none"])["stop"][0] == fills[0]  # follows an edited precedence
 
 
 def test_wheel_zooms_only_after_a_click_and_the_scale_is_metric(result):

@@ -34,7 +34,7 @@
   }
 
   /* data: {lat: [], lon: [], d: [style index], name: [], key: [], styles: [{fill, stroke, radius, opacity, label}]}
-   * The tooltip's last line is the enterprise key: geo_screen.mapview.key_from_tooltip reads it back. */
+   * The tooltip's last line is the enterprise key: geo_screen.app.mapview.key_from_tooltip reads it back. */
   function enterprises(map, data, options) {
     var styles = data.styles;
     var n = data.lat.length;

@@ -1,8 +1,10 @@
 """The planner's map: page logic and map building behind the Streamlit page ``app.py``.
 
 Owns the page's arguments (``args``), filters, search, counts and URL state (``state``), the enterprise
-card (``card``), the folium map and its vendored Leaflet assets (``mapview``, ``static/``), the pack's layers
-prepared for display (``maplayers``), upload checks (``uploads``) and in-memory downloads (``downloads``).
+card (``card``), the folium map and its vendored Leaflet assets (``mapview``, ``static/``), how dispositions
+and layers are drawn (``symbols``), the basemaps and their datum (``basemaps``), the pack's layers prepared for
+display (``maplayers``), saved runs (``runs``), upload checks (``uploads``) and in-memory downloads
+(``downloads``).
 No module here imports streamlit: ``app.py`` wires these to widgets.
 
 May import every other part of the package; nothing in the package imports it.

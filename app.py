@@ -1,4 +1,6 @@
-"""落后产能退出筛查地图 / the planner's map: ``streamlit run app.py [-- --results DIR] [--catalog catalog.yaml] [--runs DIR]``.
+"""落后产能退出筛查地图 / the planner's map.
+
+``streamlit run app.py [-- --results DIR] [--catalog catalog.yaml] [--runs DIR]``.
 
 A thin page over geo_screen: everything it shows comes from geo_screen.app.args (its arguments),
 geo_screen.app.state (filters, counts, URL state), geo_screen.app.card (the enterprise card),

@@ -3,12 +3,13 @@
 What it holds: every text a screening writes many times over (a standard's result 触及/未触及/未评估 as its
 code, the disposition, the legal basis, zone class and name, the county) as a :class:`pandas.Categorical`.
 
-Why: a million-row run repeats a few dozen strings millions of times. Held as Python string objects, every step that touches them (building a frame,
-comparing, sorting, writing) pays per row; held as :class:`pandas.Categorical` they cost one small
-integer a row, and :func:`text` turns them into pandas' Arrow-backed ``str`` columns in C++
-(an Arrow dictionary decode) at the end. Measured by ``scripts/bench_idioms.py`` at a million rows:
-the final conversion alone takes 0.6 s from codes against 2.2 s from Python strings (the steps in
-between, which compare, sort and group codes instead of strings, save more on top).
+Why: a million-row run repeats a few dozen strings millions of times. Held as Python string objects, every step
+that touches them (building a frame, comparing, sorting, writing) pays per row; held as
+:class:`pandas.Categorical` they cost one small integer a row, and :func:`text` turns them into pandas'
+Arrow-backed ``str`` columns in C++ (an Arrow dictionary decode) at the end. Measured by
+``scripts/bench_idioms.py`` at a million rows: the final conversion alone takes 0.6 s from codes against 2.2 s
+from Python strings (the steps in between, which compare, sort and group codes instead of strings, save more on
+top).
 """
 
 from __future__ import annotations

@@ -30,7 +30,8 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def results_xlsx_bytes(result: R.ScreenResult) -> bytes:
-    """``results.xlsx`` of ``result`` (:func:`geo_screen.outputs.workbook.write_results_workbook`), written in memory."""
+    """``results.xlsx`` of ``result``, written in memory
+    (:func:`geo_screen.outputs.workbook.write_results_workbook`)."""
     from geo_screen.outputs.workbook import write_results_workbook
 
     buf = io.BytesIO()

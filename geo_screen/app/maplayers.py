@@ -1,4 +1,4 @@
-"""The pack's layers and sanitary buffers prepared for display: simplified and buffered in metric units, drawn in lon/lat.
+"""The pack's layers and sanitary buffers prepared for display: simplified and buffered in metres, drawn in lon/lat.
 
 :mod:`geo_screen.app.mapview` draws what this module prepares.
 

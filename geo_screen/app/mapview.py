@@ -6,8 +6,8 @@ carries the vendored Leaflet 1.9.4 and Leaflet.markercluster 1.5.3 from
 ``geo_screen/app/static`` (inlined as ``data:`` URLs, or from ``assets=URL`` when
 a server hosts that folder), and draws no tiles unless an online basemap is
 chosen. Enterprises are canvas circle markers coloured by disposition
-(a severity ramp from the rules' precedence: :mod:`geo_screen.app.symbols`), clustered above ``cluster_above``; zone layers
-are prepared by :mod:`geo_screen.app.maplayers` (simplified in the pack's metric CRS).
+(a severity ramp from the rules' precedence: :mod:`geo_screen.app.symbols`), clustered above
+``cluster_above``; zone layers are prepared by :mod:`geo_screen.app.maplayers` (simplified in the pack's metric CRS).
 On the AMap basemap (GCJ-02 tiles) every overlay is shifted to GCJ-02 for display only
 (:mod:`geo_screen.app.basemaps`).
 
@@ -157,7 +157,8 @@ class _EnterpriseLayer(_DataLayer):
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = geoScreen.enterprises({{ this._parent.get_name() if this.show else "null" }}, {{ this.payload }}, {{ this.options }});
+            {% set parent = this._parent.get_name() if this.show else "null" %}
+            var {{ this.get_name() }} = geoScreen.enterprises({{ parent }}, {{ this.payload }}, {{ this.options }});
         {% endmacro %}
         """)
 
@@ -195,7 +196,8 @@ class _Legend(MacroElement):
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = geoScreen.legend({{ this.items }}, {{ this.options }}).addTo({{ this._parent.get_name() }});
+            {% set map = this._parent.get_name() %}
+            var {{ this.get_name() }} = geoScreen.legend({{ this.items }}, {{ this.options }}).addTo({{ map }});
             geoScreen.keepBelow({{ this._parent.get_name() }});
         {% endmacro %}
         """)
@@ -227,7 +229,8 @@ class _Focus(MacroElement):
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-            {{ this._parent._parent.get_name() }}.setView([{{ this.lat }}, {{ this.lon }}], Math.max({{ this._parent._parent.get_name() }}.getZoom(), {{ this.min_zoom }}));
+            {% set map = this._parent._parent.get_name() %}
+            {{ map }}.setView([{{ this.lat }}, {{ this.lon }}], Math.max({{ map }}.getZoom(), {{ this.min_zoom }}));
         {% endmacro %}
         """)
 

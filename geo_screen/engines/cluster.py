@@ -91,10 +91,8 @@ def screen_dask(
             parts_in = frame.to_delayed()
         stamp = catalog.path.stat().st_mtime
         tasks = [dask.delayed(_screen_partition)(part, str(catalog.path), stamp, ruleset) for part in parts_in]
-        say(
-            f"screening {len(registry):,} rows in {len(tasks)} partitions on "
-            f"{'the cluster at ' + str(scheduler) if client is not None and scheduler else scheduler or 'a local cluster'}"
-        )
+        where = f"the cluster at {scheduler}" if client is not None and scheduler else scheduler or "a local cluster"
+        say(f"screening {len(registry):,} rows in {len(tasks)} partitions on {where}")
         if client is not None:
             from distributed import as_completed
 

@@ -63,6 +63,11 @@ class Imported:
         return f"{self.source}: {self.rows:,} filled rows -> {len(self.entries):,} ledger entries"
 
 
+def _changes(before, entry, fields) -> str:
+    """``field: old -> new`` for each field an edited re-import would change."""
+    return ", ".join(f"{k}: {getattr(before, k)!r} -> {getattr(entry, k)!r}" for k in fields)
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
@@ -169,7 +174,7 @@ def _new_or_corrected(entries: list[Entry], earlier: list[Entry], *, corrections
             continue
         problems.append(
             f"row {entry.source_row} changes what entry #{before.seq} recorded from an earlier copy of this file "
-            f"on {before.recorded_at} ({', '.join(f'{k}: {getattr(before, k)!r} -> {getattr(entry, k)!r}' for k in changed)}); "
+            f"on {before.recorded_at} ({_changes(before, entry, changed)}); "
             "the ledger never changes a recorded entry: import with corrections= to record the change as a "
             "correction naming it"
         )

@@ -239,7 +239,8 @@ def city_outputs(result: R.ScreenResult | str | os.PathLike, out_dir: str | os.P
         [
             f"{m.get('rules', {}).get('name', '利用综合标准依法依规推动落后产能退出')} 筛查汇总",
             (
-                f"规则：{m.get('rules', {}).get('document', '通政办发〔2017〕179号')}；输入：{m.get('input', {}).get('path', '')}；"
+                f"规则：{m.get('rules', {}).get('document', '通政办发〔2017〕179号')}；"
+                f"输入：{m.get('input', {}).get('path', '')}；"
                 f"工具 geo_screen {m.get('version', '')}；运行 {local_time(m['started']) if m.get('started') else ''}"
                 f" 至 {local_time(m['finished']) if m.get('finished') else ''}"
             ),
@@ -249,7 +250,8 @@ def city_outputs(result: R.ScreenResult | str | os.PathLike, out_dir: str | os.P
                 else []
             ),
             f"生成于 {local_time()}；运行时间为北京时间。",
-            f"登记企业 {len(ents)} 家，触及标准 {len(flagged)} 家。以下名单为筛查结果（初筛建议），经现场核实、主管部门认定后方可上报或公布；个体工商户名称已隐去。",
+            f"登记企业 {len(ents)} 家，触及标准 {len(flagged)} 家。以下名单为筛查结果（初筛建议），"
+            "经现场核实、主管部门认定后方可上报或公布；个体工商户名称已隐去。",
             (
                 "区县×标准：每家企业在其触及的每项标准下各计一次；区县×处置：按综合处置方式；"
                 "区县×标准×处置：按该标准证据的处置方式。"

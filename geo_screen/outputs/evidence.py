@@ -61,7 +61,8 @@ def evidence_text(hits: pd.DataFrame) -> pd.Series:
     Returns
     -------
     pandas.Series
-        One sentence per hit, on the index of ``hits``, e.g. ``第（四）项：长江洪港（一级保护区），位于区内，距边界120米``.
+        One sentence per hit, on the index of ``hits``,
+        e.g. ``第（四）项：长江洪港（一级保护区），位于区内，距边界120米``.
     """
 
     def txt(c: str) -> pd.Series:

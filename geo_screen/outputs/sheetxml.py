@@ -3,9 +3,9 @@
 What it writes: the rows of the workbooks officials open (results.xlsx, checklists, lists), cell for cell as
 xlsxwriter would. Why: xlsxwriter writes about 120,000 cells a second, one Python call each: the 40 million
 cells of a million-row run's flagged enterprises would take five minutes (``scripts/bench_idioms.py``:
-50,000 screened enterprises take 1.9 s here against 30 s through pandas' ``to_excel``). So :mod:`geo_screen.outputs.sheets` lets
-xlsxwriter lay a workbook out (headers, widths, filters, frozen panes, print setup, notes) without
-data rows, and :func:`package` adds them: cell for cell what xlsxwriter writes in its
+50,000 screened enterprises take 1.9 s here against 30 s through pandas' ``to_excel``). So
+:mod:`geo_screen.outputs.sheets` lets xlsxwriter lay a workbook out (headers, widths, filters, frozen panes,
+print setup, notes) without data rows, and :func:`package` adds them: cell for cell what xlsxwriter writes in its
 constant-memory mode (in-line strings with its escapes, numbers, booleans, the column's style on
 each cell, nothing for a missing value), with zlib compressing one block while the next is built.
 """

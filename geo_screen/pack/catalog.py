@@ -1,13 +1,13 @@
 """Layer packs: read a ``catalog.yaml`` and its layers into CGCS2000 frames with a per-layer report.
 
-A layer pack is a folder with ``catalog.yaml`` (format: :mod:`geo_screen.pack.model`, read by :mod:`geo_screen.pack.catalogfile`) and the
-official layers it names. :func:`load_catalog` first checks every file cheaply (exists, readable,
-has the mapped columns, has a CRS) and raises one :class:`~geo_screen.errors.ConfigError` listing
-every problem; then it reads vectors with pyogrio into EPSG:4490 lon/lat (GCJ-02/BD-09 offsets
-removed), repairs invalid geometry with :func:`shapely.make_valid`, drops null/empty geometry,
-normalises zone labels to canonical codes, and opens rasters with rasterio for their metadata
-only. Data problems that do not stop screening (unknown zone values, empty layers, a layer outside
-the coverage) are counted in the report and listed in :attr:`Catalog.problems`.
+A layer pack is a folder with ``catalog.yaml`` (format: :mod:`geo_screen.pack.model`, read by
+:mod:`geo_screen.pack.catalogfile`) and the official layers it names. :func:`load_catalog` first checks every
+file cheaply (exists, readable, has the mapped columns, has a CRS) and raises one
+:class:`~geo_screen.errors.ConfigError` listing every problem; then it reads vectors with pyogrio into EPSG:4490
+lon/lat (GCJ-02/BD-09 offsets removed), repairs invalid geometry with :func:`shapely.make_valid`, drops
+null/empty geometry, normalises zone labels to canonical codes, and opens rasters with rasterio for their
+metadata only. Data problems that do not stop screening (unknown zone values, empty layers, a layer outside the
+coverage) are counted in the report and listed in :attr:`Catalog.problems`.
 
 Examples
 --------

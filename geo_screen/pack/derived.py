@@ -22,7 +22,8 @@ from geo_screen.results import OUTPUT_CRS
 #: the derived belt's edges are at most this long (metres) before it goes back to lon/lat
 MAX_EDGE_M = 50.0
 #: segments per quarter circle where the belt rounds a bend or an end: its chords stay within 0.1 m of the true
-#: distance at 1 km (1000 m x (1 - cos(pi / 256))), always on the inside (the belt never claims a point farther than distance_m)
+#: distance at 1 km (1000 m x (1 - cos(pi / 256))), always on the inside (the belt never claims a point
+#: farther than distance_m)
 QUAD_SEGS = 64
 
 

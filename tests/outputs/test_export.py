@@ -35,6 +35,7 @@ from geo_screen.outputs.packages import (
     package_bytes,
     safe_file_stem,
 )
+from geo_screen.records import file_digest
 from geo_screen.vocabulary import CITY_LISTS, EMISSION_LIST
 
 needs_ogrinfo = pytest.mark.skipif(
@@ -437,7 +438,8 @@ def test_reads_a_results_gpkg_and_reprojects(result, tmp_path):
     run.mkdir()
     pyogrio.write_dataframe(result.enterprises.to_crs("EPSG:4549"), run / R.GPKG_NAME, layer=R.ENTERPRISES_LAYER)
     pyogrio.write_dataframe(result.hits.to_crs("EPSG:4549"), run / R.GPKG_NAME, layer=R.HITS_LAYER)
-    (run / R.MANIFEST_NAME).write_text(json.dumps(result.manifest, ensure_ascii=False), "utf-8")
+    files = {R.GPKG_NAME: file_digest(run / R.GPKG_NAME)}  # a run written elsewhere, with its commit record
+    (run / R.MANIFEST_NAME).write_text(json.dumps({**result.manifest, "files": files}, ensure_ascii=False), "utf-8")
     seen = []
     report = export_packages(run, tmp_path / "out", formats=("shp",), progress=lambda *a: seen.append(a))
     assert [s[:2] for s in seen] == [(i, len(report.files)) for i in range(1, len(report.files) + 1)]

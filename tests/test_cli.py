@@ -207,3 +207,15 @@ def test_library_messages_name_arguments_and_the_command_names_its_options(regis
     assert code == 2
     stderr = capsys.readouterr().err
     assert "pass an existing YAML as --rules " in stderr and "rules=" not in stderr
+
+
+def test_export_refuses_a_results_folder_changed_after_its_run(demo_run, tmp_path, capsys):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(demo_run, run)
+    (run / R.PARQUET_NAME).write_bytes(b"x")
+    assert main(["export", str(run), "--out", str(tmp_path / "export")]) == 2
+    err = capsys.readouterr().err
+    assert "results.parquet has 1 bytes, run.json says" in err and "re-run 'geo-screen screen'" in err
+    assert not (tmp_path / "export").exists()

@@ -148,6 +148,12 @@ def test_export_command(run_dir, tmp_path, capsys):
         "内部初筛名单（未经核实，不得公开）.csv",
     } <= names
     assert "package(s) by county" in capsys.readouterr().out
+    assert sorted(json.loads((out / "export.json").read_text("utf-8"))["files"]) == sorted(names - {"export.json"})
+    # a second export into the folder: the first one's county zips are gone, the city lists replaced
+    assert main(["export", str(run_dir), "--by", "standard", "--out", str(out)]) == 0
+    again = {p.name for p in out.iterdir()}
+    assert not {"崇川区.zip", "通州区.zip"} & again and "汇总.xlsx" in again
+    assert sorted(json.loads((out / "export.json").read_text("utf-8"))["files"]) == sorted(again - {"export.json"})
 
 
 def test_export_bad_results_path(tmp_path, capsys):

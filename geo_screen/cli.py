@@ -307,7 +307,6 @@ def _run(args) -> int:
         print(done.text())
         return EXIT_OK
     if args.command == "export":
-        from geo_screen.outputs.citylists import city_outputs
         from geo_screen.outputs.packages import export_packages
         from geo_screen.results import load_result
 
@@ -321,11 +320,11 @@ def _run(args) -> int:
             only=args.only,
             formats=formats,
             encoding=args.encoding,
+            city=True,
             progress=lambda done, total, value: log(f"[{done}/{total}] {value}"),
         )
-        city = city_outputs(result, args.out)
         print(report.summary())
-        print("city outputs: " + ", ".join(p.name for p in city))
+        print("city outputs: " + ", ".join(p.name for p in report.city))
         return EXIT_OK
     raise AssertionError(args.command)  # argparse enforces the choices
 

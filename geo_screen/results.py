@@ -8,7 +8,6 @@ read them back with :func:`read_results`; the names below are that contract.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,9 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+
+from geo_screen.errors import InputDataError
+from geo_screen.records import FILES_KEY, checked_record
 
 #: Geographic CRS of every result (CGCS2000; differs from WGS84 by centimetres).
 OUTPUT_CRS = "EPSG:4490"
@@ -184,6 +186,8 @@ GPKG_NAME = "results.gpkg"
 PARQUET_NAME = "results.parquet"
 XLSX_NAME = "results.xlsx"
 MANIFEST_NAME = "run.json"
+#: how to make a refused results folder whole again (the end of every such message)
+REDO_RUN = "re-run 'geo-screen screen' into this folder (out_dir=), or pick another results folder"
 
 
 @dataclass
@@ -218,8 +222,14 @@ def flagged_mask(enterprises: pd.DataFrame) -> np.ndarray:
 
 
 def read_results(path: str | Path) -> ScreenResult:
-    """Read a run back from its ``results.gpkg`` (or the folder holding it)."""
-    from geo_screen.errors import InputDataError
+    """Read a run back from its ``results.gpkg`` (or the folder holding it), checked against its ``run.json``.
+
+    Raises
+    ------
+    InputDataError
+        When there are no results, or the folder's files are not the ones its ``run.json`` lists
+        (:func:`checked_run`).
+    """
 
     path = Path(path)
     gpkg = path / GPKG_NAME if path.is_dir() else path
@@ -228,10 +238,33 @@ def read_results(path: str | Path) -> ScreenResult:
             f"no screening results at {gpkg}; screen a registry into an output folder first (out_dir=) and pass "
             f"that folder or its {GPKG_NAME}"
         )
+    manifest = checked_run(gpkg.parent)
+    if gpkg.name not in manifest[FILES_KEY]:
+        raise InputDataError(f"{gpkg} is not a file of the run in {gpkg.parent} (its {MANIFEST_NAME}); {REDO_RUN}")
     enterprises, hits = (_read_layer(gpkg, layer) for layer in (ENTERPRISES_LAYER, HITS_LAYER))
-    manifest_path = gpkg.with_name(MANIFEST_NAME)
-    manifest = json.loads(manifest_path.read_text("utf-8")) if manifest_path.exists() else {}
     return ScreenResult(enterprises, hits, manifest)
+
+
+def checked_run(folder: str | Path) -> dict:
+    """A results folder's ``run.json``, once every file it lists is there with the recorded size and SHA-256.
+
+    Parameters
+    ----------
+    folder
+        A run's output folder.
+
+    Returns
+    -------
+    dict
+        The run's manifest; ``files`` lists the run's files.
+
+    Raises
+    ------
+    InputDataError
+        When ``run.json`` is missing, unreadable or pending (an interrupted run), or a file it lists is missing
+        or differs; the message names the file and says to re-run.
+    """
+    return checked_record(folder, MANIFEST_NAME, redo=REDO_RUN)
 
 
 def load_result(result: ScreenResult | str | os.PathLike) -> ScreenResult:

@@ -148,6 +148,12 @@ def test_export_command(run_dir, tmp_path, capsys):
         "内部初筛名单（未经核实，不得公开）.csv",
     } <= names
     assert "package(s) by county" in capsys.readouterr().out
+    assert sorted(json.loads((out / "export.json").read_text("utf-8"))["files"]) == sorted(names - {"export.json"})
+    # a second export into the folder: the first one's county zips are gone, the city lists replaced
+    assert main(["export", str(run_dir), "--by", "standard", "--out", str(out)]) == 0
+    again = {p.name for p in out.iterdir()}
+    assert not {"崇川区.zip", "通州区.zip"} & again and "汇总.xlsx" in again
+    assert sorted(json.loads((out / "export.json").read_text("utf-8"))["files"]) == sorted(again - {"export.json"})
 
 
 def test_export_bad_results_path(tmp_path, capsys):
@@ -207,3 +213,15 @@ def test_library_messages_name_arguments_and_the_command_names_its_options(regis
     assert code == 2
     stderr = capsys.readouterr().err
     assert "pass an existing YAML as --rules " in stderr and "rules=" not in stderr
+
+
+def test_export_refuses_a_results_folder_changed_after_its_run(demo_run, tmp_path, capsys):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(demo_run, run)
+    (run / R.PARQUET_NAME).write_bytes(b"x")
+    assert main(["export", str(run), "--out", str(tmp_path / "export")]) == 2
+    err = capsys.readouterr().err
+    assert "results.parquet has 1 bytes, run.json says" in err and "re-run 'geo-screen screen'" in err
+    assert not (tmp_path / "export").exists()

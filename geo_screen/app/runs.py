@@ -23,6 +23,7 @@ from pathlib import Path
 from geo_screen import results as R
 from geo_screen.errors import InputDataError
 from geo_screen.outputs.provenance import LOCAL_TZ, local_time
+from geo_screen.records import PENDING_KEY
 
 RUN_ID = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")
 POINTER_NAME = "source.json"
@@ -108,6 +109,8 @@ def _manifest(folder: Path) -> dict | None:
                 data = json.loads(path.read_text("utf-8"))
             except (OSError, ValueError):
                 return None
+            if not isinstance(data, dict) or PENDING_KEY in data:  # a run interrupted while it was written
+                return None
             return data.get("manifest", {}) if name == POINTER_NAME else data
     return None
 
@@ -142,17 +145,25 @@ def load_run(runs_dir: str | Path, run_id: str) -> R.ScreenResult:
     Raises
     ------
     InputDataError
-        When the id is malformed or no such run exists (message in Chinese first).
+        When the id is malformed, no such run exists, or its files do not match its ``run.json``
+        (:func:`geo_screen.results.checked_run`; message in Chinese first).
     """
     folder = _folder(runs_dir, run_id)
     pointer = folder / POINTER_NAME
     if pointer.is_file():
-        return R.read_results(json.loads(pointer.read_text("utf-8"))["results"])
-    if not (folder / R.GPKG_NAME).is_file():
+        source = json.loads(pointer.read_text("utf-8"))["results"]
+    elif (folder / R.GPKG_NAME).is_file():
+        source = folder
+    else:
         raise InputDataError(
             f"找不到筛查记录 {run_id}（可能已被删除）；请从左侧“筛查记录”中选择，或重新上传名录。 / no run {run_id}"
         )
-    return R.read_results(folder)
+    try:
+        return R.read_results(source)
+    except InputDataError as err:
+        raise InputDataError(
+            f"筛查记录 {run_id} 的结果文件不完整或已被改动，无法显示；请重新筛查，或从左侧选择其他记录。 / {err}"
+        ) from err
 
 
 def run_label(info: RunInfo) -> str:

@@ -19,8 +19,8 @@ A package ``<group>.zip`` holds
   columns for the inspector; ``<group>.gpkg`` with full column names when asked.
 
 Shapefiles are CGCS2000 (EPSG:4490) with field names and text per
-:mod:`geo_screen.outputs.dbf`. Zips are written under a temporary name and renamed, so an
-interrupted export never leaves a half-written package.
+:mod:`geo_screen.outputs.dbf`. An export is staged whole and committed with ``export.json`` (every file's
+size and SHA-256, written last; the earlier export's files removed), so an export folder is one export.
 """
 
 from __future__ import annotations
@@ -69,7 +69,9 @@ from geo_screen.outputs.dbf import (
 )
 from geo_screen.outputs.provenance import LOCAL_TZ, illustrative_stamp, local_time, stamped
 from geo_screen.outputs.sheets import write_csv, write_workbook
+from geo_screen.outputs.staging import commit, staging_folder
 from geo_screen.outputs.workbook import input_coordinate_headers
+from geo_screen.records import checked_record
 from geo_screen.results import OUTPUT_CRS
 from geo_screen.vocabulary import INPUT_COORDINATE_MEANING, INPUT_SYSTEMS, MISSING_ZH, standard_label
 
@@ -79,6 +81,10 @@ FORMATS = ("shp", "xlsx", "gpkg")
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 MAX_STEM_BYTES = 100
+#: an export folder's commit record: every file of the export with its size and SHA-256, written last
+EXPORT_RECORD = "export.json"
+#: how to make a refused export folder whole again
+REDO_EXPORT = "export again into this folder ('geo-screen export RESULTS --out FOLDER')"
 
 Progress = Callable[[int, int, str], None]
 _WRITE_ERRORS = (
@@ -100,6 +106,7 @@ class ExportReport:
     only: str
     encoding: str
     files: list[Path] = field(default_factory=list)
+    city: list[Path] = field(default_factory=list)  #: the city's lists, when asked (``city=True``)
     rows: dict[str, int] = field(default_factory=dict)
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
@@ -455,9 +462,14 @@ def export_packages(
     only: str = "flagged",
     formats: Sequence[str] = ("shp", "xlsx"),
     encoding: str = "UTF-8",
+    city: bool = False,
     progress: Progress | None = None,
 ) -> ExportReport:
-    """Write one zip package per county / industry / standard into ``out_dir``.
+    """Write one zip package per county / industry / standard into ``out_dir``, committed as one export.
+
+    Every file is staged first; then the earlier export's files (those its ``export.json`` lists) are
+    removed, the new ones moved in, and ``export.json`` listing each with its size and SHA-256 written last
+    (:func:`geo_screen.outputs.staging.commit`): the folder holds one whole export, never a mix.
 
     Parameters
     ----------
@@ -473,6 +485,8 @@ def export_packages(
         ``字段说明.csv`` and ``README.txt`` are always included.
     encoding
         Shapefile text encoding: ``UTF-8`` or ``GBK`` (for ArcMap on Chinese Windows).
+    city
+        Also write the city's lists (:func:`geo_screen.outputs.citylists.city_outputs`) in the same export.
     progress
         Called as ``progress(done, total, group_value)`` after each package.
 
@@ -481,51 +495,68 @@ def export_packages(
     ExportReport
         Files written, enterprises per group, and every text value cut or replaced.
     """
+    from geo_screen.outputs.citylists import city_outputs
+
     res, formats, enc, ents, hits, groups, labels, stems = _plan(result, by, only, formats, encoding)
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
+        work = staging_folder(out, kind="export")
     except OSError as err:
-        raise ExportError(f"cannot create the output folder {out}: {err}; choose a writable folder") from err
+        raise ExportError(f"cannot write in the output folder {out}: {err}; choose a writable folder") from err
     prep = _prepare(ents, hits, enc, res.manifest)
     report = ExportReport(out, by, only, enc.name)
     changes = []
-    work = Path(tempfile.mkdtemp(prefix=".geo_screen-export-", dir=out))
     try:
+        names = []
         for i, ((value, positions), label, stem) in enumerate(zip(groups.items(), labels, stems), start=1):
             part = prep.take(positions, pending=_pending_rows(res.enterprises, by, value))
-            (work / stem).mkdir()
-            target, tmp = out / f"{stem}.zip", out / f".{stem}.zip.tmp"
-            try:
-                with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-                    _write_package(
-                        zf,
-                        part,
-                        work / stem,
-                        stem=stem,
-                        label=label,
-                        by=by,
-                        only=only,
-                        formats=formats,
-                        enc=enc,
-                        manifest=res.manifest,
-                    )
-                os.replace(tmp, target)
-            finally:
-                tmp.unlink(missing_ok=True)
-            report.files.append(target)
+            scratch = Path(tempfile.mkdtemp(dir=work))
+            with zipfile.ZipFile(work / f"{stem}.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+                _write_package(
+                    zf,
+                    part,
+                    scratch,
+                    stem=stem,
+                    label=label,
+                    by=by,
+                    only=only,
+                    formats=formats,
+                    enc=enc,
+                    manifest=res.manifest,
+                )
+            shutil.rmtree(scratch, ignore_errors=True)
+            names.append(f"{stem}.zip")
             report.rows[value] = len(positions)
-            changes.append(part.changes.assign(group=value, package=target.name))
+            changes.append(part.changes.assign(group=value, package=f"{stem}.zip"))
             if progress:
                 progress(i, len(groups), value)
+        city_names = [p.name for p in city_outputs(res, work)] if city else []
+        record = {"export": {"by": by, "only": only, "formats": list(formats), "encoding": enc.name}}
+        if res.manifest.get("run_id"):
+            record["run_id"] = res.manifest["run_id"]
+        written = commit(work, out, names + city_names, EXPORT_RECORD, record)
     except ExportError:
         raise
     except _WRITE_ERRORS as err:
         raise ExportError(f"cannot write packages to {out}: {err}; check free space and permissions") from err
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    report.files, report.city = written[: len(names)], written[len(names) : -1]
     report.changes = pd.concat(changes, ignore_index=True) if changes else prep.changes.iloc[:0]
     return report
+
+
+def checked_export(folder: str | os.PathLike) -> dict:
+    """An export folder's ``export.json``, once every file it lists is there with the recorded size and SHA-256.
+
+    Raises
+    ------
+    InputDataError
+        When ``export.json`` is missing or pending (an interrupted export), or a file differs; the message
+        names the file and says to export again.
+    """
+    return checked_record(folder, EXPORT_RECORD, redo=REDO_EXPORT)
 
 
 def package_bytes(

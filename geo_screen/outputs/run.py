@@ -2,8 +2,9 @@
 
 One writer for every engine. :class:`RunWriter` takes the results a chunk at a time (the in-memory and
 Dask runs hand it one chunk through :func:`write_results`, a chunked run one per screened chunk) and
-writes into a temporary folder beside the output folder, moving the files in place once all are written:
-an interrupted run never leaves half-written results.
+writes into a staging folder inside the output folder, committing the files once all are written
+(:func:`geo_screen.outputs.staging.commit`): ``run.json``, written last, lists every file of the run with
+its size and SHA-256, and the previous run's files are removed, so the folder is one run or is refused.
 
 A run of one chunk is written from memory. From the second chunk on, chunks are appended to GeoParquet
 files in a thread while the next is screened (the enterprises' file is ``results.parquet`` itself), and
@@ -34,7 +35,12 @@ from geo_screen import results as R
 from geo_screen.errors import ExportError
 from geo_screen.outputs.gpkg import geometry_kinds, geoparquet_table, write_gpkg_arrow
 from geo_screen.outputs.provenance import manifest_for_output
+from geo_screen.outputs.staging import commit, staging_folder
+from geo_screen.records import FILES_KEY
 from geo_screen.results import OUTPUT_CRS
+
+#: a run's files, removed from the folder even when no run.json lists them (a folder of an older version)
+RUN_FILES = (R.GPKG_NAME, R.PARQUET_NAME, R.XLSX_NAME)
 
 #: from this many rows (enterprises + evidence), a run that writes the workbook has a child process write
 #: results.gpkg meanwhile (a child costs about a second to start)
@@ -76,7 +82,13 @@ class RunWriter:
                 f"cannot create the output folder {self.out}: {err.strerror}; choose a writable output folder"
             ) from err
         self.crs, self.parquet = out_crs or OUTPUT_CRS, parquet
-        self.tmp = Path(tempfile.mkdtemp(prefix=".geo_screen-", dir=self.out))
+        try:
+            self.tmp = staging_folder(self.out)
+        except OSError as err:
+            raise ExportError(
+                f"cannot write in the output folder {self.out}: {err.strerror}; choose a writable output folder "
+                "with free space"
+            ) from err
         self.layers = {
             R.ENTERPRISES_LAYER: _Layer(self.tmp / (R.PARQUET_NAME if parquet else ".enterprises.parquet"), True),
             R.HITS_LAYER: _Layer(self.tmp / ".hits.parquet", False),
@@ -103,7 +115,10 @@ class RunWriter:
                 ) from err
 
     def close(self, manifest: dict, *, workbook: WorkbookWriter | None = None) -> list[Path]:
-        """Write the GeoPackage, the workbook and ``run.json``, and move every file into the output folder.
+        """Write the GeoPackage, the workbook and ``run.json``, and commit them into the output folder.
+
+        The previous run's files in the folder (those its ``run.json`` lists) are removed; ``run.json`` is
+        moved in last and lists every file with its size and SHA-256.
 
         Parameters
         ----------
@@ -141,16 +156,15 @@ class RunWriter:
                 if workbook is not None:
                     workbook(self.tmp / R.XLSX_NAME)
             manifest = manifest_for_output({**manifest, "output": {"crs": self.crs}})
-            (self.tmp / R.MANIFEST_NAME).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
-            for name in [*names, R.MANIFEST_NAME]:
-                os.replace(self.tmp / name, self.out / name)
+            manifest.pop(FILES_KEY, None)
+            written = commit(self.tmp, self.out, names, R.MANIFEST_NAME, manifest, earlier=RUN_FILES)
         except ExportError:
             raise
         except OSError as err:
             raise ExportError(f"cannot write results to {self.out}: {err}; check free space and permissions") from err
         finally:
             self._discard()
-        return [self.out / name for name in [*names, R.MANIFEST_NAME]]
+        return written
 
     def _discard(self) -> None:
         """Stop staging and remove the temporary folder (the output folder keeps what it had)."""
@@ -286,8 +300,8 @@ def write_results(
     result
         A screening's results (:func:`geo_screen.screening.screen.screen` or the Dask engine).
     out_dir
-        The output folder; files are written beside it first and moved in place at the end, so an
-        interrupted run never leaves half-written results.
+        The output folder; files are staged inside it and committed at the end (the previous run's files
+        removed, ``run.json`` last), so the folder holds one complete run or is refused by readers.
     out_crs
         CRS of the written geometries; default the results' own (:data:`~geo_screen.results.OUTPUT_CRS`).
     excel, parquet

@@ -49,3 +49,27 @@ def test_listing_skips_broken_entries(tmp_path):
     (tmp_path / "runs" / "notes.txt").write_text("x")
     assert runs.list_runs(tmp_path / "runs") == []
     assert runs.list_runs(tmp_path / "missing") == []
+
+
+def test_a_run_whose_files_changed_is_refused_with_the_fix(tmp_path):
+    import geo_screen as gs
+    from geo_screen import results as R
+
+    saved = runs.save_run(make_result(12, seed=1), tmp_path / "runs")
+    (tmp_path / "runs" / saved.id / R.PARQUET_NAME).write_bytes(b"another run's")
+    with pytest.raises(InputDataError, match=r"筛查记录 .*结果文件不完整.*results.parquet.*re-run"):
+        runs.load_run(tmp_path / "runs", saved.id)
+    gs.write_results(make_result(10, seed=2), tmp_path / "out", excel=False)
+    pointed = runs.register_folder(tmp_path / "out", tmp_path / "runs")
+    (tmp_path / "out" / R.GPKG_NAME).unlink()
+    with pytest.raises(InputDataError, match=r"筛查记录 .*results.gpkg"):
+        runs.load_run(tmp_path / "runs", pointed.id)
+
+
+def test_listing_skips_a_run_interrupted_while_it_was_written(tmp_path):
+    from geo_screen import results as R
+
+    folder = tmp_path / "runs" / "20260101-000000-abcdef"
+    folder.mkdir(parents=True)
+    (folder / R.MANIFEST_NAME).write_text(json.dumps({"pending": [R.GPKG_NAME]}), "utf-8")
+    assert runs.list_runs(tmp_path / "runs") == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from datetime import date
 
@@ -165,3 +166,18 @@ def test_verify_command_exit_codes(blank, demo_run, tmp_path, capsys):
     with open_ledger(ledger) as opened:
         assert len(opened.entries()) == 1 and opened.entries()[0].enterprise_id == ids[0]
     assert R.ENTERPRISE_ID  # the results contract names the key the ledger keeps
+
+
+def test_verify_refuses_a_run_folder_whose_files_do_not_match_run_json(blank, demo_run, tmp_path, capsys):
+    import shutil
+
+    path, ids = blank
+    run = tmp_path / "run"
+    shutil.copytree(demo_run, run)
+    (run / R.XLSX_NAME).unlink()
+    good = fill(path, tmp_path / "good.xlsx", {ids[0]: found(日期=date.today().isoformat())})
+    args = ["verify", str(good), "--ledger", str(tmp_path / "l.sqlite"), "--by", "乙", "--run", str(run)]
+    assert main(args) == 2
+    assert re.search(
+        r"results.xlsx is missing.*re-run 'geo-screen screen' into this folder \(--out\)", capsys.readouterr().err
+    )

@@ -25,7 +25,7 @@ from pyproj import CRS
 from results_factory import FORMULA_NAME, LONG_NAME, NON_GBK, make_result
 
 from geo_screen import results as R
-from geo_screen.errors import ExportError
+from geo_screen.errors import ExportError, InputDataError
 from geo_screen.outputs import packages as export
 from geo_screen.outputs.checklist import CHECK_COLUMNS, DECISION_COLUMNS, RUN_ID_HEADER
 from geo_screen.outputs.citylists import INTERNAL_LIST, city_outputs, internal_list, mask_individual_names
@@ -35,6 +35,7 @@ from geo_screen.outputs.packages import (
     package_bytes,
     safe_file_stem,
 )
+from geo_screen.records import checked_record, file_digest
 from geo_screen.vocabulary import CITY_LISTS, EMISSION_LIST
 
 needs_ogrinfo = pytest.mark.skipif(
@@ -76,7 +77,8 @@ def test_one_zip_per_county_with_safe_names(result, exported):
     _, report, out = exported
     flagged = result.flagged
     counties = flagged[R.COUNTY].fillna("未知")
-    assert sorted(p.name for p in out.iterdir()) == sorted(f"{safe_file_stem(c)}.zip" for c in counties.unique())
+    zips = sorted(f"{safe_file_stem(c)}.zip" for c in counties.unique())
+    assert sorted(p.name for p in out.iterdir()) == sorted([*zips, export.EXPORT_RECORD])
     assert "港闸_旧区.zip" in {p.name for p in report.files} and "未知.zip" in {p.name for p in report.files}
     assert report.rows == counties.value_counts().to_dict()
     assert sum(report.rows.values()) == len(flagged)
@@ -393,11 +395,25 @@ def test_interrupted_export_leaves_nothing_half_written(result, tmp_path, monkey
     monkeypatch.setattr(export, "write_shapefile", flaky)
     with pytest.raises(ExportError, match="No space left on device"):
         export_packages(result, out, formats=("shp",), encoding="GBK")
-    assert sorted(p.name for p in out.iterdir()) == sorted(before)  # no temp files or folders
-    for name, data in before.items():
-        if zipfile.ZipFile(out / name).read(f"{name[:-4]}_点.cpg") == b"936":
-            continue  # a package finished before the failure was replaced whole
+    assert sorted(p.name for p in out.iterdir()) == sorted([*before, export.EXPORT_RECORD])  # no temp files or folders
+    for name, data in before.items():  # the earlier export, whole: no package of the failed one got in
         assert (out / name).read_bytes() == data
+    checked_record(out, export.EXPORT_RECORD, redo="x")
+
+
+def test_export_json_lists_every_file_and_a_second_export_removes_the_first(result, tmp_path):
+    out = tmp_path / "out"
+    (out / "notes").mkdir(parents=True)
+    first = export_packages(result, out, formats=("xlsx",), by="industry", only="all", city=True)
+    assert len(first.files) > 3 and first.city
+    second = export_packages(result, out, formats=("xlsx",), by="standard")
+    record = checked_record(out, export.EXPORT_RECORD, redo="x")
+    assert sorted(record["files"]) == sorted(p.name for p in second.files)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*record["files"], export.EXPORT_RECORD, "notes"])
+    assert record["export"] == {"by": "standard", "only": "flagged", "formats": ["xlsx"], "encoding": "UTF-8"}
+    (out / second.files[0].name).write_bytes(b"x")
+    with pytest.raises(InputDataError, match=rf"{second.files[0].name} has 1 bytes.*export.json.*export again"):
+        export.checked_export(out)
 
 
 def test_package_bytes_matches_the_file(result, exported):
@@ -437,7 +453,8 @@ def test_reads_a_results_gpkg_and_reprojects(result, tmp_path):
     run.mkdir()
     pyogrio.write_dataframe(result.enterprises.to_crs("EPSG:4549"), run / R.GPKG_NAME, layer=R.ENTERPRISES_LAYER)
     pyogrio.write_dataframe(result.hits.to_crs("EPSG:4549"), run / R.GPKG_NAME, layer=R.HITS_LAYER)
-    (run / R.MANIFEST_NAME).write_text(json.dumps(result.manifest, ensure_ascii=False), "utf-8")
+    files = {R.GPKG_NAME: file_digest(run / R.GPKG_NAME)}  # a run written elsewhere, with its commit record
+    (run / R.MANIFEST_NAME).write_text(json.dumps({**result.manifest, "files": files}, ensure_ascii=False), "utf-8")
     seen = []
     report = export_packages(run, tmp_path / "out", formats=("shp",), progress=lambda *a: seen.append(a))
     assert [s[:2] for s in seen] == [(i, len(report.files)) for i in range(1, len(report.files) + 1)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 
 import geopandas as gpd
@@ -48,7 +49,9 @@ def _write(result, out, *, chunk: int | None = None, workbook=None, **options):
 
 def _same_files(a, b) -> None:
     """Two results folders hold the same files: layers (order, definitions, spatial index, rows), GeoParquet copy."""
-    assert sorted(p.name for p in a.iterdir()) == sorted(p.name for p in b.iterdir())
+    assert [sorted(p.name for p in d.iterdir() if p.name != R.XLSX_NAME) for d in (a, b)] == [
+        sorted(p.name for p in a.iterdir() if p.name != R.XLSX_NAME)
+    ] * 2
     layers = [pyogrio.list_layers(d / R.GPKG_NAME).tolist() for d in (a, b)]
     assert layers[0] == layers[1] and [name for name, _ in layers[0]] == [R.ENTERPRISES_LAYER, R.HITS_LAYER]
     for layer in (R.ENTERPRISES_LAYER, R.HITS_LAYER):
@@ -75,10 +78,11 @@ def test_one_chunk_or_many_write_the_same_files(result, tmp_path, monkeypatch, c
         assert [p.name for p in written] == [R.GPKG_NAME] + [R.PARQUET_NAME] * parquet + [R.XLSX_NAME] * child + [
             R.MANIFEST_NAME
         ]
-        (tmp_path / name / R.XLSX_NAME).unlink(missing_ok=True)
         _same_files(tmp_path / "whole", tmp_path / name)  # nothing else left behind: no staging, no temporary folder
     back = read_results(tmp_path / "many")
+    files = back.manifest.pop("files")
     assert back.manifest == {**MANIFEST, "output": {"crs": "EPSG:4490"}, "timezone": "Asia/Shanghai"}
+    assert sorted(files) == sorted([R.GPKG_NAME] + [R.PARQUET_NAME] * parquet + [R.XLSX_NAME] * child)
     assert len(back.enterprises) == len(result.enterprises) and len(back.hits) == len(result.hits)
 
 
@@ -181,3 +185,96 @@ def test_chunks_of_single_and_multi_parts_make_the_layer_a_whole_frame_makes(tmp
     assert a.geometry.geom_type.tolist()[:3] == b.geometry.geom_type.tolist()[:3] == ["MultiPolygon"] * 3
     assert a.geometry.equals(b.geometry) and a["name"].equals(b["name"])
     assert json.loads((tmp_path / "chunked" / R.MANIFEST_NAME).read_text("utf-8"))["output"] == {"crs": "EPSG:4490"}
+
+
+# --------------------------------------------------------------------------- a results folder is one run
+
+
+def test_run_json_lists_every_file_with_its_size_and_sha256(result, tmp_path):
+    import hashlib
+
+    write_results(result, tmp_path, excel=False)
+    files = json.loads((tmp_path / R.MANIFEST_NAME).read_text("utf-8"))["files"]
+    assert sorted(files) == [R.GPKG_NAME, R.PARQUET_NAME]
+    for name, entry in files.items():
+        data = (tmp_path / name).read_bytes()
+        assert entry == {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def test_a_second_run_without_the_workbook_removes_the_first_runs_workbook(result, tmp_path):
+    write_results(result, tmp_path)
+    assert (tmp_path / R.XLSX_NAME).exists()
+    write_results(make_result(12, seed=1), tmp_path, excel=False)
+    assert _leftovers(tmp_path) == [R.GPKG_NAME, R.PARQUET_NAME, R.MANIFEST_NAME]
+    assert len(read_results(tmp_path).enterprises) == 12
+
+
+def test_a_run_keeps_files_that_are_not_a_runs(result, tmp_path):
+    (tmp_path / "notes.txt").write_text("kept")
+    write_results(result, tmp_path)
+    write_results(result, tmp_path, excel=False, parquet=False)
+    assert _leftovers(tmp_path) == ["notes.txt", R.GPKG_NAME, R.MANIFEST_NAME]
+
+
+def test_a_record_naming_files_outside_the_folder_never_removes_them(result, tmp_path):
+    out, outside = tmp_path / "out", tmp_path / "precious.txt"
+    outside.write_text("kept")
+    write_results(result, out, excel=False)
+    record = json.loads((out / R.MANIFEST_NAME).read_text("utf-8"))
+    record["files"]["../precious.txt"] = {"bytes": 4, "sha256": "0" * 64}
+    (out / R.MANIFEST_NAME).write_text(json.dumps(record), "utf-8")
+    write_results(result, out, excel=False)
+    assert outside.read_text() == "kept"
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_staging_folders_of_dead_processes_are_removed_by_the_next_run(result, tmp_path):
+    from geo_screen.outputs import staging
+
+    dead = tmp_path / ".geo_screen-dead"
+    dead.mkdir()
+    (dead / R.GPKG_NAME).write_bytes(b"complete-looking")
+    (dead / staging.OWNER_NAME).write_text(json.dumps({"pid": _dead_pid(), "started": 1.0}))
+    reused = tmp_path / ".geo_screen-reused"  # a live pid, but another process than the one that made it
+    reused.mkdir()
+    (reused / staging.OWNER_NAME).write_text(json.dumps({"pid": os.getpid(), "started": 1.0}))
+    live = tmp_path / ".geo_screen-live"
+    live.mkdir()
+    (live / staging.OWNER_NAME).write_text(json.dumps(staging.owner()))
+    write_results(result, tmp_path, excel=False)
+    assert _leftovers(tmp_path) == [".geo_screen-live", R.GPKG_NAME, R.PARQUET_NAME, R.MANIFEST_NAME]
+
+
+@pytest.mark.parametrize(
+    ("damage", "match"),
+    [
+        (lambda out: (out / R.PARQUET_NAME).unlink(), r"results.parquet.*missing"),
+        (lambda out: (out / R.GPKG_NAME).write_bytes(b"x"), r"results.gpkg.*1 bytes.*run.json"),
+        (lambda out: (out / R.MANIFEST_NAME).unlink(), r"no run.json"),
+        (lambda out: (out / R.MANIFEST_NAME).write_text("{", "utf-8"), r"run.json.*not valid JSON"),
+    ],
+)
+def test_a_folder_whose_files_do_not_match_run_json_is_refused_with_the_fix(result, tmp_path, damage, match):
+    from geo_screen.errors import InputDataError
+
+    write_results(result, tmp_path, excel=False)
+    damage(tmp_path)
+    for read in (read_results, R.load_result, lambda p: read_results(p / R.GPKG_NAME)):
+        with pytest.raises(InputDataError, match=match + r".*re-run 'geo-screen screen'"):
+            read(tmp_path)
+
+
+def test_a_file_changed_in_place_is_refused(result, tmp_path):
+    from geo_screen.errors import InputDataError
+
+    write_results(result, tmp_path, excel=False)
+    data = bytearray((tmp_path / R.PARQUET_NAME).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (tmp_path / R.PARQUET_NAME).write_bytes(bytes(data))
+    with pytest.raises(InputDataError, match=r"results.parquet has changed since the run.*SHA-256"):
+        read_results(tmp_path)

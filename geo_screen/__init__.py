@@ -6,6 +6,7 @@ The public API, in the order data flows::
     catalog = load_catalog("layers/nantong/catalog.yaml")
     grades = grade("indicators.csv", out_dir="out/")   # A/B/C/D from 亩均 indicators (optional)
     result = screen(registry, catalog, grades=grades)  # -> ScreenResult(enterprises, hits, manifest)
+    result = screen(registry, catalog, ledger="台账.sqlite")  # with what the county found and decided
     write_results(result, "out/")
 """
 
@@ -24,7 +25,7 @@ _EXPORTS = {
     "read_registry": "geo_screen.inputs.registry",
     "load_catalog": "geo_screen.pack.catalog",
     "load_rules": "geo_screen.screening.rules",
-    "screen": "geo_screen.screening.screen",
+    "screen": "geo_screen.ledger.rescreen",
     "grade": "geo_screen.outputs.grades",
     "write_grades": "geo_screen.outputs.grades",
     "load_method": "geo_screen.grading.method",
@@ -42,11 +43,12 @@ if TYPE_CHECKING:  # pragma: no cover  (static names for type checkers; the runt
     from geo_screen.grading.evaluate import Grades  # noqa: F401
     from geo_screen.grading.method import load_method  # noqa: F401
     from geo_screen.inputs.registry import read_registry  # noqa: F401
+    from geo_screen.ledger.rescreen import screen  # noqa: F401
     from geo_screen.outputs.grades import grade, write_grades  # noqa: F401
     from geo_screen.pack.catalog import load_catalog  # noqa: F401
     from geo_screen.results import ScreenResult, read_results  # noqa: F401
     from geo_screen.screening.rules import load_rules  # noqa: F401
-    from geo_screen.screening.screen import demo_paths, screen, write_results  # noqa: F401
+    from geo_screen.screening.screen import demo_paths, write_results  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

@@ -108,6 +108,11 @@ def _parser() -> argparse.ArgumentParser:
             metavar="N",
             help="stream a CSV registry N rows at a time (registries larger than memory; same results)",
         )
+        p.add_argument(
+            "--ledger",
+            help=LEDGER_HELP
+            + ": show and apply what the county found and decided (verification, decisions, deadlines)",
+        )
         p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
 
     p = sub.add_parser("screen", help="screen a registry against a layer pack")
@@ -217,8 +222,8 @@ def _warn_grade_disagreements(enterprises) -> None:
 
 
 def _run_screen(args, registry: Path, catalog: Path, crs: str, *, grades=None) -> int:
+    from geo_screen.ledger.rescreen import screen
     from geo_screen.outputs.run import write_results
-    from geo_screen.screening.screen import screen
 
     # bars on a terminal for the in-memory engine (the others draw one bar over all rows); plain lines in logs
     bars = not args.chunk_rows and args.engine != "dask" and sys.stderr.isatty()
@@ -227,6 +232,11 @@ def _run_screen(args, registry: Path, catalog: Path, crs: str, *, grades=None) -
         raise ConfigError(
             "computed grades are joined by the in-memory engine only; leave out --chunk-rows/--engine dask, or "
             "join the grades to the registry first (grades.csv has one row per enterprise_id)"
+        )
+    if args.ledger and (args.chunk_rows or args.engine == "dask"):
+        raise ConfigError(
+            "the ledger's findings are applied by the in-memory engine only; leave out --chunk-rows/--engine dask "
+            "to screen with --ledger"
         )
     if args.chunk_rows:
         if args.engine == "dask":
@@ -269,7 +279,7 @@ def _run_screen(args, registry: Path, catalog: Path, crs: str, *, grades=None) -
             bar=not args.quiet,
         )
     else:
-        result = screen(registry, catalog, rules=args.rules, crs=crs, grades=grades, progress=log)
+        result = screen(registry, catalog, rules=args.rules, crs=crs, grades=grades, ledger=args.ledger, progress=log)
     log(f"writing results to {args.out}")
     written = write_results(result, args.out, out_crs=args.out_crs, excel=not args.no_excel)
     log.finish("done: " + ", ".join(p.name for p in written))

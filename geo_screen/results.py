@@ -162,6 +162,29 @@ DISPOSITION_CODES = (
 NO_DISPOSITION = "none"
 NOT_ASSESSED_DISPOSITION = "not_assessed"
 
+# --------------------------------------------------------------------------- what the ledger says (screen --ledger)
+#: enterprise columns of a screening given the ledger's facts: the latest on-site finding (核查结论, or 未核实),
+#: the disposition the competent authority decided (a code), its document number (文号), the rectification
+#: deadline (YYYY-MM-DD) and whether it passed without a finding of 已整改到位
+VERIFICATION = "verification"
+DECIDED_DISPOSITION = "decided_disposition"
+DECISION_DOC = "decision_doc"
+DUE_DATE = "due_date"
+OVERDUE = "overdue"
+#: the registry's location where the ledger corrected it (位置有误): the row is screened at the corrected one
+LON_ORIGINAL = "lon_original"
+LAT_ORIGINAL = "lat_original"
+LEDGER_COLUMNS = (VERIFICATION, DECIDED_DISPOSITION, DECISION_DOC, DUE_DATE, OVERDUE, LON_ORIGINAL, LAT_ORIGINAL)
+#: the facts frame a screening accepts (``screen(..., verified=)``): one row per enterprise_id, the columns
+#: above that the ledger knows plus who found what, which standard it names (empty: every one) and a fixed place
+FACT_STANDARD = "verification_standard"
+FACT_BY = "verified_by"
+FACT_ON = "verified_on"
+FACT_NOTE = "verification_note"
+FACT_LON, FACT_LAT = "fixed_lon", "fixed_lat"
+FACT_COLUMNS = (ENTERPRISE_ID, VERIFICATION, FACT_STANDARD, FACT_BY, FACT_ON, FACT_NOTE, DECIDED_DISPOSITION,
+                DECISION_DOC, DUE_DATE, OVERDUE, FACT_LON, FACT_LAT)  # fmt: skip
+
 # --------------------------------------------------------------------------- hits (evidence) columns
 HIT_COLUMNS = (
     ENTERPRISE_ID,

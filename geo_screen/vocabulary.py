@@ -249,6 +249,17 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(R.ESCALATION, "逾期处置", "ESCALATE", "整改（淘汰）逾期未完成或经整改仍不达标时的处置代码（空：无）"),
     Column(R.ESCALATION_ZH, "逾期处置方式", "ESCAL_ZH", "整改（淘汰）逾期未完成或经整改仍不达标时的处置方式（中文）"),
+    Column(R.VERIFICATION, "核查结论", "VERIFIED", "台账中最近一次现场核查结论（未核实：台账中没有核查记录）"),
+    Column(R.DECIDED_DISPOSITION, "决定处置", "DECIDED", "有批准权的人民政府批准的处置决定（处置代码，台账）"),
+    Column(R.DECISION_DOC, "决定文号", "DECIS_DOC", "处置决定的文号（台账）"),
+    Column(R.DUE_DATE, "整改期限", "DUE_DATE", "限期整改的期限，年-月-日（台账）"),
+    Column(R.OVERDUE, "逾期未整改", "OVERDUE", "整改期限已过且最近一次核查结论不是已整改到位"),
+    Column(
+        R.LON_ORIGINAL, "登记经度（已更正）", "LON_ORIG", "核查更正位置前登记表的经度，CGCS2000；筛查采用更正后的位置"
+    ),
+    Column(
+        R.LAT_ORIGINAL, "登记纬度（已更正）", "LAT_ORIG", "核查更正位置前登记表的纬度，CGCS2000；筛查采用更正后的位置"
+    ),
     Column(R.CHECK_BASIS, "核查依据", "CHK_BASIS", "钢铁、船舶、水泥等行业适用的附件1监管执法标准（序号、标准名称）"),
     *(
         Column(
@@ -582,6 +593,10 @@ NOTES_HEADER = "提示（近边界、数据问题）"
 VERDICT = "核查结论"
 #: the inspector's fixed choices for 核查结论 (an Excel drop-down list)
 VERDICTS = ("属实", "不属实", "已整改到位", "整改不到位", "难以整治到位", "位置有误")
+#: each finding by name (a screening given the ledger acts on 不属实, 已整改到位, 整改不到位 and 位置有误)
+FOUND_TRUE, FOUND_UNTRUE, RECTIFIED, NOT_RECTIFIED, BEYOND_REPAIR, WRONG_PLACE = VERDICTS
+#: the ``verification`` of an enterprise the ledger has no finding for
+UNVERIFIED = "未核实"
 #: columns the inspector fills in on site, in order
 CHECK_COLUMNS = [VERDICT, "核查情况说明", "核查人", "日期", "企业确认（签字）"]
 #: the columns of the 待补充资料 sheet filled in when the data arrives

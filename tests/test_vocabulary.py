@@ -142,7 +142,7 @@ def test_every_results_column_has_a_header_and_a_dbf_name():
         *(R.NEAREST_SENSITIVE_NAME, R.LANDUSE_CLASS, R.NONINDUSTRIAL_SHARE),
         *(R.ESCALATION, R.ESCALATION_ZH, R.CHECK_BASIS),
     )
-    columns = {*named, *R.ATTRIBUTE_COLUMNS, *R.STD_COLUMNS, *R.MARGIN_COLUMNS, *R.HIT_COLUMNS}
+    columns = {*named, *R.ATTRIBUTE_COLUMNS, *R.STD_COLUMNS, *R.MARGIN_COLUMNS, *R.HIT_COLUMNS, *R.LEDGER_COLUMNS}
     assert sorted(columns - set(V.COLUMN_ZH)) == [] and sorted(set(V.COLUMN_ZH) - columns) == []
     assert len({c.dbf for c in V.COLUMNS}) == len(V.COLUMNS) == len(V.COLUMN_ZH)
     assert [(f.column, f.short, f.label_zh) for f in dbf.FIELDS] == [(c.column, c.dbf, c.zh) for c in V.COLUMNS]

@@ -6,8 +6,10 @@ the standard, each chained to the one before by a SHA-256 hash so that ``geo-scr
 nothing was edited or removed. A correction is a new entry naming the one it corrects.
 
 Owns the entry model and its hash (``entries``), the store on SQLite or PostgreSQL through one SQLAlchemy Core
-code path with its schema version (``store``), and importing a returned on-site checklist (``checklist``).
+code path with its schema version (``store``), importing a returned on-site checklist (``verify``), an
+enterprise's history (``history``), the ledger's facts per enterprise (``facts``) and screening with them
+(``rescreen``: the screening cannot open a ledger, being upstream of it, so the ledger hands it the facts).
 
-Imports the base modules and ``outputs`` (Beijing time, the checklist's headers); reads results files, so never
-imports ``screening``, ``engines`` or ``app``.
+Imports the base modules, ``outputs`` (Beijing time, the checklist's headers) and ``screening`` (``rescreen``
+only); never ``engines`` or ``app``.
 """

@@ -194,7 +194,14 @@ def _append(values: np.ndarray, rows: np.ndarray, suffix) -> None:
     )
 
 
-def settled_evidence(evidence: pd.DataFrame, statuses: pd.DataFrame, registry: pd.DataFrame, rules: RuleSet):
+def settled_evidence(
+    evidence: pd.DataFrame,
+    statuses: pd.DataFrame,
+    registry: pd.DataFrame,
+    rules: RuleSet,
+    *,
+    failed_because: np.ndarray | None = None,
+):
     """Evidence with the dispositions that depend on more than the evidence row itself.
 
     * Standard 2's make-up path (补办手续, the grades' ``rectify``) is closed where the enterprise hits one of the
@@ -212,6 +219,9 @@ def settled_evidence(evidence: pd.DataFrame, statuses: pd.DataFrame, registry: p
         The registry, for ``rectification_failed``.
     rules
         The rule set.
+    failed_because
+        Per registry row, why its rectification failed according to the ledger (a finding of 整改不到位, a passed
+        deadline), or None: such a row takes the escalation as if the registry recorded ``rectification_failed``.
 
     Returns
     -------
@@ -231,6 +241,11 @@ def settled_evidence(evidence: pd.DataFrame, statuses: pd.DataFrame, registry: p
     failed = np.zeros(len(registry), dtype=bool)
     if R.RECTIFICATION_FAILED in registry:
         failed = registry[R.RECTIFICATION_FAILED].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    because = np.full(len(registry), f"{column_label(R.RECTIFICATION_FAILED)}=是", dtype=object)
+    if failed_because is not None:
+        told = pd.notna(failed_because)
+        failed = failed | told
+        because[told] = failed_because[told]
     for key, rule in rules.standards.items():
         rows = np.flatnonzero(standard == key)
         if not len(rows):
@@ -256,7 +271,7 @@ def settled_evidence(evidence: pd.DataFrame, statuses: pd.DataFrame, registry: p
         now = rows[failed[pos[rows]]]
         later = rows[~failed[pos[rows]]]
         disposition[now] = esc.disposition
-        _append(detail, now, f"{column_label(R.RECTIFICATION_FAILED)}=是（{esc.when}）")
+        _append(detail, now, because[pos[now]] + f"（{esc.when}）")
         escalation[later] = esc.disposition
         deadline = f"限期整改：{esc.deadline}；" if esc.deadline else ""
         _append(detail, later, f"{deadline}{column_label(R.ESCALATION)}：{disposition_label(esc.disposition)}")

@@ -142,6 +142,24 @@ class Scope(BaseModel):
     only_listed: bool = False  #: true: other industries are out of scope (every standard not_assessed)
 
 
+class Verification(BaseModel):
+    """What the ledger's facts do to a screening given them (``screen(..., ledger=)``); each can be switched off.
+
+    The facts are shown either way (``verification``, ``decided_disposition``, ``decision_doc``, ``due_date``,
+    ``overdue``); switched off, a fact changes no standard's result and no disposition.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    #: 整改不到位: the escalation of every hit standard that has one applies (as rectification_failed = 是)
+    escalate_not_rectified: bool = True
+    #: a rectification deadline passed and the latest finding is not 已整改到位: the escalation applies too
+    escalate_overdue: bool = True
+    #: 不属实: the standards the finding names (none named: every standard the row hits) are overruled
+    overrule_untrue: bool = True
+    #: a corrected location (位置有误 with 更正经度/更正纬度) is screened; the registry's is kept beside it
+    screen_fixed_location: bool = True
+
+
 class Annex1Standard(BaseModel):
     """One row of Annex 1 (钢铁、船舶、水泥等行业监管执法标准)."""
 
@@ -185,6 +203,7 @@ class RuleSet(BaseModel):
     search_radius_m: float = Field(default=2000.0, gt=0)
     scope: Scope = Scope()
     annex1: Annex1 = Annex1()
+    verification: Verification = Verification()
     standards: dict[str, StandardRule]
 
     @model_validator(mode="after")

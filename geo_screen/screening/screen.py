@@ -19,6 +19,8 @@ from geo_screen.inputs.crs import WORK_CRS
 from geo_screen.inputs.registry import join_issues, mark_coverage, read_registry
 from geo_screen.pack.catalog import Catalog, load_catalog
 from geo_screen.screening.dispositions import (
+    ESCALATION,
+    LABEL,
     attribute_standards,
     check_basis,
     overall_dispositions,
@@ -29,6 +31,16 @@ from geo_screen.screening.dispositions import (
 from geo_screen.screening.manifest import run_manifest
 from geo_screen.screening.rules import RuleSet, load_rules
 from geo_screen.screening.spatial import screen_locations
+from geo_screen.screening.verified import (
+    cleared,
+    facts_by_row,
+    failed_by_finding,
+    ledger_columns,
+    marked_evidence,
+    moved_to_fixed_location,
+    overruled,
+    untrue_tokens,
+)
 
 Progress = Callable[[str], None]
 
@@ -137,7 +149,14 @@ def prepare_inputs(registry, catalog, *, rules=None, crs="EPSG:4326", progress: 
 
 
 def screen(
-    registry, catalog, *, rules=None, crs="EPSG:4326", grades=None, progress: Progress | None = None
+    registry,
+    catalog,
+    *,
+    rules=None,
+    crs="EPSG:4326",
+    grades=None,
+    verified: pd.DataFrame | None = None,
+    progress: Progress | None = None,
 ) -> R.ScreenResult:
     """Screen every enterprise of ``registry`` against the layer pack ``catalog``.
 
@@ -156,6 +175,12 @@ def screen(
         :class:`~geo_screen.grading.evaluate.Grades` of :func:`geo_screen.grade`): they fill
         ``performance_grade`` where the registry has none (a registry grade wins; a disagreement is an
         ``issues`` warning ``grade_disagrees:registry=X,computed=Y``) and add ``grade_score`` and ``grade_rank``.
+    verified
+        What the ledger says about each enterprise (:func:`geo_screen.ledger.facts.ledger_facts`; the columns
+        :data:`~geo_screen.results.FACT_COLUMNS`): the results then carry ``verification``,
+        ``decided_disposition``, ``decision_doc``, ``due_date``, ``overdue`` and ``lon_original``/``lat_original``,
+        and the findings act as :mod:`geo_screen.screening.verified` says. ``geo_screen.screen(..., ledger=)``
+        builds it from a ledger.
     progress
         Called with a short message before each step. An object with a ``rows`` attribute gets the
         number of rows there once the registry is read (to show rows/s).
@@ -175,6 +200,12 @@ def screen(
     if hasattr(progress, "rows"):  # a progress display that shows rows/s (the CLI's bars) learns the count
         progress.rows = n
 
+    facts, moved = None, None
+    if verified is not None:
+        say("applying the ledger's findings and decisions")
+        facts = facts_by_row(registry, verified)
+        registry, moved = moved_to_fixed_location(registry, facts, ruleset, catalog.coverage)
+
     columns, spatial = screen_locations(registry, catalog, rules=ruleset, progress=say)
     say("standards 1, 2, 6, 7, 8, 10 and the extra rules from registry attributes")
     attr_status, attr_evidence = attribute_standards(registry, ruleset)
@@ -182,7 +213,13 @@ def screen(
     statuses = pd.concat([attr_status, columns[[R.std_column(s) for s in R.SPATIAL_STANDARDS]]], axis=1)
     statuses = statuses[[R.std_column(s) for s in R.STANDARDS]]
     statuses, evidence, scope_issues = scoped(statuses, evidence, registry, ruleset)
-    evidence = settled_evidence(evidence, statuses, registry, ruleset)
+    untrue, because = None, None
+    if facts is not None:
+        untrue = overruled(facts, statuses, ruleset)
+        statuses, because = cleared(statuses, untrue), failed_by_finding(facts, ruleset)
+    evidence = settled_evidence(evidence, statuses, registry, ruleset, failed_because=because)
+    if untrue is not None:
+        evidence = marked_evidence(evidence, untrue, facts, escalation=ESCALATION, label=LABEL)
     summary = overall_dispositions(statuses, evidence, ruleset, n)
     summary[R.CHECK_BASIS] = check_basis(registry, ruleset)
 
@@ -197,6 +234,11 @@ def screen(
                         coded.arrow_text(mismatch),
                         coded.arrow_text(columns["_near_edge"]),
                         coded.arrow_text(coded.coded(scope_issues)),
+                        *(
+                            [coded.arrow_text(coded.coded(moved)), coded.arrow_text(coded.coded(untrue_tokens(untrue)))]
+                            if facts is not None
+                            else []
+                        ),
                     ],
                     n,
                 ),
@@ -210,7 +252,8 @@ def screen(
     measures = columns.drop(columns=[c for c in columns if c.startswith("_") or c.startswith("std_")])
     for col in measures.select_dtypes("float").columns:
         measures[col] = measures[col].round(2)
-    enterprises = pd.concat([base.drop(columns="geometry"), extra, statuses, summary, measures], axis=1)
+    verification = [ledger_columns(facts)] if facts is not None else []
+    enterprises = pd.concat([base.drop(columns="geometry"), extra, statuses, summary, *verification, measures], axis=1)
     enterprises = gpd.GeoDataFrame(enterprises, geometry=registry.geometry.to_numpy(), crs=registry.crs or WORK_CRS)
     hits = _evidence_table(evidence, registry)
     enterprises, hits = _text_dtypes(enterprises), _text_dtypes(hits)
@@ -223,4 +266,6 @@ def screen(
             **({"path": str(grades)} if isinstance(grades, str | os.PathLike) else {}),
             **registry.attrs.get("grades", {}),
         }
+    if verified is not None:
+        manifest["ledger"] = dict(verified.attrs.get("ledger", {}))
     return R.ScreenResult(enterprises, hits, manifest)

@@ -1,0 +1,79 @@
+"""What the ledger says about each enterprise, as the small frame a screening accepts (``screen(verified=)``).
+
+The screening never reads the ledger itself (``screening`` is upstream of ``ledger``): the ledger condenses its
+entries into one row per enterprise_id (:data:`geo_screen.results.FACT_COLUMNS`) and the caller hands that frame
+to the screening. Entries are read in the order recorded, so a correction (recorded later) wins over the entry
+it corrects, and the latest finding, decision, deadline and location fix are the ones that count.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+
+from geo_screen import results as R
+from geo_screen.ledger.entries import DEADLINE, DECISION, FINDING, LOCATION_FIX, Entry
+from geo_screen.ledger.store import Ledger
+from geo_screen.outputs.provenance import LOCAL_TZ
+from geo_screen.vocabulary import RECTIFIED
+
+
+def facts_from_entries(entries: list[Entry], *, today: date) -> pd.DataFrame:
+    """One row per enterprise with an entry: its latest finding, decision, deadline and corrected location.
+
+    Parameters
+    ----------
+    entries
+        Ledger entries in the order recorded (:meth:`~geo_screen.ledger.store.Ledger.entries`).
+    today
+        The day (Beijing) a deadline is measured against: ``overdue`` when the deadline is before it and the
+        latest finding is not 已整改到位.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns :data:`geo_screen.results.FACT_COLUMNS`; a column stays empty where the ledger has nothing.
+    """
+    rows: dict[str, dict] = {}
+    for entry in sorted(entries, key=lambda e: e.seq or 0):
+        row = rows.setdefault(
+            entry.enterprise_id, dict.fromkeys(R.FACT_COLUMNS) | {R.ENTERPRISE_ID: entry.enterprise_id}
+        )
+        if entry.kind == FINDING:
+            row |= {
+                R.VERIFICATION: entry.value,
+                R.FACT_STANDARD: entry.standard,
+                R.FACT_BY: entry.inspector or entry.recorded_by,
+                R.FACT_ON: entry.checked_on or (entry.recorded_at or "")[:10] or None,
+                R.FACT_NOTE: entry.note,
+            }
+        elif entry.kind == DECISION:
+            row |= {R.DECIDED_DISPOSITION: entry.value, R.DECISION_DOC: entry.doc_number}
+        elif entry.kind == DEADLINE:
+            row[R.DUE_DATE] = entry.due_date
+        elif entry.kind == LOCATION_FIX:
+            row |= {R.FACT_LON: entry.lon, R.FACT_LAT: entry.lat}
+    for row in rows.values():
+        due = row[R.DUE_DATE]
+        row[R.OVERDUE] = due is not None and date.fromisoformat(due) < today and row[R.VERIFICATION] != RECTIFIED
+    frame = pd.DataFrame(list(rows.values()), columns=list(R.FACT_COLUMNS))
+    frame[R.OVERDUE] = frame[R.OVERDUE].astype(bool)
+    for col in (R.FACT_LON, R.FACT_LAT):
+        frame[col] = pd.to_numeric(frame[col]).astype("float64")
+    return frame
+
+
+def ledger_facts(ledger: Ledger, *, today: date | None = None) -> pd.DataFrame:
+    """:func:`facts_from_entries` over every entry of ``ledger``; ``attrs["ledger"]`` says which ledger, how many
+    entries, the last entry's hash and the day deadlines were measured against (for ``run.json``)."""
+    today = today or datetime.now(LOCAL_TZ).date()
+    entries = ledger.entries()
+    frame = facts_from_entries(entries, today=today)
+    frame.attrs["ledger"] = {
+        "where": ledger.where,
+        "entries": len(entries),
+        "last_entry_hash": entries[-1].entry_hash if entries else None,
+        "as_of": today.isoformat(),
+    }
+    return frame

@@ -89,8 +89,7 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
         raise InputDataError(
             f"{path}: the file is empty; export the registry with a header row and one row per enterprise"
         )
-    first = raw[: raw.find(b"\n")]
-    sep = max((",", "\t", ";", "|"), key=lambda c: first.count(c.encode()))
+    sep = _separator(_first_line(raw))
     for candidate in [encoding] if encoding else ["utf-8", "gb18030"]:
         try:
             data = _parse_csv(raw, candidate, sep, path)
@@ -110,9 +109,19 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
     )
 
 
+def _first_line(raw: bytes) -> bytes:
+    """The header line without its end: up to the first LF or CR (old Excel for Mac ends lines with CR only)."""
+    ends = [i for i in (raw.find(b"\n"), raw.find(b"\r")) if i >= 0]
+    return raw[: min(ends)] if ends else raw
+
+
+def _separator(header: bytes) -> str:
+    return max((",", "\t", ";", "|"), key=lambda c: header.count(c.encode()))
+
+
 def _csv_names(head: bytes, encoding: str, sep: str) -> list[str]:
     """Column names from the header line (blank ones named ``Unnamed: i``, repeats numbered like pandas)."""
-    line = codecs.getincrementaldecoder(encoding)().decode(head[: head.find(b"\n") + 1 or len(head)])
+    line = codecs.getincrementaldecoder(encoding)().decode(_first_line(head))
     names = next(csv.reader([line], delimiter=sep), [])
     names = [n.strip() or f"Unnamed: {i}" for i, n in enumerate(names)]
     return [n if names.index(n) == i else f"{n}.{names[:i].count(n)}" for i, n in enumerate(names)]
@@ -274,6 +283,14 @@ def _dbf_encoding(head: bytes) -> str | None:
         return "GB18030"
 
 
+def mixed_encoding_error(path: Path, encoding: str, err: UnicodeDecodeError) -> InputDataError:
+    """The message for a CSV whose encoding changes within the file (found while streaming it)."""
+    return InputDataError(
+        f"{path}: the CSV cannot be decoded as {encoding} ({err.reason}); its encoding changes within the file: "
+        "open it in Excel and save as 'CSV UTF-8', or pass encoding= with the one it was saved in"
+    )
+
+
 def csv_stream(
     path: Path, *, encoding: str | None = None, columns: list[str] | None = None, block_bytes: int = 16 << 20
 ):
@@ -300,13 +317,15 @@ def csv_stream(
             encoding = "utf-8"
         except UnicodeDecodeError:
             encoding = "gb18030"
-    header = head[: head.find(b"\n")]
-    sep = max((",", "\t", ";", "|"), key=lambda c: header.count(c.encode()))
-    names = _csv_names(head, encoding, sep)
-    read, parse, convert = _arrow_csv_options(names, encoding, sep, block_size=block_bytes)
-    if columns:
-        convert.include_columns = columns
-    # the header line (and a BOM on it) is skipped by skip_rows=1
-    reader = pacsv.open_csv(str(path), read_options=read, parse_options=parse, convert_options=convert)
+    sep = _separator(_first_line(head))
+    try:
+        names = _csv_names(head, encoding, sep)
+        read, parse, convert = _arrow_csv_options(names, encoding, sep, block_size=block_bytes)
+        if columns:
+            convert.include_columns = columns
+        # the header line (and a BOM on it) is skipped by skip_rows=1
+        reader = pacsv.open_csv(str(path), read_options=read, parse_options=parse, convert_options=convert)
+    except UnicodeDecodeError as err:
+        raise mixed_encoding_error(path, encoding, err) from err
     used = "utf-8-sig" if bom and encoding == "utf-8" else encoding
     return names, used, reader

@@ -278,7 +278,23 @@ def _run_screen(args, registry: Path, catalog: Path, crs: str, *, grades=None) -
     return EXIT_OK
 
 
+def _check_arguments(args) -> None:
+    """Refuse bad option values before anything is read (a wrong --out-crs must not cost a whole screening)."""
+    from geo_screen.inputs.crs import output_crs, parse_crs
+
+    for option in ("chunk_rows", "partitions"):
+        value = getattr(args, option, None)
+        if value is not None and value < 1:
+            flag = "--" + option.replace("_", "-")
+            raise ConfigError(f"{flag} {value}: must be a whole number of at least 1; leave it out to use the default")
+    if getattr(args, "out_crs", None) is not None:
+        output_crs(args.out_crs, where="out_crs")
+    if getattr(args, "crs", None) is not None:
+        parse_crs(args.crs, where="crs")
+
+
 def _run(args) -> int:
+    _check_arguments(args)
     if args.command == "screen":
         return _run_screen(args, args.registry, args.layers, args.crs, grades=args.grades)
     if args.command == "grade":
@@ -312,7 +328,7 @@ def _run(args) -> int:
         from geo_screen.results import load_result
 
         log = StepLog()
-        result = load_result(args.results)
+        result = _results_for_export(args.results, load_result)
         formats = tuple(f.strip().lower() for f in args.format.split(",") if f.strip())
         report = export_packages(
             result,
@@ -328,6 +344,22 @@ def _run(args) -> int:
         print("city outputs: " + ", ".join(p.name for p in city))
         return EXIT_OK
     raise AssertionError(args.command)  # argparse enforces the choices
+
+
+def _results_for_export(path: Path, load_result):
+    """The run at ``path``, or one message when the file is not a readable results GeoPackage."""
+    from pyogrio.errors import DataLayerError, DataSourceError
+
+    from geo_screen import results as R
+    from geo_screen.errors import InputDataError
+
+    try:
+        return load_result(path)
+    except (DataSourceError, DataLayerError, KeyError) as err:
+        raise InputDataError(
+            f"{path}: not a complete screening run's {R.GPKG_NAME} (it needs the layers {R.ENTERPRISES_LAYER!r} and "
+            f"{R.HITS_LAYER!r}; {err}); screen the registry again into a new --out folder and export that"
+        ) from err
 
 
 def _run_ledger(args) -> int:
@@ -350,6 +382,7 @@ ARGUMENT_FLAGS = {
     "method": "--method",
     "grades": "--grades",
     "crs": "--crs",
+    "out_crs": "--out-crs",
     "chunk_rows": "--chunk-rows",
     "scheduler": "--scheduler",
     "partitions": "--partitions",
@@ -379,6 +412,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     except GeoScreenError as err:
         print(f"geo-screen: error: {command_line_message(str(err))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as err:  # the machine, not the data: a read-only folder, a full disk, a vanished file
+        where = f" {err.filename}" if err.filename else ""
+        print(
+            f"geo-screen: error: cannot read or write{where}: {err.strerror or err}; check the path, its "
+            "permissions and the free space on its disk",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("geo-screen: interrupted", file=sys.stderr)

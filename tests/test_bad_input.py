@@ -1,0 +1,181 @@
+"""Hostile inputs that once gave a traceback: each is exit 2 with one message (or read correctly), nothing written."""
+
+from __future__ import annotations
+
+import errno
+import shutil
+import tempfile
+
+import geopandas as gpd
+import pytest
+from conftest import PLACES, build_tiny_pack, registry_frame
+
+from geo_screen import results as R
+from geo_screen.cli import EXIT_BAD_INPUT, main
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory):
+    return build_tiny_pack(tmp_path_factory.mktemp("bad_pack"))
+
+
+@pytest.fixture(scope="module")
+def registry_csv(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bad_reg") / "名录.csv"
+    registry_frame().to_csv(path, index=False)
+    return path
+
+
+def _screen(registry, pack, out, *extra) -> int:
+    return main(["screen", str(registry), "--layers", str(pack), "--out", str(out), "-q", "--no-excel", *extra])
+
+
+def _one_error(capsys) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.startswith("geo-screen: error:")]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+# --------------------------------------------------------------------------- CSV line endings and encodings
+
+
+@pytest.mark.parametrize("chunk", [[], ["--chunk-rows", "5"]], ids=["memory", "chunked"])
+def test_cr_only_line_endings_are_read(registry_csv, pack, tmp_path, chunk):
+    cr = tmp_path / "mac.csv"
+    cr.write_bytes(registry_csv.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r"))
+    assert _screen(cr, pack, tmp_path / "out", *chunk) == 0
+    e = gpd.read_file(tmp_path / "out" / R.GPKG_NAME, layer=R.ENTERPRISES_LAYER)
+    assert list(e["企业名称"]) == [p[0] for p in PLACES]
+
+
+def test_encoding_that_changes_mid_file_is_one_message_when_chunked(registry_csv, pack, tmp_path, capsys):
+    mixed = tmp_path / "mixed.csv"
+    lines = registry_csv.read_bytes().split(b"\n")
+    lines[-2] = lines[-2].replace(b"residential_land", "居住用地".encode("gbk"))
+    lines[2] = lines[2].replace(b"eco_inside", "生态".encode())
+    mixed.write_bytes(b"\n".join(lines))
+    assert _screen(mixed, pack, tmp_path / "out", "--chunk-rows", "3") == EXIT_BAD_INPUT
+    assert "cannot be decoded" in _one_error(capsys)
+    assert not (tmp_path / "out" / R.GPKG_NAME).exists()
+
+
+def test_gbk_file_with_undecodable_bytes_further_down_when_chunked(pack, tmp_path, capsys):
+    frame = registry_frame(PLACES * 40)
+    frame["统一社会信用代码"] = [f"ID{i}" for i in range(len(frame))]
+    path = tmp_path / "gbk.csv"
+    frame.to_csv(path, index=False, encoding="gbk")
+    raw = path.read_bytes()
+    path.write_bytes(raw[: len(raw) - 200] + b"\xff\xff" + raw[len(raw) - 200 :])
+    assert _screen(path, pack, tmp_path / "out", "--chunk-rows", "50") == EXIT_BAD_INPUT
+    assert "decoded" in _one_error(capsys)
+
+
+# --------------------------------------------------------------------------- arguments checked before reading
+
+
+@pytest.mark.parametrize("value", ["EPSG:999999", "gcj02", "bd09", "nonsense"])
+def test_bad_out_crs_refused_before_reading(pack, tmp_path, capsys, value):
+    missing = tmp_path / "not_read.csv"  # never opened: the argument is refused first
+    assert _screen(missing, pack, tmp_path / "out", "--out-crs", value) == EXIT_BAD_INPUT
+    assert "--out-crs" in _one_error(capsys)
+
+
+@pytest.mark.parametrize("rows", ["0", "-5"])
+def test_chunk_rows_below_one_refused(pack, tmp_path, capsys, rows):
+    assert _screen(tmp_path / "not_read.csv", pack, tmp_path / "out", "--chunk-rows", rows) == EXIT_BAD_INPUT
+    assert "--chunk-rows" in _one_error(capsys)
+
+
+@pytest.mark.parametrize("crs", ["+proj=longlat +a=1", "+proj=longlat +R=1000"])
+def test_odd_but_parseable_crs_refused(registry_csv, pack, tmp_path, capsys, crs):
+    assert _screen(registry_csv, pack, tmp_path / "out", "--crs", crs) == EXIT_BAD_INPUT
+    assert "--crs" in _one_error(capsys)
+
+
+# --------------------------------------------------------------------------- layers
+
+
+def test_zero_feature_layer(tmp_path, registry_csv, capsys):
+    catalog = build_tiny_pack(tmp_path / "pack")
+    eco = catalog.parent / "eco_redline.gpkg"
+    gpd.read_file(eco).iloc[:0].to_file(eco, driver="GPKG")
+    assert main(["layers", "check", str(catalog)]) == 1
+    assert "no usable features" in capsys.readouterr().out
+    assert _screen(registry_csv, catalog, tmp_path / "out") == 0
+    e = gpd.read_file(tmp_path / "out" / R.GPKG_NAME, layer=R.ENTERPRISES_LAYER)
+    assert len(e) == len(PLACES)
+
+
+# --------------------------------------------------------------------------- output folders
+
+
+def test_output_folder_under_a_file(registry_csv, pack, tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert _screen(registry_csv, pack, blocker / "out") == EXIT_BAD_INPUT
+    _one_error(capsys)
+
+
+@pytest.mark.parametrize("code", [errno.EACCES, errno.ENOSPC])
+def test_unwritable_output_folder(registry_csv, pack, tmp_path, capsys, monkeypatch, code):
+    def refuse(*args, **kwargs):
+        raise OSError(code, "refused by the test", kwargs.get("dir"))
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    assert _screen(registry_csv, pack, tmp_path / "out") == EXIT_BAD_INPUT
+    assert "out" in _one_error(capsys)
+
+
+def test_full_disk_in_gdal(registry_csv, pack, tmp_path, capsys, monkeypatch):
+    import pyogrio
+    from pyogrio.errors import DataLayerError
+
+    def full(*args, **kwargs):
+        raise DataLayerError("sqlite3_step() failed: database or disk is full")
+
+    monkeypatch.setattr(pyogrio, "write_arrow", full)
+    assert _screen(registry_csv, pack, tmp_path / "out") == EXIT_BAD_INPUT
+    assert "disk" in _one_error(capsys)
+    assert not list((tmp_path / "out").glob(R.GPKG_NAME))
+
+
+# --------------------------------------------------------------------------- export of files that are not results
+
+
+@pytest.fixture(scope="module")
+def good_run(registry_csv, pack, tmp_path_factory):
+    out = tmp_path_factory.mktemp("good_run")
+    assert _screen(registry_csv, pack, out) == 0
+    return out
+
+
+def test_export_of_a_truncated_results_file(good_run, tmp_path, capsys):
+    broken = tmp_path / R.GPKG_NAME
+    broken.write_bytes((good_run / R.GPKG_NAME).read_bytes()[:20000])
+    assert main(["export", str(broken), "--out", str(tmp_path / "exp")]) == EXIT_BAD_INPUT
+    assert R.GPKG_NAME in _one_error(capsys)
+
+
+def test_export_of_a_geopackage_that_is_not_results(pack, tmp_path, capsys):
+    other = tmp_path / R.GPKG_NAME
+    shutil.copy(pack.parent / "eco_redline.gpkg", other)
+    assert main(["export", str(other), "--out", str(tmp_path / "exp")]) == EXIT_BAD_INPUT
+    _one_error(capsys)
+
+
+def test_export_of_results_without_hits(good_run, tmp_path, capsys):
+    only = tmp_path / R.GPKG_NAME
+    e = gpd.read_file(good_run / R.GPKG_NAME, layer=R.ENTERPRISES_LAYER)
+    e.to_file(only, layer=R.ENTERPRISES_LAYER, driver="GPKG")
+    assert main(["export", str(only), "--out", str(tmp_path / "exp")]) == EXIT_BAD_INPUT
+    assert R.HITS_LAYER in _one_error(capsys)
+
+
+@pytest.mark.filterwarnings("ignore:.*:RuntimeWarning")  # GDAL says what it tried on the way
+def test_random_bytes_named_gpkg(tmp_path, capsys):
+    junk = tmp_path / R.GPKG_NAME
+    junk.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 8)
+    assert main(["export", str(junk), "--out", str(tmp_path / "exp")]) == EXIT_BAD_INPUT
+    _one_error(capsys)

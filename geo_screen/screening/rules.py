@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from geo_screen import results as R
 from geo_screen.errors import ConfigError, join_problems
+from geo_screen.yamlfile import load_yaml
 
 DEFAULT_RULES = Path(__file__).parent / "rulesets" / "nantong_2017_179.yaml"
 
@@ -245,7 +246,7 @@ def _load_rules_cached(path: str, _stamp: int | None) -> RuleSet:
             f"rules file {file} does not exist; pass an existing YAML as rules= or leave it out for the shipped rules"
         )
     try:
-        data = yaml.safe_load(file.read_text("utf-8"))
+        data = load_yaml(file.read_text("utf-8"), where=f"rules file {file}")
     except yaml.YAMLError as err:
         raise ConfigError(f"rules file {file} is not valid YAML: {err}") from err
     if not isinstance(data, dict):

@@ -24,6 +24,7 @@ from pyogrio.errors import DataLayerError, DataSourceError, FeatureError, FieldE
 from pyogrio.errors import GeometryError as OGRGeometryError
 
 from geo_screen.errors import InputDataError
+from geo_screen.inputs.archives import check_zip
 
 #: accepted extensions -> format label
 FORMATS = {
@@ -68,6 +69,8 @@ def read_table(path: Path, *, sheet, layer, encoding) -> RawTable:
         raise InputDataError(
             f"{path}: unknown registry format {path.suffix!r}{hint}; accepted extensions: {', '.join(FORMATS)}"
         )
+    if fmt in ("xlsx", "shp.zip"):
+        check_zip(path)  # the app's upload policy: bombs and traversal refused before anything is unpacked
     if fmt == "csv":
         table = _read_csv(path, encoding)
     elif fmt == "xlsx":
@@ -206,7 +209,7 @@ def _read_spatial(path: Path, fmt: str, *, layer, encoding) -> RawTable:
     elif fmt == "shp":
         siblings = {p.suffix.lower(): p for p in path.parent.iterdir() if p.stem == path.stem}
         dbf, cpg = siblings.get(".dbf"), siblings.get(".cpg")
-        cpg = cpg.read_text("ascii", errors="replace").strip() if cpg else None
+        cpg = _cpg_text(cpg.open("rb")) if cpg else None
         dbf = _head(dbf.open("rb")) if dbf else b""
     if fmt.startswith("shp"):
         encoding = encoding or (None if cpg else _dbf_encoding(dbf))
@@ -256,10 +259,17 @@ def _zip_member(path: Path, layer: str | None) -> tuple[str, bytes, str | None]:
             stem = shps[0][:-4]
             parts = {n[len(stem) :].lower(): n for n in names if n[: len(stem)] == stem}
             dbf = _head(zf.open(parts[".dbf"])) if ".dbf" in parts else b""
-            cpg = zf.read(parts[".cpg"]).decode("ascii", errors="replace").strip() if ".cpg" in parts else None
+            cpg = _cpg_text(zf.open(parts[".cpg"])) if ".cpg" in parts else None
     except zipfile.BadZipFile as err:
         raise InputDataError(f"{path}: not a readable zip archive ({err}); zip the shapefile again") from err
     return f"/vsizip/{path.resolve()}/{shps[0]}", dbf, cpg
+
+
+def _cpg_text(stream) -> str:
+    """The code page a .cpg names (its first line; the file is a few bytes, so at most 1 KB is read)."""
+    with stream:
+        head = stream.read(1024)
+    return head.decode("ascii", errors="replace").strip().split("\n")[0].strip()
 
 
 def _head(stream) -> bytes:

@@ -289,9 +289,11 @@ def registry_from_table(
     """
     requested = crs if isinstance(crs, InputCRS) else parse_crs(crs, where="crs")
     data, renamed = _rename_reserved(table.data)
+    data, controls = _without_control_characters(data)
     columns = match_columns(data.columns)
     data, columns, renamed = _keep_input_coordinates(data, columns, renamed)
     parsed, issues, blank = _parse_columns(data, columns, duplicates=duplicates)
+    issues.append(controls)
     n = len(data)
 
     if table.geometry is None:
@@ -455,6 +457,35 @@ def _rename_reserved(data: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     return (data.rename(columns=renamed) if renamed else data), renamed
 
 
+#: C0 control characters (tab, LF and CR excepted) and DEL: a GeoPackage cuts text at NUL, XML refuses them
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+
+
+def _without_control_characters(data: pd.DataFrame) -> tuple[pd.DataFrame, pa.Array | None]:
+    """Text columns with every control character replaced by a space, and ``control_characters:<columns>``
+    issues naming the columns that had one (so every output holds the same text)."""
+    hit_columns = np.full(len(data), None, dtype=object)
+    replaced = {}
+    for column in data.columns:
+        values = data[column]
+        if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+            continue
+        mask = values.astype("string").str.contains(_CONTROL, regex=True).fillna(False).to_numpy(dtype=bool)
+        if not mask.any():
+            continue
+        replaced[column] = values.where(~mask, values[mask].astype(str).str.replace(_CONTROL, " ", regex=True))
+        label = str(column).replace(";", ",")
+        for i in np.flatnonzero(mask):
+            hit_columns[i] = label if hit_columns[i] is None else f"{hit_columns[i]},{label}"
+    if not replaced:
+        return data, None
+    data = data.copy()
+    for column, values in replaced.items():
+        data[column] = values
+    tokens = np.where(pd.isna(hit_columns), None, "control_characters:" + hit_columns.astype(str))
+    return data, pa.array(tokens, type=pa.large_string())
+
+
 def _text(values: pd.Series) -> pd.Series:
     """Stripped strings, ``<NA>`` for blanks (Arrow kernels: cheap on a million rows)."""
     arr = pc.utf8_trim_whitespace(arrow_text(values))
@@ -499,6 +530,10 @@ def _parse_columns(data: pd.DataFrame, columns: dict[str, str], *, duplicates: p
             parsed[canon] = pd.Series(values, index=data.index)
             issues.append(_tagged(problem, f"{canon}_unparsed:", text))
             blank[canon] = text.isna().to_numpy()
+            if canon == SANITARY_DISTANCE:
+                out = np.isfinite(values) & ((values <= 0) | (values > MAX_SANITARY_DISTANCE_M))
+                parsed[canon] = parsed[canon].mask(out)
+                issues.append(_tagged(out, f"{canon}_out_of_range:", text))
         else:  # the grade and the yes/no attributes
             grade = canon == GRADE
             parsed[canon], problem = _lookup(text, _grade_of if grade else _bool_of, "string" if grade else "boolean")
@@ -512,12 +547,20 @@ def _empty_column(canon: str, index: pd.Index) -> pd.Series:
     return pd.Series(pd.NA, index=index, dtype="string" if canon in _TEXT or canon == GRADE else "boolean")
 
 
+_THOUSANDS = r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?"
+#: a sanitary protection distance outside (0, MAX] m is a typo or a unit slip (GB 18068..18083 give 50-1,600 m)
+MAX_SANITARY_DISTANCE_M = 5000.0
+
+
 def _numbers(text: pd.Series, *, negative_ok: bool) -> tuple[np.ndarray, np.ndarray]:
     """Floats from text; full-width digits, thousands commas and a trailing ° / m / 米 are accepted."""
     try:
         values = pc.cast(arrow_text(text), pa.float64()).to_numpy(zero_copy_only=False)
     except pa.ArrowInvalid:  # something is not a plain number: the slower, forgiving path
-        cleaned = text.str.normalize("NFKC").str.replace(r"[\s,°]|(米|m)$", "", regex=True)
+        cleaned = text.str.normalize("NFKC").str.replace(r"[\s°]|(米|m)$", "", regex=True)
+        # a comma is a thousands separator only in 1,500 / 12,345.6; 100,5 may be a decimal comma: unparsed
+        thousands = cleaned.str.fullmatch(_THOUSANDS).fillna(False).to_numpy(dtype=bool)
+        cleaned = cleaned.where(~thousands, cleaned.str.replace(",", "", regex=False))
         values = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     values = np.array(values, dtype="float64")
     bad = ~np.isfinite(values)

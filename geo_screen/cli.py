@@ -116,6 +116,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--crs", default="EPSG:4326", help="coordinates of the registry: EPSG code, gcj02 or bd09 (default EPSG:4326)"
     )
+    p.add_argument("--sheet", help="the workbook sheet holding the registry (default: the first)")
+    p.add_argument("--layer", help="the GeoPackage layer or zipped shapefile holding the registry")
     p.add_argument(
         "--grades",
         type=Path,
@@ -269,6 +271,11 @@ def _run_screen(args, registry: Path, catalog: Path, crs: str, *, grades=None) -
             bar=not args.quiet,
         )
     else:
+        if getattr(args, "sheet", None) is not None or getattr(args, "layer", None) is not None:
+            from geo_screen.inputs.registry import read_registry
+
+            log(f"reading {Path(registry).name}")
+            registry = read_registry(registry, crs=crs, sheet=args.sheet, layer=args.layer)
         result = screen(registry, catalog, rules=args.rules, crs=crs, grades=grades, progress=log)
     log(f"writing results to {args.out}")
     written = write_results(result, args.out, out_crs=args.out_crs, excel=not args.no_excel)
@@ -287,6 +294,12 @@ def _check_arguments(args) -> None:
         if value is not None and value < 1:
             flag = "--" + option.replace("_", "-")
             raise ConfigError(f"{flag} {value}: must be a whole number of at least 1; leave it out to use the default")
+    picks = [f for f in ("sheet", "layer") if getattr(args, f, None) is not None]
+    if picks and (args.chunk_rows or args.engine == "dask"):
+        raise ConfigError(
+            f"--{picks[0]} picks part of a workbook or GeoPackage, which the in-memory engine reads; leave out "
+            "--chunk-rows/--engine dask (they read CSV registries), or export that part as CSV"
+        )
     if getattr(args, "out_crs", None) is not None:
         output_crs(args.out_crs, where="out_crs")
     if getattr(args, "crs", None) is not None:
@@ -382,6 +395,8 @@ ARGUMENT_FLAGS = {
     "method": "--method",
     "grades": "--grades",
     "crs": "--crs",
+    "sheet": "--sheet",
+    "layer": "--layer",
     "out_crs": "--out-crs",
     "chunk_rows": "--chunk-rows",
     "scheduler": "--scheduler",

@@ -7,6 +7,7 @@ import shutil
 import tempfile
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from conftest import PLACES, build_tiny_pack, registry_frame
 
@@ -179,3 +180,33 @@ def test_random_bytes_named_gpkg(tmp_path, capsys):
     junk.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 8)
     assert main(["export", str(junk), "--out", str(tmp_path / "exp")]) == EXIT_BAD_INPUT
     _one_error(capsys)
+
+
+# --------------------------------------------------------------------------- several sheets or layers
+
+
+def test_data_on_the_second_sheet(registry_csv, pack, tmp_path, capsys):
+    book = tmp_path / "名录.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        pd.DataFrame({"说明": []}).to_excel(writer, sheet_name="封面", index=False)
+        pd.read_csv(registry_csv, dtype=str).to_excel(writer, sheet_name="企业", index=False)
+    assert _screen(book, pack, tmp_path / "o1") == EXIT_BAD_INPUT
+    message = _one_error(capsys)
+    assert "'企业'" in message and "--sheet" in message
+    assert _screen(book, pack, tmp_path / "o2", "--sheet", "企业") == 0
+    e = gpd.read_file(tmp_path / "o2" / R.GPKG_NAME, layer=R.ENTERPRISES_LAYER)
+    assert len(e) == len(PLACES)
+
+
+def test_geopackage_with_several_layers(registry_csv, pack, tmp_path, capsys):
+    frame = pd.read_csv(registry_csv, dtype=str)
+    points = gpd.GeoDataFrame(
+        frame, geometry=gpd.points_from_xy(frame["经度"].astype(float), frame["纬度"].astype(float)), crs=4326
+    )
+    path = tmp_path / "名录.gpkg"
+    points.to_file(path, layer="enterprises", driver="GPKG")
+    points.iloc[:2].to_file(path, layer="old", driver="GPKG")
+    assert _screen(path, pack, tmp_path / "o1") == EXIT_BAD_INPUT
+    assert "--layer" in _one_error(capsys)
+    assert _screen(path, pack, tmp_path / "o2", "--layer", "enterprises") == 0
+    assert len(gpd.read_file(tmp_path / "o2" / R.GPKG_NAME, layer=R.ENTERPRISES_LAYER)) == len(PLACES)

@@ -53,6 +53,8 @@ class RawTable:
     encoding: str | None
     geometry: np.ndarray | None = None  # spatial formats: shapely geometries in the file's CRS
     crs: object = None  # spatial formats: the file's pyproj CRS or None
+    sheets: tuple[str, ...] = ()  # a workbook's sheet names
+    sheet: str | None = None  # the sheet read
 
 
 def read_table(path: Path, *, sheet, layer, encoding) -> RawTable:
@@ -69,7 +71,7 @@ def read_table(path: Path, *, sheet, layer, encoding) -> RawTable:
         raise InputDataError(
             f"{path}: unknown registry format {path.suffix!r}{hint}; accepted extensions: {', '.join(FORMATS)}"
         )
-    if fmt in ("xlsx", "shp.zip"):
+    if fmt in ("xlsx", "shp.zip") and zipfile.is_zipfile(path):  # not a zip at all: the reader says how to fix it
         check_zip(path)  # the app's upload policy: bombs and traversal refused before anything is unpacked
     if fmt == "csv":
         table = _read_csv(path, encoding)
@@ -78,9 +80,14 @@ def read_table(path: Path, *, sheet, layer, encoding) -> RawTable:
     else:
         table = _read_spatial(path, fmt, layer=layer, encoding=encoding)
     if len(table.data) == 0:
-        raise InputDataError(
-            f"{path}: the registry has no data rows; export it again with one row per enterprise below a header row"
+        others = [n for n in table.sheets if n != table.sheet] if table.sheets else []
+        hint = (
+            f"; the workbook also has the sheets {', '.join(map(repr, others))}: pass the one with the data as sheet="
+            if others
+            else "; export it again with one row per enterprise below a header row"
         )
+        where = f" (sheet {table.sheet!r})" if table.sheets else ""
+        raise InputDataError(f"{path}{where}: the registry has no data rows{hint}")
     table.data = table.data.reset_index(drop=True)
     return table
 
@@ -191,14 +198,13 @@ def _read_xlsx(path: Path, sheet) -> RawTable:
                     f"{path}: no sheet {sheet!r}; the workbook has sheets "
                     f"{', '.join(map(repr, names))}: pass one of them as sheet="
                 )
-            data = pd.read_excel(
-                book, sheet_name=sheet if sheet is not None else 0, dtype=str, keep_default_na=False, na_values=[""]
-            )
+            chosen = sheet if sheet is not None else 0
+            data = pd.read_excel(book, sheet_name=chosen, dtype=str, keep_default_na=False, na_values=[""])
     except (zipfile.BadZipFile, KeyError, OSError) as err:
         raise InputDataError(
             f"{path}: not a readable .xlsx workbook ({err}); open it in Excel and save it again as .xlsx, or export CSV"
         ) from err
-    return RawTable(data, "xlsx", None)
+    return RawTable(data, "xlsx", None, sheets=tuple(names), sheet=names[chosen] if isinstance(chosen, int) else chosen)
 
 
 def _read_spatial(path: Path, fmt: str, *, layer, encoding) -> RawTable:

@@ -210,3 +210,42 @@ def test_geopackage_with_several_layers(registry_csv, pack, tmp_path, capsys):
     assert "--layer" in _one_error(capsys)
     assert _screen(path, pack, tmp_path / "o2", "--layer", "enterprises") == 0
     assert len(gpd.read_file(tmp_path / "o2" / R.GPKG_NAME, layer=R.ENTERPRISES_LAYER)) == len(PLACES)
+
+
+# --------------------------------------------------------------------------- shapefiles without attributes
+
+
+@pytest.mark.parametrize("zipped", [False, True], ids=["shp", "zip"])
+def test_shapefile_without_its_dbf_is_refused(registry_csv, pack, tmp_path, capsys, zipped):
+    import zipfile
+
+    frame = pd.read_csv(registry_csv, dtype=str)
+    points = gpd.GeoDataFrame(
+        {"名称": frame["企业名称"]},
+        geometry=gpd.points_from_xy(frame["经度"].astype(float), frame["纬度"].astype(float)),
+        crs=4326,
+    )
+    points.to_file(tmp_path / "r.shp", encoding="utf-8")
+    (tmp_path / "r.dbf").unlink()
+    target = tmp_path / "r.shp"
+    if zipped:
+        target = tmp_path / "r.zip"
+        with zipfile.ZipFile(target, "w") as zf:
+            for part in tmp_path.glob("r.*"):
+                if part.suffix != ".zip":
+                    zf.write(part, part.name)
+    assert _screen(target, pack, tmp_path / "out") == EXIT_BAD_INPUT
+    assert ".dbf" in _one_error(capsys)
+
+
+# --------------------------------------------------------------------------- names that become file names
+
+
+@pytest.mark.parametrize("name", ["崇川\u202e区", "\u2066通州\u2069", "港\u200b闸"])
+def test_bidi_and_invisible_controls_leave_file_names(name):
+    from geo_screen.app.uploads import safe_file_name
+    from geo_screen.outputs.packages import safe_file_stem
+
+    visible = "".join(c for c in name if c.isprintable() and c not in "\u200b")
+    assert safe_file_stem(name) == visible
+    assert safe_file_name(name + ".csv") == visible + ".csv"

@@ -133,6 +133,7 @@ def check_zip(data: bytes, *, name: str = "upload.zip", limits: UploadLimits = U
 def safe_file_name(name: str) -> str:
     """A plain file name for ``name``: no folders, no control or reserved characters, suffix kept."""
     base = unicodedata.normalize("NFC", PurePosixPath(name.replace("\\", "/")).name)
+    base = "".join(c for c in base if unicodedata.category(c) != "Cf")  # bidi overrides, zero-width spaces
     suffix = _suffix(base)
     stem = base[: len(base) - len(suffix)] if suffix else base
     stem = re.sub(r'[\x00-\x1f<>:"/\\|?*]', "_", stem).strip(" .")

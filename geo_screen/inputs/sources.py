@@ -215,6 +215,8 @@ def _read_spatial(path: Path, fmt: str, *, layer, encoding) -> RawTable:
     elif fmt == "shp":
         siblings = {p.suffix.lower(): p for p in path.parent.iterdir() if p.stem == path.stem}
         dbf, cpg = siblings.get(".dbf"), siblings.get(".cpg")
+        if dbf is None:
+            raise _no_dbf(path)
         cpg = _cpg_text(cpg.open("rb")) if cpg else None
         dbf = _head(dbf.open("rb")) if dbf else b""
     if fmt.startswith("shp"):
@@ -264,11 +266,21 @@ def _zip_member(path: Path, layer: str | None) -> tuple[str, bytes, str | None]:
                 )
             stem = shps[0][:-4]
             parts = {n[len(stem) :].lower(): n for n in names if n[: len(stem)] == stem}
-            dbf = _head(zf.open(parts[".dbf"])) if ".dbf" in parts else b""
+            if ".dbf" not in parts:
+                raise _no_dbf(path, member=shps[0])
+            dbf = _head(zf.open(parts[".dbf"]))
             cpg = _cpg_text(zf.open(parts[".cpg"])) if ".cpg" in parts else None
     except zipfile.BadZipFile as err:
         raise InputDataError(f"{path}: not a readable zip archive ({err}); zip the shapefile again") from err
     return f"/vsizip/{path.resolve()}/{shps[0]}", dbf, cpg
+
+
+def _no_dbf(path: Path, *, member: str | None = None) -> InputDataError:
+    what = f"{member!r} in {path}" if member else str(path)
+    return InputDataError(
+        f"{what}: the shapefile has no .dbf beside it, so no enterprise has a name, code or industry; copy the "
+        ".dbf with the same name next to the .shp (zip .shp, .shx, .dbf, .prj and .cpg together)"
+    )
 
 
 def _cpg_text(stream) -> str:

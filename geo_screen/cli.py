@@ -282,6 +282,8 @@ def _run_screen(args, registry: Path, catalog: Path, crs: str, *, grades=None) -
     log.finish("done: " + ", ".join(p.name for p in written))
     _print_summary(result.enterprises)
     _warn_grade_disagreements(result.enterprises)
+    for warning in result.manifest.get("input", {}).get("warnings", []):
+        print(f"geo-screen: warning: {warning}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import shutil
 import tempfile
 
@@ -249,3 +250,49 @@ def test_bidi_and_invisible_controls_leave_file_names(name):
     visible = "".join(c for c in name if c.isprintable() and c not in "\u200b")
     assert safe_file_stem(name) == visible
     assert safe_file_name(name + ".csv") == visible + ".csv"
+
+
+def test_catalog_paths_outside_the_pack_are_reported(tmp_path, capsys):
+    import yaml
+
+    catalog = build_tiny_pack(tmp_path / "pack")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.move(catalog.parent / "eco_redline.gpkg", elsewhere / "eco_redline.gpkg")
+    spec = yaml.safe_load(catalog.read_text("utf-8"))
+    for layer in spec["layers"]:
+        if layer.get("path") == "eco_redline.gpkg":
+            layer["path"] = "../elsewhere/eco_redline.gpkg"
+    catalog.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    assert main(["layers", "check", str(catalog)]) == 0
+    out = capsys.readouterr().out
+    assert "outside the pack folder" in out and "../elsewhere/eco_redline.gpkg" in out
+
+
+# --------------------------------------------------------------------------- duplicated location headers
+
+
+def _two_location_columns(registry_csv, tmp_path, *, same: bool, header: str = "经度"):
+    frame = pd.read_csv(registry_csv, dtype=str)
+    other = frame["经度"] if same else frame["经度"].astype(float).add(0.5).astype(str)
+    frame.insert(len(frame.columns), header, other, allow_duplicates=True)
+    path = tmp_path / "two.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("header", ["经度", "lon", "longitude"])
+def test_equal_duplicate_location_columns_are_a_warning(registry_csv, pack, tmp_path, capsys, header):
+    path = _two_location_columns(registry_csv, tmp_path, same=True, header=header)
+    assert _screen(path, pack, tmp_path / "out") == 0
+    err = capsys.readouterr().err
+    assert "warning" in err and "经度" in err
+    manifest = json.loads((tmp_path / "out" / R.MANIFEST_NAME).read_text("utf-8"))
+    assert any("经度" in w for w in manifest["input"]["warnings"])
+
+
+@pytest.mark.parametrize("header", ["经度", "lon"])
+def test_differing_duplicate_location_columns_are_refused(registry_csv, pack, tmp_path, capsys, header):
+    path = _two_location_columns(registry_csv, tmp_path, same=False, header=header)
+    assert _screen(path, pack, tmp_path / "out") == EXIT_BAD_INPUT
+    assert "ambiguous" in _one_error(capsys)

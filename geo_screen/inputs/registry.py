@@ -291,6 +291,7 @@ def registry_from_table(
     data, renamed = _rename_reserved(table.data)
     data, controls = _without_control_characters(data)
     columns = match_columns(data.columns)
+    warnings = _duplicate_location_columns(data, columns, path)
     data, columns, renamed = _keep_input_coordinates(data, columns, renamed)
     parsed, issues, blank = _parse_columns(data, columns, duplicates=duplicates)
     issues.append(controls)
@@ -334,6 +335,7 @@ def registry_from_table(
         "location": location,
         "columns": columns,
         "renamed": renamed,
+        **({"warnings": warnings} if warnings else {}),
     }
     if coverage is not None:
         registry = mark_coverage(registry, coverage, inside=inside)
@@ -423,6 +425,40 @@ def _alias_index(aliases: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, in
 
 
 _ALIAS_INDEX = _alias_index(COLUMN_ALIASES)
+
+
+def _duplicate_location_columns(data: pd.DataFrame, columns: dict[str, str], path: Path) -> list[str]:
+    """Warnings for location columns that appear twice (two 经度 columns, or 经度 and lon) with equal values;
+    an error when their values differ, since either could be the right one."""
+    warnings = []
+    for canon in (LON, LAT, X, Y):
+        chosen = columns.get(canon)
+        if chosen is None:
+            continue
+        others = [h for h in data.columns if h != chosen and _canonical_of(h) == canon]
+        used = _numbers(_text(data[chosen]), negative_ok=True)[0]
+        for other in others:
+            values = _numbers(_text(data[other]), negative_ok=True)[0]
+            differ = np.isfinite(used) != np.isfinite(values)
+            both = np.isfinite(used) & np.isfinite(values)
+            differ[both] = ~np.isclose(used[both], values[both], rtol=0, atol=1e-9)
+            if differ.any():
+                row = int(np.flatnonzero(differ)[0])
+                raise InputDataError(
+                    f"{path}: the location is ambiguous: columns {chosen!r} and {other!r} both hold {canon} and "
+                    f"differ ({differ.sum():,} rows, the first data row {row + 1}: {data[chosen].iloc[row]!r} vs "
+                    f"{data[other].iloc[row]!r}); delete or rename the column that is wrong"
+                )
+            warnings.append(f"columns {chosen!r} and {other!r} both hold {canon} (equal values); {chosen!r} is used")
+    return warnings
+
+
+def _canonical_of(header) -> str | None:
+    """The canonical column a header names, a repeat's ``.1`` suffix (pandas, the CSV reader) ignored."""
+    for key in _header_keys(re.sub(r"\.\d+$", "", str(header))):
+        if hit := _ALIAS_INDEX.get(key):
+            return hit[0]
+    return None
 
 
 def _keep_input_coordinates(

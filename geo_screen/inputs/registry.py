@@ -566,10 +566,6 @@ def _parse_columns(data: pd.DataFrame, columns: dict[str, str], *, duplicates: p
             parsed[canon] = pd.Series(values, index=data.index)
             issues.append(_tagged(problem, f"{canon}_unparsed:", text))
             blank[canon] = text.isna().to_numpy()
-            if canon == SANITARY_DISTANCE:
-                out = np.isfinite(values) & ((values <= 0) | (values > MAX_SANITARY_DISTANCE_M))
-                parsed[canon] = parsed[canon].mask(out)
-                issues.append(_tagged(out, f"{canon}_out_of_range:", text))
         else:  # the grade and the yes/no attributes
             grade = canon == GRADE
             parsed[canon], problem = _lookup(text, _grade_of if grade else _bool_of, "string" if grade else "boolean")
@@ -584,8 +580,6 @@ def _empty_column(canon: str, index: pd.Index) -> pd.Series:
 
 
 _THOUSANDS = r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?"
-#: a sanitary protection distance outside (0, MAX] m is a typo or a unit slip (GB 18068..18083 give 50-1,600 m)
-MAX_SANITARY_DISTANCE_M = 5000.0
 
 
 def _numbers(text: pd.Series, *, negative_ok: bool) -> tuple[np.ndarray, np.ndarray]:

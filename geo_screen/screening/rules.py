@@ -184,6 +184,9 @@ class RuleSet(BaseModel):
     near_edge_m: float = Field(default=50.0, ge=0)
     landuse_nonindustrial_share_max: float = Field(default=0.0, ge=0, lt=1)
     search_radius_m: float = Field(default=2000.0, gt=0)
+    #: a registry's sanitary distance of 0 or above this is not used (the industry table applies) and is an
+    #: issue; None uses every positive value, as written
+    sanitary_distance_max_m: float | None = Field(default=5000.0, gt=0)
     scope: Scope = Scope()
     annex1: Annex1 = Annex1()
     standards: dict[str, StandardRule]

@@ -121,6 +121,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--crs", default="EPSG:4326", help="coordinates of the registry: EPSG code, gcj02 or bd09 (default EPSG:4326)"
     )
+    p.add_argument("--sheet", help="the workbook sheet holding the registry (default: the first)")
+    p.add_argument("--layer", help="the GeoPackage layer or zipped shapefile holding the registry")
     p.add_argument(
         "--grades",
         type=Path,
@@ -279,16 +281,45 @@ def _run_screen(args, registry: Path, catalog: Path, crs: str, *, grades=None) -
             bar=not args.quiet,
         )
     else:
+        if getattr(args, "sheet", None) is not None or getattr(args, "layer", None) is not None:
+            from geo_screen.inputs.registry import read_registry
+
+            log(f"reading {Path(registry).name}")
+            registry = read_registry(registry, crs=crs, sheet=args.sheet, layer=args.layer)
         result = screen(registry, catalog, rules=args.rules, crs=crs, grades=grades, ledger=args.ledger, progress=log)
     log(f"writing results to {args.out}")
     written = write_results(result, args.out, out_crs=args.out_crs, excel=not args.no_excel)
     log.finish("done: " + ", ".join(p.name for p in written))
     _print_summary(result.enterprises)
     _warn_grade_disagreements(result.enterprises)
+    for warning in result.manifest.get("input", {}).get("warnings", []):
+        print(f"geo-screen: warning: {warning}", file=sys.stderr)
     return EXIT_OK
 
 
+def _check_arguments(args) -> None:
+    """Refuse bad option values before anything is read (a wrong --out-crs must not cost a whole screening)."""
+    from geo_screen.inputs.crs import output_crs, parse_crs
+
+    for option in ("chunk_rows", "partitions"):
+        value = getattr(args, option, None)
+        if value is not None and value < 1:
+            flag = "--" + option.replace("_", "-")
+            raise ConfigError(f"{flag} {value}: must be a whole number of at least 1; leave it out to use the default")
+    picks = [f for f in ("sheet", "layer") if getattr(args, f, None) is not None]
+    if picks and (args.chunk_rows or args.engine == "dask"):
+        raise ConfigError(
+            f"--{picks[0]} picks part of a workbook or GeoPackage, which the in-memory engine reads; leave out "
+            "--chunk-rows/--engine dask (they read CSV registries), or export that part as CSV"
+        )
+    if getattr(args, "out_crs", None) is not None:
+        output_crs(args.out_crs, where="out_crs")
+    if getattr(args, "crs", None) is not None:
+        parse_crs(args.crs, where="crs")
+
+
 def _run(args) -> int:
+    _check_arguments(args)
     if args.command == "screen":
         return _run_screen(args, args.registry, args.layers, args.crs, grades=args.grades)
     if args.command == "grade":
@@ -321,7 +352,7 @@ def _run(args) -> int:
         from geo_screen.results import load_result
 
         log = StepLog()
-        result = load_result(args.results)
+        result = _results_for_export(args.results, load_result)
         formats = tuple(f.strip().lower() for f in args.format.split(",") if f.strip())
         report = export_packages(
             result,
@@ -337,6 +368,22 @@ def _run(args) -> int:
         print("city outputs: " + ", ".join(p.name for p in report.city))
         return EXIT_OK
     raise AssertionError(args.command)  # argparse enforces the choices
+
+
+def _results_for_export(path: Path, load_result):
+    """The run at ``path``, or one message when the file is not a readable results GeoPackage."""
+    from pyogrio.errors import DataLayerError, DataSourceError
+
+    from geo_screen import results as R
+    from geo_screen.errors import InputDataError
+
+    try:
+        return load_result(path)
+    except (DataSourceError, DataLayerError, KeyError) as err:
+        raise InputDataError(
+            f"{path}: not a complete screening run's {R.GPKG_NAME} (it needs the layers {R.ENTERPRISES_LAYER!r} and "
+            f"{R.HITS_LAYER!r}; {err}); screen the registry again into a new --out folder and export that"
+        ) from err
 
 
 def _run_ledger(args) -> int:
@@ -359,6 +406,9 @@ ARGUMENT_FLAGS = {
     "method": "--method",
     "grades": "--grades",
     "crs": "--crs",
+    "sheet": "--sheet",
+    "layer": "--layer",
+    "out_crs": "--out-crs",
     "chunk_rows": "--chunk-rows",
     "scheduler": "--scheduler",
     "partitions": "--partitions",
@@ -388,6 +438,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     except GeoScreenError as err:
         print(f"geo-screen: error: {command_line_message(str(err))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as err:  # the machine, not the data: a read-only folder, a full disk, a vanished file
+        where = f" {err.filename}" if err.filename else ""
+        print(
+            f"geo-screen: error: cannot read or write{where}: {err.strerror or err}; check the path, its "
+            "permissions and the free space on its disk",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("geo-screen: interrupted", file=sys.stderr)

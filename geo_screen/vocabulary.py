@@ -521,6 +521,10 @@ ISSUE_ZH: dict[str, str] = {
     "water_quasi_zone": WATER_QUASI_ZONE_TEXT,
     "landuse_conditional": "规划用地类别 {}为有条件用地（不计为触及第（三）项），请现场核实企业实际位置和用地性质",
     "zone_industry_unknown": "位于只适用于特定行业的范围内（{}），登记表未填行业，无法判断是否适用，请补充行业",
+    "sanitary_distance_m_out_of_range": (
+        "登记表所填卫生防护距离（{} 米）超出规则允许的范围，未采用（按行业表），请核对环评批复"
+    ),
+    "control_characters": "文本含控制字符（{}），已替换为空格",
 }
 
 

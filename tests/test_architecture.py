@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "geo_screen"
 #: the parts in the order data flows; a part may import the base modules and the parts before it
 PARTS = ("inputs", "pack", "grading", "screening", "outputs", "ledger", "engines", "app")
 #: base modules every part may import; they import no part themselves
-BASE = ("errors", "vocabulary", "results", "records", "coded", "threads", "runtime")
+BASE = ("errors", "vocabulary", "results", "records", "coded", "threads", "runtime", "yamlfile")
 
 
 def _imports(path: Path) -> set[str]:

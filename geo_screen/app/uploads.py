@@ -3,12 +3,9 @@
 Everything a browser sends is checked before any byte is unpacked: the size
 against a cap (the app passes Streamlit's ``server.maxUploadSize``), the type by
 suffix and magic bytes, and every zip container (``.zip`` shapefiles, and
-``.xlsx``, which is a zip too) by its member list: no absolute or ``..`` paths,
-no symlinks, no nested archives, no encryption, at most ``max_members`` members,
-at most ``max_unpacked_bytes`` declared in total and a compression ratio below
-``max_ratio``. The declared sizes are then verified by streaming every member
-through the decompressor (bounded; nothing is written), because headers can
-lie. A zipped shapefile is never extracted to disk: it is saved as is and read
+``.xlsx``, which is a zip too) by the zip policy of :mod:`geo_screen.inputs.archives`,
+the same one the command line applies (member count, paths, links, sizes, ratio, and
+the declared sizes verified by streaming). A zipped shapefile is never extracted to disk: it is saved as is and read
 through GDAL's ``/vsizip/``.
 
 >>> result = screen_upload("企业名录.csv", data, catalog, crs="gcj02")   # doctest: +SKIP
@@ -16,9 +13,7 @@ through GDAL's ``/vsizip/``.
 
 from __future__ import annotations
 
-import io
 import re
-import stat
 import tempfile
 import unicodedata
 import zipfile
@@ -28,12 +23,12 @@ from pathlib import Path, PurePosixPath
 
 from geo_screen import results as R
 from geo_screen.errors import GeoScreenError, InputDataError
+from geo_screen.inputs import archives
 
 MB = 1024 * 1024
 #: registry formats read by geo_screen.inputs.registry.read_registry
 ACCEPTED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".zip", ".gpkg", ".geojson", ".json")
 ZIP_CONTAINERS = (".zip", ".xlsx", ".xlsm")
-_ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar", ".gz", ".tar", ".tgz", ".bz2", ".xz")
 _MAGIC = {".zip": b"PK\x03\x04", ".xlsx": b"PK\x03\x04", ".xlsm": b"PK\x03\x04", ".gpkg": b"SQLite format 3\x00"}
 
 #: CRS choices offered for an upload: value for parse_crs -> label
@@ -49,15 +44,10 @@ UPLOAD_CRS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class UploadLimits:
-    """Caps on one upload; ``max_bytes`` follows the server's upload limit."""
+class UploadLimits(archives.ZipLimits):
+    """Caps on one upload: the zip policy's caps, and ``max_bytes`` following the server's upload limit."""
 
     max_bytes: int = 200 * MB
-    max_members: int = 200
-    max_unpacked_bytes: int = 1024 * MB
-    max_ratio: float = 200.0
-    #: members smaller than this are not ratio-checked (tiny files compress absurdly well)
-    ratio_floor_bytes: int = 1 * MB
 
     @classmethod
     def from_megabytes(cls, max_mb: float, **kwargs) -> UploadLimits:
@@ -120,119 +110,30 @@ def check_upload(name: str, data: bytes, *, limits: UploadLimits = UploadLimits(
     return suffix
 
 
-def _unsafe_name(member: str) -> str | None:
-    """Why a member path is unsafe to extract, or None."""
-    if "\x00" in member:
-        return "contains a NUL byte"
-    path = member.replace("\\", "/")
-    if path.startswith("/") or re.match(r"^[A-Za-z]:", path):
-        return "is an absolute path"
-    if ".." in PurePosixPath(path).parts:
-        return "climbs out of the archive with '..'"
-    return None
-
-
 def _zip_error(name: str, message: str) -> InputDataError:
     """A refused archive: the Chinese headline first, then the English detail."""
     return InputDataError(
         f"上传的压缩包「{name}」无法安全读取，已拒绝：请只压缩名录文件（不含上级路径、链接或密码，一个 shapefile 或一个"
-        f"工作簿），用普通压缩方式重新打包后上传。 / {message}"
+        f"工作簿），用普通压缩方式重新打包后上传。 / upload {message}"
     )
 
 
 def check_zip(data: bytes, *, name: str = "upload.zip", limits: UploadLimits = UploadLimits()) -> list[zipfile.ZipInfo]:
     """Refuse zip archives that could escape a folder or expand without bound; return the member list.
 
-    Checks, before anything is unpacked: member count, path traversal (absolute, ``..``, drive
-    letters, NUL), symlinks, encryption, nested archives, total declared size and compression
-    ratio. Then streams every member through the decompressor, counting bytes against the
-    declared sizes and CRCs (nothing is written), so lying headers are caught too.
+    The policy is :func:`geo_screen.inputs.archives.check_zip`'s (the command line applies the same one);
+    this adds the Chinese headline an upload's message starts with.
     """
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as err:
-        raise _zip_error(
-            name,
-            f"upload {name!r} is not a readable zip archive ({err}); zip the files again "
-            "(Windows: Send to > Compressed folder) or export the workbook again",
-        ) from err
-    with archive:
-        infos = archive.infolist()
-        if len(infos) > limits.max_members:
-            raise _zip_error(
-                name,
-                f"upload {name!r} holds {len(infos):,} files; at most {limits.max_members} are "
-                "accepted; zip only the registry (one shapefile: .shp .shx .dbf .prj .cpg)",
-            )
-        problems, total = [], 0
-        for info in infos:
-            why = _unsafe_name(info.filename)
-            if why:
-                problems.append(f"{info.filename!r} {why}")
-            if stat.S_ISLNK(info.external_attr >> 16):
-                problems.append(f"{info.filename!r} is a symbolic link")
-            if info.flag_bits & 0x1:
-                problems.append(f"{info.filename!r} is encrypted")
-            if _suffix(info.filename) in _ARCHIVE_SUFFIXES and _suffix(name) == ".zip":
-                problems.append(f"{info.filename!r} is an archive inside the archive")
-            total += info.file_size
-            if info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_ratio * max(
-                info.compress_size, 1
-            ):
-                problems.append(
-                    f"{info.filename!r} expands {info.file_size / max(info.compress_size, 1):,.0f}-fold "
-                    f"(limit {limits.max_ratio:,.0f}), the mark of a zip bomb"
-                )
-        if total > limits.max_unpacked_bytes:
-            problems.append(
-                f"members add up to {total / MB:,.0f} MB unpacked (limit {limits.max_unpacked_bytes / MB:,.0f} MB)"
-            )
-        if problems:
-            raise _zip_error(
-                name,
-                f"upload {name!r} was refused before unpacking: "
-                + "; ".join(problems[:10])
-                + "; zip only the registry files, without folders outside it, links or passwords",
-            )
-        _verify_members(archive, infos, name=name, limit=limits.max_unpacked_bytes)
-    return infos
-
-
-def _verify_members(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], *, name: str, limit: int) -> None:
-    """Stream each member through the decompressor (bounded) to prove the declared sizes and CRCs true."""
-    seen = 0
-    for info in infos:
-        if info.is_dir():
-            continue
-        size = 0
-        try:
-            with archive.open(info) as fh:
-                while chunk := fh.read(MB):
-                    size += len(chunk)
-                    seen += len(chunk)
-                    if size > info.file_size or seen > limit:
-                        raise _zip_error(
-                            name,
-                            f"upload {name!r}: {info.filename!r} unpacks to more than it declares; "
-                            "the archive was refused as a possible zip bomb",
-                        )
-        except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError) as err:
-            raise _zip_error(
-                name,
-                f"upload {name!r}: {info.filename!r} cannot be unpacked ({err}); "
-                "zip the files again with ordinary (deflate) compression",
-            ) from err
-        if size != info.file_size:
-            raise _zip_error(
-                name,
-                f"upload {name!r}: {info.filename!r} unpacks to {size:,} bytes but declares "
-                f"{info.file_size:,}; the archive is damaged, zip the files again",
-            )
+        return archives.check_zip(data, name=name, limits=limits)
+    except InputDataError as err:
+        raise _zip_error(name, str(err)) from err
 
 
 def safe_file_name(name: str) -> str:
     """A plain file name for ``name``: no folders, no control or reserved characters, suffix kept."""
     base = unicodedata.normalize("NFC", PurePosixPath(name.replace("\\", "/")).name)
+    base = "".join(c for c in base if unicodedata.category(c) != "Cf")  # bidi overrides, zero-width spaces
     suffix = _suffix(base)
     stem = base[: len(base) - len(suffix)] if suffix else base
     stem = re.sub(r'[\x00-\x1f<>:"/\\|?*]', "_", stem).strip(" .")

@@ -27,7 +27,7 @@ from geo_screen import results as R
 from geo_screen.errors import ConfigError, InputDataError
 from geo_screen.inputs.crs import parse_crs
 from geo_screen.inputs.registry import ENTERPRISE_ID, duplicate_issues, match_columns, registry_from_table
-from geo_screen.inputs.sources import RawTable, arrow_to_strings, csv_stream
+from geo_screen.inputs.sources import RawTable, arrow_to_strings, csv_stream, mixed_encoding_error
 from geo_screen.outputs.run import RunWriter
 from geo_screen.pack.catalog import Catalog, file_sha256, load_catalog
 from geo_screen.screening.manifest import build_manifest, run_counts
@@ -137,6 +137,8 @@ class _ChunkedRun:
     def _batches(self, reader):
         try:
             yield from reader
+        except UnicodeDecodeError as err:  # a GB18030 file with bytes further down that are not GB18030 either
+            raise mixed_encoding_error(self.source, self.encoding, err) from err
         except pa.ArrowInvalid as err:
             if "UTF8" in str(err) or "utf8" in str(err).lower():
                 raise _NotUtf8 from err

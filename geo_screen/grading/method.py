@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from geo_screen import results as R
 from geo_screen.errors import ConfigError, join_problems
 from geo_screen.grading.formula import Formula, FormulaError
+from geo_screen.yamlfile import load_yaml
 
 DEFAULT_METHOD = Path(__file__).parent / "methods" / "jiangsu_county_default.yaml"
 
@@ -228,7 +229,7 @@ def _load_cached(path: str, _stamp: int | None) -> Method:
             "shipped default method"
         )
     try:
-        data = yaml.safe_load(file.read_text("utf-8"))
+        data = load_yaml(file.read_text("utf-8"), where=f"method file {file}")
     except yaml.YAMLError as err:
         raise ConfigError(f"method file {file} is not valid YAML: {err}") from err
     if not isinstance(data, dict):

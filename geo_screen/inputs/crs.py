@@ -20,6 +20,7 @@ import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as PyprojCRSError
+from pyproj.exceptions import ProjError as PyprojError
 
 from geo_screen.errors import CRSError
 from geo_screen.threads import split_map
@@ -92,13 +93,48 @@ def parse_crs(value: object, *, where: str = "crs") -> InputCRS:
         if key in _OFFSET_ALIASES:
             return InputCRS(CRS.from_epsg(4326), _OFFSET_ALIASES[key])
     try:
-        return InputCRS(CRS.from_user_input(value))
+        crs = CRS.from_user_input(value)
     except (PyprojCRSError, TypeError, ValueError) as err:
+        raise CRSError(f"{where}={value!r} is not a coordinate system pyproj understands; {_CRS_CHOICES}") from err
+    _check_earth(crs, f"{where}={value!r}")
+    return InputCRS(crs)
+
+
+def output_crs(value: str, *, where: str = "out_crs") -> CRS:
+    """Check a CRS for written geometries: one pyproj knows, on the Earth, not an offset (nothing writes GCJ-02).
+
+    Raises
+    ------
+    CRSError
+        For an unknown name, an offset (``gcj02``/``bd09``) or a CRS that cannot be reached from CGCS2000.
+    """
+    if isinstance(value, str) and value.strip().lower().replace(" ", "") in _OFFSET_ALIASES:
         raise CRSError(
-            f"{where}={value!r} is not a coordinate system pyproj understands; "
-            "use an EPSG code such as EPSG:4326 (WGS84), EPSG:4490 (CGCS2000) or "
-            "EPSG:4549 (CGCS2000 Gauss-Kruger CM 120E), or 'gcj02' (AMap/Tencent) / 'bd09' (Baidu)"
-        ) from err
+            f"{where}={value!r}: results are never written in the AMap/Baidu offsets (they are not coordinate "
+            "systems); use EPSG:4490 (CGCS2000, the default), EPSG:4326 (WGS84) or a CGCS2000 projection"
+        )
+    parsed = parse_crs(value, where=where)
+    return parsed.crs
+
+
+_CRS_CHOICES = (
+    "use an EPSG code such as EPSG:4326 (WGS84), EPSG:4490 (CGCS2000) or "
+    "EPSG:4549 (CGCS2000 Gauss-Kruger CM 120E), or 'gcj02' (AMap/Tencent) / 'bd09' (Baidu)"
+)
+
+
+def _check_earth(crs: CRS, where: str) -> None:
+    """Refuse a CRS pyproj parses but cannot transform to CGCS2000 (another body, a unit sphere of radius 1)."""
+    try:
+        ok = crs.ellipsoid is None or 6.3e6 < crs.ellipsoid.semi_major_metre < 6.4e6
+        Transformer.from_crs(crs, WORK_CRS, always_xy=True)
+    except (PyprojError, PyprojCRSError) as err:
+        ok = False
+        reason = str(err).split(":")[-1].strip()
+    else:
+        reason = f"its ellipsoid's semi-major axis is {crs.ellipsoid.semi_major_metre:g} m, not the Earth's"
+    if not ok:
+        raise CRSError(f"{where} is not a coordinate system on the Earth ({reason}); {_CRS_CHOICES}")
 
 
 # --------------------------------------------------------------------------- offsets

@@ -289,9 +289,12 @@ def registry_from_table(
     """
     requested = crs if isinstance(crs, InputCRS) else parse_crs(crs, where="crs")
     data, renamed = _rename_reserved(table.data)
+    data, controls = _without_control_characters(data)
     columns = match_columns(data.columns)
+    warnings = _duplicate_location_columns(data, columns, path)
     data, columns, renamed = _keep_input_coordinates(data, columns, renamed)
     parsed, issues, blank = _parse_columns(data, columns, duplicates=duplicates)
+    issues.append(controls)
     n = len(data)
 
     if table.geometry is None:
@@ -332,6 +335,7 @@ def registry_from_table(
         "location": location,
         "columns": columns,
         "renamed": renamed,
+        **({"warnings": warnings} if warnings else {}),
     }
     if coverage is not None:
         registry = mark_coverage(registry, coverage, inside=inside)
@@ -423,6 +427,40 @@ def _alias_index(aliases: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, in
 _ALIAS_INDEX = _alias_index(COLUMN_ALIASES)
 
 
+def _duplicate_location_columns(data: pd.DataFrame, columns: dict[str, str], path: Path) -> list[str]:
+    """Warnings for location columns that appear twice (two 经度 columns, or 经度 and lon) with equal values;
+    an error when their values differ, since either could be the right one."""
+    warnings = []
+    for canon in (LON, LAT, X, Y):
+        chosen = columns.get(canon)
+        if chosen is None:
+            continue
+        others = [h for h in data.columns if h != chosen and _canonical_of(h) == canon]
+        used = _numbers(_text(data[chosen]), negative_ok=True)[0]
+        for other in others:
+            values = _numbers(_text(data[other]), negative_ok=True)[0]
+            differ = np.isfinite(used) != np.isfinite(values)
+            both = np.isfinite(used) & np.isfinite(values)
+            differ[both] = ~np.isclose(used[both], values[both], rtol=0, atol=1e-9)
+            if differ.any():
+                row = int(np.flatnonzero(differ)[0])
+                raise InputDataError(
+                    f"{path}: the location is ambiguous: columns {chosen!r} and {other!r} both hold {canon} and "
+                    f"differ ({differ.sum():,} rows, the first data row {row + 1}: {data[chosen].iloc[row]!r} vs "
+                    f"{data[other].iloc[row]!r}); delete or rename the column that is wrong"
+                )
+            warnings.append(f"columns {chosen!r} and {other!r} both hold {canon} (equal values); {chosen!r} is used")
+    return warnings
+
+
+def _canonical_of(header) -> str | None:
+    """The canonical column a header names, a repeat's ``.1`` suffix (pandas, the CSV reader) ignored."""
+    for key in _header_keys(re.sub(r"\.\d+$", "", str(header))):
+        if hit := _ALIAS_INDEX.get(key):
+            return hit[0]
+    return None
+
+
 def _keep_input_coordinates(
     data: pd.DataFrame, columns: dict[str, str], renamed: dict[str, str]
 ) -> tuple[pd.DataFrame, dict[str, str], dict[str, str]]:
@@ -453,6 +491,35 @@ def screened_lonlat(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _rename_reserved(data: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     renamed = {c: f"{c}_original" for c in data.columns if c in _RESERVED}
     return (data.rename(columns=renamed) if renamed else data), renamed
+
+
+#: C0 control characters (tab, LF and CR excepted) and DEL: a GeoPackage cuts text at NUL, XML refuses them
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+
+
+def _without_control_characters(data: pd.DataFrame) -> tuple[pd.DataFrame, pa.Array | None]:
+    """Text columns with every control character replaced by a space, and ``control_characters:<columns>``
+    issues naming the columns that had one (so every output holds the same text)."""
+    hit_columns = np.full(len(data), None, dtype=object)
+    replaced = {}
+    for column in data.columns:
+        values = data[column]
+        if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+            continue
+        mask = values.astype("string").str.contains(_CONTROL, regex=True).fillna(False).to_numpy(dtype=bool)
+        if not mask.any():
+            continue
+        replaced[column] = values.where(~mask, values[mask].astype(str).str.replace(_CONTROL, " ", regex=True))
+        label = str(column).replace(";", ",")
+        for i in np.flatnonzero(mask):
+            hit_columns[i] = label if hit_columns[i] is None else f"{hit_columns[i]},{label}"
+    if not replaced:
+        return data, None
+    data = data.copy()
+    for column, values in replaced.items():
+        data[column] = values
+    tokens = np.where(pd.isna(hit_columns), None, "control_characters:" + hit_columns.astype(str))
+    return data, pa.array(tokens, type=pa.large_string())
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -512,12 +579,18 @@ def _empty_column(canon: str, index: pd.Index) -> pd.Series:
     return pd.Series(pd.NA, index=index, dtype="string" if canon in _TEXT or canon == GRADE else "boolean")
 
 
+_THOUSANDS = r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?"
+
+
 def _numbers(text: pd.Series, *, negative_ok: bool) -> tuple[np.ndarray, np.ndarray]:
     """Floats from text; full-width digits, thousands commas and a trailing ° / m / 米 are accepted."""
     try:
         values = pc.cast(arrow_text(text), pa.float64()).to_numpy(zero_copy_only=False)
     except pa.ArrowInvalid:  # something is not a plain number: the slower, forgiving path
-        cleaned = text.str.normalize("NFKC").str.replace(r"[\s,°]|(米|m)$", "", regex=True)
+        cleaned = text.str.normalize("NFKC").str.replace(r"[\s°]|(米|m)$", "", regex=True)
+        # a comma is a thousands separator only in 1,500 / 12,345.6; 100,5 may be a decimal comma: unparsed
+        thousands = cleaned.str.fullmatch(_THOUSANDS).fillna(False).to_numpy(dtype=bool)
+        cleaned = cleaned.where(~thousands, cleaned.str.replace(",", "", regex=False))
         values = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     values = np.array(values, dtype="float64")
     bad = ~np.isfinite(values)

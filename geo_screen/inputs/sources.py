@@ -24,6 +24,7 @@ from pyogrio.errors import DataLayerError, DataSourceError, FeatureError, FieldE
 from pyogrio.errors import GeometryError as OGRGeometryError
 
 from geo_screen.errors import InputDataError
+from geo_screen.inputs.archives import check_zip
 
 #: accepted extensions -> format label
 FORMATS = {
@@ -52,6 +53,8 @@ class RawTable:
     encoding: str | None
     geometry: np.ndarray | None = None  # spatial formats: shapely geometries in the file's CRS
     crs: object = None  # spatial formats: the file's pyproj CRS or None
+    sheets: tuple[str, ...] = ()  # a workbook's sheet names
+    sheet: str | None = None  # the sheet read
 
 
 def read_table(path: Path, *, sheet, layer, encoding) -> RawTable:
@@ -68,6 +71,8 @@ def read_table(path: Path, *, sheet, layer, encoding) -> RawTable:
         raise InputDataError(
             f"{path}: unknown registry format {path.suffix!r}{hint}; accepted extensions: {', '.join(FORMATS)}"
         )
+    if fmt in ("xlsx", "shp.zip") and zipfile.is_zipfile(path):  # not a zip at all: the reader says how to fix it
+        check_zip(path)  # the app's upload policy: bombs and traversal refused before anything is unpacked
     if fmt == "csv":
         table = _read_csv(path, encoding)
     elif fmt == "xlsx":
@@ -75,9 +80,14 @@ def read_table(path: Path, *, sheet, layer, encoding) -> RawTable:
     else:
         table = _read_spatial(path, fmt, layer=layer, encoding=encoding)
     if len(table.data) == 0:
-        raise InputDataError(
-            f"{path}: the registry has no data rows; export it again with one row per enterprise below a header row"
+        others = [n for n in table.sheets if n != table.sheet] if table.sheets else []
+        hint = (
+            f"; the workbook also has the sheets {', '.join(map(repr, others))}: pass the one with the data as sheet="
+            if others
+            else "; export it again with one row per enterprise below a header row"
         )
+        where = f" (sheet {table.sheet!r})" if table.sheets else ""
+        raise InputDataError(f"{path}{where}: the registry has no data rows{hint}")
     table.data = table.data.reset_index(drop=True)
     return table
 
@@ -89,8 +99,7 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
         raise InputDataError(
             f"{path}: the file is empty; export the registry with a header row and one row per enterprise"
         )
-    first = raw[: raw.find(b"\n")]
-    sep = max((",", "\t", ";", "|"), key=lambda c: first.count(c.encode()))
+    sep = _separator(_first_line(raw))
     for candidate in [encoding] if encoding else ["utf-8", "gb18030"]:
         try:
             data = _parse_csv(raw, candidate, sep, path)
@@ -110,9 +119,19 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
     )
 
 
+def _first_line(raw: bytes) -> bytes:
+    """The header line without its end: up to the first LF or CR (old Excel for Mac ends lines with CR only)."""
+    ends = [i for i in (raw.find(b"\n"), raw.find(b"\r")) if i >= 0]
+    return raw[: min(ends)] if ends else raw
+
+
+def _separator(header: bytes) -> str:
+    return max((",", "\t", ";", "|"), key=lambda c: header.count(c.encode()))
+
+
 def _csv_names(head: bytes, encoding: str, sep: str) -> list[str]:
     """Column names from the header line (blank ones named ``Unnamed: i``, repeats numbered like pandas)."""
-    line = codecs.getincrementaldecoder(encoding)().decode(head[: head.find(b"\n") + 1 or len(head)])
+    line = codecs.getincrementaldecoder(encoding)().decode(_first_line(head))
     names = next(csv.reader([line], delimiter=sep), [])
     names = [n.strip() or f"Unnamed: {i}" for i, n in enumerate(names)]
     return [n if names.index(n) == i else f"{n}.{names[:i].count(n)}" for i, n in enumerate(names)]
@@ -179,14 +198,13 @@ def _read_xlsx(path: Path, sheet) -> RawTable:
                     f"{path}: no sheet {sheet!r}; the workbook has sheets "
                     f"{', '.join(map(repr, names))}: pass one of them as sheet="
                 )
-            data = pd.read_excel(
-                book, sheet_name=sheet if sheet is not None else 0, dtype=str, keep_default_na=False, na_values=[""]
-            )
+            chosen = sheet if sheet is not None else 0
+            data = pd.read_excel(book, sheet_name=chosen, dtype=str, keep_default_na=False, na_values=[""])
     except (zipfile.BadZipFile, KeyError, OSError) as err:
         raise InputDataError(
             f"{path}: not a readable .xlsx workbook ({err}); open it in Excel and save it again as .xlsx, or export CSV"
         ) from err
-    return RawTable(data, "xlsx", None)
+    return RawTable(data, "xlsx", None, sheets=tuple(names), sheet=names[chosen] if isinstance(chosen, int) else chosen)
 
 
 def _read_spatial(path: Path, fmt: str, *, layer, encoding) -> RawTable:
@@ -197,7 +215,9 @@ def _read_spatial(path: Path, fmt: str, *, layer, encoding) -> RawTable:
     elif fmt == "shp":
         siblings = {p.suffix.lower(): p for p in path.parent.iterdir() if p.stem == path.stem}
         dbf, cpg = siblings.get(".dbf"), siblings.get(".cpg")
-        cpg = cpg.read_text("ascii", errors="replace").strip() if cpg else None
+        if dbf is None:
+            raise _no_dbf(path)
+        cpg = _cpg_text(cpg.open("rb")) if cpg else None
         dbf = _head(dbf.open("rb")) if dbf else b""
     if fmt.startswith("shp"):
         encoding = encoding or (None if cpg else _dbf_encoding(dbf))
@@ -246,11 +266,28 @@ def _zip_member(path: Path, layer: str | None) -> tuple[str, bytes, str | None]:
                 )
             stem = shps[0][:-4]
             parts = {n[len(stem) :].lower(): n for n in names if n[: len(stem)] == stem}
-            dbf = _head(zf.open(parts[".dbf"])) if ".dbf" in parts else b""
-            cpg = zf.read(parts[".cpg"]).decode("ascii", errors="replace").strip() if ".cpg" in parts else None
+            if ".dbf" not in parts:
+                raise _no_dbf(path, member=shps[0])
+            dbf = _head(zf.open(parts[".dbf"]))
+            cpg = _cpg_text(zf.open(parts[".cpg"])) if ".cpg" in parts else None
     except zipfile.BadZipFile as err:
         raise InputDataError(f"{path}: not a readable zip archive ({err}); zip the shapefile again") from err
     return f"/vsizip/{path.resolve()}/{shps[0]}", dbf, cpg
+
+
+def _no_dbf(path: Path, *, member: str | None = None) -> InputDataError:
+    what = f"{member!r} in {path}" if member else str(path)
+    return InputDataError(
+        f"{what}: the shapefile has no .dbf beside it, so no enterprise has a name, code or industry; copy the "
+        ".dbf with the same name next to the .shp (zip .shp, .shx, .dbf, .prj and .cpg together)"
+    )
+
+
+def _cpg_text(stream) -> str:
+    """The code page a .cpg names (its first line; the file is a few bytes, so at most 1 KB is read)."""
+    with stream:
+        head = stream.read(1024)
+    return head.decode("ascii", errors="replace").strip().split("\n")[0].strip()
 
 
 def _head(stream) -> bytes:
@@ -272,6 +309,14 @@ def _dbf_encoding(head: bytes) -> str | None:
         return "UTF-8"
     except UnicodeDecodeError:
         return "GB18030"
+
+
+def mixed_encoding_error(path: Path, encoding: str, err: UnicodeDecodeError) -> InputDataError:
+    """The message for a CSV whose encoding changes within the file (found while streaming it)."""
+    return InputDataError(
+        f"{path}: the CSV cannot be decoded as {encoding} ({err.reason}); its encoding changes within the file: "
+        "open it in Excel and save as 'CSV UTF-8', or pass encoding= with the one it was saved in"
+    )
 
 
 def csv_stream(
@@ -300,13 +345,15 @@ def csv_stream(
             encoding = "utf-8"
         except UnicodeDecodeError:
             encoding = "gb18030"
-    header = head[: head.find(b"\n")]
-    sep = max((",", "\t", ";", "|"), key=lambda c: header.count(c.encode()))
-    names = _csv_names(head, encoding, sep)
-    read, parse, convert = _arrow_csv_options(names, encoding, sep, block_size=block_bytes)
-    if columns:
-        convert.include_columns = columns
-    # the header line (and a BOM on it) is skipped by skip_rows=1
-    reader = pacsv.open_csv(str(path), read_options=read, parse_options=parse, convert_options=convert)
+    sep = _separator(_first_line(head))
+    try:
+        names = _csv_names(head, encoding, sep)
+        read, parse, convert = _arrow_csv_options(names, encoding, sep, block_size=block_bytes)
+        if columns:
+            convert.include_columns = columns
+        # the header line (and a BOM on it) is skipped by skip_rows=1
+        reader = pacsv.open_csv(str(path), read_options=read, parse_options=parse, convert_options=convert)
+    except UnicodeDecodeError as err:
+        raise mixed_encoding_error(path, encoding, err) from err
     used = "utf-8-sig" if bom and encoding == "utf-8" else encoding
     return names, used, reader

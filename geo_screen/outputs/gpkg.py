@@ -22,6 +22,8 @@ import pyarrow as pa
 import pyproj
 import shapely
 
+from geo_screen.errors import ExportError
+
 #: GDAL configuration options while writing a GeoPackage (set for the write only, then restored): a 128 MB
 #: SQLite page cache (GDAL's default is SQLite's ~2 MB), and neither a rollback journal nor an fsync per
 #: transaction. Those protect a file against a crash midway; a run writes a new file in a temporary folder,
@@ -154,17 +156,25 @@ def write_gpkg_arrow(
     target = pyproj.CRS.from_user_input(crs)
     epsg = target.to_epsg()
     options = {} if spatial_index else {"layer_options": {"SPATIAL_INDEX": "NO"}}
+    from pyogrio.errors import DataLayerError, DataSourceError
+
     with gdal_config(GPKG_WRITE_CONFIG):
-        pyogrio.write_arrow(
-            pa.RecordBatchReader.from_batches(schema, prepared()),
-            path,
-            layer=layer,
-            driver="GPKG",
-            geometry_name="geometry",
-            geometry_type=geometry_type,
-            crs=f"EPSG:{epsg}" if epsg else target.to_wkt("WKT1_GDAL"),
-            **options,
-        )
+        try:
+            pyogrio.write_arrow(
+                pa.RecordBatchReader.from_batches(schema, prepared()),
+                path,
+                layer=layer,
+                driver="GPKG",
+                geometry_name="geometry",
+                geometry_type=geometry_type,
+                crs=f"EPSG:{epsg}" if epsg else target.to_wkt("WKT1_GDAL"),
+                **options,
+            )
+        except (DataLayerError, DataSourceError) as err:  # GDAL's own errors for a full disk or a refused write
+            raise ExportError(
+                f"cannot write layer {layer!r} of {Path(path).name} ({err}); check free space and permissions "
+                "of the output folder"
+            ) from err
 
 
 def write_gpkg_layer(frame: gpd.GeoDataFrame, path: Path, layer: str, *, spatial_index: bool = True) -> None:

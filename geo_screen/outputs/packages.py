@@ -131,7 +131,9 @@ def safe_file_stem(value: object) -> str:
     ('港闸_旧区', '_CON', '未知')
     """
     text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-    text = _UNSAFE.sub("_", unicodedata.normalize("NFC", text))
+    # bidi overrides (U+202E) and other invisible format characters would make a name read as another one
+    text = "".join(c for c in unicodedata.normalize("NFC", text) if unicodedata.category(c) != "Cf")
+    text = _UNSAFE.sub("_", text)
     text = re.sub(r"_{2,}", "_", re.sub(r"\.{2,}", "_", re.sub(r"\s+", " ", text))).strip(" .")
     text = fit_text(text, encoding=ENCODINGS["UTF-8"], max_bytes=MAX_STEM_BYTES)[0].strip(" .")
     if not text.strip("_ "):

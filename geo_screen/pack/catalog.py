@@ -154,8 +154,21 @@ class Catalog:
             f"sanitary distances: {len(self.sanitary_distances)} industries"
             + (f" ({self.spec.sanitary_distances})" if self.spec.sanitary_distances else " (none given)")
         )
+        if outside := self.paths_outside():
+            lines.append(
+                "outside the pack folder (allowed; copy them into it to move the pack as one folder): "
+                + ", ".join(f"{value} -> {path}" for value, path in outside)
+            )
         lines.append(join_problems("problems", self.problems) if self.problems else "no problems")
         return "\n".join(lines)
+
+    def paths_outside(self) -> list[tuple[str, Path]]:
+        """Catalog paths (as written, and resolved) that lead outside the catalog's folder: ``../x``, absolute."""
+        root = self.path.parent.resolve()
+        values = [layer.spec.path for layer in self.layers.values() if not layer.spec.derived and layer.spec.path]
+        values += [self.spec.sanitary_distances] if self.spec.sanitary_distances else []
+        resolved = [(v, resolve_path(self.path.parent, v).resolve()) for v in values]
+        return [(v, p) for v, p in resolved if not p.is_relative_to(root)]
 
 
 def file_sha256(path: Path) -> str:

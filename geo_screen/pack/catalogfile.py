@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from geo_screen.errors import ConfigError, join_problems
 from geo_screen.pack.model import KINDS, CatalogSpec, FieldMap, LayerSpec, catalog_problems, did_you_mean
+from geo_screen.yamlfile import compose_yaml, load_yaml
 
 
 def _allowed_keys(loc: tuple) -> list[str]:
@@ -33,7 +34,7 @@ def _dotted(loc: tuple) -> str:
     return out
 
 
-def _node_lines(text: str) -> tuple[dict[tuple[str, ...], int], list[str]]:
+def _node_lines(text: str, *, source: str) -> tuple[dict[tuple[str, ...], int], list[str]]:
     """YAML line (1-based) of every mapping key / sequence item, and duplicate-key problems."""
     lines: dict[tuple[str, ...], int] = {}
     duplicates: list[str] = []
@@ -57,7 +58,7 @@ def _node_lines(text: str) -> tuple[dict[tuple[str, ...], int], list[str]]:
             for i, item in enumerate(node.value):
                 walk(item, loc + (str(i),))
 
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    root = compose_yaml(text, where=source)
     if root is not None:
         walk(root, ())
     return lines, duplicates
@@ -122,8 +123,8 @@ def catalog_spec_from_text(text: str, *, source: str | Path = "catalog.yaml") ->
     """
     header = f"layer catalog {source} is invalid"
     try:
-        raw = yaml.safe_load(text)
-        lines, problems = _node_lines(text)
+        raw = load_yaml(text, where=f"layer catalog {source}")
+        lines, problems = _node_lines(text, source=f"layer catalog {source}")
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

@@ -246,7 +246,7 @@ def _load_vector(src: _Source) -> Layer:
     geoms = df.geometry.to_numpy()
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     df, geoms = df.loc[~missing], shapely.force_2d(geoms[~missing])
-    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+    minx, miny, maxx, maxy = shapely.total_bounds(geoms) if len(geoms) else (0.0, 0.0, 0.0, 0.0)
     if src.crs.is_geographic and len(geoms) and not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         raise ConfigError(
             f"{where}: coordinates reach ({minx:.0f}, {miny:.0f}) .. ({maxx:.0f}, {maxy:.0f}), "

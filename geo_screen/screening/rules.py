@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from geo_screen import results as R
 from geo_screen.errors import ConfigError, join_problems
+from geo_screen.yamlfile import load_yaml
 
 DEFAULT_RULES = Path(__file__).parent / "rulesets" / "nantong_2017_179.yaml"
 
@@ -201,6 +202,9 @@ class RuleSet(BaseModel):
     near_edge_m: float = Field(default=50.0, ge=0)
     landuse_nonindustrial_share_max: float = Field(default=0.0, ge=0, lt=1)
     search_radius_m: float = Field(default=2000.0, gt=0)
+    #: a registry's sanitary distance of 0 or above this is not used (the industry table applies) and is an
+    #: issue; None uses every positive value, as written
+    sanitary_distance_max_m: float | None = Field(default=5000.0, gt=0)
     scope: Scope = Scope()
     annex1: Annex1 = Annex1()
     verification: Verification = Verification()
@@ -264,7 +268,7 @@ def _load_rules_cached(path: str, _stamp: int | None) -> RuleSet:
             f"rules file {file} does not exist; pass an existing YAML as rules= or leave it out for the shipped rules"
         )
     try:
-        data = yaml.safe_load(file.read_text("utf-8"))
+        data = load_yaml(file.read_text("utf-8"), where=f"rules file {file}")
     except yaml.YAMLError as err:
         raise ConfigError(f"rules file {file} is not valid YAML: {err}") from err
     if not isinstance(data, dict):

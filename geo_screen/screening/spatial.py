@@ -272,11 +272,11 @@ def _status(screened: np.ndarray | None, rows: _Screening) -> pd.Categorical:
     return R.standard_status(hit, known)
 
 
-def required_distances(registry: pd.DataFrame, catalog: Catalog) -> np.ndarray:
-    """Sanitary protection distance per row: the enterprise's EIA value, else the industry table, else NaN."""
-    own = pd.to_numeric(registry.get(R.SANITARY_DISTANCE), errors="coerce") if R.SANITARY_DISTANCE in registry else None
-    own = own.to_numpy(dtype=float) if own is not None else np.full(len(registry), np.nan)
-    own = np.where(own > 0, own, np.nan)
+def required_distances(registry: pd.DataFrame, catalog: Catalog, *, max_m: float | None = None) -> np.ndarray:
+    """Sanitary protection distance per row: the enterprise's EIA value (when positive and at most ``max_m``),
+    else the industry table, else NaN."""
+    own = registry_distances(registry)
+    own = np.where((own > 0) & (own <= (max_m or np.inf)), own, np.nan)
     table = catalog.sanitary_distances
     if R.INDUSTRY in registry and len(table):
         lookup = dict(zip(table["industry"].astype(str).str.strip(), table["distance_m"].astype(float)))
@@ -285,6 +285,13 @@ def required_distances(registry: pd.DataFrame, catalog: Catalog) -> np.ndarray:
         )
         own = np.where(np.isnan(own), from_table, own)
     return own
+
+
+def registry_distances(registry: pd.DataFrame) -> np.ndarray:
+    """The registry's own sanitary distances as numbers (NaN where missing)."""
+    if R.SANITARY_DISTANCE not in registry:
+        return np.full(len(registry), np.nan)
+    return pd.to_numeric(registry[R.SANITARY_DISTANCE], errors="coerce").to_numpy(dtype=float)
 
 
 def _zone_result(zone) -> np.ndarray | None:
@@ -352,7 +359,12 @@ def screen_locations(registry, catalog: Catalog, *, rules: RuleSet, progress: Pr
         One row per piece of spatial evidence; ``_pos`` is the registry row position.
     """
     run = _Screening(registry, catalog, rules, progress)
-    required = required_distances(registry, catalog)[run.pos]
+    max_m = rules.sanitary_distance_max_m
+    required = required_distances(registry, catalog, max_m=max_m)[run.pos]
+    if max_m is not None:  # a registry distance not used says why
+        own = registry_distances(registry)
+        for at in np.flatnonzero(np.isfinite(own) & ((own <= 0) | (own > max_m))):
+            run.add_warning(np.array([at]), f"{R.SANITARY_DISTANCE}_out_of_range:{own[at]:g}")
     tasks = (
         (run.zone_standard, "3"),
         (run.landuse,),

@@ -23,7 +23,7 @@ VOCABULARY = ROOT / "geo_screen" / "vocabulary.py"
 WORDS = ("搬迁", "转型", "依法处置", "停产", "未评估", "关闭取缔", "淘汰", "拆除")
 #: words *read* from input files, not written: the registry's header aliases (淘汰类装备 is a column header
 #: registries use; it must still be recognised when the label geo_screen writes changes)
-READ_TABLES = {ROOT / "geo_screen" / "inputs" / "registry.py": "COLUMN_ALIASES"}
+READ_TABLES = {ROOT / "geo_screen" / "inputs" / "columns.py": "COLUMN_ALIASES"}
 #: "none" is also an ordinary key elsewhere (the map's "no basemap"); the other codes are checked
 CODES = (set(R.STANDARDS) | set(R.DISPOSITION_CODES)) - {R.NO_DISPOSITION}
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -97,7 +97,7 @@ def test_each_disposition_and_standard_word_is_written_in_one_module(word):
 
 
 def test_the_word_counter_skips_only_the_registry_aliases():
-    registry = ROOT / "geo_screen" / "inputs" / "registry.py"
+    registry = ROOT / "geo_screen" / "inputs" / "columns.py"
     everything = [n.value for n in ast.walk(ast.parse(registry.read_text("utf-8"))) if isinstance(n, ast.Constant)]
     assert "淘汰类装备" in everything and "淘汰类装备" not in literal_starts(registry)
 

@@ -25,8 +25,9 @@ import pyarrow as pa
 
 from geo_screen import results as R
 from geo_screen.errors import ConfigError, InputDataError
+from geo_screen.inputs.columns import match_columns
 from geo_screen.inputs.crs import parse_crs
-from geo_screen.inputs.registry import ENTERPRISE_ID, duplicate_issues, match_columns, registry_from_table
+from geo_screen.inputs.registry import ENTERPRISE_ID, duplicate_issues, registry_from_table
 from geo_screen.inputs.sources import RawTable, arrow_to_strings, csv_stream, mixed_encoding_error
 from geo_screen.outputs.run import RunWriter
 from geo_screen.pack.catalog import Catalog, file_sha256, load_catalog

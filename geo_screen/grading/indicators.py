@@ -22,12 +22,11 @@ import pyarrow as pa
 from geo_screen import results as R
 from geo_screen.errors import InputDataError
 from geo_screen.grading.method import NUMBER_INPUTS
+from geo_screen.inputs.columns import COLUMN_ALIASES, match_columns
 from geo_screen.inputs.identifiers import normalize_uscc_series
 from geo_screen.inputs.registry import (
-    COLUMN_ALIASES,
     coded_values,
     join_issues,
-    match_columns,
     number_values,
     text_values,
     unknown_value,

@@ -1,7 +1,7 @@
 """Inputs: enterprise registries read into one frame of canonical columns and CGCS2000 locations.
 
-Owns the registry file formats and encodings (``sources``), column recognition and value parsing
-(``registry``), coordinates and their systems, GCJ-02/BD-09 offsets and the metric CRS choice (``crs``),
+Owns the registry file formats and encodings (``sources``), column recognition (``columns``) and value
+parsing (``registry``), coordinates and their systems, GCJ-02/BD-09 offsets and the metric CRS choice (``crs``),
 swap detection, coverage and ``row_status`` (``locations``), and unified social credit codes
 (``identifiers``). Every input row comes out once, with a status; nothing here judges a standard.
 

@@ -39,13 +39,22 @@ import shapely
 
 from geo_screen.coded import arrow_text
 from geo_screen.errors import CRSError, InputDataError
+from geo_screen.inputs.columns import (
+    ADDRESS,
+    COLUMN_ALIASES,
+    LAT,
+    LON,
+    X,
+    Y,
+    canonical_of,
+    match_columns,
+)
 from geo_screen.inputs.crs import InputCRS, parse_crs
 from geo_screen.inputs.identifiers import normalize_uscc_series, uscc_issue_series
 from geo_screen.inputs.locations import coverage_geometry, locate, locate_geometries, spatial_crs
 from geo_screen.inputs.sources import RawTable, read_table
 from geo_screen.results import (
     COUNTY,
-    DISCHARGES_POLLUTANTS,
     ENTERPRISE_ID,
     GRADE,
     INDUSTRY,
@@ -53,7 +62,6 @@ from geo_screen.results import (
     ISSUES,
     NAME,
     OUTPUT_CRS,
-    RECTIFICATION_FAILED,
     ROW_STATUS,
     SANITARY_DISTANCE,
     STATUS_INVALID,
@@ -63,154 +71,11 @@ from geo_screen.results import (
 )
 from geo_screen.threads import intersects_xy, split_map
 
-ADDRESS, LON, LAT, X, Y = "address", "lon", "lat", "x", "y"
 SWAPPED_ISSUE = "coords_swapped"
 
-#: canonical column -> accepted headers (matched after NFKC, casefold, and removing spaces,
-#: underscores, brackets and punctuation; a leading or trailing 是否/有无 is ignored).
-#: When several headers match one canonical column, the earliest alias wins.
-COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
-    ENTERPRISE_ID: (
-        ENTERPRISE_ID,
-        "uscc",
-        "统一社会信用代码",
-        "社会信用代码",
-        "信用代码",
-        "统一代码",
-        "credit_code",
-        "social_credit_code",
-        "unified_social_credit_code",
-        "uscc_code",
-        "ent_id",
-        "统一社会信",
-    ),
-    NAME: (
-        NAME,
-        "企业名称",
-        "名称",
-        "单位名称",
-        "公司名称",
-        "企业全称",
-        "企业",
-        "单位",
-        "enterprise_name",
-        "company_name",
-        "enterprise",
-        "company",
-    ),
-    INDUSTRY: (
-        INDUSTRY,
-        "行业",
-        "行业类别",
-        "所属行业",
-        "行业名称",
-        "行业分类",
-        "行业门类",
-        "国民经济行业",
-        "国民经济行业类别",
-        "国民经济行业分类",
-        "industry_type",
-        "sector",
-    ),
-    ADDRESS: (
-        ADDRESS,
-        "地址",
-        "详细地址",
-        "生产经营地址",
-        "生产地址",
-        "经营地址",
-        "企业地址",
-        "注册地址",
-        "住所",
-        "addr",
-    ),
-    LON: (LON, "经度", "longitude", "lng", "long", "经度坐标"),
-    LAT: (LAT, "纬度", "latitude", "纬度坐标"),
-    X: (X, "x坐标", "坐标x", "xcoord", "pointx", "easting", "东坐标"),
-    Y: (Y, "y坐标", "坐标y", "ycoord", "pointy", "northing", "北坐标"),
-    COUNTY: (
-        COUNTY,
-        "县（市、区）",
-        "县市区",
-        "所在县区",
-        "县区",
-        "区县",
-        "所在县市区",
-        "所属县市区",
-        "所属县区",
-        "所在区县",
-        "所属区县",
-        "市县区",
-        "辖区",
-        "行政区",
-        "district",
-    ),
-    SANITARY_DISTANCE: (
-        SANITARY_DISTANCE,
-        "卫生防护距离",
-        "卫生防护距离(米)",
-        "卫生防护距离m",
-        "卫生防护距离要求",
-        "防护距离",
-        "卫生防护距",
-        "sanitary_distance",
-        "sanitary_protection_distance",
-        "sanitary_m",
-    ),
-    GRADE: (
-        GRADE,
-        "绩效等级",
-        "综合评价等级",
-        "评价等级",
-        "综合评价结果",
-        "评价结果",
-        "亩均评价等级",
-        "亩均效益评价等级",
-        "亩均等级",
-        "综合评价类别",
-        "综合评价等",
-        "分类等级",
-        "grade",
-        "evaluation_grade",
-    ),
-    "eliminated_equipment": (
-        "eliminated_equipment",
-        "淘汰类装备",
-        "淘汰类设备",
-        "淘汰类工艺装备",
-        "淘汰类装备产品",
-        "使用淘汰类装备",
-        "淘汰类",
-    ),
-    "procedures_complete": ("procedures_complete", "手续齐全", "手续完备", "审批手续齐全", "相关手续齐全"),
-    "emission_compliant": ("emission_compliant", "稳定达标排放", "达标排放", "排放达标", "稳定达标", "稳定达标排"),
-    "energy_over_limit": ("energy_over_limit", "能耗超限额", "能耗超标", "超能耗限额", "单位能耗超限额"),
-    "major_hazard": ("major_hazard", "重大安全隐患", "存在重大安全隐患", "重大隐患", "安全隐患", "重大安全隐"),
-    "long_shutdown": ("long_shutdown", "长期停车", "长期停产", "长期停产停车"),
-    "scattered_polluting": ("scattered_polluting", "散乱污", "散乱污企业"),
-    "serious_violation": (
-        "serious_violation",
-        "严重环境违法",
-        "严重环境违法行为",
-        "严重违法",
-        "环境违法",
-        "严重环境违",
-    ),
-    RECTIFICATION_FAILED: (
-        RECTIFICATION_FAILED,
-        "整改不到位",
-        "逾期未整改",
-        "经整改仍不达标",
-        "不按期淘汰",
-        "整改后仍不达标",
-        "整改未到位",
-    ),
-    DISCHARGES_POLLUTANTS: (DISCHARGES_POLLUTANTS, "排放污染物", "排污", "有污染物排放", "排污单位"),
-}
 _TEXT = (ENTERPRISE_ID, NAME, INDUSTRY, ADDRESS, COUNTY)
 _RESERVED = (INPUT_ROW, ROW_STATUS, ISSUES, "geometry")
 
-_PUNCT = re.compile(r"[\s_\-.·()\[\]{}【】〔〕<>《》、,，:;/\\*#'\"]+")
 _TRUE = {"是", "有", "存在", "yes", "y", "true", "t", "1", "1.0", "√", "✓", "✔", "对"}
 _FALSE = {"否", "无", "没有", "不存在", "不是", "no", "n", "false", "f", "0", "0.0", "×", "✗", "✘", "不"}
 _UNKNOWN = {"-", "--", "—", "/", "na", "n/a", "nan", "null", "none", "未知", "不详", "待定", "待核实", "?", "？"}
@@ -377,54 +242,7 @@ def mark_coverage(
     return out
 
 
-def match_columns(headers, aliases: dict[str, tuple[str, ...]] | None = None) -> dict[str, str]:
-    """Map canonical column names to the input headers that carry them.
-
-    Parameters
-    ----------
-    headers
-        The file's column headers.
-    aliases
-        Canonical name -> accepted headers, matched as the registry's are (NFKC, case, spaces, brackets and
-        punctuation ignored; a leading or trailing 是否/有无 ignored; the earliest alias wins). Default
-        :data:`COLUMN_ALIASES`; other tables of the package (the performance evaluation's indicator table)
-        pass their own.
-
-    Returns
-    -------
-    dict
-        Canonical name -> header, in the order of ``aliases``, for the canonical columns found.
-    """
-    table = COLUMN_ALIASES if aliases is None else aliases
-    index = _ALIAS_INDEX if aliases is None else _alias_index(aliases)
-    found: dict[str, tuple[int, str]] = {}
-    for header in headers:
-        for key in _header_keys(str(header)):
-            hit = index.get(key)
-            if hit and (hit[0] not in found or hit[1] < found[hit[0]][0]):
-                found[hit[0]] = (hit[1], header)
-                break
-    return {canon: found[canon][1] for canon in table if canon in found}
-
-
 # --------------------------------------------------------------------------- columns and values
-
-
-def _header_key(text: str) -> str:
-    return _PUNCT.sub("", unicodedata.normalize("NFKC", text).casefold())
-
-
-def _header_keys(header: str) -> list[str]:
-    key = _header_key(header)
-    bare = re.sub(r"^(是否|有无)|(是否|有无)$", "", key)
-    return [k for k in dict.fromkeys((key, bare)) if k]
-
-
-def _alias_index(aliases: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, int]]:
-    return {_header_key(alias): (canon, rank) for canon, names in aliases.items() for rank, alias in enumerate(names)}
-
-
-_ALIAS_INDEX = _alias_index(COLUMN_ALIASES)
 
 
 def _duplicate_location_columns(data: pd.DataFrame, columns: dict[str, str], path: Path) -> list[str]:
@@ -435,7 +253,7 @@ def _duplicate_location_columns(data: pd.DataFrame, columns: dict[str, str], pat
         chosen = columns.get(canon)
         if chosen is None:
             continue
-        others = [h for h in data.columns if h != chosen and _canonical_of(h) == canon]
+        others = [h for h in data.columns if h != chosen and canonical_of(h) == canon]
         used = _numbers(_text(data[chosen]), negative_ok=True)[0]
         for other in others:
             values = _numbers(_text(data[other]), negative_ok=True)[0]
@@ -451,14 +269,6 @@ def _duplicate_location_columns(data: pd.DataFrame, columns: dict[str, str], pat
                 )
             warnings.append(f"columns {chosen!r} and {other!r} both hold {canon} (equal values); {chosen!r} is used")
     return warnings
-
-
-def _canonical_of(header) -> str | None:
-    """The canonical column a header names, a repeat's ``.1`` suffix (pandas, the CSV reader) ignored."""
-    for key in _header_keys(re.sub(r"\.\d+$", "", str(header))):
-        if hit := _ALIAS_INDEX.get(key):
-            return hit[0]
-    return None
 
 
 def _keep_input_coordinates(

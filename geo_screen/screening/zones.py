@@ -31,18 +31,10 @@ ZONE_KINDS = {
     for std, kinds in STANDARD_KINDS.items()
     if std != "5"
 }
+#: a spatial evidence row: the hits layer's columns up to the disposition, which the rules attach later
 EVIDENCE_COLUMNS = [
     "_pos",
-    "standard",
-    "layer_id",
-    "feature_name",
-    "zone",
-    "zone_label",
-    "category",
-    "distance_m",
-    "required_m",
-    "margin_m",
-    "detail",
+    *(c for c in R.HIT_COLUMNS[2:] if c not in (R.DISPOSITION, R.LEGAL_BASIS)),
     EVIDENCE_KIND,
     EVIDENCE_ACTS,
 ]

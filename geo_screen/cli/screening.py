@@ -1,92 +1,18 @@
-"""The ``geo-screen`` command: thin subcommands over the public API; user errors exit with code 2."""
+"""The screening commands: ``screen``, ``demo``, ``grade``, ``layers check`` and ``export``."""
 
 from __future__ import annotations
 
 import argparse
-import re
 import sys
-import time
-from collections.abc import Sequence
 from pathlib import Path
 
-from geo_screen import __version__
-from geo_screen.errors import ConfigError, GeoScreenError
-from geo_screen.runtime import tune_arrow_memory
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT = 0, 1, 2
-LEDGER_HELP = "the ledger: a SQLite file (created if missing) or a postgresql:// URL"
+from geo_screen.cli.options import EXIT_OK, EXIT_PROBLEMS, LEDGER_HELP
+from geo_screen.cli.progress import StepBars, StepLog
+from geo_screen.errors import ConfigError
 
 
-class StepLog:
-    """Progress messages on stderr, each with the time since the command started."""
-
-    def __init__(self, *, quiet: bool = False):
-        self.quiet = quiet
-        self.t0 = time.perf_counter()
-
-    def __call__(self, message: str) -> None:
-        if not self.quiet:
-            print(f"[{time.perf_counter() - self.t0:7.1f} s] {message}", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        """End the last step (nothing to do for plain messages)."""
-
-    def finish(self, message: str) -> None:
-        """End the last step and say ``message``."""
-        self.close()
-        self(message)
-
-
-class StepBars(StepLog):
-    """One progress bar per step on stderr: its time and, once the registry is read, its rows/s.
-
-    The screening steps are vectorised (a step handles every row at once), so each bar fills when
-    its step ends. :func:`geo_screen.screening.screen.screen` sets :attr:`rows` when it knows the row count.
-    """
-
-    def __init__(self, *, quiet: bool = False):
-        super().__init__(quiet=quiet)
-        self.rows: int | None = None
-        self.bar = None
-
-    def __call__(self, message: str) -> None:
-        if self.quiet:
-            return
-        from tqdm import tqdm
-
-        self.close()
-        self.bar = tqdm(
-            total=self.rows,
-            desc=message,
-            unit="rows",
-            unit_scale=True,
-            file=sys.stderr,
-            leave=True,
-            bar_format="{desc}: {percentage:3.0f}%|{bar:20}| {n_fmt}/{total_fmt} [{elapsed}, {rate_fmt}]"
-            if self.rows
-            else "{desc} [{elapsed}]",
-        )
-
-    def finish(self, message: str) -> None:
-        self.close()
-        if not self.quiet:
-            print(message, file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            if self.rows:
-                self.bar.update(self.rows - self.bar.n)
-            self.bar.close()
-            self.bar = None
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="geo-screen",
-        description="Screen enterprise registries against Nantong's comprehensive standards (通政办发〔2017〕179号).",
-    )
-    parser.add_argument("--version", action="version", version=f"geo-screen {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def add_commands(sub) -> None:
+    """Add this module's subcommands to the ``geo-screen`` parser's ``sub``."""
 
     def screening_options(p: argparse.ArgumentParser, *, out_default: Path | None = None) -> None:
         p.add_argument(
@@ -145,25 +71,6 @@ def _parser() -> argparse.ArgumentParser:
     check = layers_sub.add_parser("check", help="load every layer and report counts, CRS, bounds and problems")
     check.add_argument("catalog", type=Path)
 
-    p = sub.add_parser("verify", help="record a returned 现场核查表.xlsx in the ledger (all rows or none)")
-    p.add_argument("filled", type=Path, help="the checklist with 核查结论, 核查人, 日期 (and decisions) filled in")
-    p.add_argument("--ledger", required=True, help=LEDGER_HELP)
-    p.add_argument("--by", required=True, metavar="NAME", help="who records the import (unit or person)")
-    p.add_argument("--run", required=True, type=Path, metavar="RUN_DIR", help="the screening run it was made from")
-    p.add_argument(
-        "--corrections",
-        action="store_true",
-        help="rows that change what an earlier copy of this file recorded become corrections naming those entries",
-    )
-
-    p = sub.add_parser("ledger", help="the verification ledger: one enterprise's history, or check the hash chain")
-    ledger_sub = p.add_subparsers(dest="ledger_command", required=True, metavar="ACTION")
-    log = ledger_sub.add_parser("log", help="every entry recorded for one enterprise, oldest first")
-    log.add_argument("enterprise_id", help="统一社会信用代码 (USCC)")
-    log.add_argument("--ledger", required=True, help=LEDGER_HELP)
-    chain = ledger_sub.add_parser("check", help="prove no entry was edited or removed (exit 1 when the chain breaks)")
-    chain.add_argument("--ledger", required=True, help=LEDGER_HELP)
-
     p = sub.add_parser("export", help="county packages, checklists and public lists from results.gpkg")
     p.add_argument("results", type=Path, help="results.gpkg of a screening run (or its folder)")
     p.add_argument("--by", choices=("county", "industry", "standard"), default="county")
@@ -171,7 +78,65 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="shp,xlsx", help="comma-separated: shp, gpkg, xlsx (default shp,xlsx)")
     p.add_argument("--encoding", default="UTF-8", help="shapefile text encoding: UTF-8 (default) or GBK")
     p.add_argument("--out", required=True, type=Path)
-    return parser
+
+
+def run(args) -> int:
+    """Run the subcommand ``args.command`` names."""
+    _check_arguments(args)
+    if args.command == "screen":
+        return _run_screen(args, args.registry, args.layers, args.crs, grades=args.grades)
+    if args.command == "grade":
+        _run_grade(args, args.indicators, method=args.method)
+        return EXIT_OK
+    if args.command == "demo":
+        from geo_screen.pack.demo import demo_paths
+
+        demo = demo_paths()
+        grades = _run_grade(args, demo["indicators"])
+        return _run_screen(args, demo["registry"], demo["catalog"], demo["crs"], grades=grades)
+    if args.command == "layers":
+        from geo_screen.pack.catalog import load_catalog
+
+        catalog = load_catalog(args.catalog)
+        print(catalog.check_text())
+        return EXIT_PROBLEMS if catalog.problems else EXIT_OK
+    if args.command == "export":
+        from geo_screen.outputs.packages import export_packages
+        from geo_screen.results import load_result
+
+        log = StepLog()
+        result = _results_for_export(args.results, load_result)
+        formats = tuple(f.strip().lower() for f in args.format.split(",") if f.strip())
+        report = export_packages(
+            result,
+            args.out,
+            by=args.by,
+            only=args.only,
+            formats=formats,
+            encoding=args.encoding,
+            city=True,
+            progress=lambda done, total, value: log(f"[{done}/{total}] {value}"),
+        )
+        print(report.summary())
+        print("city outputs: " + ", ".join(p.name for p in report.city))
+        return EXIT_OK
+    raise AssertionError(args.command)  # argparse enforces the choices
+
+
+def _results_for_export(path: Path, load_result):
+    """The run at ``path``, or one message when the file is not a readable results GeoPackage."""
+    from pyogrio.errors import DataLayerError, DataSourceError
+
+    from geo_screen import results as R
+    from geo_screen.errors import InputDataError
+
+    try:
+        return load_result(path)
+    except (DataSourceError, DataLayerError, KeyError) as err:
+        raise InputDataError(
+            f"{path}: not a complete screening run's {R.GPKG_NAME} (it needs the layers {R.ENTERPRISES_LAYER!r} and "
+            f"{R.HITS_LAYER!r}; {err}); screen the registry again into a new --out folder and export that"
+        ) from err
 
 
 def _print_summary(enterprises) -> None:
@@ -316,141 +281,3 @@ def _check_arguments(args) -> None:
         output_crs(args.out_crs, where="out_crs")
     if getattr(args, "crs", None) is not None:
         parse_crs(args.crs, where="crs")
-
-
-def _run(args) -> int:
-    _check_arguments(args)
-    if args.command == "screen":
-        return _run_screen(args, args.registry, args.layers, args.crs, grades=args.grades)
-    if args.command == "grade":
-        _run_grade(args, args.indicators, method=args.method)
-        return EXIT_OK
-    if args.command == "demo":
-        from geo_screen.pack.demo import demo_paths
-
-        demo = demo_paths()
-        grades = _run_grade(args, demo["indicators"])
-        return _run_screen(args, demo["registry"], demo["catalog"], demo["crs"], grades=grades)
-    if args.command == "layers":
-        from geo_screen.pack.catalog import load_catalog
-
-        catalog = load_catalog(args.catalog)
-        print(catalog.check_text())
-        return EXIT_PROBLEMS if catalog.problems else EXIT_OK
-    if args.command == "ledger":
-        return _run_ledger(args)
-    if args.command == "verify":
-        from geo_screen.ledger.store import open_ledger
-        from geo_screen.ledger.verify import import_checklist
-
-        with open_ledger(args.ledger) as ledger:
-            done = import_checklist(args.filled, ledger, by=args.by, run=args.run, corrections=args.corrections)
-        print(done.text())
-        return EXIT_OK
-    if args.command == "export":
-        from geo_screen.outputs.packages import export_packages
-        from geo_screen.results import load_result
-
-        log = StepLog()
-        result = _results_for_export(args.results, load_result)
-        formats = tuple(f.strip().lower() for f in args.format.split(",") if f.strip())
-        report = export_packages(
-            result,
-            args.out,
-            by=args.by,
-            only=args.only,
-            formats=formats,
-            encoding=args.encoding,
-            city=True,
-            progress=lambda done, total, value: log(f"[{done}/{total}] {value}"),
-        )
-        print(report.summary())
-        print("city outputs: " + ", ".join(p.name for p in report.city))
-        return EXIT_OK
-    raise AssertionError(args.command)  # argparse enforces the choices
-
-
-def _results_for_export(path: Path, load_result):
-    """The run at ``path``, or one message when the file is not a readable results GeoPackage."""
-    from pyogrio.errors import DataLayerError, DataSourceError
-
-    from geo_screen import results as R
-    from geo_screen.errors import InputDataError
-
-    try:
-        return load_result(path)
-    except (DataSourceError, DataLayerError, KeyError) as err:
-        raise InputDataError(
-            f"{path}: not a complete screening run's {R.GPKG_NAME} (it needs the layers {R.ENTERPRISES_LAYER!r} and "
-            f"{R.HITS_LAYER!r}; {err}); screen the registry again into a new --out folder and export that"
-        ) from err
-
-
-def _run_ledger(args) -> int:
-    from geo_screen.ledger.history import history_text
-    from geo_screen.ledger.store import open_ledger
-
-    with open_ledger(args.ledger) as ledger:
-        if args.ledger_command == "log":
-            print(history_text(args.enterprise_id, ledger.entries(args.enterprise_id)))
-            return EXIT_OK
-        result = ledger.check()
-    print(result.text())
-    return EXIT_OK if result.ok else EXIT_PROBLEMS
-
-
-#: the API's argument names, as library messages spell them, and this command's options for them
-ARGUMENT_FLAGS = {
-    "out_dir": "--out",
-    "rules": "--rules",
-    "method": "--method",
-    "grades": "--grades",
-    "crs": "--crs",
-    "sheet": "--sheet",
-    "layer": "--layer",
-    "out_crs": "--out-crs",
-    "chunk_rows": "--chunk-rows",
-    "scheduler": "--scheduler",
-    "partitions": "--partitions",
-    "by": "--by",
-    "corrections": "--corrections",
-}
-_ARGUMENT_RE = re.compile(r"\b(" + "|".join(ARGUMENT_FLAGS) + r")=(\S?)")
-
-
-def command_line_message(message: str) -> str:
-    """A library error message in the command's words: ``rules=PATH`` becomes ``--rules PATH``, ``(out_dir=)``
-    becomes ``(--out)``."""
-
-    def flag(match: re.Match) -> str:
-        value = match.group(2)
-        joined = value and value not in ")）,，;；"
-        return ARGUMENT_FLAGS[match.group(1)] + (" " + value if joined else value)
-
-    return _ARGUMENT_RE.sub(flag, message)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``geo-screen`` console script."""
-    args = _parser().parse_args(argv)
-    tune_arrow_memory()
-    try:
-        return _run(args)
-    except GeoScreenError as err:
-        print(f"geo-screen: error: {command_line_message(str(err))}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except OSError as err:  # the machine, not the data: a read-only folder, a full disk, a vanished file
-        where = f" {err.filename}" if err.filename else ""
-        print(
-            f"geo-screen: error: cannot read or write{where}: {err.strerror or err}; check the path, its "
-            "permissions and the free space on its disk",
-            file=sys.stderr,
-        )
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("geo-screen: interrupted", file=sys.stderr)
-        return 130
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -1,0 +1,57 @@
+"""The ledger commands: ``verify`` (a returned checklist into the ledger) and ``ledger log`` / ``ledger check``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from geo_screen.cli.options import EXIT_OK, EXIT_PROBLEMS, LEDGER_HELP
+
+
+def add_commands(sub) -> None:
+    """Add this module's subcommands to the ``geo-screen`` parser's ``sub``."""
+    p = sub.add_parser("verify", help="record a returned 现场核查表.xlsx in the ledger (all rows or none)")
+    p.add_argument("filled", type=Path, help="the checklist with 核查结论, 核查人, 日期 (and decisions) filled in")
+    p.add_argument("--ledger", required=True, help=LEDGER_HELP)
+    p.add_argument("--by", required=True, metavar="NAME", help="who records the import (unit or person)")
+    p.add_argument("--run", required=True, type=Path, metavar="RUN_DIR", help="the screening run it was made from")
+    p.add_argument(
+        "--corrections",
+        action="store_true",
+        help="rows that change what an earlier copy of this file recorded become corrections naming those entries",
+    )
+
+    p = sub.add_parser("ledger", help="the verification ledger: one enterprise's history, or check the hash chain")
+    ledger_sub = p.add_subparsers(dest="ledger_command", required=True, metavar="ACTION")
+    log = ledger_sub.add_parser("log", help="every entry recorded for one enterprise, oldest first")
+    log.add_argument("enterprise_id", help="统一社会信用代码 (USCC)")
+    log.add_argument("--ledger", required=True, help=LEDGER_HELP)
+    chain = ledger_sub.add_parser("check", help="prove no entry was edited or removed (exit 1 when the chain breaks)")
+    chain.add_argument("--ledger", required=True, help=LEDGER_HELP)
+
+
+def run(args) -> int:
+    """Run the subcommand ``args.command`` names."""
+    if args.command == "ledger":
+        return _run_ledger(args)
+    if args.command == "verify":
+        from geo_screen.ledger.store import open_ledger
+        from geo_screen.ledger.verify import import_checklist
+
+        with open_ledger(args.ledger) as ledger:
+            done = import_checklist(args.filled, ledger, by=args.by, run=args.run, corrections=args.corrections)
+        print(done.text())
+        return EXIT_OK
+    raise AssertionError(args.command)  # argparse enforces the choices
+
+
+def _run_ledger(args) -> int:
+    from geo_screen.ledger.history import history_text
+    from geo_screen.ledger.store import open_ledger
+
+    with open_ledger(args.ledger) as ledger:
+        if args.ledger_command == "log":
+            print(history_text(args.enterprise_id, ledger.entries(args.enterprise_id)))
+            return EXIT_OK
+        result = ledger.check()
+    print(result.text())
+    return EXIT_OK if result.ok else EXIT_PROBLEMS

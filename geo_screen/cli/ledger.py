@@ -11,8 +11,15 @@ from geo_screen.vocabulary import NOTICE_KINDS
 
 def add_commands(sub) -> None:
     """Add this module's subcommands to the ``geo-screen`` parser's ``sub``."""
-    p = sub.add_parser("verify", help="record a returned 现场核查表.xlsx in the ledger (all rows or none)")
-    p.add_argument("filled", type=Path, help="the checklist with 核查结论, 核查人, 日期 (and decisions) filled in")
+    p = sub.add_parser(
+        "verify",
+        help="record a returned 现场核查表.xlsx, or a package .gpkg edited in QGIS, in the ledger (all rows or none)",
+    )
+    p.add_argument(
+        "filled",
+        type=Path,
+        help="the checklist (.xlsx) or a package GeoPackage (.gpkg) with 核查结论, 核查人, 日期 (and decisions) filled",
+    )
     p.add_argument("--ledger", required=True, help=LEDGER_HELP)
     p.add_argument("--by", required=True, metavar="NAME", help="who records the import (unit or person)")
     p.add_argument("--run", required=True, type=Path, metavar="RUN_DIR", help="the screening run it was made from")

@@ -128,12 +128,13 @@ def checked_template(kind: str, path: Path):
     ConfigError
         When the file is not a .docx template or lacks fields (named, with how to add them).
     """
+    from docx.opc.exceptions import OpcError
     from docxtpl import DocxTemplate
     from jinja2 import TemplateError
 
     try:
         found = DocxTemplate(path).get_undeclared_template_variables()
-    except (TemplateError, zipfile.BadZipFile, KeyError, ValueError) as err:
+    except (OpcError, TemplateError, zipfile.BadZipFile, KeyError, ValueError) as err:
         raise ConfigError(f"notice template {path} cannot be read as a docxtpl .docx template: {err}") from err
     missing = [f for f in REQUIRED_FIELDS[kind] if f not in found]
     if missing:

@@ -231,6 +231,23 @@ def test_a_template_missing_a_field_is_one_message_and_exit_2(case, demo_run, tm
     assert "lacks the fields contact" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "content",
+    [b"not a docx", None],
+    ids=["not a .docx", "a broken placeholder"],
+)
+def test_a_template_that_is_not_a_docxtpl_template_is_one_message(case, tmp_path, content):
+    result, path, _, _ = case
+    folder = tmp_path / "模板"
+    if content is None:
+        own_template(folder, NOTICE, mark="{{ enterprise_name ")
+    else:
+        folder.mkdir()
+        (folder / f"{NOTICE}.docx").write_bytes(content)
+    with open_ledger(path) as ledger, pytest.raises(ConfigError, match=r"cannot be read as a docxtpl .docx template"):
+        write_notices(result, ledger, kind=NOTICE, out_dir=tmp_path / "out", templates=folder)
+
+
 def test_the_command_writes_the_zips_and_says_what_it_left_out(case, demo_run, tmp_path, capsys):
     _, path, config, _ = case
     out = tmp_path / "out"

@@ -80,6 +80,16 @@ def test_the_exported_geopackage_carries_the_fields_to_fill_in_empty(blank, demo
     assert set(frame[RUN_ID_HEADER]) == {run_id}
 
 
+def test_a_registry_column_of_the_same_name_is_kept_beside_the_empty_field(demo_run, tmp_path):
+    result = R.load_result(demo_run)
+    result.enterprises["日期"] = "2017-01-01"  # a registry with its own 日期 column
+    data = package_bytes(result, value="通州区", formats=("gpkg",))
+    path = tmp_path / "通州区.gpkg"
+    path.write_bytes(zipfile.ZipFile(io.BytesIO(data)).read(path.name))
+    frame = pyogrio.read_dataframe(path, layer=R.ENTERPRISES_LAYER, read_geometry=False)
+    assert frame["日期"].isna().all() and set(frame["日期（登记表）"]) == {"2017-01-01"}
+
+
 def test_an_edited_geopackage_becomes_findings_decisions_deadlines_and_location_fixes(blank, demo_run, tmp_path):
     ids = ids_by_fid(blank)
     filled = edited(

@@ -158,6 +158,7 @@ class Notices:
     skipped: dict[str, str] = field(default_factory=dict)  #: USCC -> why no notice
     not_decided: list[str] = field(default_factory=list)  #: flagged in the run, no decision in the ledger
     unset: list[str] = field(default_factory=list)  #: notice settings left blank
+    removed: list[str] = field(default_factory=list)  #: zips of this kind an earlier round left in the folder
 
     def text(self) -> str:
         n = sum(len(v) for v in self.written.values())
@@ -169,6 +170,7 @@ class Notices:
                 f"no decision in the ledger, no notice: {len(self.not_decided):,} flagged enterprises ({shown})"
             )
         lines += [f"no notice for {uscc}: {why}" for uscc, why in self.skipped.items()]
+        lines += [f"removed {name}: an earlier round's notices of this kind" for name in self.removed]
         if self.unset:
             lines.append(f"notice settings not given, left blank in every notice: {', '.join(self.unset)} (--config)")
         return "\n".join(lines)
@@ -297,7 +299,8 @@ def write_notices(
     kind
         ``告知书`` (every latest decision but 无) or ``限期整改通知书`` (latest decision 限期整改, with its deadline).
     out_dir
-        Where the zips go (created); a zip of the same name is replaced.
+        Where the zips go (created). The folder holds one round of each kind: ``<county>_<kind>.zip`` files of
+        this kind from an earlier round are replaced or, for a county with no notice now, removed (and reported).
     templates
         A county's folder of templates; its ``<kind>.docx`` overrides the shipped one.
     config
@@ -359,6 +362,10 @@ def write_notices(
         _write_zip(path, [(f"{safe_file_stem(uscc)}_{kind}.docx", data) for uscc, data in items])
         done.zips.append(path)
         done.written[county] = [uscc for uscc, _ in items]
+    for earlier in sorted(out.glob(f"*_{kind}.zip")):
+        if earlier not in done.zips:
+            earlier.unlink()
+            done.removed.append(earlier.name)
     return done
 
 

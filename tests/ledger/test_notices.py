@@ -130,6 +130,19 @@ def test_a_notice_per_decided_enterprise_zipped_per_county_with_every_field(case
     )
 
 
+def test_zips_of_an_earlier_round_of_the_same_kind_are_replaced_not_left_beside(case, tmp_path):
+    result, path, config, _ = case
+    (tmp_path / "海安市_告知书.zip").write_bytes(b"an earlier round")
+    (tmp_path / "海安市_限期整改通知书.zip").write_bytes(b"another kind")
+    (tmp_path / "说明.txt").write_text("the county's own file", encoding="utf-8")
+    with open_ledger(path) as ledger:
+        done = write_notices(result, ledger, kind=NOTICE, out_dir=tmp_path, config=config, today=TODAY)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "如皋市_告知书.zip", "海安市_限期整改通知书.zip", "说明.txt", "通州区_告知书.zip",
+    ]  # fmt: skip
+    assert "removed 海安市_告知书.zip" in done.text()
+
+
 def test_what_gets_no_notice_is_reported_not_guessed(case, tmp_path):
     result, path, config, parts = case
     with open_ledger(path) as ledger:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, PositiveInt, ValidationError
 
@@ -238,7 +239,8 @@ def notice_context(
     """The fields of one enterprise's notice (:data:`REQUIRED_FIELDS`), from its run row, hits and ledger entries."""
     keys = R.standard_keys(row[R.STANDARDS_HIT])
     mine = hits[hits["standard"].astype(str).isin(keys)]
-    mine = mine.iloc[sorted(range(len(mine)), key=lambda i: keys.index(str(mine["standard"].iloc[i])))]
+    order = mine["standard"].astype(str).map({k: i for i, k in enumerate(keys)}).to_numpy()
+    mine = mine.iloc[np.argsort(order, kind="stable")]  # in the order of standards_hit
     bases = list(dict.fromkeys(b for b in mine[R.LEGAL_BASIS].dropna().astype(str) if b))
     bases += [
         rules.standards[k].legal_basis for k in keys if k in rules.standards and not (mine["standard"] == k).any()
@@ -354,11 +356,11 @@ def write_notices(
             row, hits[hits[R.INPUT_ROW] == row[R.INPUT_ROW]], decision, deadline, rules=rule_set, config=settings,
             run_id=result.manifest.get("run_id"), today=today,
         )  # fmt: skip
-        docs.setdefault(context["county"], []).append((uscc, render_notice(template, context)))
+        docs.setdefault(safe_file_stem(row.get(R.COUNTY)), []).append((uscc, render_notice(template, context)))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for county, items in sorted(docs.items()):
-        path = out / f"{safe_file_stem(county)}_{kind}.zip"
+        path = out / f"{county}_{kind}.zip"
         _write_zip(path, [(f"{safe_file_stem(uscc)}_{kind}.docx", data) for uscc, data in items])
         done.zips.append(path)
         done.written[county] = [uscc for uscc, _ in items]

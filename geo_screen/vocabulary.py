@@ -622,3 +622,10 @@ LEDGER_KIND_ZH = {
     "location_fix": "位置更正",
     "note": "备注",
 }
+
+# --------------------------------------------------------------------------- notices (geo-screen notices)
+#: the notices geo_screen writes from the ledger's decisions: 告知书 (a decision's notice, with the rights to
+#: 陈述、申辩 and 听证) and 限期整改通知书 (a decision to rectify, with its deadline)
+NOTICE_KINDS = ("告知书", "限期整改通知书")
+#: what a notice shows where a value is neither in the ledger, the run nor the notice config (filled in by hand)
+NOTICE_BLANK = "＿＿＿＿"

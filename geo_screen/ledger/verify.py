@@ -1,4 +1,5 @@
-"""Importing a returned on-site checklist (现场核查表.xlsx) into the ledger: all rows or none.
+"""Importing a returned on-site checklist into the ledger, all rows or none: the county package's 现场核查表.xlsx, or
+its GeoPackage edited in QGIS (layer ``enterprises``, carrying the same fields empty; rows are named by ``fid``).
 
 Each filled row becomes entries: the finding (核查结论 with 核查人, 日期 and 核查情况说明), and when the county
 has them, the decision (决定处置 with 决定文号 and 发文单位), the rectification deadline (整改期限) and a corrected
@@ -18,6 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 
 from geo_screen import results as R
 from geo_screen.errors import InputDataError, join_problems
@@ -90,7 +92,8 @@ def import_checklist(
     Parameters
     ----------
     filled
-        The checklist as the county returns it (the sheet 现场核查表 of a county package's 现场核查表.xlsx).
+        The checklist as the county returns it: the sheet 现场核查表 of a county package's 现场核查表.xlsx, or
+        the package's ``.gpkg`` with the same fields filled in (in QGIS) on its ``enterprises`` layer.
     ledger
         The open ledger.
     by
@@ -127,13 +130,13 @@ def import_checklist(
     result = R.load_result(run)
     run_id = result.manifest.get("run_id")
     known = set(result.enterprises[R.ENTERPRISE_ID].dropna().astype(str))
-    rows = _read_rows(path)
+    unit, rows = _read_gpkg_rows(path) if path.suffix.lower() == ".gpkg" else ("row", _read_rows(path))
     today = today or datetime.now(LOCAL_TZ).date()
     problems: list[str] = []
     entries: list[Entry] = []
     filled_rows = 0
     for number, row in rows:
-        made = _row_entries(row, number=number, run_id=run_id, known=known, today=today, problems=problems)
+        made = _row_entries(row, number=number, unit=unit, run_id=run_id, known=known, today=today, problems=problems)
         if made:
             filled_rows += 1
         entries += [
@@ -216,18 +219,51 @@ def _read_rows(path: Path) -> list[tuple[int, dict]]:
     ]
 
 
+def _read_gpkg_rows(path: Path) -> tuple[str, list[tuple[int, dict]]]:
+    """A package GeoPackage's ``enterprises`` features as ("fid", [(fid, {checklist header: value})])."""
+    import pyogrio
+    import pyogrio.errors
+
+    try:
+        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+    except pyogrio.errors.DataSourceError as err:
+        raise InputDataError(f"{path.name} is not a GeoPackage GDAL can read: {err}") from err
+    if R.ENTERPRISES_LAYER not in layers:
+        raise InputDataError(
+            f"{path.name} has no layer {R.ENTERPRISES_LAYER!r} (layers: {', '.join(layers)}); import the .gpkg of a "
+            "county package (geo-screen export --format gpkg)"
+        )
+    frame = pyogrio.read_dataframe(path, layer=R.ENTERPRISES_LAYER, read_geometry=False, fid_as_index=True)
+    missing = [c for c in (R.ENTERPRISE_ID, VERDICT, _NOTE, _INSPECTOR, _DATE, RUN_ID_HEADER) if c not in frame]
+    if missing:
+        raise InputDataError(
+            f"{path.name}, layer {R.ENTERPRISES_LAYER}: fields missing: {', '.join(missing)}; export the county "
+            "package with geo-screen export --format gpkg (its enterprises layer carries them empty), fill them in QGIS"
+        )
+    columns = [c for c in (R.ENTERPRISE_ID, *CHECK_COLUMNS[:4], *DECISION_COLUMNS, RUN_ID_HEADER) if c in frame]
+    names = [_ID if c == R.ENTERPRISE_ID else c for c in columns]
+    return "fid", [
+        (int(fid), {n: _clean(v) for n, v in zip(names, values)})
+        for fid, values in zip(frame.index, frame[columns].itertuples(index=False, name=None))
+    ]
+
+
 def _clean(value):
     if isinstance(value, str):
         value = value.strip()
         return value or None
-    return value
+    if value is not None and not isinstance(value, (list, tuple)) and pd.isna(value):
+        return None  # a GeoPackage's null: None, NaN or NaT
+    return value.item() if hasattr(value, "item") and not isinstance(value, datetime) else value
 
 
-def _row_entries(row: dict, *, number: int, run_id, known: set[str], today: date, problems: list[str]) -> list[dict]:
+def _row_entries(
+    row: dict, *, number: int, unit: str = "row", run_id, known: set[str], today: date, problems: list[str]
+) -> list[dict]:
     """The entries one checklist row gives (as keyword dicts); its problems are appended to ``problems``."""
 
     def bad(column: str, found, allowed: str) -> None:
-        problems.append(f"row {number}, column {column}: found {found!r}; allowed: {allowed}")
+        problems.append(f"{unit} {number}, column {column}: found {found!r}; allowed: {allowed}")
 
     uscc = str(row.get(_ID) or "").strip()
     verdict = row.get(VERDICT)

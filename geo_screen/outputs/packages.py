@@ -73,7 +73,15 @@ from geo_screen.outputs.staging import commit, staging_folder
 from geo_screen.outputs.workbook import input_coordinate_headers
 from geo_screen.records import checked_record
 from geo_screen.results import OUTPUT_CRS
-from geo_screen.vocabulary import INPUT_COORDINATE_MEANING, INPUT_SYSTEMS, MISSING_ZH, standard_label
+from geo_screen.vocabulary import (
+    CHECK_COLUMNS,
+    DECISION_COLUMNS,
+    INPUT_COORDINATE_MEANING,
+    INPUT_SYSTEMS,
+    MISSING_ZH,
+    RUN_ID_HEADER,
+    standard_label,
+)
 
 GROUP_BY = ("county", "industry", "standard")
 ONLY = ("flagged", "all")
@@ -315,7 +323,8 @@ def _write_package(
         files += write_shapefile(prep.hit_dbf.reset_index(drop=True), work / f"{stem}_依据.dbf", encoding=enc)
     if "gpkg" in formats:
         gpkg = work / f"{stem}.gpkg"
-        pyogrio.write_dataframe(prep.ents, gpkg, layer=R.ENTERPRISES_LAYER, driver="GPKG")
+        ents = _with_fields_to_fill(prep.ents, manifest.get("run_id"))
+        pyogrio.write_dataframe(ents, gpkg, layer=R.ENTERPRISES_LAYER, driver="GPKG")
         pyogrio.write_dataframe(prep.hits, gpkg, layer=R.HITS_LAYER, driver="GPKG")
         files.append(gpkg)
     for path in files:
@@ -336,6 +345,22 @@ def _write_package(
         members=[p.name for p in files] + (["现场核查表.xlsx"] if "xlsx" in formats else []),
     )
     _add(zf, "README.txt", ("\ufeff" + readme).replace("\n", "\r\n").encode("utf-8"))
+
+
+#: the checklist's fields a county fills in a package's GeoPackage (in QGIS) for ``geo-screen verify``
+GPKG_FILL_FIELDS = (*CHECK_COLUMNS[:4], *DECISION_COLUMNS)
+
+
+def _with_fields_to_fill(ents: gpd.GeoDataFrame, run_id: str | None) -> gpd.GeoDataFrame:
+    """The enterprises with :data:`GPKG_FILL_FIELDS` added empty (text; 更正经度/纬度 numbers) and 筛查批次; a registry
+    column of one of those names is kept as ``<name>（登记表）``."""
+    ours = (*GPKG_FILL_FIELDS, RUN_ID_HEADER)
+    out = ents.rename(columns={c: f"{c}（登记表）" for c in ents.columns if c in ours})
+    numbers = DECISION_COLUMNS[-2:]
+    for name in GPKG_FILL_FIELDS:
+        out[name] = np.nan if name in numbers else pd.Series(None, index=out.index, dtype=object)
+    out[RUN_ID_HEADER] = run_id
+    return out
 
 
 def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
@@ -378,7 +403,11 @@ def _member_notes(stem: str, members: list[str]) -> list[tuple[str, str]]:
         f"{stem}_点.shp": "全部企业的点位；有厂区范围的取范围内的代表点，无有效位置的为空几何",
         f"{stem}_面.shp": "有厂区范围的企业的范围面",
         f"{stem}_依据.dbf": "触及证据（无几何的表），用 USCC / INPUT_ROW 与点位关联",
-        f"{stem}.gpkg": "同一数据，完整字段名、文本不截断（图层 enterprises / hits）",
+        f"{stem}.gpkg": (
+            "同一数据，完整字段名、文本不截断（图层 enterprises / hits）；enterprises 图层带留空的"
+            + "、".join(GPKG_FILL_FIELDS)
+            + "字段，可在 QGIS 中填写后用 geo-screen verify 导入台账"
+        ),
         "现场核查表.xlsx": (
             "现场核查表：每家触及标准企业一行（CGCS2000 坐标、证据、初筛建议、未评估标准及原因），"
             "核查结论（下拉选择）、核查情况说明、核查人、日期、企业确认（签字）留空待填；"

@@ -5,16 +5,16 @@
 A thin page over geo_screen: everything it shows comes from geo_screen.app.args (its arguments),
 geo_screen.app.state (filters, counts, URL state), geo_screen.app.card (the enterprise card),
 geo_screen.app.mapview and geo_screen.app.maplayers (the offline folium map and its layers),
-geo_screen.app.downloads (download files),
-geo_screen.app.viewexport (the current view as files), geo_screen.app.uploads (checked uploads),
-geo_screen.app.runs (saved runs) and geo_screen.vocabulary (labels).
+geo_screen.app.downloads (download files), geo_screen.app.viewexport and geo_screen.app.printout (the
+current view as files and as a print layout), geo_screen.app.uploads (checked uploads), geo_screen.app.runs
+(saved runs) and geo_screen.vocabulary (labels).
 """
 
 import streamlit as st
 from streamlit_folium import st_folium
 
 import geo_screen as gs
-from geo_screen.app import basemaps, downloads, maplayers, mapview, runs, uploads, viewexport
+from geo_screen.app import basemaps, downloads, maplayers, mapview, printout, runs, uploads, viewexport
 from geo_screen.app import card as cards
 from geo_screen.app import state as explore
 from geo_screen.app.args import app_args
@@ -262,11 +262,15 @@ def download_buttons(items, *, key: str):
         )
 
 
-def view_downloads(run, shown, filters):
-    """The current view (the filtered enterprises, as on the list and the map) as files."""
+def view_downloads(run, shown, filters, catalog_path, selected):
+    """The current view (the filtered enterprises, as on the list and the map) as files and as a print layout."""
     st.markdown("**当前视图 / this view**")
     st.caption("；".join(viewexport.filters_in_words(filters)) + f"（{len(shown):,} 家企业）")
-    download_buttons(viewexport.view_downloads(run, shown, filters), key="view")
+    chosen = run.enterprises.iloc[[run.key_index[selected]]] if selected else None
+    prints = printout.print_downloads(
+        run, shown, filters, layers=display_layers(catalog_path), catalog=load_catalog(catalog_path), selected=chosen
+    )
+    download_buttons(viewexport.view_downloads(run, shown, filters) + prints, key="view")
 
 
 def main():
@@ -358,7 +362,7 @@ def main():
         else:
             right.caption("当前筛选无触及标准的企业。")
     with download_tab:
-        view_downloads(run, shown, filters)
+        view_downloads(run, shown, filters, catalog_path, selected)
         st.markdown("**全部筛查结果 / the whole run**")
         st.caption("全部筛查结果（不受左侧筛选影响）。县区核查包含企业点位 shapefile、证据表、字段说明和现场核查表。")
         counties = downloads.package_counties(run.result)

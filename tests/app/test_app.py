@@ -204,4 +204,5 @@ def test_downloads_tab_offers_the_current_view(app):
     assert not at.exception
     labels = [b.proto.label for b in at.get("download_button")]
     assert "当前视图 Excel" in labels and "当前视图 GeoPackage" in labels
+    assert "打印版 PDF" in labels and "打印版 PNG" in labels
     assert any("处置方式：关闭取缔" in c.value and "（2 家企业）" in c.value for c in at.caption)

@@ -273,8 +273,30 @@ def view_downloads(run, shown, filters, catalog_path, selected):
     download_buttons(viewexport.view_downloads(run, shown, filters) + prints, key="view")
 
 
+def print_styles():
+    """The browser's own print (Ctrl+P): no sidebar, header or toolbar; the title, counts and map on page 1,
+    the map column the page's width; the card, list and tabs follow on the next pages."""
+    st.markdown(
+        """<style>@media print {
+  @page { size: A4 portrait; margin: 10mm; }
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"] { display: none !important; }
+  [data-testid="stMain"], [data-testid="stAppViewContainer"] { margin-left: 0 !important; padding-left: 0 !important; }
+  .block-container { padding: 0 !important; max-width: 100% !important; }
+  [data-testid="stHorizontalBlock"]:has(iframe) { flex-wrap: wrap !important; }
+  [data-testid="stHorizontalBlock"]:has(iframe) > [data-testid="stColumn"] {
+    width: 100% !important; flex: 1 1 100% !important; min-width: 100% !important; }
+  [data-testid="stHorizontalBlock"]:has(iframe) > [data-testid="stColumn"]:first-child { break-inside: avoid; }
+  [data-testid="stHorizontalBlock"]:has(iframe) > [data-testid="stColumn"]:nth-child(2) { break-before: page; }
+  [data-testid="stVerticalBlock"] { gap: 0.4rem !important; }
+}</style>""",
+        unsafe_allow_html=True,
+    )
+
+
 def main():
     args = app_args()
+    print_styles()
     catalog_path = str(args.catalog or gs.demo_paths()["catalog"])
     sidebar_source(args, catalog_path)
     run = pick_run(args)

@@ -29,6 +29,7 @@ import matplotlib
 import numpy as np
 import shapely
 from matplotlib import font_manager
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
@@ -241,16 +242,16 @@ def legend_entries(shown: gpd.GeoDataFrame, layers: Sequence[DisplayLayer]) -> l
         seen.add(layer.title)
         kw = _leaflet(layer.style)
         kinds = set(layer.frame.geom_type)
-        if layer.style.get("symbol") or kinds and kinds <= {"Point", "MultiPoint"}:
+        if layer.style.get("symbol") or (kinds and kinds <= {"Point", "MultiPoint"}):
             marker = "D" if layer.style.get("symbol") == "diamond" else "o"
             handle = Line2D([], [], linestyle="none", marker=marker, markerfacecolor=kw["facecolor"],
                             markeredgecolor=kw["edgecolor"], markersize=6)  # fmt: skip
-        elif kinds and kinds <= {"LineString", "MultiLineString"} or kw["facecolor"] == "none":
+        elif (kinds and kinds <= {"LineString", "MultiLineString"}) or kw["facecolor"] == "none":
             handle = Line2D(
                 [], [], color=kw["edgecolor"], linewidth=max(kw["linewidth"], 1.0), linestyle=kw["linestyle"]
             )
         else:
-            face = matplotlib.colors.to_rgba(kw["facecolor"], min(1.0, layer.style.get("fillOpacity", 0.2) * 1.6))
+            face = to_rgba(kw["facecolor"], min(1.0, layer.style.get("fillOpacity", 0.2) * 1.6))
             handle = Patch(facecolor=face, edgecolor=kw["edgecolor"], linewidth=0.8, linestyle=kw["linestyle"])
         out.append((handle, layer.title))
     return out

@@ -5,16 +5,16 @@
 A thin page over geo_screen: everything it shows comes from geo_screen.app.args (its arguments),
 geo_screen.app.state (filters, counts, URL state), geo_screen.app.card (the enterprise card),
 geo_screen.app.mapview and geo_screen.app.maplayers (the offline folium map and its layers),
-geo_screen.app.downloads (download files), geo_screen.app.uploads (checked uploads), geo_screen.app.runs
-(saved runs) and
-geo_screen.vocabulary (labels).
+geo_screen.app.downloads (download files), geo_screen.app.viewexport and geo_screen.app.printout (the
+current view as files and as a print layout), geo_screen.app.uploads (checked uploads), geo_screen.app.runs
+(saved runs) and geo_screen.vocabulary (labels).
 """
 
 import streamlit as st
 from streamlit_folium import st_folium
 
 import geo_screen as gs
-from geo_screen.app import basemaps, downloads, maplayers, mapview, runs, uploads
+from geo_screen.app import basemaps, downloads, maplayers, mapview, printout, runs, uploads, viewexport
 from geo_screen.app import card as cards
 from geo_screen.app import state as explore
 from geo_screen.app.args import app_args
@@ -249,8 +249,54 @@ def show_card(run):
         st.caption(f"综合处置依据 / basis：{cards.markdown_escape(card.legal_basis)}")
 
 
+def download_buttons(items, *, key: str):
+    for column, item in zip(st.columns(len(items)), items):
+        column.download_button(
+            item.label,
+            data=item.make,
+            file_name=item.file_name,
+            mime=item.mime,
+            on_click="ignore",
+            key=f"{key}_{item.file_name}",
+            width="stretch",
+        )
+
+
+def view_downloads(run, shown, filters, catalog_path, selected):
+    """The current view (the filtered enterprises, as on the list and the map) as files and as a print layout."""
+    st.markdown("**当前视图 / this view**")
+    st.caption("；".join(viewexport.filters_in_words(filters)) + f"（{len(shown):,} 家企业）")
+    chosen = run.enterprises.iloc[[run.key_index[selected]]] if selected else None
+    prints = printout.print_downloads(
+        run, shown, filters, layers=display_layers(catalog_path), catalog=load_catalog(catalog_path), selected=chosen
+    )
+    download_buttons(viewexport.view_downloads(run, shown, filters) + prints, key="view")
+
+
+def print_styles():
+    """The browser's own print (Ctrl+P): no sidebar, header or toolbar; the title, counts and map on page 1,
+    the map column the page's width; the card, list and tabs follow on the next pages."""
+    st.markdown(
+        """<style>@media print {
+  @page { size: A4 portrait; margin: 10mm; }
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"] { display: none !important; }
+  [data-testid="stMain"], [data-testid="stAppViewContainer"] { margin-left: 0 !important; padding-left: 0 !important; }
+  .block-container { padding: 0 !important; max-width: 100% !important; }
+  [data-testid="stHorizontalBlock"]:has(iframe) { flex-wrap: wrap !important; }
+  [data-testid="stHorizontalBlock"]:has(iframe) > [data-testid="stColumn"] {
+    width: 100% !important; flex: 1 1 100% !important; min-width: 100% !important; }
+  [data-testid="stHorizontalBlock"]:has(iframe) > [data-testid="stColumn"]:first-child { break-inside: avoid; }
+  [data-testid="stHorizontalBlock"]:has(iframe) > [data-testid="stColumn"]:nth-child(2) { break-before: page; }
+  [data-testid="stVerticalBlock"] { gap: 0.4rem !important; }
+}</style>""",
+        unsafe_allow_html=True,
+    )
+
+
 def main():
     args = app_args()
+    print_styles()
     catalog_path = str(args.catalog or gs.demo_paths()["catalog"])
     sidebar_source(args, catalog_path)
     run = pick_run(args)
@@ -338,6 +384,8 @@ def main():
         else:
             right.caption("当前筛选无触及标准的企业。")
     with download_tab:
+        view_downloads(run, shown, filters, catalog_path, selected)
+        st.markdown("**全部筛查结果 / the whole run**")
         st.caption("全部筛查结果（不受左侧筛选影响）。县区核查包含企业点位 shapefile、证据表、字段说明和现场核查表。")
         counties = downloads.package_counties(run.result)
         start = (
@@ -348,17 +396,7 @@ def main():
             if counties
             else None
         )
-        items = downloads.downloads(run.result, county=county)
-        for column, item in zip(st.columns(len(items)), items):
-            column.download_button(
-                item.label,
-                data=item.make,
-                file_name=item.file_name,
-                mime=item.mime,
-                on_click="ignore",
-                key=f"dl_{item.file_name}",
-                width="stretch",
-            )
+        download_buttons(downloads.downloads(run.result, county=county), key="dl")
 
 
 try:

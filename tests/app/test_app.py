@@ -196,3 +196,13 @@ def test_not_assessed_card_leads_with_the_reason(tiny_results, monkeypatch, tmp_
     assert "标准5 卫生防护距离" in warning and "无卫生防护距离" in warning
     (table,) = at.table
     assert "证据" in table.value.columns
+
+
+def test_downloads_tab_offers_the_current_view(app):
+    at = app.run()
+    at.multiselect(key="f_dispositions").set_value(["close"]).run()
+    assert not at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "当前视图 Excel" in labels and "当前视图 GeoPackage" in labels
+    assert "打印版 PDF" in labels and "打印版 PNG" in labels
+    assert any("处置方式：关闭取缔" in c.value and "（2 家企业）" in c.value for c in at.caption)

@@ -344,3 +344,50 @@ def test_clustered_map_renders_offline(tmp_path):
     assert state["count"] == 79 and state["clustered"] and state["clusters"] > 0
     assert state["legend"] == len(DISPOSITION_ZH) and state["layers"] >= 1
     assert not errors and not requests
+
+
+def test_browser_print_puts_title_counts_and_map_on_page_one(server, server_outbound, demo, tmp_path):
+    """Ctrl+P: the page's print CSS leaves the sidebar out; page 1 holds the title, the counts and the map."""
+    from playwright.sync_api import sync_playwright
+
+    from geo_screen.app.symbols import DISPOSITION_STYLES
+
+    pdftoppm, pdftotext = shutil.which("pdftoppm"), shutil.which("pdftotext")
+    if not (pdftoppm and pdftotext):
+        pytest.skip("pdftoppm/pdftotext are missing: apt-get install poppler-utils")
+    _, result = demo
+    outside: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname in LOCAL_HOSTS else (
+            outside.append(r.request.url), r.abort()))  # fmt: skip
+        try:
+            page.goto(server, wait_until="domcontentloaded")
+            map_frame(page, count=located(result.enterprises), timeout_s=60)
+            wait_metric(page, "企业 / enterprises", f"{len(result.enterprises):,}")
+            page.wait_for_timeout(1000)
+            pdf = tmp_path / "page.pdf"
+            page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+        finally:
+            browser.close()
+    subprocess.run(
+        [pdftoppm, "-r", "80", "-png", "-f", "1", "-l", "1", "-singlefile", pdf, tmp_path / "p1"], check=True
+    )
+    text = subprocess.run(
+        [pdftotext, "-f", "1", "-l", "1", pdf, "-"], check=True, capture_output=True, text=True
+    ).stdout.replace(" ", "")
+    assert (
+        "落后产能退出综合标准筛查地图" in text and "企业/enterprises" in text and f"{len(result.enterprises):,}" in text
+    )
+    assert "筛选/filters" not in text and "筛查记录/runs" not in text  # no sidebar
+    import matplotlib.image as mimage
+
+    pixels = mimage.imread(tmp_path / "p1.png")[..., :3]
+    assert 0.02 < float((pixels.min(axis=2) < 0.9).mean()) < 0.6
+    marker_colours = [fill for fill, _, _ in DISPOSITION_STYLES.values() if fill.startswith("#")]
+    rgb = np.array([[int(c[i : i + 2], 16) / 255 for i in (1, 3, 5)] for c in marker_colours])
+    near = (np.abs(pixels[:, :, None, :] - rgb[None, None]).max(axis=3) < 0.06).any(axis=2)
+    assert near.sum() > 200, f"page 1 shows too little of the map's markers ({near.sum()} pixels)"
+    assert not outside, f"requests left the machine: {outside[:5]}"
+    assert not server_outbound.seen, f"the server reached out: {server_outbound.seen[:5]}"

@@ -410,6 +410,45 @@ CITY_LISTS: tuple[CityList, ...] = (
 #: 汇总.xlsx list of standard 6 or serious-violation hits, whatever the disposition (附件3第18项)
 EMISSION_LIST = "超标排放及严重违法名单"
 
+# --------------------------------------------------------------------------- two runs compared (geo-screen diff)
+
+#: what can change for an enterprise between two runs, in the order the summary lists them (an enterprise in
+#: both runs may show several: disposition and standards; new and gone stand alone)
+CHANGES: tuple[Term, ...] = (
+    Term("new", "新增企业", "new: only in the new run"),
+    Term("gone", "登记表中已无", "gone: only in the old run"),
+    Term("newly_flagged", "新触及标准", "newly flagged"),
+    Term("cleared", "不再触及标准", "cleared: flagged before, not now"),
+    Term("disposition_changed", "处置方式变化", "disposition changed (flagged both times, or neither)"),
+    Term("standards_changed", "触及标准变化", "standards changed (flagged both times)"),
+)
+CHANGE_KINDS = tuple(t.code for t in CHANGES)
+CHANGE_ZH: dict[str, str] = {t.code: t.zh for t in CHANGES}
+#: what each change means (the line above its sheet in changes.xlsx)
+CHANGE_MEANING = {
+    "new": "本次登记表有、上次没有的企业",
+    "gone": "上次登记表有、本次没有的企业（已注销、关闭或漏报，请核实）；点位为上次筛查的位置",
+    "newly_flagged": "上次未触及任何标准、本次触及标准的企业",
+    "cleared": "上次触及标准、本次未触及任何标准的企业",
+    "disposition_changed": "两次均触及标准（或均未触及），综合处置方式不同",
+    "standards_changed": "两次均触及标准，触及的标准不同",
+}
+#: the changes table's own columns (changes.xlsx, the changes layer of changes.gpkg)
+CHANGE_COLUMN_ZH = {
+    "change": "变化类别",
+    "change_code": "变化代码",
+    "standards_old": "原触及标准",
+    "standards_new": "现触及标准",
+    "disposition_old": "原处置方式",
+    "disposition_new": "现处置方式",
+    "run": "所在批次",
+}
+#: the sheets of changes.xlsx besides one per change
+CHANGE_SHEETS = {"summary": "汇总", "county": "区县×变化", "all": "全部变化", "duplicates": "重复代码",
+                 "no_id": "缺少代码"}  # fmt: skip
+#: which run a row comes from (changes.xlsx 重复代码 / 缺少代码)
+RUN_ZH = {"old": "原批次", "new": "新批次"}
+
 
 # =========================================================================== documents a county can act on
 # (issue 13, points 1 and 9: input coordinates, the seed's numbering, evidence sentences, checklist, notes)

@@ -410,6 +410,58 @@ CITY_LISTS: tuple[CityList, ...] = (
 #: 汇总.xlsx list of standard 6 or serious-violation hits, whatever the disposition (附件3第18项)
 EMISSION_LIST = "超标排放及严重违法名单"
 
+# --------------------------------------------------------------------------- the published lists (from decisions)
+
+
+@dataclass(frozen=True)
+class DecidedList:
+    """One list the seed publishes once the competent authority has decided (三（四）, 附件3第17-18项)."""
+
+    key: str  #: how the publication file names it (``lists:``)
+    sheet: str  #: the list's name as the seed writes it (file, sheet, title)
+    dispositions: tuple[str, ...]  #: the latest decision that puts an enterprise on it
+    asks: str  #: the item of 通政办发〔2017〕179号 the list answers
+
+
+#: the published lists, built from the ledger's decisions only (the screening's proposals are never on them)
+DECIDED_LISTS: tuple[DecidedList, ...] = (
+    DecidedList(
+        "exit",
+        "年度落后产能退出企业名单",
+        ("close", "eliminate", "demolish"),
+        "三（四）、附件3第17项：公告年度落后产能退出企业名单、设备（生产线）和产能情况",
+    ),
+    DecidedList(
+        "rectify",
+        "不达标应限期整改的企业名单",
+        ("stop", "transform", "rectify"),
+        "三（四）、附件3第18项：定期公布不达标应限期整改的企业名单",
+    ),
+    DecidedList(
+        "closed",
+        "经整改仍不达标已依法关闭的企业名单",
+        ("close",),
+        "三（四）、附件3第18项：定期公布经整改仍不达标已依法关闭的企业名单",
+    ),
+)
+#: the published lists' own columns
+DECIDED_LIST_COLUMNS = {
+    "decision": "处置决定",
+    "doc": "决定文号",
+    "unit": "发文单位",
+    "standards": "涉及标准",
+    "due": "整改期限",
+    "earlier_doc": "原整改决定文号",
+    "equipment": "设备（生产线）",
+    "capacity": "产能",
+    "remark": "备注",
+}
+#: the remark of a decided enterprise the results do not hold
+NOT_IN_RUN_ZH = "不在本次筛查结果中（企业名称、所在地未知）"
+#: the line of a list no decided enterprise is on
+EMPTY_LIST_ZH = "本期没有经决定列入本名单的企业。"
+
+
 # --------------------------------------------------------------------------- two runs compared (geo-screen diff)
 
 #: what can change for an enterprise between two runs, in the order the summary lists them (an enterprise in

@@ -7,9 +7,10 @@ nothing was edited or removed. A correction is a new entry naming the one it cor
 
 Owns the entry model and its hash (``entries``), the store on SQLite or PostgreSQL through one SQLAlchemy Core
 code path with its schema version (``store``), importing a returned on-site checklist (``verify``), an
-enterprise's history (``history``), the ledger's facts per enterprise (``facts``) and screening with them
-(``rescreen``: the screening cannot open a ledger, being upstream of it, so the ledger hands it the facts).
+enterprise's history (``history``), the ledger's facts per enterprise (``facts``), screening with them
+(``rescreen``: the screening cannot open a ledger, being upstream of it, so the ledger hands it the facts) and the
+published lists built from its decisions with their publication file (``lists``).
 
-Imports the base modules, ``outputs`` (Beijing time, the checklist's headers) and ``screening`` (``rescreen``
+Imports the base modules, ``outputs`` (Beijing time, the checklist's headers, workbooks) and ``screening`` (``rescreen``
 only); never ``engines`` or ``app``.
 """

@@ -703,6 +703,15 @@ DECISION_COLUMNS = [DECISION_HEADER, "决定文号", "发文单位", "整改期�
 DECISION_CHOICES = tuple(t.zh for t in DISPOSITIONS if t.code != R.NOT_ASSESSED_DISPOSITION)
 #: the column naming the screening run a checklist came from (``run.json`` ``run_id``)
 RUN_ID_HEADER = "筛查批次"
+#: what the ledger said when the run was screened (``screen --ledger``), shown on the checklist before the
+#: inspector's columns: named apart from the columns filled in on site (核查结论, 决定处置 ...), which stay empty
+LEDGER_STATE_HEADERS = {
+    R.VERIFICATION: "台账核查结论",
+    R.DECIDED_DISPOSITION: "台账决定处置",
+    R.DECISION_DOC: "台账决定文号",
+    R.DUE_DATE: "台账整改期限",
+    R.OVERDUE: "逾期未整改",
+}
 
 # --------------------------------------------------------------------------- the verification ledger's words
 #: how each kind of ledger entry reads

@@ -2,8 +2,10 @@
 
 The screening never reads the ledger itself (``screening`` is upstream of ``ledger``): the ledger condenses its
 entries into one row per enterprise_id (:data:`geo_screen.results.FACT_COLUMNS`) and the caller hands that frame
-to the screening. Entries are read in the order recorded, so a correction (recorded later) wins over the entry
-it corrects, and the latest finding, decision, deadline and location fix are the ones that count.
+to the screening. Only the entries in force count (:func:`~geo_screen.ledger.entries.in_force`): a correction
+replaces the entry it names, in that entry's place, so an entry recorded after the corrected one stays the later
+(and a correction of another kind, a note, withdraws it); of those, read in the order recorded, the latest
+finding, decision, deadline and location fix are the ones that count.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from geo_screen import results as R
-from geo_screen.ledger.entries import DEADLINE, DECISION, FINDING, LOCATION_FIX, Entry
+from geo_screen.ledger.entries import DEADLINE, DECISION, FINDING, LOCATION_FIX, Entry, in_force
 from geo_screen.ledger.store import Ledger
 from geo_screen.outputs.provenance import LOCAL_TZ
 from geo_screen.vocabulary import RECTIFIED
@@ -25,7 +27,8 @@ def facts_from_entries(entries: list[Entry], *, today: date) -> pd.DataFrame:
     Parameters
     ----------
     entries
-        Ledger entries in the order recorded (:meth:`~geo_screen.ledger.store.Ledger.entries`).
+        Ledger entries (:meth:`~geo_screen.ledger.store.Ledger.entries`); corrected ones are replaced by their
+        corrections.
     today
         The day (Beijing) a deadline is measured against: ``overdue`` when the deadline is before it and the
         latest finding is not 已整改到位.
@@ -36,7 +39,7 @@ def facts_from_entries(entries: list[Entry], *, today: date) -> pd.DataFrame:
         The columns :data:`geo_screen.results.FACT_COLUMNS`; a column stays empty where the ledger has nothing.
     """
     rows: dict[str, dict] = {}
-    for entry in sorted(entries, key=lambda e: e.seq or 0):
+    for entry in in_force(entries):
         row = rows.setdefault(
             entry.enterprise_id, dict.fromkeys(R.FACT_COLUMNS) | {R.ENTERPRISE_ID: entry.enterprise_id}
         )

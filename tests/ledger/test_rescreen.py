@@ -191,3 +191,37 @@ def test_screen_command_with_a_ledger_shows_the_columns_in_results_xlsx(catalog,
     assert {"核查结论", "决定处置", "决定文号", "整改期限", "逾期未整改"} <= set(header)
     assert main(["screen", str(path), "--layers", str(tiny_pack), "--ledger", str(ledger), "--out", str(out),
                  "--chunk-rows", "2", "-q"]) == 2  # fmt: skip
+
+
+def test_a_correction_stands_in_the_place_of_the_entry_it_corrects(tmp_path):
+    """A decision recorded after a corrected one stays the latest: the correction replaces the old entry in place."""
+    uscc = "91320612502415011T"
+    path = _ledger(
+        tmp_path,
+        [
+            Entry("decision", uscc, "李四", value="close", doc_number="通政复〔2026〕1号"),  # 1
+            Entry("decision", uscc, "李四", value="rectify", doc_number="通政复〔2026〕2号"),  # 2
+            finding(uscc, "不属实"),  # 3
+            finding(uscc, "属实"),  # 4
+        ],
+    )
+    with open_ledger(path) as ledger:
+        ledger.append(
+            [
+                Entry("decision", uscc, "李四", value="eliminate", doc_number="通政复〔2026〕1号", corrects=1),
+                finding(uscc, "整改不到位", corrects=3),
+            ]
+        )
+        facts = ledger_facts(ledger, today=TODAY).iloc[0]
+    assert (facts[R.DECIDED_DISPOSITION], facts[R.DECISION_DOC], facts[R.VERIFICATION]) == (
+        "rectify", "通政复〔2026〕2号", "属实",
+    )  # fmt: skip
+
+
+def test_a_correction_of_another_kind_withdraws_the_entry(tmp_path):
+    uscc = "91320612502415011T"
+    path = _ledger(tmp_path, [Entry("decision", uscc, "李四", value="close", doc_number="通政复〔2026〕1号")])
+    with open_ledger(path) as ledger:
+        ledger.append([Entry("note", uscc, "李四", note="决定录入有误，撤回", corrects=1)])
+        facts = ledger_facts(ledger, today=TODAY).iloc[0]
+    assert facts[R.DECIDED_DISPOSITION] is None and facts[R.DECISION_DOC] is None

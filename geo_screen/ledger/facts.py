@@ -18,7 +18,7 @@ from geo_screen import results as R
 from geo_screen.ledger.entries import DEADLINE, DECISION, FINDING, LOCATION_FIX, Entry, in_force
 from geo_screen.ledger.store import Ledger
 from geo_screen.outputs.provenance import LOCAL_TZ
-from geo_screen.vocabulary import RECTIFIED
+from geo_screen.vocabulary import FOUND_UNTRUE, RECTIFIED
 
 
 def facts_from_entries(entries: list[Entry], *, today: date) -> pd.DataFrame:
@@ -39,6 +39,7 @@ def facts_from_entries(entries: list[Entry], *, today: date) -> pd.DataFrame:
         The columns :data:`geo_screen.results.FACT_COLUMNS`; a column stays empty where the ledger has nothing.
     """
     rows: dict[str, dict] = {}
+    found: dict[str, dict[str | None, Entry]] = {}  # enterprise -> standard (None: the whole) -> latest finding
     for entry in in_force(entries):
         row = rows.setdefault(
             entry.enterprise_id, dict.fromkeys(R.FACT_COLUMNS) | {R.ENTERPRISE_ID: entry.enterprise_id}
@@ -48,15 +49,22 @@ def facts_from_entries(entries: list[Entry], *, today: date) -> pd.DataFrame:
                 R.VERIFICATION: entry.value,
                 R.FACT_STANDARD: entry.standard,
                 R.FACT_BY: entry.inspector or entry.recorded_by,
-                R.FACT_ON: entry.checked_on or (entry.recorded_at or "")[:10] or None,
+                R.FACT_ON: _found_on(entry),
                 R.FACT_NOTE: entry.note,
             }
+            latest = found.setdefault(entry.enterprise_id, {})
+            if entry.standard is None:
+                latest.clear()  # a finding on the whole enterprise covers every standard named before it
+            latest.pop(entry.standard, None)  # kept in the order in force: the last one is the latest
+            latest[entry.standard] = entry
         elif entry.kind == DECISION:
             row |= {R.DECIDED_DISPOSITION: entry.value, R.DECISION_DOC: entry.doc_number}
         elif entry.kind == DEADLINE:
             row[R.DUE_DATE] = entry.due_date
         elif entry.kind == LOCATION_FIX:
             row |= {R.FACT_LON: entry.lon, R.FACT_LAT: entry.lat}
+    for uscc, latest in found.items():
+        rows[uscc] |= _untrue(latest)
     for row in rows.values():
         due = row[R.DUE_DATE]
         row[R.OVERDUE] = due is not None and date.fromisoformat(due) < today and row[R.VERIFICATION] != RECTIFIED
@@ -65,6 +73,21 @@ def facts_from_entries(entries: list[Entry], *, today: date) -> pd.DataFrame:
     for col in (R.FACT_LON, R.FACT_LAT):
         frame[col] = pd.to_numeric(frame[col]).astype("float64")
     return frame
+
+
+def _found_on(entry: Entry) -> str | None:
+    return entry.checked_on or (entry.recorded_at or "")[:10] or None
+
+
+def _untrue(latest: dict[str | None, Entry]) -> dict:
+    """The standards whose latest finding is 不属实 (';'-joined) and who found the latest of those, when and why."""
+    whole = latest.get(None)
+    keys = [s for s in R.STANDARDS if getattr(latest.get(s, whole), "value", None) == FOUND_UNTRUE]
+    if not keys:
+        return {}
+    last = [e for e in latest.values() if e.value == FOUND_UNTRUE][-1]
+    who = "，".join(v for v in (last.inspector or last.recorded_by, _found_on(last)) if v)
+    return {R.FACT_UNTRUE: ";".join(keys), R.FACT_UNTRUE_BY: who + (f"：{last.note}" if last.note else "")}
 
 
 def ledger_facts(ledger: Ledger, *, today: date | None = None) -> pd.DataFrame:

@@ -101,7 +101,8 @@ class Changes:
         ids = self.duplicates[R.ENTERPRISE_ID].nunique()
         if ids:
             lines.append(
-                f"{ids:,} enterprise_id listed more than once ({len(self.duplicates):,} rows): not compared, "
+                f"{ids:,} enterprise_id listed more than once in a run ({len(self.duplicates):,} rows in the two "
+                "runs): not compared, "
                 f"see sheet {CHANGE_SHEETS['duplicates']}"
             )
         if len(self.no_id):
@@ -144,8 +145,12 @@ def _side(result: R.ScreenResult, run: str):
     return frame[~missing & ~repeated].set_index(R.ENTERPRISE_ID), frame[repeated], frame[missing]
 
 
-def _standards(value: str) -> frozenset:
-    return frozenset(R.standard_keys(value))
+def _standards(values: pd.Series) -> np.ndarray:
+    """Each cell's standards in one order (``"9;3"`` and ``"3;9"`` read alike), one lookup per distinct value."""
+    order = {k: n for n, k in enumerate(R.STANDARDS)}
+    text = values.fillna("").astype(str)
+    canonical = {v: ";".join(sorted(R.standard_keys(v), key=lambda k: order.get(k, len(order)))) for v in text.unique()}
+    return text.map(canonical).to_numpy(dtype=object)
 
 
 def diff_runs(old: R.ScreenResult | str | os.PathLike, new: R.ScreenResult | str | os.PathLike) -> Changes:
@@ -174,19 +179,21 @@ def diff_runs(old: R.ScreenResult | str | os.PathLike, new: R.ScreenResult | str
     both = a.index.intersection(b.index)
     kinds: dict[str, list[str]] = {i: ["new"] for i in b.index.difference(a.index)}
     kinds |= {i: ["gone"] for i in a.index.difference(b.index)}
-    for i in both:
-        was, now = a.loc[i], b.loc[i]
-        found = []
-        if now["flagged"] and not was["flagged"]:
-            found.append("newly_flagged")
-        elif was["flagged"] and not now["flagged"]:
-            found.append("cleared")
-        elif was[R.DISPOSITION] != now[R.DISPOSITION]:
-            found.append("disposition_changed")
-        if was["flagged"] and now["flagged"] and _standards(was[R.STANDARDS_HIT]) != _standards(now[R.STANDARDS_HIT]):
-            found.append("standards_changed")
-        if found:
-            kinds[i] = found
+    was, now = a.loc[both], b.loc[both]
+    flag_was, flag_now = was["flagged"].to_numpy(dtype=bool), now["flagged"].to_numpy(dtype=bool)
+    disposition = was[R.DISPOSITION].fillna("").to_numpy(dtype=object) != now[R.DISPOSITION].fillna("").to_numpy(
+        dtype=object
+    )
+    standards = _standards(was[R.STANDARDS_HIT]) != _standards(now[R.STANDARDS_HIT])
+    tests = {
+        "newly_flagged": flag_now & ~flag_was,
+        "cleared": flag_was & ~flag_now,
+        "disposition_changed": (flag_was == flag_now) & disposition,
+        "standards_changed": flag_was & flag_now & standards,
+    }
+    for kind, mask in tests.items():
+        for i in both[mask]:
+            kinds.setdefault(i, []).append(kind)
     table = _table(kinds, a, b)
     duplicates = pd.concat([dup_a, dup_b]).drop(columns=["point", "flagged"]).reset_index(drop=True)
     no_id = pd.concat([none_a, none_b]).drop(columns=["point", "flagged"]).reset_index(drop=True)
@@ -208,7 +215,7 @@ def _table(kinds: dict[str, list[str]], a: pd.DataFrame, b: pd.DataFrame) -> gpd
             R.ENTERPRISE_ID: ids,
             R.NAME: current[R.NAME].to_numpy(),
             R.COUNTY: current[R.COUNTY].to_numpy(),
-            "change": [";".join(kinds[i]) for i in ids],
+            "change": pd.Series([";".join(kinds[i]) for i in ids], dtype="str"),
             "standards_old": was[R.STANDARDS_HIT].to_numpy(),
             "standards_new": now[R.STANDARDS_HIT].to_numpy(),
             "disposition_old": was[R.DISPOSITION].to_numpy(),

@@ -126,3 +126,11 @@ def test_diff_command_prints_the_summary(runs, tmp_path, capsys):
     assert "newly flagged 1" in said and "changes.xlsx" in said
     assert (tmp_path / "out" / "changes.gpkg").exists()
     assert main(["diff", str(runs[0]), str(tmp_path / "none"), "--out", str(tmp_path / "out")]) == 2
+
+
+def test_a_run_compared_with_itself_has_no_changes(runs, tmp_path):
+    changes = diff_runs(runs[0], runs[0])
+    assert len(changes.table) == 0 and changes.counts() == dict.fromkeys(CHANGE_KINDS, 0)
+    assert changes.by_county[column_label(R.COUNTY)].tolist() == ["合计"]
+    write_changes(changes, tmp_path)
+    assert len(gpd.read_file(tmp_path / "changes.gpkg", layer=CHANGES_LAYER)) == 0

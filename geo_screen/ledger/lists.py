@@ -181,7 +181,7 @@ def _list_frame(cases: pd.DataFrame, lst: DecidedList, ents: pd.DataFrame, publi
     chosen = cases[cases["decision"].isin(lst.dispositions)]
     if lst.key == "closed":
         chosen = chosen[chosen["rectified_before"].astype(bool)]
-    known = ents.drop_duplicates(R.ENTERPRISE_ID).set_index(R.ENTERPRISE_ID)
+    known = ents.drop_duplicates(R.ENTERPRISE_ID).set_index(R.ENTERPRISE_ID)  # an id listed twice: its first row
     found = chosen[R.ENTERPRISE_ID].isin(known.index).to_numpy()
     info = known.reindex(chosen[R.ENTERPRISE_ID])
     name = mask_individual_names(info[R.NAME].astype(object), pd.Series(chosen[R.ENTERPRISE_ID].to_numpy()))
@@ -202,7 +202,7 @@ def _list_frame(cases: pd.DataFrame, lst: DecidedList, ents: pd.DataFrame, publi
             ("equipment", publication.equipment_column, EQUIPMENT_HEADERS),
             ("capacity", publication.capacity_column, CAPACITY_HEADERS),
         ):
-            out[W[key]] = _registry_column(ents.set_index(R.ENTERPRISE_ID), named, headers).reindex(
+            out[W[key]] = _registry_column(known, named, headers).reindex(
                 chosen[R.ENTERPRISE_ID]
             ).to_numpy() if len(chosen) else []  # fmt: skip
     else:

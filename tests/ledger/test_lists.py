@@ -164,3 +164,14 @@ def test_lists_command(run, ledger, tmp_path, capsys):
     assert (out / f"2026年{CLOSED}.xlsx").exists()
     args[args.index("--config") + 1] = str(tmp_path / "missing.yaml")
     assert main(args) == 2
+
+
+def test_an_enterprise_listed_twice_in_the_run_is_listed_once(tmp_path):
+    res = make_result(20, seed=0)
+    ents = res.enterprises
+    ents.loc[1, R.ENTERPRISE_ID] = ents.loc[0, R.ENTERPRISE_ID]
+    write_results(res, tmp_path / "run", excel=False)
+    with open_ledger(tmp_path / "l.sqlite") as led:
+        led.append([_decision(ents.loc[0, R.ENTERPRISE_ID], "close", "通政复〔2026〕1号")])
+        lists = decided_lists(tmp_path / "run", led, publication=load_publication(_publication(tmp_path)))
+    assert _ids(lists[EXIT]) == [ents.loc[0, R.ENTERPRISE_ID]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import date
 
 import openpyxl
 import pytest
@@ -11,6 +12,9 @@ import shapefile
 from results_factory import make_result
 
 from geo_screen import results as R
+from geo_screen import write_results
+from geo_screen.ledger.store import open_ledger
+from geo_screen.ledger.verify import import_checklist
 from geo_screen.outputs.checklist import CHECK_COLUMNS, checklist_frame
 from geo_screen.outputs.packages import package_bytes
 from geo_screen.vocabulary import DISPOSITION_ZH, LEDGER_STATE_HEADERS, UNVERIFIED, YES_ZH
@@ -90,3 +94,23 @@ def test_county_packages_carry_the_ledger_columns(ledgered, tmp_path):
 def test_county_packages_without_a_ledger_have_no_ledger_columns(plain, tmp_path):
     header, fields, _ = _package(plain, tmp_path)
     assert not set(LEDGER_FIELDS) & set(fields) and not set(LEDGER_STATE_HEADERS.values()) & set(header)
+
+
+def test_a_checklist_showing_the_ledger_imports_like_any_other(ledgered, tmp_path):
+    """The 台账 columns are read as what they are: the import reads only the columns filled in on site."""
+    run = tmp_path / "run"
+    write_results(ledgered, run, excel=False)
+    uscc = ledgered.enterprises.loc[0, R.ENTERPRISE_ID]
+    data = package_bytes(run, value=ledgered.enterprises.loc[0, R.COUNTY], formats=("xlsx",))
+    path = tmp_path / "现场核查表.xlsx"
+    path.write_bytes(zipfile.ZipFile(io.BytesIO(data)).read("现场核查表.xlsx"))
+    book = openpyxl.load_workbook(path)
+    ws = book["现场核查表"]
+    header = [c.value for c in ws[2]]
+    row = next(r for r in ws.iter_rows(min_row=3) if r[header.index("统一社会信用代码")].value == uscc)
+    for column, value in {"核查结论": "已整改到位", "核查人": "张三", "日期": "2026-05-01"}.items():
+        row[header.index(column)].value = value
+    book.save(path)
+    with open_ledger(tmp_path / "l.sqlite") as ledger:
+        done = import_checklist(path, ledger, by="通州区工信局", run=run, today=date(2026, 6, 1))
+    assert [(e.kind, e.enterprise_id, e.value) for e in done.entries] == [("finding", uscc, "已整改到位")]

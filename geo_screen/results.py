@@ -182,8 +182,12 @@ FACT_BY = "verified_by"
 FACT_ON = "verified_on"
 FACT_NOTE = "verification_note"
 FACT_LON, FACT_LAT = "fixed_lon", "fixed_lat"
+#: the standards whose latest finding is 不属实 (';'-joined; a finding naming no standard covers each standard no
+#: later finding names), and who found so, when and why (``张三，2026-01-10：说明``, the latest such finding)
+FACT_UNTRUE = "untrue_standards"
+FACT_UNTRUE_BY = "untrue_by"
 FACT_COLUMNS = (ENTERPRISE_ID, VERIFICATION, FACT_STANDARD, FACT_BY, FACT_ON, FACT_NOTE, DECIDED_DISPOSITION,
-                DECISION_DOC, DUE_DATE, OVERDUE, FACT_LON, FACT_LAT)  # fmt: skip
+                DECISION_DOC, DUE_DATE, OVERDUE, FACT_LON, FACT_LAT, FACT_UNTRUE, FACT_UNTRUE_BY)  # fmt: skip
 
 # --------------------------------------------------------------------------- hits (evidence) columns
 HIT_COLUMNS = (

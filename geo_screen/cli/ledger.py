@@ -1,5 +1,5 @@
-"""The ledger commands: ``verify`` (a returned checklist into the ledger), ``ledger log`` / ``ledger check``, and
-``notices`` (告知书 / 限期整改通知书 from the ledger's decisions)."""
+"""The ledger commands: ``verify`` (a returned checklist into the ledger), ``ledger log`` / ``ledger check``,
+``lists`` (the published lists from the ledger's decisions) and ``notices`` (告知书 / 限期整改通知书 from them)."""
 
 from __future__ import annotations
 
@@ -55,11 +55,29 @@ def add_commands(sub) -> None:
     chain = ledger_sub.add_parser("check", help="prove no entry was edited or removed (exit 1 when the chain breaks)")
     chain.add_argument("--ledger", required=True, help=LEDGER_HELP)
 
+    p = sub.add_parser(
+        "lists",
+        help="write the published lists (三（四）, 附件3第17-18项) from the ledger's decisions, never from proposals",
+    )
+    p.add_argument("results", type=Path, metavar="RESULTS_DIR", help="the screening run naming the enterprises")
+    p.add_argument("--ledger", required=True, help=LEDGER_HELP)
+    p.add_argument(
+        "--config",
+        required=True,
+        type=Path,
+        metavar="PUBLICATION.yaml",
+        help="publishing unit, year, period, objection channel and time limit, contact (see "
+        "geo_screen/ledger/publication_example.yaml)",
+    )
+    p.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder for one xlsx per list")
+
 
 def run(args) -> int:
     """Run the subcommand ``args.command`` names."""
     if args.command == "ledger":
         return _run_ledger(args)
+    if args.command == "lists":
+        return _run_lists(args)
     if args.command == "notices":
         from geo_screen.ledger.notices import write_notices
         from geo_screen.ledger.store import open_ledger
@@ -98,3 +116,15 @@ def _run_ledger(args) -> int:
         result = ledger.check()
     print(result.text())
     return EXIT_OK if result.ok else EXIT_PROBLEMS
+
+
+def _run_lists(args) -> int:
+    from geo_screen.ledger.lists import load_publication, write_lists
+    from geo_screen.ledger.store import open_ledger
+
+    publication = load_publication(args.config)
+    with open_ledger(args.ledger) as ledger:
+        written = write_lists(args.results, ledger, publication=publication, out_dir=args.out)
+    for path, rows in written.items():
+        print(f"{path}: {rows} enterprises")
+    return EXIT_OK

@@ -8,10 +8,11 @@ nothing was edited or removed. A correction is a new entry naming the one it cor
 Owns the entry model and its hash (``entries``), the store on SQLite or PostgreSQL through one SQLAlchemy Core
 code path with its schema version (``store``), importing a returned on-site checklist (``verify``), an
 enterprise's history (``history``), the ledger's facts per enterprise (``facts``), screening with them
-(``rescreen``: the screening cannot open a ledger, being upstream of it, so the ledger hands it the facts), and the
-notices to enterprises from its decisions (``notices``: 告知书 / 限期整改通知书, .docx through docxtpl, with the
-templates and their settings in ``templates/``).
+(``rescreen``: the screening cannot open a ledger, being upstream of it, so the ledger hands it the facts), the
+published lists built from its decisions with their publication file (``lists``), and the notices to enterprises
+from its decisions (``notices``: 告知书 / 限期整改通知书, .docx through docxtpl, with the templates and their
+settings in ``templates/``).
 
-Imports the base modules, ``outputs`` (Beijing time, the checklist's headers, evidence sentences, safe file names)
-and ``screening`` (``rescreen``; the rules' titles in ``notices``); never ``engines`` or ``app``.
+Imports the base modules, ``outputs`` (Beijing time, the checklist's headers, workbooks, evidence sentences, safe
+file names) and ``screening`` (``rescreen``; the rules' titles in ``notices``); never ``engines`` or ``app``.
 """

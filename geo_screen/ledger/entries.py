@@ -126,3 +126,33 @@ def entry_hash(fields: dict) -> str:
 def now_local() -> str:
     """The current Beijing time, ISO 8601 with its +08:00 offset (the ledger's ``recorded_at``)."""
     return datetime.now(LOCAL_TZ).isoformat(timespec="seconds")
+
+
+def in_force(entries: list[Entry]) -> list[Entry]:
+    """The entries that count, in the order recorded, each corrected entry replaced in place by its correction.
+
+    A correction (``corrects``) takes the place of the entry it names: an entry recorded after the corrected one
+    stays later than the correction, so a decision corrected later does not overtake a decision made after it.
+    A correction of a correction replaces the first entry with the last correction; the corrections themselves
+    do not count again at their own place.
+
+    Parameters
+    ----------
+    entries
+        Ledger entries (any order; their ``seq`` orders them).
+
+    Returns
+    -------
+    list of Entry
+        One entry per uncorrected original, the latest correction standing in for a corrected one.
+    """
+    ordered = sorted(entries, key=lambda e: e.seq or 0)
+    replaced = {e.corrects: e for e in ordered if e.corrects is not None}  # in seq order: the last one wins
+    out = []
+    for entry in ordered:
+        if entry.corrects is not None:
+            continue
+        while entry.seq in replaced:
+            entry = replaced[entry.seq]
+        out.append(entry)
+    return out

@@ -3,10 +3,11 @@
 One row per flagged enterprise: where to go (the screened CGCS2000 location, offsets removed), the
 standards hit as the seed numbers them (附件2第（三）项), the evidence as sentences, every legal basis, the
 screening proposal (初筛建议, not a decision), what follows a failed rectification (逾期处置) and the
-national standards to check (核查依据) when the run gives them, the standards not assessed and why, and
-near-edge and data notes; then the inspector's columns: 核查结论 (a drop-down of fixed choices), notes,
-inspector, date and the enterprise's signature. Enterprises not assessed at all are listed on their own
-sheet (待补充资料): what data is missing before they can be screened.
+national standards to check (核查依据) when the run gives them, what the ledger said when the run was
+screened with it (台账核查结论, 台账决定处置, 台账决定文号, 台账整改期限, 逾期未整改), the standards not
+assessed and why, and near-edge and data notes; then the inspector's columns: 核查结论 (a drop-down of fixed
+choices), notes, inspector, date and the enterprise's signature. Enterprises not assessed at all are listed on
+their own sheet (待补充资料): what data is missing before they can be screened.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from geo_screen.vocabulary import (
     DISPOSITION_ZH,
     ESCALATION_HEADER,
     EVIDENCE_HEADER,
+    LEDGER_STATE_HEADERS,
     NOT_ASSESSED_HEADER,
     NOTES_HEADER,
     PENDING_COLUMNS,
@@ -36,6 +38,7 @@ from geo_screen.vocabulary import (
     STANDARDS_HEADER,
     VERDICT,
     VERDICTS,
+    YES_ZH,
     column_label,
     grade_label,
     issues_text,
@@ -173,12 +176,45 @@ def checklist_frame(ents: pd.DataFrame, hits: pd.DataFrame, *, run_id: str | Non
         out[ESCALATION_HEADER] = flagged["escalation"].map(DISPOSITION_ZH).fillna("").to_numpy()
     if "check_basis" in flagged.columns:
         out[CHECK_BASIS_HEADER] = flagged["check_basis"].fillna("").astype("str").to_numpy()
+    if R.VERIFICATION in flagged.columns:  # screened with the ledger: what it said then
+        for column, values in ledger_state(flagged).items():
+            out[LEDGER_STATE_HEADERS[column]] = values.to_numpy()
     out[NOT_ASSESSED_HEADER] = not_assessed_text(flagged).to_numpy()
     out[NOTES_HEADER] = flagged.get(R.ISSUES, pd.Series("", index=flagged.index)).map(issues_text).to_numpy()
     for c in CHECK_COLUMNS + DECISION_COLUMNS:
         out[c] = _empty(len(out))
     out[RUN_ID_HEADER] = pd.Series([run_id] * len(out), dtype="str")
     return out
+
+
+def ledger_state(ents: pd.DataFrame) -> dict[str, pd.Series]:
+    """What the ledger said about each enterprise when the run was screened with it, as text for a sheet.
+
+    Parameters
+    ----------
+    ents
+        Enterprise rows of a run screened with the ledger (``verification``, ``decided_disposition``,
+        ``decision_doc``, ``due_date``, ``overdue``).
+
+    Returns
+    -------
+    dict
+        Column -> text per row: the finding, the decided disposition's label, the document number, the deadline
+        and 是 when overdue; empty text where the ledger has nothing.
+    """
+
+    def text(column: str) -> pd.Series:
+        values = ents.get(column, pd.Series(None, index=ents.index, dtype=object)).astype(object)
+        return values.where(values.map(lambda v: isinstance(v, str) and v not in ("", "None", "nan")), "")
+
+    overdue = ents.get(R.OVERDUE, pd.Series(False, index=ents.index)).astype("boolean").fillna(False)
+    return {
+        R.VERIFICATION: text(R.VERIFICATION),
+        R.DECIDED_DISPOSITION: text(R.DECIDED_DISPOSITION).map(lambda c: DISPOSITION_ZH.get(c, c)),
+        R.DECISION_DOC: text(R.DECISION_DOC),
+        R.DUE_DATE: text(R.DUE_DATE),
+        R.OVERDUE: overdue.map({True: YES_ZH, False: ""}).astype(object),
+    }
 
 
 def pending_frame(ents: pd.DataFrame) -> pd.DataFrame:
@@ -220,6 +256,8 @@ CHECK_WIDTHS = {
     CHECK_BASIS_HEADER: 30,
     NOT_ASSESSED_HEADER: 34,
     NOTES_HEADER: 34,
+    **dict.fromkeys(LEDGER_STATE_HEADERS.values(), 12),
+    LEDGER_STATE_HEADERS[R.DECISION_DOC]: 20,
     VERDICT: 12,
     "核查情况说明": 30,
     "核查人": 10,

@@ -9,9 +9,10 @@ decision and deadline, and, unless the rule set's ``verification`` switches an e
 * 整改不到位, or a deadline passed without 已整改到位: every hit standard with an ``escalation`` takes it, as if the
   registry recorded ``rectification_failed`` (the evidence says which finding or deadline).
 * 不属实: the finding overrules the standards it names; a finding with no standard (a checklist row covers the
-  whole enterprise) overrules every standard the row hits. Those standards read ``clear`` (checked on site);
-  their evidence rows stay, with disposition ``none`` and who found what, when and why (issue
-  ``verified_untrue:<standard>``).
+  whole enterprise) overrules every standard the row hits. Only each standard's latest finding counts (a later
+  finding on another standard leaves it; a later finding on the whole enterprise replaces it): the facts'
+  ``untrue_standards``. Those standards read ``clear`` (checked on site); their evidence rows stay, with
+  disposition ``none`` and who found what, when and why (``untrue_by``; issue ``verified_untrue:<standard>``).
 """
 
 from __future__ import annotations
@@ -100,13 +101,14 @@ def failed_by_finding(facts: pd.DataFrame, rules: RuleSet) -> np.ndarray:
 
 def overruled(facts: pd.DataFrame, statuses: pd.DataFrame, rules: RuleSet) -> np.ndarray:
     """Boolean matrix (rows x :data:`R.STANDARDS`): the hit standards a finding of 不属实 overrules."""
-    untrue = (facts[R.VERIFICATION] == FOUND_UNTRUE).fillna(False).to_numpy(dtype=bool, copy=True)
-    untrue &= rules.verification.overrule_untrue
-    named = facts[R.FACT_STANDARD].to_numpy(dtype=object)
+    untrue = facts[R.FACT_UNTRUE].astype("string").fillna("").to_numpy(dtype=object)
+    named = pd.Series([set(v.split(";")) if v else set() for v in untrue], dtype=object)
     out = np.zeros((len(facts), len(R.STANDARDS)), dtype=bool)
+    if not rules.verification.overrule_untrue:
+        return out
     for j, key in enumerate(R.STANDARDS):
         hit = np.asarray(statuses[R.std_column(key)] == R.HIT, dtype=bool)
-        out[:, j] = untrue & hit & (pd.isna(named) | (named == key))
+        out[:, j] = hit & named.map(lambda keys, key=key: key in keys).to_numpy(dtype=bool)
     return out
 
 
@@ -136,7 +138,8 @@ def marked_evidence(evidence: pd.DataFrame, mask: np.ndarray, facts: pd.DataFram
     disposition = np.asarray(out[R.DISPOSITION], dtype=object).copy()
     detail = np.asarray(out["detail"], dtype=object).copy()
     disposition[rows] = R.NO_DISPOSITION
-    note = "经现场核查" + FOUND_UNTRUE + "，不予认定" + _who(facts, pos[rows])
+    who = facts[R.FACT_UNTRUE_BY].astype(object).to_numpy()[pos[rows]]
+    note = "经现场核查" + FOUND_UNTRUE + "，不予认定" + np.array([f"（{w}）" if w else "" for w in who], dtype=object)
     old = detail[rows]
     detail[rows] = np.where(pd.isna(old) | (old == ""), note, old.astype(str) + "；" + note)
     out[R.DISPOSITION], out["detail"] = coded.coded(disposition), coded.coded(detail)

@@ -191,3 +191,57 @@ def test_screen_command_with_a_ledger_shows_the_columns_in_results_xlsx(catalog,
     assert {"核查结论", "决定处置", "决定文号", "整改期限", "逾期未整改"} <= set(header)
     assert main(["screen", str(path), "--layers", str(tiny_pack), "--ledger", str(ledger), "--out", str(out),
                  "--chunk-rows", "2", "-q"]) == 2  # fmt: skip
+
+
+def test_a_correction_stands_in_the_place_of_the_entry_it_corrects(tmp_path):
+    """A decision recorded after a corrected one stays the latest: the correction replaces the old entry in place."""
+    uscc = "91320612502415011T"
+    path = _ledger(
+        tmp_path,
+        [
+            Entry("decision", uscc, "李四", value="close", doc_number="通政复〔2026〕1号"),  # 1
+            Entry("decision", uscc, "李四", value="rectify", doc_number="通政复〔2026〕2号"),  # 2
+            finding(uscc, "不属实"),  # 3
+            finding(uscc, "属实"),  # 4
+        ],
+    )
+    with open_ledger(path) as ledger:
+        ledger.append(
+            [
+                Entry("decision", uscc, "李四", value="eliminate", doc_number="通政复〔2026〕1号", corrects=1),
+                finding(uscc, "整改不到位", corrects=3),
+            ]
+        )
+        facts = ledger_facts(ledger, today=TODAY).iloc[0]
+    assert (facts[R.DECIDED_DISPOSITION], facts[R.DECISION_DOC], facts[R.VERIFICATION]) == (
+        "rectify", "通政复〔2026〕2号", "属实",
+    )  # fmt: skip
+
+
+def test_a_correction_of_another_kind_withdraws_the_entry(tmp_path):
+    uscc = "91320612502415011T"
+    path = _ledger(tmp_path, [Entry("decision", uscc, "李四", value="close", doc_number="通政复〔2026〕1号")])
+    with open_ledger(path) as ledger:
+        ledger.append([Entry("note", uscc, "李四", note="决定录入有误，撤回", corrects=1)])
+        facts = ledger_facts(ledger, today=TODAY).iloc[0]
+    assert facts[R.DECIDED_DISPOSITION] is None and facts[R.DECISION_DOC] is None
+
+
+def test_the_latest_finding_of_each_standard_counts(catalog, registry, tmp_path):
+    """A finding naming another standard does not undo 不属实 on standard 9; a later finding on the whole does."""
+    path, ids = registry
+    ledger = _ledger(
+        tmp_path,
+        [
+            finding(ids[1], "不属实", standard="9", inspector="张三", checked_on="2026-01-10", note="规划已调整"),
+            finding(ids[1], "属实", standard="5", inspector="王五", checked_on="2026-02-01"),
+            finding(ids[4], "不属实", standard="9"),
+            finding(ids[4], "属实"),
+        ],
+    )
+    res = gs.screen(path, catalog, ledger=ledger, today=TODAY)
+    row = _row(res, ids[1])
+    assert row[R.std_column("9")] == R.CLEAR and row[R.VERIFICATION] == "属实"  # the latest finding, shown
+    evidence = res.hits[(res.hits[R.ENTERPRISE_ID] == ids[1]) & (res.hits["standard"] == "9")]
+    assert "不予认定（张三，2026-01-10：规划已调整）" in evidence.iloc[0]["detail"]
+    assert _row(res, ids[4])[R.std_column("9")] == R.HIT  # the whole enterprise found 属实 after

@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, PositiveInt, ValidationError
 
 from geo_screen import results as R
 from geo_screen.errors import ConfigError, ExportError
-from geo_screen.ledger.entries import DEADLINE, DECISION, Entry
+from geo_screen.ledger.entries import DEADLINE, DECISION, Entry, in_force
 from geo_screen.ledger.store import Ledger
 from geo_screen.outputs.evidence import evidence_text
 from geo_screen.outputs.packages import safe_file_stem
@@ -183,10 +183,11 @@ def _check_kind(kind: str) -> None:
 
 
 def latest_decisions(entries: Sequence[Entry]) -> dict[str, tuple[Entry, Entry | None]]:
-    """Each enterprise's latest decision entry and latest deadline entry (None when it has none), by ``seq``."""
+    """Each enterprise's latest decision entry and latest deadline entry (None when it has none) among the entries
+    in force (:func:`~geo_screen.ledger.entries.in_force`: a correction stands in the place of what it corrects)."""
     decisions: dict[str, Entry] = {}
     deadlines: dict[str, Entry] = {}
-    for entry in sorted(entries, key=lambda e: e.seq or 0):
+    for entry in in_force(list(entries)):
         if entry.kind == DECISION:
             decisions[entry.enterprise_id] = entry
         elif entry.kind == DEADLINE:

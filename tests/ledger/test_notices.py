@@ -283,3 +283,28 @@ def test_the_shipped_templates_are_the_build_script_s_and_use_every_field(tmp_pa
     )
     for kind in REQUIRED_FIELDS:
         assert (tmp_path / f"{kind}.docx").read_bytes() == (TEMPLATES / f"{kind}.docx").read_bytes()
+
+
+def test_a_corrected_earlier_decision_does_not_overtake_the_later_one(case, tmp_path):
+    """A correction stands in the place of the decision it corrects, as for the facts and the published lists."""
+    result, path, config, parts = case
+    copy = tmp_path / "台账.sqlite"
+    shutil.copy(path, copy)
+    with open_ledger(copy) as ledger:
+        first = min((e for e in ledger.entries(parts["per_law"]) if e.kind == "decision"), key=lambda e: e.seq)
+        ledger.append(
+            [
+                Entry(
+                    "decision",
+                    parts["per_law"],
+                    "通州区工信局",
+                    value="close",
+                    doc_number="通政决〔2026〕9号",
+                    issuing_unit=UNIT,
+                    corrects=first.seq,
+                )
+            ]
+        )
+        write_notices(result, ledger, kind=NOTICE, out_dir=tmp_path / "out", config=config, today=TODAY)
+    text = documents(tmp_path / "out" / "通州区_告知书.zip")[f"{parts['per_law']}_告知书.docx"]
+    assert "通政决〔2026〕1号" in text and "通政决〔2026〕9号" not in text

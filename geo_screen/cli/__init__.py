@@ -54,6 +54,7 @@ ARGUMENT_FLAGS = {
     "partitions": "--partitions",
     "by": "--by",
     "corrections": "--corrections",
+    "run": "--run",
 }
 _ARGUMENT_RE = re.compile(r"\b(" + "|".join(ARGUMENT_FLAGS) + r")=(\S?)")
 

@@ -22,7 +22,13 @@ def add_commands(sub) -> None:
     )
     p.add_argument("--ledger", required=True, help=LEDGER_HELP)
     p.add_argument("--by", required=True, metavar="NAME", help="who records the import (unit or person)")
-    p.add_argument("--run", required=True, type=Path, metavar="RUN_DIR", help="the screening run it was made from")
+    p.add_argument(
+        "--run",
+        type=Path,
+        metavar="RUN_DIR",
+        help="the screening run it was made from: every code is checked against its enterprises (without it, the "
+        "checklist's 筛查批次 is recorded and the codes are not checked)",
+    )
     p.add_argument(
         "--corrections",
         action="store_true",

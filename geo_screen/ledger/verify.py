@@ -58,11 +58,15 @@ class Imported:
     entries: list[Entry]
     rows: int
     already: bool = False
+    run_checked: bool = True
 
     def text(self) -> str:
         if self.already:
             return f"{self.source} was imported before (sha256 {self.sha256[:12]}…): nothing added"
-        return f"{self.source}: {self.rows:,} filled rows -> {len(self.entries):,} ledger entries"
+        text = f"{self.source}: {self.rows:,} filled rows -> {len(self.entries):,} ledger entries"
+        if not self.run_checked:
+            text += " (codes not checked against the run's enterprises: give --run RUN_DIR to check them)"
+        return text
 
 
 def _changes(before, entry, fields) -> str:
@@ -83,7 +87,7 @@ def import_checklist(
     ledger: Ledger,
     *,
     by: str,
-    run: R.ScreenResult | str | os.PathLike,
+    run: R.ScreenResult | str | os.PathLike | None = None,
     today: date | None = None,
     corrections: bool = False,
 ) -> Imported:
@@ -100,7 +104,9 @@ def import_checklist(
         Who records the import (the ledger's ``recorded_by``).
     run
         The screening run the checklist was made from (its results folder, or the result): every row's
-        筛查批次 must be its ``run_id`` and every 统一社会信用代码 one of its enterprises.
+        筛查批次 must be its ``run_id`` and every 统一社会信用代码 one of its enterprises. Without it the
+        checklist's own 筛查批次 (one for every row) is recorded, and the codes are not checked against a run
+        (the result says so).
     today
         The day in Beijing against which dates are checked (default: today); a check date after it is refused.
     corrections
@@ -127,10 +133,13 @@ def import_checklist(
     sha = file_sha256(path)
     if ledger.imported(sha):
         return Imported(path.name, sha, [], 0, already=True)
-    result = R.load_result(run)
-    run_id = result.manifest.get("run_id")
-    known = set(result.enterprises[R.ENTERPRISE_ID].dropna().astype(str))
     unit, rows = _read_gpkg_rows(path) if path.suffix.lower() == ".gpkg" else ("row", _read_rows(path))
+    if run is None:
+        run_id, known = _checklist_run_id(path, rows), None
+    else:
+        result = R.load_result(run)
+        run_id = result.manifest.get("run_id")
+        known = set(result.enterprises[R.ENTERPRISE_ID].dropna().astype(str))
     today = today or datetime.now(LOCAL_TZ).date()
     problems: list[str] = []
     entries: list[Entry] = []
@@ -152,7 +161,19 @@ def import_checklist(
     )
     if problems:
         raise InputDataError(join_problems(f"{path.name}: nothing recorded in the ledger", problems))
-    return Imported(path.name, sha, ledger.append(entries), filled_rows)
+    return Imported(path.name, sha, ledger.append(entries), filled_rows, run_checked=known is not None)
+
+
+def _checklist_run_id(path: Path, rows: list[tuple[int, dict]]) -> str:
+    """The run a checklist says it was made from: the one 筛查批次 its rows carry."""
+    found = sorted({str(row[RUN_ID_HEADER]) for _, row in rows if row.get(RUN_ID_HEADER) is not None})
+    if len(found) != 1:
+        said = "none" if not found else ", ".join(found)
+        raise InputDataError(
+            f"{path.name}: column {RUN_ID_HEADER} must name one screening run (found: {said}); import each run's "
+            "checklist on its own, or give the run it was made from: run=RUN_DIR"
+        )
+    return found[0]
 
 
 #: the fields that say what an entry records (not who imported it, when, or from which row)
@@ -258,7 +279,7 @@ def _clean(value):
 
 
 def _row_entries(
-    row: dict, *, number: int, unit: str = "row", run_id, known: set[str], today: date, problems: list[str]
+    row: dict, *, number: int, unit: str = "row", run_id, known: set[str] | None, today: date, problems: list[str]
 ) -> list[dict]:
     """The entries one checklist row gives (as keyword dicts); its problems are appended to ``problems``."""
 
@@ -274,8 +295,10 @@ def _row_entries(
     start = len(problems)
     if row.get(RUN_ID_HEADER) != run_id:
         bad(RUN_ID_HEADER, row.get(RUN_ID_HEADER), f"{run_id} (the checklist must come from the run given)")
-    if uscc not in known:
+    if known is not None and uscc not in known:
         bad(_ID, uscc or None, "an enterprise of the run")
+    elif not uscc:
+        bad(_ID, None, "the enterprise's 统一社会信用代码")
     if verdict not in VERDICTS:
         bad(VERDICT, verdict, " / ".join(VERDICTS))
     if row.get(_INSPECTOR) is None:

@@ -181,3 +181,25 @@ def test_verify_refuses_a_run_folder_whose_files_do_not_match_run_json(blank, de
     assert re.search(
         r"results.xlsx is missing.*re-run 'geo-screen screen' into this folder \(--out\)", capsys.readouterr().err
     )
+
+
+def test_verify_without_a_run_records_the_checklist_s_own_run_and_says_codes_were_not_checked(
+    blank, demo_run, tmp_path, capsys
+):
+    """The issue's command line: ``geo-screen verify FILLED --ledger LEDGER --by NAME``."""
+    path, ids = blank
+    ledger = str(tmp_path / "l.sqlite")
+    good = fill(path, tmp_path / "good.xlsx", {ids[0]: found(日期=date.today().isoformat())})
+    assert main(["verify", str(good), "--ledger", ledger, "--by", "乙"]) == 0
+    assert "not checked against the run's enterprises" in capsys.readouterr().out
+    run_id = json.loads((demo_run / "run.json").read_text("utf-8"))["run_id"]
+    with open_ledger(ledger) as opened:
+        assert [(e.enterprise_id, e.run_id) for e in opened.entries()] == [(ids[0], run_id)]
+
+    def two_runs(ws, header):
+        ws.cell(row=4, column=header.index("筛查批次") + 1).value = "20990101-000000-ffffff"
+
+    mixed = fill(path, tmp_path / "mixed.xlsx", {ids[0]: found()}, sheet_edit=two_runs)
+    assert main(["verify", str(mixed), "--ledger", ledger, "--by", "乙"]) == 2
+    err = capsys.readouterr().err
+    assert "must name one screening run" in err and "--run RUN_DIR" in err

@@ -1,10 +1,11 @@
 """落后产能退出筛查地图 / the planner's map.
 
-``streamlit run app.py [-- --results DIR] [--catalog catalog.yaml] [--runs DIR]``.
+``streamlit run app.py [-- --results DIR] [--catalog catalog.yaml] [--runs DIR] [--basemaps basemaps.yaml]``.
 
 A thin page over geo_screen: everything it shows comes from geo_screen.app.args (its arguments),
 geo_screen.app.state (filters, counts, URL state), geo_screen.app.card (the enterprise card),
 geo_screen.app.mapview and geo_screen.app.maplayers (the offline folium map and its layers),
+geo_screen.app.basemaps and geo_screen.app.tileserver (basemaps, an office's own, local tile folders),
 geo_screen.app.downloads (download files), geo_screen.app.uploads (checked uploads), geo_screen.app.runs
 (saved runs) and
 geo_screen.vocabulary (labels).
@@ -14,7 +15,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import geo_screen as gs
-from geo_screen.app import basemaps, downloads, maplayers, mapview, runs, uploads
+from geo_screen.app import basemaps, downloads, maplayers, mapview, runs, tileserver, uploads
 from geo_screen.app import card as cards
 from geo_screen.app import state as explore
 from geo_screen.app.args import app_args
@@ -60,6 +61,46 @@ def saved_run(runs_dir, run_id):
 def buffers_for(run_id, filters_key, catalog_path, _run, _filters):
     shown = explore.apply_filters(_run, _filters)
     return maplayers.sanitary_buffers(shown, crs=pack_metric_crs(load_catalog(catalog_path)))
+
+
+@st.cache_resource(show_spinner=False)
+def office_basemaps(path, address):
+    """The office's basemaps (``--basemaps FILE``), local tile folders served on the app's address."""
+    if not path:
+        return {}, None
+    config = basemaps.load_basemaps(path)
+    return tileserver.serve_sources(config.sources(), host=address), config.default
+
+
+def sidebar_basemap(args):
+    """The basemap picker: "none", the office's sources, the online ones; returns (basemap, Tianditu key)."""
+    sources, default = office_basemaps(str(args.basemaps or ""), st.get_option("server.address") or "")
+    offered = basemaps.choices(sources)
+    if not st.session_state.get("basemap_read"):  # first run of this session: the URL (or the file) chooses
+        params = {k: st.query_params.get_all(k) for k in st.query_params}
+        st.session_state["basemap"] = explore.basemap_from_query(params, list(offered), default or "none")
+        st.session_state["basemap_read"] = True
+    st.sidebar.subheader("底图 / basemap")
+    basemap = st.sidebar.selectbox(
+        "底图", list(offered), format_func=offered.get, key="basemap", label_visibility="collapsed"
+    )
+    token = None
+    if basemap == "tianditu":
+        token = (
+            st.sidebar.text_input(
+                "天地图密钥 / Tianditu key",
+                type="password",
+                key="tianditu_key",
+                help=f"或设置环境变量 {basemaps.TIANDITU_ENV}",
+            )
+            or None
+        )
+    if basemaps.is_online(basemap):
+        st.sidebar.caption("在线底图会向地图服务商请求瓦片；离线使用请选“无底图”。")
+    elif basemap in sources:
+        datum = {"gcj02": "GCJ-02，图上点位已偏移显示", "cgcs2000": "CGCS2000", "wgs84": "WGS84"}
+        st.sidebar.caption(f"单位底图（{datum[sources[basemap].datum]}）：瓦片来自内网或本机，不访问互联网。")
+    return sources.get(basemap, basemap), token
 
 
 def on_map_click():
@@ -175,7 +216,7 @@ def sidebar_source(args, catalog_path):
             st.session_state["selected"] = None
 
 
-def sidebar_filters(run):
+def sidebar_filters(run, args):
     if not st.session_state.get("url_read"):  # first run of this session: the URL sets the view
         params = {k: st.query_params.get_all(k) for k in st.query_params}
         start = explore.filters_from_query(params, run)
@@ -183,7 +224,6 @@ def sidebar_filters(run):
             st.session_state[f"f_{kind}"] = list(getattr(start, kind))
         st.session_state["f_search"] = start.search
         st.session_state["selected"] = explore.selected_from_query(params, run)
-        st.session_state["basemap"] = explore.basemap_from_query(params)
         st.session_state["url_read"] = True
     st.sidebar.subheader("筛选 / filters")
     st.sidebar.text_input("搜索名称或统一社会信用代码 / search", key="f_search", placeholder="例如：化工 或 91320612…")
@@ -201,23 +241,7 @@ def sidebar_filters(run):
                 format_func=lambda v, k=kind: explore.option_label(k, v),
             )
         )
-    st.sidebar.subheader("底图 / basemap")
-    basemap = st.sidebar.selectbox(
-        "底图", list(basemaps.BASEMAPS), format_func=basemaps.BASEMAPS.get, key="basemap", label_visibility="collapsed"
-    )
-    token = None
-    if basemap == "tianditu":
-        token = (
-            st.sidebar.text_input(
-                "天地图密钥 / Tianditu key",
-                type="password",
-                key="tianditu_key",
-                help=f"或设置环境变量 {basemaps.TIANDITU_ENV}",
-            )
-            or None
-        )
-    if basemap != "none":
-        st.sidebar.caption("在线底图会向地图服务商请求瓦片；离线使用请选“无底图”。")
+    basemap, token = sidebar_basemap(args)
     return explore.Filters(**chosen, search=st.session_state["f_search"].strip()), basemap, token
 
 
@@ -254,12 +278,14 @@ def main():
     catalog_path = str(args.catalog or gs.demo_paths()["catalog"])
     sidebar_source(args, catalog_path)
     run = pick_run(args)
-    filters, basemap, token = sidebar_filters(run)
+    filters, basemap, token = sidebar_filters(run, args)
     shown = explore.apply_filters(run, filters)
     if st.session_state.get("selected") not in run.key_index:
         st.session_state["selected"] = None
     selected = st.session_state["selected"]
-    query = explore.query_from_state(filters, selected=selected, basemap=basemap, run_id=st.session_state["run_id"])
+    query = explore.query_from_state(
+        filters, selected=selected, basemap=st.session_state["basemap"], run_id=st.session_state["run_id"]
+    )
     st.query_params.from_dict(query)
 
     st.title("落后产能退出综合标准筛查地图")

@@ -191,7 +191,8 @@ def filters_from_query(params: Mapping[str, str | Sequence[str]], run: Run) -> F
 def query_from_state(
     filters: Filters, *, selected: str | None = None, basemap: str = "none", run_id: str | None = None
 ) -> dict[str, str | list[str]]:
-    """URL query parameters for the current view (only what differs from the defaults); the run first."""
+    """URL query parameters for the current view (filters that are set, the selection, any basemap but
+    "none"); the run first."""
     out: dict[str, str | list[str]] = {RUN_KEY: run_id} if run_id else {}
     for name, key in QUERY_KEYS.items():
         value = getattr(filters, name)
@@ -216,10 +217,13 @@ def selected_from_query(params: Mapping[str, str | Sequence[str]], run: Run) -> 
     return values[0] if values and values[0] in run.key_index else None
 
 
-def basemap_from_query(params: Mapping[str, str | Sequence[str]]) -> str:
-    """The basemap named in the page's URL parameters, or ``"none"`` when it names none the map offers."""
+def basemap_from_query(
+    params: Mapping[str, str | Sequence[str]], allowed: Sequence[str] = tuple(BASEMAPS), default: str = "none"
+) -> str:
+    """The basemap named in the page's URL parameters, or ``default`` when it names none of ``allowed`` (the
+    built-in basemaps and the office's configured ones)."""
     values = _values(params, BASEMAP_KEY)
-    return values[0] if values and values[0] in BASEMAPS else "none"
+    return values[0] if values and values[0] in allowed else default
 
 
 # --------------------------------------------------------------------------- counts

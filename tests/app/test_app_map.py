@@ -1,0 +1,40 @@
+"""The page's map parts through AppTest: an office's basemaps file, the measure tool, the first view, the notes
+under the map and the charts' colours."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_app import APP, component_args, query, tiny_results  # noqa: F401 (fixture)
+from test_basemaps import write_tiles
+
+
+@pytest.fixture
+def office_app(tiny_results, monkeypatch, tmp_path):  # noqa: F811
+    results, catalog, _ = tiny_results
+    write_tiles(tmp_path / "tiles")
+    config = tmp_path / "basemaps.yaml"
+    config.write_text(
+        "basemaps:\n"
+        "  - {id: office, label: 单位内网, kind: xyz, url: 'http://10.1.2.3/t/{z}/{x}/{y}.png', datum: gcj02}\n"
+        "  - {id: local, label: 本机瓦片, kind: folder, folder: tiles, datum: cgcs2000}\n",
+        encoding="utf-8",
+    )
+    argv = ["app.py", "--results", str(results), "--catalog", str(catalog), "--runs", str(tmp_path / "runs")]
+    monkeypatch.setattr(sys, "argv", [*argv, "--basemaps", str(config)])
+    return AppTest.from_file(str(APP), default_timeout=60)
+
+
+def test_office_basemaps_are_offered_and_named_in_the_url(office_app):
+    office_app.query_params["basemap"] = "local"
+    at = office_app.run()
+    assert not at.exception and not at.error
+    picker = at.sidebar.selectbox(key="basemap")
+    assert picker.value == "local" and picker.options[:3] == ["无底图（离线）", "单位内网", "本机瓦片"]
+    html = component_args(at)["script"]
+    assert "http://127.0.0.1:" in html and "/{z}/{x}/{y}.png" in html  # served by the app itself
+    assert any("不访问互联网" in c.value for c in at.sidebar.caption)
+    picker.set_value("office").run()
+    assert query(at, "basemap") == ["office"] and "10.1.2.3" in component_args(at)["script"]

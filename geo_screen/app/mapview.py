@@ -2,7 +2,7 @@
 
 folium asks the browser to fetch Leaflet, jQuery, Bootstrap and Font Awesome
 from CDNs; offline that leaves a blank map. Every map built here instead
-carries the vendored Leaflet 1.9.4 and Leaflet.markercluster 1.5.3 from
+carries the vendored Leaflet 1.9.4, Leaflet.markercluster 1.5.3 and leaflet-measure 2.1.7 (the measure tool) from
 ``geo_screen/app/static`` (inlined as ``data:`` URLs, or from ``assets=URL`` when
 a server hosts that folder), and draws no tiles unless an online basemap is
 chosen. Enterprises are canvas circle markers coloured by disposition
@@ -33,7 +33,7 @@ from folium.map import Layer
 from folium.template import Template
 
 from geo_screen import results as R
-from geo_screen.app.basemaps import add_basemap, to_display
+from geo_screen.app.basemaps import BasemapSource, add_basemap, to_display
 from geo_screen.app.maplayers import DisplayLayer, rounded_lonlat
 from geo_screen.app.symbols import BUFFER_STYLE, BUFFER_TITLE, DISPOSITION_STYLES, STATIC_DIR
 from geo_screen.results import OUTPUT_CRS
@@ -42,11 +42,13 @@ from geo_screen.vocabulary import DISPOSITION_ZH
 _JS = (
     ("leaflet", "leaflet/leaflet.js"),
     ("markercluster", "leaflet.markercluster/leaflet.markercluster.js"),
+    ("leaflet_measure", "leaflet-measure/leaflet-measure.min.js"),
     ("geo_screen", "geo_screen/map.js"),
 )
 _CSS = (
     ("leaflet_css", "leaflet/leaflet.css"),
     ("markercluster_css", "leaflet.markercluster/MarkerCluster.css"),
+    ("leaflet_measure_css", "leaflet-measure/leaflet-measure.css"),
     ("geo_screen_css", "geo_screen/map.css"),
 )
 
@@ -62,7 +64,7 @@ def _read_asset(rel: str) -> str:
             image = (STATIC_DIR / rel).parent / match.group(1)
             return f"url(data:image/png;base64,{base64.b64encode(image.read_bytes()).decode('ascii')})"
 
-        text = re.sub(r"url\((images/[\w.-]+\.png)\)", inline, text)
+        text = re.sub(r"url\((images/[\w.@-]+\.png)\)", inline, text)
     return text
 
 
@@ -209,8 +211,22 @@ class _Legend(MacroElement):
         self.options = _js_json({"title": title, "position": "bottomleft"})
 
 
+#: the measure tool (leaflet-measure): metric units, Chinese labels (its "cn" locale), the map's accent colour
+MEASURE_OPTIONS = {
+    "position": "topleft",
+    "localization": "cn",
+    "primaryLengthUnit": "meters",
+    "secondaryLengthUnit": "kilometers",
+    "primaryAreaUnit": "sqmeters",
+    "secondaryAreaUnit": "hectares",
+    "activeColor": "#0072B2",
+    "completedColor": "#0072B2",
+}
+
+
 class _Controls(MacroElement):
-    """Wheel zoom only after a click on the map (the page scrolls otherwise) and a metric scale bar."""
+    """Wheel zoom only after a click on the map (the page scrolls otherwise), a metric scale bar and the
+    measure tool (distances in metres/kilometres, areas in square metres/hectares)."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -221,7 +237,7 @@ class _Controls(MacroElement):
     def __init__(self):
         super().__init__()
         self._name = "Controls"
-        self.options = _js_json({"imperial": False, "scalePosition": "bottomright"})
+        self.options = _js_json({"imperial": False, "scalePosition": "bottomright", "measure": MEASURE_OPTIONS})
 
 
 class _Focus(MacroElement):
@@ -249,7 +265,7 @@ def _localise(element, js, css) -> None:
 # --------------------------------------------------------------------------- the map
 
 
-def _payload(enterprises: gpd.GeoDataFrame, keys: pd.Series, basemap: str) -> dict:
+def _payload(enterprises: gpd.GeoDataFrame, keys: pd.Series, basemap: str | BasemapSource) -> dict:
     geoms = enterprises.geometry.to_numpy()
     present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
     points = shapely.point_on_surface(geoms[present])
@@ -286,7 +302,7 @@ def build_map(
     keys: pd.Series | None = None,
     layers: list[DisplayLayer] = (),
     buffers: gpd.GeoDataFrame | None = None,
-    basemap: str = "none",
+    basemap: str | BasemapSource = "none",
     tianditu_token: str | None = None,
     cluster_above: int = 10_000,
     bounds: tuple[float, float, float, float] | None = None,
@@ -306,7 +322,8 @@ def build_map(
         :func:`geo_screen.app.maplayers.sanitary_buffers` (buffers start hidden).
     basemap
         ``none`` (default: no tiles, no network), ``osm``, ``tianditu`` (needs ``tianditu_token`` or
-        ``TIANDITU_KEY``) or ``amap`` (GCJ-02 tiles: every overlay is shifted to GCJ-02 for display).
+        ``TIANDITU_KEY``) or ``amap`` (GCJ-02 tiles: every overlay is shifted to GCJ-02 for display), or an
+        office's configured source (:class:`geo_screen.app.basemaps.BasemapSource`; its datum decides the shift).
     cluster_above
         Cluster markers client-side when more enterprises than this are drawn.
     bounds
@@ -363,7 +380,9 @@ def build_map(
     return m
 
 
-def _extent(enterprises: gpd.GeoDataFrame, layers, basemap: str) -> tuple[float, float, float, float] | None:
+def _extent(
+    enterprises: gpd.GeoDataFrame, layers, basemap: str | BasemapSource
+) -> tuple[float, float, float, float] | None:
     """The box to show first: the screened enterprises (an out-of-coverage stray does not zoom the map
     out to half of China), else every located one, else the layers."""
     geoms = enterprises.geometry.to_numpy()
@@ -385,7 +404,7 @@ def _extent(enterprises: gpd.GeoDataFrame, layers, basemap: str) -> tuple[float,
 def selection_layer(
     enterprise: gpd.GeoDataFrame,
     *,
-    basemap: str = "none",
+    basemap: str | BasemapSource = "none",
     buffer: gpd.GeoDataFrame | None = None,
     focus_zoom: int | None = 15,
 ) -> folium.FeatureGroup:

@@ -77,8 +77,35 @@ def server_outbound():
     proxy.server_close()
 
 
+def tile_range(zoom: int, west: float, south: float, east: float, north: float):
+    """XYZ tile numbers covering a lon/lat box at ``zoom`` (Web Mercator, as Leaflet numbers them)."""
+
+    def tile(lon, lat):
+        n = 2**zoom
+        y = (1 - np.arcsinh(np.tan(np.radians(lat))) / np.pi) / 2 * n
+        return int((lon + 180) / 360 * n), int(y)
+
+    (x0, y0), (x1, y1) = tile(west, north), tile(east, south)
+    return [(zoom, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+
+
 @pytest.fixture(scope="module")
-def server(server_outbound, tmp_path_factory):
+def office_basemaps(tmp_path_factory):
+    """A basemaps file naming a local tile folder (grey PNG tiles over Nantong, zooms 7-11)."""
+    from test_basemaps import write_tiles
+
+    root = tmp_path_factory.mktemp("office")
+    tiles = [t for z in range(7, 12) for t in tile_range(z, 119.9, 31.3, 122.2, 33.0)]
+    write_tiles(root / "tiles", tiles)
+    path = root / "basemaps.yaml"
+    path.write_text(
+        "basemaps:\n  - {id: local, label: 本机瓦片, kind: folder, folder: tiles, datum: cgcs2000}\n", encoding="utf-8"
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(server_outbound, office_basemaps, tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
     port = free_port()
@@ -102,6 +129,8 @@ def server(server_outbound, tmp_path_factory):
             "--",  # address, usage statistics and error details come from .streamlit/config.toml
             "--runs",
             str(tmp_path_factory.mktemp("runs")),
+            "--basemaps",
+            str(office_basemaps),
         ],
         cwd=ROOT,
         env=env,
@@ -309,6 +338,56 @@ def test_planner_session_offline(server, server_outbound, demo, tmp_path):
         finally:
             context.close()
             browser.close()
+    assert not outside, f"requests left the machine: {outside[:5]}"
+    assert not server_outbound.seen, f"the server reached out: {server_outbound.seen[:5]}"
+    assert not errors, errors
+
+
+def test_local_tiles_and_measure_tool_offline(server, server_outbound):
+    """A local tile folder as the basemap: the tiles come from the app's own tile server (127.0.0.1), and
+    the vendored measure tool is on the map; nothing leaves the machine."""
+    from playwright.sync_api import sync_playwright
+
+    outside: list[str] = []
+    tiles: list[tuple[str, int]] = []
+
+    def guard(route):
+        if urlparse(route.request.url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.route("**/*", guard)
+        page = context.new_page()
+        page.on("response", lambda r: tiles.append((r.url, r.status)) if r.url.endswith(".png") else None)
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        try:
+            page.goto(f"{server}/?basemap=local", wait_until="domcontentloaded")
+            frame = map_frame(page, timeout_s=60)
+            frame.wait_for_function(
+                "() => document.querySelectorAll('img.leaflet-tile-loaded').length >= 4", timeout=30_000
+            )
+            loaded = frame.evaluate("() => [...document.querySelectorAll('img.leaflet-tile-loaded')].map(i => i.src)")
+            measure = frame.locator(".leaflet-control-measure")
+            measure.wait_for(timeout=10_000)
+            measure.hover()
+            title = frame.locator(".leaflet-control-measure h3").first.inner_text()
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "failure-tiles.png"))
+            raise
+        finally:
+            context.close()
+            browser.close()
+    assert loaded and all(urlparse(src).hostname == "127.0.0.1" and src.endswith(".png") for src in loaded)
+    assert {urlparse(src).port for src in loaded} != {urlparse(server).port}  # the tile server, not Streamlit
+    served = [status for url, status in tiles if url in set(loaded)]
+    assert served and set(served) == {200}
+    assert "测量" in title
     assert not outside, f"requests left the machine: {outside[:5]}"
     assert not server_outbound.seen, f"the server reached out: {server_outbound.seen[:5]}"
     assert not errors, errors

@@ -80,13 +80,14 @@ def test_assets_are_vendored_with_licences():
     assert "BSD" in (static / "leaflet" / "LICENSE").read_text("utf-8")
     assert "Permission is hereby granted" in (static / "leaflet.markercluster" / "MIT-LICENCE.txt").read_text("utf-8")
     js, css = mv.asset_links()
-    assert {n for n, _ in js} == {"leaflet", "markercluster", "geo_screen"}
+    assert "MIT License" in (static / "leaflet-measure" / "LICENSE").read_text("utf-8")
+    assert {n for n, _ in js} == {"leaflet", "markercluster", "leaflet_measure", "geo_screen"}
     assert all(url.startswith("data:") for _, url in (*js, *css))
-    leaflet_css = next(url for n, url in css if n == "leaflet_css")
     import base64
 
-    text = base64.b64decode(leaflet_css.split(",", 1)[1]).decode("utf-8")
-    assert "url(images/" not in text and "url(data:image/png;base64," in text
+    for name in ("leaflet_css", "leaflet_measure_css"):  # images inlined, @2X ones too
+        text = base64.b64decode(dict(css)[name].split(",", 1)[1]).decode("utf-8")
+        assert "url(images/" not in text and "url(data:image/png;base64," in text
     assert "sourceMappingURL" not in base64.b64decode(js[0][1].split(",", 1)[1]).decode("utf-8")
 
 
@@ -255,6 +256,20 @@ def test_wheel_zooms_only_after_a_click_and_the_scale_is_metric(result):
     assert '"scrollWheelZoom": false' in html
     assert "geoScreen.controls(" in html and '"imperial":false' in html
     assert "L.control.scale(" not in html  # folium's own, with miles
+
+
+def test_measure_tool_is_vendored_metric_and_chinese(result):
+    """leaflet-measure from geo_screen/app/static (no CDN), metres/kilometres and m²/hectares, its Chinese labels."""
+    html = html_of(mv.build_map(result.enterprises))
+    options = json.loads(re.search(r"geoScreen\.controls\(\w+, (\{.*?\})\);", html).group(1))["measure"]
+    assert options["localization"] == "cn"
+    assert {options[k] for k in ("primaryLengthUnit", "secondaryLengthUnit")} == {"meters", "kilometers"}
+    assert {options[k] for k in ("primaryAreaUnit", "secondaryAreaUnit")} == {"sqmeters", "hectares"}
+    assert "cdn.jsdelivr.net" not in html and "leaflet-measure@" not in html
+    js = dict(mv.asset_links()[0])["leaflet_measure"]
+    import base64
+
+    assert "同时测量距离和面积" in base64.b64decode(js.split(",", 1)[1]).decode("utf-8")
 
 
 def test_legend_has_zone_swatches_and_sensitive_targets_their_own_symbol(tiny):

@@ -4,7 +4,7 @@
  * window.geoScreen.vector(geojson, options)    -> a zone / target / buffer layer with text tooltips
  * window.geoScreen.legend(items, options)      -> a legend control
  * window.geoScreen.keepBelow(map, layers)      -> keeps zone layers under the enterprise markers
- * window.geoScreen.controls(map, options)      -> wheel zoom only after a click; a metric scale bar
+ * window.geoScreen.controls(map, options)      -> wheel zoom only after a click; a metric scale bar; the measure tool
  *
  * Text from the data is only ever set with textContent (names come from user files). No network access.
  */
@@ -138,12 +138,21 @@
     });
   }
 
-  /* The wheel scrolls the page until the map is clicked, and again once the pointer leaves it; the scale is metric. */
+  /* The wheel scrolls the page until the map is clicked, and again once the pointer leaves it; the scale is metric;
+   * the measure tool (vendored leaflet-measure) when options.measure is given. */
   function controls(map, options) {
     map.scrollWheelZoom.disable();
     map.on("click", function () { map.scrollWheelZoom.enable(); });
     map.on("mouseout", function () { map.scrollWheelZoom.disable(); });
     L.control.scale({ imperial: !!options.imperial, metric: true, position: options.scalePosition }).addTo(map);
+    if (options.measure && L.control.measure) {
+      // leaflet-measure styles its vertices through their SVG paths (layer._path); the map draws on a canvas
+      // (preferCanvas), so the measure's own shapes get an SVG renderer
+      var measure = L.control.measure(options.measure), symbols = measure._symbols, svg = L.svg();
+      var getSymbol = symbols.getSymbol;
+      symbols.getSymbol = function (name) { return L.extend({ renderer: svg }, getSymbol.call(symbols, name)); };
+      map.gsMeasure = measure.addTo(map);
+    }
   }
 
   window.geoScreen = {

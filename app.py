@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import geo_screen as gs
-from geo_screen.app import basemaps, downloads, maplayers, mapview, runs, tileserver, uploads
+from geo_screen.app import basemaps, charts, downloads, maplayers, mapview, runs, tileserver, uploads
 from geo_screen.app import card as cards
 from geo_screen.app import state as explore
 from geo_screen.app.args import app_args
@@ -360,7 +360,8 @@ def main():
         right.markdown("**触及标准企业按县区 / flagged by county**")
         by_county = explore.county_counts(shown)
         if len(by_county):
-            right.bar_chart(by_county, color=explore.county_colours(by_county), horizontal=True)
+            data, spec = charts.county_chart_spec(by_county, explore.county_colours(by_county))
+            right.vega_lite_chart(data, spec, width="stretch")
         else:
             right.caption("当前筛选无触及标准的企业。")
     with download_tab:

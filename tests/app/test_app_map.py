@@ -3,6 +3,7 @@ under the map and the charts' colours."""
 
 from __future__ import annotations
 
+import json
 import sys
 
 import pytest
@@ -38,3 +39,24 @@ def test_office_basemaps_are_offered_and_named_in_the_url(office_app):
     assert any("不访问互联网" in c.value for c in at.sidebar.caption)
     picker.set_value("office").run()
     assert query(at, "basemap") == ["office"] and "10.1.2.3" in component_args(at)["script"]
+
+
+def test_county_chart_legend_lists_every_disposition_underneath(tiny_results, monkeypatch, tmp_path):  # noqa: F811
+    """Issue 16: the county chart's legend lost 依法处置 and 无 (cut beside the bars in a half-width column)."""
+    from geo_screen.app import charts
+    from geo_screen.app import state as explore
+
+    results, catalog, result = tiny_results
+    table = explore.county_counts(result.enterprises, flagged_only=False)
+    data, spec = charts.county_chart_spec(table, explore.county_colours(table))
+    legend = spec["encoding"]["color"]["legend"]
+    assert legend["orient"] == "bottom" and legend["labelLimit"] == 0 and legend["symbolLimit"] == 0
+    assert spec["encoding"]["color"]["scale"]["domain"] == list(table.columns)
+    assert {"依法处置", "无"} <= set(table.columns)
+    assert data["企业数"].sum() == table.to_numpy().sum()
+    argv = ["app.py", "--results", str(results), "--catalog", str(catalog), "--runs", str(tmp_path / "runs")]
+    monkeypatch.setattr(sys, "argv", argv)
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert any((s["encoding"]["color"].get("legend") or {}).get("orient") == "bottom" for s in specs)

@@ -103,6 +103,11 @@ def sidebar_basemap(args):
     return sources.get(basemap, basemap), token
 
 
+def buffer_note(buffers, omitted):
+    """What the buffer layer leaves out, shown on the map only while that layer is switched on."""
+    return f"卫生防护距离图层只画出前 {len(buffers):,} 家（另有 {omitted:,} 家），请缩小筛选范围。" if omitted else None
+
+
 def on_map_click():
     value = st.session_state.get("map") or {}
     key = mapview.key_from_tooltip(value.get("last_object_clicked_tooltip"))
@@ -308,6 +313,7 @@ def main():
             buffers=buffers,
             basemap=basemap,
             tianditu_token=token,
+            buffer_note=buffer_note(buffers, omitted),
         )
         chosen = run.enterprises.iloc[[run.key_index[selected]]] if selected else None
         ring = None
@@ -327,8 +333,6 @@ def main():
             feature_group_to_add=ring,
         )
         notes = [f"{now['no_location']:,} 家企业无有效位置，未在地图上显示。"] if now["no_location"] else []
-        if omitted:
-            notes.append(f"卫生防护距离图层只画出前 {len(buffers):,} 家（另有 {omitted:,} 家），请缩小筛选范围。")
         if now["enterprises"] > 10_000:
             notes.append("企业较多：低缩放级别下按位置聚合，圆圈数字为企业数，边框颜色为其中最严重的处置方式。")
         for note in notes:

@@ -180,7 +180,9 @@ class _VectorLayer(_DataLayer):
         {% endmacro %}
         """)
 
-    def __init__(self, frame: gpd.GeoDataFrame, *, name: str, style: dict, show: bool, interactive: bool):
+    def __init__(
+        self, frame: gpd.GeoDataFrame, *, name: str, style: dict, show: bool, interactive: bool, note: str | None = None
+    ):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "VectorLayer"
         geoms = frame.geometry.to_numpy()
@@ -190,7 +192,7 @@ class _VectorLayer(_DataLayer):
             for tip, g in zip(frame["tip"].to_numpy()[keep], shapely.to_geojson(geoms[keep]))
         )
         self.geojson = f'{{"type":"FeatureCollection","features":[{features}]}}'
-        self.options = _js_json({"style": style, "interactive": interactive, "title": name})
+        self.options = _js_json({"style": style, "interactive": interactive, "title": name, "note": note})
 
 
 class _Legend(MacroElement):
@@ -211,6 +213,8 @@ class _Legend(MacroElement):
         self.options = _js_json({"title": title, "position": "bottomleft"})
 
 
+#: zoom steps the map may stop at: a quarter level lets the first view fill >= 80 % of the map's width or height
+ZOOM_SNAP = 0.25
 #: the measure tool (leaflet-measure): metric units, Chinese labels (its "cn" locale), the map's accent colour
 MEASURE_OPTIONS = {
     "position": "topleft",
@@ -238,6 +242,22 @@ class _Controls(MacroElement):
         super().__init__()
         self._name = "Controls"
         self.options = _js_json({"imperial": False, "scalePosition": "bottomright", "measure": MEASURE_OPTIONS})
+
+
+class _Fit(MacroElement):
+    """Frames a lon/lat box (fractional zoom), again when the map is resized while nobody has moved it yet."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            geoScreen.fit({{ this._parent.get_name() }}, {{ this.bounds }}, {{ this.options }});
+        {% endmacro %}
+        """)
+
+    def __init__(self, box: tuple[float, float, float, float], *, max_zoom: int = 15, padding: int = 12):
+        super().__init__()
+        self._name = "Fit"
+        self.bounds = _js_json([[box[1], box[0]], [box[3], box[2]]])
+        self.options = _js_json({"maxZoom": max_zoom, "padding": [padding, padding]})
 
 
 class _Focus(MacroElement):
@@ -307,6 +327,7 @@ def build_map(
     cluster_above: int = 10_000,
     bounds: tuple[float, float, float, float] | None = None,
     assets: str | None = None,
+    buffer_note: str | None = None,
 ) -> folium.Map:
     """A folium map of ``enterprises`` coloured by disposition, with the pack's layers to toggle.
 
@@ -330,12 +351,15 @@ def build_map(
         Lon/lat box to show first; the enterprises' extent (or the layers') when None.
     assets
         URL prefix serving ``geo_screen/app/static``; None inlines the files as ``data:`` URLs.
+    buffer_note
+        A note shown on the map while the buffer layer is switched on (e.g. that only some buffers are drawn).
     """
     js, css = asset_links(assets)
     m = folium.Map(
         location=(32.0, 120.9), zoom_start=9, tiles=None, prefer_canvas=True, control_scale=False, scrollWheelZoom=False
     )
     m.options.update(minZoom=5, maxZoom=18)  # folium gives these to tiles only; clustering needs the map's
+    m.options.update(zoomSnap=ZOOM_SNAP)  # the first view frames the data closely (whole zooms left 45 % empty)
     _localise(m, js, css)
     add_basemap(m, basemap, tianditu_token)
     for layer in layers:
@@ -345,7 +369,9 @@ def build_map(
         )
     if buffers is not None and len(buffers):
         frame = buffers.set_geometry(to_display(buffers.geometry.to_numpy(), basemap), crs=OUTPUT_CRS)
-        _VectorLayer(frame, name=BUFFER_TITLE, style=BUFFER_STYLE, show=False, interactive=True).add_to(m)
+        _VectorLayer(
+            frame, name=BUFFER_TITLE, style=BUFFER_STYLE, show=False, interactive=True, note=buffer_note
+        ).add_to(m)
     keys = enterprise_keys(enterprises) if keys is None else keys.loc[enterprises.index]
     payload = _payload(enterprises, keys, basemap)
     n = len(payload["lat"])
@@ -376,7 +402,7 @@ def build_map(
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     box = bounds or _extent(enterprises, layers, basemap)
     if box is not None:
-        m.fit_bounds([[box[1], box[0]], [box[3], box[2]]], max_zoom=15, padding=(12, 12))
+        _Fit(box).add_to(m)
     return m
 
 

@@ -29,6 +29,7 @@ import pytest
 import geo_screen as gs
 from geo_screen import results as R
 from geo_screen.app import mapview as mv
+from geo_screen.app.symbols import BUFFER_TITLE
 from geo_screen.vocabulary import DISPOSITION_ZH, MISSING_ZH
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -369,10 +370,25 @@ def test_local_tiles_and_measure_tool_offline(server, server_outbound):
         try:
             page.goto(f"{server}/?basemap=local", wait_until="domcontentloaded")
             frame = map_frame(page, timeout_s=60)
+            # at 1400 px the first view frames the city: its box fills >= 80 % of the map's width or height
+            page.wait_for_timeout(1000)
+            fill = frame.evaluate("""() => {
+                const m = window.map, b = m.gsFitBounds, s = m.getSize();
+                const sw = m.latLngToContainerPoint(b.getSouthWest()), ne = m.latLngToContainerPoint(b.getNorthEast());
+                return Math.max((ne.x - sw.x) / s.x, (sw.y - ne.y) / s.y);
+            }""")
+            assert fill >= 0.8, f"the data fill {fill:.0%} of the first view"
             frame.wait_for_function(
                 "() => document.querySelectorAll('img.leaflet-tile-loaded').length >= 4", timeout=30_000
             )
             loaded = frame.evaluate("() => [...document.querySelectorAll('img.leaflet-tile-loaded')].map(i => i.src)")
+            # the note on the sanitary buffers (the demo has more than are drawn) only while that layer is on
+            assert frame.locator(".gs-note").count() == 0
+            frame.locator(".leaflet-control-layers").get_by_text(BUFFER_TITLE, exact=True).click()
+            assert "卫生防护距离图层只画出前" in frame.locator(".gs-note").inner_text(timeout=5_000)
+            frame.locator(".leaflet-control-layers").get_by_text(BUFFER_TITLE, exact=True).click()
+            assert frame.locator(".gs-note").count() == 0
+            assert not page.get_by_text("卫生防护距离图层只画出前").count()  # no caption under the map either
             measure = frame.locator(".leaflet-control-measure")
             measure.wait_for(timeout=10_000)
             measure.hover()

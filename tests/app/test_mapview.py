@@ -216,7 +216,7 @@ def test_map_of_nothing_still_renders(tiny):
     empty = res.enterprises.iloc[:0]
     page = html_of(mv.build_map(empty, layers=ml.display_layers(catalog)))
     assert enterprise_payload(page)["lat"] == []
-    assert "fitBounds" in page  # falls back to the layers' extent
+    assert "geoScreen.fit(" in page  # falls back to the layers' extent
 
 
 def test_first_view_ignores_out_of_coverage_strays(result):
@@ -224,7 +224,7 @@ def test_first_view_ignores_out_of_coverage_strays(result):
     ents.loc[10, "geometry"] = shapely.Point(100.0, 25.0)  # a geocoding stray in Yunnan
     ents.loc[10, R.ROW_STATUS] = R.STATUS_OUT
     page = html_of(mv.build_map(ents))
-    (south, west), (north, east) = json.loads(re.search(r"fitBounds\(\s*(\[\[.*?\]\])", page, flags=re.S).group(1))
+    (south, west), (north, east) = json.loads(re.search(r"geoScreen\.fit\(\w+, (\[\[.*?\]\])", page).group(1))
     assert west > 120 and south > 31 and east < 122  # the stray is drawn, not framed
     assert len(enterprise_payload(page)["lat"]) == len(ents) - 1
 
@@ -270,6 +270,26 @@ def test_measure_tool_is_vendored_metric_and_chinese(result):
     import base64
 
     assert "同时测量距离和面积" in base64.b64decode(js.split(",", 1)[1]).decode("utf-8")
+
+
+def test_buffer_note_belongs_to_the_buffer_layer(result):
+    """Issue 16: the note that only some buffers are drawn showed under the map while the layer was off; it is the
+    layer's own now, shown by map.js while the layer is on."""
+    buffers, _ = ml.sanitary_buffers(result.enterprises)
+    html = html_of(mv.build_map(result.enterprises, buffers=buffers, buffer_note="只画出前 3 家"))
+    options = [json.loads(o) for o in re.findall(r"geoScreen\.vector\(\{.*?\}, (\{\"style\".*?\})\);", html)]
+    (buffer,) = [o for o in options if o["title"] == symbols.BUFFER_TITLE]
+    assert buffer["note"] == "只画出前 3 家"
+    assert "gs-note" in (symbols.STATIC_DIR / "geo_screen" / "map.js").read_text("utf-8")
+    html = html_of(mv.build_map(result.enterprises, buffers=buffers))
+    assert '"note":null' in html
+
+
+def test_first_view_frames_the_data_with_fractional_zoom(result):
+    """Issue 16: at 1400 px the city filled 55 % of a 572 px map (fitBounds snapped to a whole zoom level)."""
+    html = html_of(mv.build_map(result.enterprises))
+    assert '"zoomSnap": 0.25' in html and "geoScreen.fit(" in html and ".fitBounds(" not in html
+    assert "function fit(map, bounds, options)" in (symbols.STATIC_DIR / "geo_screen" / "map.js").read_text("utf-8")
 
 
 def test_legend_has_zone_swatches_and_sensitive_targets_their_own_symbol(tiny):

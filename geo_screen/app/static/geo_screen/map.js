@@ -4,6 +4,7 @@
  * window.geoScreen.vector(geojson, options)    -> a zone / target / buffer layer with text tooltips
  * window.geoScreen.legend(items, options)      -> a legend control
  * window.geoScreen.keepBelow(map, layers)      -> keeps zone layers under the enterprise markers
+ * window.geoScreen.fit(map, bounds, options)   -> frames bounds, again on resize until the view is moved
  * window.geoScreen.controls(map, options)      -> wheel zoom only after a click; a metric scale bar; the measure tool
  *
  * Text from the data is only ever set with textContent (names come from user files). No network access.
@@ -73,7 +74,7 @@
     return group;
   }
 
-  /* geojson features carry properties.tip (lines joined by "\n"); options: {style, interactive, title}. */
+  /* geojson features carry properties.tip (lines joined by "\n"); options: {style, interactive, title, note}. */
   function vector(geojson, options) {
     var style = options.style;
     var layer = L.geoJSON(geojson, {
@@ -93,6 +94,17 @@
         var text = (l.feature && l.feature.properties && l.feature.properties.tip) || "";
         return tip(text.split("\n"));
       }, { sticky: true });
+    }
+    if (options.note) {   // a note about the layer, shown only while the layer is on the map
+      var note = L.control({ position: "bottomright" });
+      note.onAdd = function () {
+        var div = L.DomUtil.create("div", "gs-note");
+        div.textContent = options.note;
+        return div;
+      };
+      layer.on("add", function () { if (layer._map) { note.addTo(layer._map); } });
+      layer.on("remove", function () { note.remove(); });
+      layer.gsNote = note;
     }
     layer.gsZone = true;
     layer.gsTitle = options.title;
@@ -155,7 +167,19 @@
     }
   }
 
+  /* Frame bounds; when the map's size changes (the page lays out its columns after the map is built) frame them
+   * again, unless the view was moved since (a pan, a zoom, a selection). */
+  function fit(map, bounds, options) {
+    var framed = null;
+    function view() { return map.getCenter().toString() + "@" + map.getZoom(); }
+    function apply() { map.fitBounds(bounds, options); framed = view(); }
+    apply();
+    map.gsFitBounds = L.latLngBounds(bounds);
+    map.on("resize", function () { if (framed === view()) { apply(); } });
+  }
+
   window.geoScreen = {
-    enterprises: enterprises, vector: vector, legend: legend, keepBelow: keepBelow, controls: controls, tip: tip
+    enterprises: enterprises, vector: vector, legend: legend, keepBelow: keepBelow, controls: controls, tip: tip,
+    fit: fit
   };
 })();

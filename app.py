@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import geo_screen as gs
-from geo_screen.app import basemaps, charts, downloads, maplayers, mapview, runs, tileserver, uploads
+from geo_screen.app import basemaps, charts, downloads, maplayers, mapview, plausibility, runs, tileserver, uploads
 from geo_screen.app import card as cards
 from geo_screen.app import state as explore
 from geo_screen.app.args import app_args
@@ -106,6 +106,12 @@ def sidebar_basemap(args):
 def buffer_note(buffers, omitted):
     """What the buffer layer leaves out, shown on the map only while that layer is switched on."""
     return f"卫生防护距离图层只画出前 {len(buffers):,} 家（另有 {omitted:,} 家），请缩小筛选范围。" if omitted else None
+
+
+def check_upload_crs(result, catalog, crs, run_id):
+    """The GCJ-02 offset test on an upload read as WGS84/CGCS2000; its warning stays while that run is shown."""
+    warning = plausibility.gcj02_suspected(result.enterprises, catalog, crs=crs)
+    st.session_state["crs_warning"] = (run_id, warning) if warning else None
 
 
 def on_map_click():
@@ -216,9 +222,13 @@ def sidebar_source(args, catalog_path):
                 bar.progress(1.0, text="筛查完成 / done")
                 st.session_state["run_id"] = info.id
                 st.session_state["selected"] = None
+                check_upload_crs(result, load_catalog(catalog_path), crs, info.id)
         if st.session_state.get("run_id") and st.button("返回演示数据 / back to the demo", key="upload_clear"):
             st.session_state["run_id"] = None
             st.session_state["selected"] = None
+    run_id, warning = st.session_state.get("crs_warning") or (None, None)
+    if warning and run_id == st.session_state.get("run_id"):
+        st.sidebar.warning(warning)
 
 
 def sidebar_filters(run, args):
@@ -314,6 +324,7 @@ def main():
             basemap=basemap,
             tianditu_token=token,
             buffer_note=buffer_note(buffers, omitted),
+            styles=run.styles,
         )
         chosen = run.enterprises.iloc[[run.key_index[selected]]] if selected else None
         ring = None
@@ -356,15 +367,12 @@ def main():
     with chart_tab:
         left, right = st.columns(2)
         left.markdown("**按处置方式 / by disposition**")
-        left.vega_lite_chart(
-            explore.disposition_counts(shown),
-            explore.disposition_chart_spec(explore.disposition_counts(shown)),
-            width="stretch",
-        )
+        counts = explore.disposition_counts(shown, run.styles)
+        left.vega_lite_chart(counts, explore.disposition_chart_spec(counts), width="stretch")
         right.markdown("**触及标准企业按县区 / flagged by county**")
-        by_county = explore.county_counts(shown)
+        by_county = explore.county_counts(shown, styles=run.styles)
         if len(by_county):
-            data, spec = charts.county_chart_spec(by_county, explore.county_colours(by_county))
+            data, spec = charts.county_chart_spec(by_county, explore.county_colours(by_county, run.styles))
             right.vega_lite_chart(data, spec, width="stretch")
         else:
             right.caption("当前筛选无触及标准的企业。")

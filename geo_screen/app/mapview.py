@@ -285,7 +285,7 @@ def _localise(element, js, css) -> None:
 # --------------------------------------------------------------------------- the map
 
 
-def _payload(enterprises: gpd.GeoDataFrame, keys: pd.Series, basemap: str | BasemapSource) -> dict:
+def _payload(enterprises: gpd.GeoDataFrame, keys: pd.Series, basemap: str | BasemapSource, styles: dict) -> dict:
     geoms = enterprises.geometry.to_numpy()
     present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
     points = shapely.point_on_surface(geoms[present])
@@ -295,7 +295,7 @@ def _payload(enterprises: gpd.GeoDataFrame, keys: pd.Series, basemap: str | Base
         if R.DISPOSITION in enterprises
         else np.full(int(present.sum()), R.NOT_ASSESSED_DISPOSITION, dtype=object)
     )
-    index = {code: i for i, code in enumerate(R.DISPOSITION_CODES)}
+    index = {code: i for i, code in enumerate(styles)}  # most severe first
     d = np.array([index.get(c, index[R.NOT_ASSESSED_DISPOSITION]) for c in codes], dtype=np.int64)
     order = np.argsort(-d, kind="stable")  # most severe drawn last, on top
     names = (
@@ -311,7 +311,7 @@ def _payload(enterprises: gpd.GeoDataFrame, keys: pd.Series, basemap: str | Base
         "key": keys.to_numpy(dtype=object)[present][order].tolist(),
         "styles": [
             {"fill": f, "stroke": s, "radius": r, "opacity": 0.9 if r > 3 else 0.75, "label": DISPOSITION_ZH[c]}
-            for c, (f, s, r) in DISPOSITION_STYLES.items()
+            for c, (f, s, r) in styles.items()
         ],
     }
 
@@ -328,6 +328,7 @@ def build_map(
     bounds: tuple[float, float, float, float] | None = None,
     assets: str | None = None,
     buffer_note: str | None = None,
+    styles: dict[str, tuple[str, str, int]] | None = None,
 ) -> folium.Map:
     """A folium map of ``enterprises`` coloured by disposition, with the pack's layers to toggle.
 
@@ -353,7 +354,11 @@ def build_map(
         URL prefix serving ``geo_screen/app/static``; None inlines the files as ``data:`` URLs.
     buffer_note
         A note shown on the map while the buffer layer is switched on (e.g. that only some buffers are drawn).
+    styles
+        Disposition styles, most severe first (``Run.styles``: the run's rules' precedence); the shipped
+        :data:`geo_screen.app.symbols.DISPOSITION_STYLES` when None.
     """
+    styles = styles or DISPOSITION_STYLES
     js, css = asset_links(assets)
     m = folium.Map(
         location=(32.0, 120.9), zoom_start=9, tiles=None, prefer_canvas=True, control_scale=False, scrollWheelZoom=False
@@ -373,7 +378,7 @@ def build_map(
             frame, name=BUFFER_TITLE, style=BUFFER_STYLE, show=False, interactive=True, note=buffer_note
         ).add_to(m)
     keys = enterprise_keys(enterprises) if keys is None else keys.loc[enterprises.index]
-    payload = _payload(enterprises, keys, basemap)
+    payload = _payload(enterprises, keys, basemap, styles)
     n = len(payload["lat"])
     _EnterpriseLayer(payload, name=f"企业（{n:,}）", cluster=n > cluster_above, cluster_off_at=15).add_to(m)
     counts = enterprises[R.DISPOSITION].value_counts() if R.DISPOSITION in enterprises else pd.Series(dtype=int)
@@ -383,7 +388,7 @@ def build_map(
     _Legend(
         [
             {"fill": f, "stroke": s, "label": DISPOSITION_ZH[c], "count": int(counts.get(c, 0))}
-            for c, (f, s, _) in DISPOSITION_STYLES.items()
+            for c, (f, s, _) in styles.items()
         ]
         + [
             {

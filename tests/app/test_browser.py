@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import socket
 import socketserver
@@ -393,6 +394,7 @@ def test_local_tiles_and_measure_tool_offline(server, server_outbound):
             measure.wait_for(timeout=10_000)
             measure.hover()
             title = frame.locator(".leaflet-control-measure h3").first.inner_text()
+            check_gcj02_warning(page)
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "failure-tiles.png"))
             raise
@@ -407,6 +409,16 @@ def test_local_tiles_and_measure_tool_offline(server, server_outbound):
     assert not outside, f"requests left the machine: {outside[:5]}"
     assert not server_outbound.seen, f"the server reached out: {server_outbound.seen[:5]}"
     assert not errors, errors
+
+
+def check_gcj02_warning(page) -> None:
+    """The demo registry (GCJ-02) uploaded as WGS84: the page warns "坐标疑似为GCJ-02"."""
+    page.get_by_text("筛查新名录 / screen a new registry").click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(gs.demo_paths()["registry"]))
+    page.locator('[data-testid="stSelectbox"]', has_text="坐标系").click()
+    page.get_by_role("option", name=re.compile("^WGS84")).click()
+    page.get_by_role("button", name="开始筛查 / screen").click()
+    page.get_by_text("坐标疑似为GCJ-02").first.wait_for(timeout=90_000)
 
 
 def test_clustered_map_renders_offline(tmp_path):

@@ -143,9 +143,10 @@ def gcj02_suspected(enterprises: gpd.GeoDataFrame, catalog, *, crs: str) -> str 
     if test is None or not test.suspected:
         return None
     return (
-        f"坐标疑似为GCJ-02（高德、腾讯地图坐标），而不是所选的坐标系：按 GCJ-02 纠偏后，位于规划工业用地的企业由 "
-        f"{test.industrial_as_given:,} 家增至 {test.industrial_as_gcj02:,} 家（{test.gains:,} 家移入、{test.losses:,} 家"
-        f"移出，p={test.p_value:.1g}）。请确认名录坐标的来源；若来自高德或腾讯地图，请在“坐标系”中选择 GCJ-02 后重新筛查。"
+        f"坐标疑似为GCJ-02（高德、腾讯地图坐标），而不是所选的坐标系：按 GCJ-02 纠偏后，"
+        f"位于规划工业用地的企业由 {test.industrial_as_given:,} 家增至 {test.industrial_as_gcj02:,} 家"
+        f"（{test.gains:,} 家移入、{test.losses:,} 家移出，p={test.p_value:.1g}）。请确认名录坐标的来源；"
+        "若来自高德或腾讯地图，请在“坐标系”中选择 GCJ-02 后重新筛查。"
         f" / the coordinates look like GCJ-02 (AMap/Tencent): read as GCJ-02, {test.industrial_as_gcj02:,} instead of "
         f"{test.industrial_as_given:,} enterprises stand on planned industrial land; choose GCJ-02 and screen again "
         "if they come from AMap or Tencent"

@@ -34,6 +34,7 @@ from folium.template import Template
 
 from geo_screen import results as R
 from geo_screen.app.basemaps import BasemapSource, add_basemap, to_display
+from geo_screen.app.mapcontrols import ZOOM_SNAP, Controls, Fit, Focus, js_json
 from geo_screen.app.maplayers import DisplayLayer, rounded_lonlat
 from geo_screen.app.symbols import BUFFER_STYLE, BUFFER_TITLE, DISPOSITION_STYLES, STATIC_DIR
 from geo_screen.results import OUTPUT_CRS
@@ -86,17 +87,6 @@ def asset_links(base_url: str | None = None) -> tuple[tuple[tuple[str, str], ...
         tuple((n, data_url(p, "text/javascript")) for n, p in _JS),
         tuple((n, data_url(p, "text/css")) for n, p in _CSS),
     )
-
-
-def _js_json(value) -> str:
-    """JSON safe inside a <script> and a Jinja template: no '</script>', line separators or '{{', '{%', '{#'.
-
-    Structural JSON never has '{' before '{', '%' or '#', so those braces are inside strings and
-    become the equivalent escape ``\\u007b``.
-    """
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    text = text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return re.sub(r"\{(?=[{%#])", r"\\u007b", text)
 
 
 # --------------------------------------------------------------------------- keys and offsets
@@ -167,8 +157,8 @@ class _EnterpriseLayer(_DataLayer):
     def __init__(self, payload: dict, *, name: str, cluster: bool, cluster_off_at: int):
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "EnterpriseLayer"
-        self.payload = _js_json(payload)
-        self.options = _js_json({"cluster": cluster, "clusterOffAt": cluster_off_at})
+        self.payload = js_json(payload)
+        self.options = js_json({"cluster": cluster, "clusterOffAt": cluster_off_at})
 
 
 class _VectorLayer(_DataLayer):
@@ -188,11 +178,11 @@ class _VectorLayer(_DataLayer):
         geoms = frame.geometry.to_numpy()
         keep = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
         features = ",".join(  # composed as text: GEOS writes the geometry JSON, _js_json escapes the tip
-            f'{{"type":"Feature","properties":{{"tip":{_js_json(tip)}}},"geometry":{g}}}'
+            f'{{"type":"Feature","properties":{{"tip":{js_json(tip)}}},"geometry":{g}}}'
             for tip, g in zip(frame["tip"].to_numpy()[keep], shapely.to_geojson(geoms[keep]))
         )
         self.geojson = f'{{"type":"FeatureCollection","features":[{features}]}}'
-        self.options = _js_json({"style": style, "interactive": interactive, "title": name, "note": note})
+        self.options = js_json({"style": style, "interactive": interactive, "title": name, "note": note})
 
 
 class _Legend(MacroElement):
@@ -209,71 +199,8 @@ class _Legend(MacroElement):
     def __init__(self, items: list[dict], title: str):
         super().__init__()
         self._name = "Legend"
-        self.items = _js_json(items)
-        self.options = _js_json({"title": title, "position": "bottomleft"})
-
-
-#: zoom steps the map may stop at: a quarter level lets the first view fill >= 80 % of the map's width or height
-ZOOM_SNAP = 0.25
-#: the measure tool (leaflet-measure): metric units, Chinese labels (its "cn" locale), the map's accent colour
-MEASURE_OPTIONS = {
-    "position": "topleft",
-    "localization": "cn",
-    "primaryLengthUnit": "meters",
-    "secondaryLengthUnit": "kilometers",
-    "primaryAreaUnit": "sqmeters",
-    "secondaryAreaUnit": "hectares",
-    "activeColor": "#0072B2",
-    "completedColor": "#0072B2",
-}
-
-
-class _Controls(MacroElement):
-    """Wheel zoom only after a click on the map (the page scrolls otherwise), a metric scale bar and the
-    measure tool (distances in metres/kilometres, areas in square metres/hectares)."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-            geoScreen.controls({{ this._parent.get_name() }}, {{ this.options }});
-        {% endmacro %}
-        """)
-
-    def __init__(self):
-        super().__init__()
-        self._name = "Controls"
-        self.options = _js_json({"imperial": False, "scalePosition": "bottomright", "measure": MEASURE_OPTIONS})
-
-
-class _Fit(MacroElement):
-    """Frames a lon/lat box (fractional zoom), again when the map is resized while nobody has moved it yet."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-            geoScreen.fit({{ this._parent.get_name() }}, {{ this.bounds }}, {{ this.options }});
-        {% endmacro %}
-        """)
-
-    def __init__(self, box: tuple[float, float, float, float], *, max_zoom: int = 15, padding: int = 12):
-        super().__init__()
-        self._name = "Fit"
-        self.bounds = _js_json([[box[1], box[0]], [box[3], box[2]]])
-        self.options = _js_json({"maxZoom": max_zoom, "padding": [padding, padding]})
-
-
-class _Focus(MacroElement):
-    """Pans the map to a point and zooms in to at least ``min_zoom`` (kept when the user is closer already)."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-            {% set map = this._parent._parent.get_name() %}
-            {{ map }}.setView([{{ this.lat }}, {{ this.lon }}], Math.max({{ map }}.getZoom(), {{ this.min_zoom }}));
-        {% endmacro %}
-        """)
-
-    def __init__(self, lat: float, lon: float, min_zoom: int):
-        super().__init__()
-        self._name = "Focus"
-        self.lat, self.lon, self.min_zoom = f"{lat:.6f}", f"{lon:.6f}", int(min_zoom)
+        self.items = js_json(items)
+        self.options = js_json({"title": title, "position": "bottomleft"})
 
 
 def _localise(element, js, css) -> None:
@@ -403,11 +330,11 @@ def build_map(
         ],
         "处置方式",
     ).add_to(m)
-    _Controls().add_to(m)
+    Controls().add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     box = bounds or _extent(enterprises, layers, basemap)
     if box is not None:
-        _Fit(box).add_to(m)
+        Fit(box).add_to(m)
     return m
 
 
@@ -461,5 +388,5 @@ def selection_layer(
                 (point.y, point.x), radius=radius, color=color, weight=weight, fill=False, interactive=False
             ).add_to(group)
         if focus_zoom is not None:
-            group.add_child(_Focus(point.y, point.x, focus_zoom))
+            group.add_child(Focus(point.y, point.x, focus_zoom))
     return group

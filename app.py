@@ -15,7 +15,18 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import geo_screen as gs
-from geo_screen.app import basemaps, charts, downloads, maplayers, mapview, plausibility, runs, tileserver, uploads
+from geo_screen.app import (
+    basemaps,
+    charts,
+    downloads,
+    localise,
+    maplayers,
+    mapview,
+    plausibility,
+    runs,
+    tileserver,
+    uploads,
+)
 from geo_screen.app import card as cards
 from geo_screen.app import state as explore
 from geo_screen.app.args import app_args
@@ -288,7 +299,13 @@ def show_card(run):
         st.caption(f"综合处置依据 / basis：{cards.markdown_escape(card.legal_basis)}")
 
 
+def localise_streamlit():
+    """Streamlit's own English strings in Chinese where it allows (geo_screen.app.localise says which remain)."""
+    st.markdown(localise.streamlit_css(st.get_option("server.maxUploadSize")), unsafe_allow_html=True)
+
+
 def main():
+    localise_streamlit()
     args = app_args()
     catalog_path = str(args.catalog or gs.demo_paths()["catalog"])
     sidebar_source(args, catalog_path)

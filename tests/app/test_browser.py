@@ -394,6 +394,7 @@ def test_local_tiles_and_measure_tool_offline(server, server_outbound):
             measure.wait_for(timeout=10_000)
             measure.hover()
             title = frame.locator(".leaflet-control-measure h3").first.inner_text()
+            check_streamlit_strings(page)
             check_gcj02_warning(page)
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "failure-tiles.png"))
@@ -411,9 +412,31 @@ def test_local_tiles_and_measure_tool_offline(server, server_outbound):
     assert not errors, errors
 
 
+def after_text(locator) -> str:
+    """What a localised Streamlit string shows: its ``::after`` content (the English text is hidden at size 0)."""
+    return locator.first.evaluate(
+        "e => getComputedStyle(e).fontSize === '0px' ? getComputedStyle(e, '::after').content : e.textContent"
+    )
+
+
+def check_streamlit_strings(page) -> None:
+    """Streamlit's own "Upload", "200MB per file" and "Select all" read in Chinese."""
+    page.get_by_text("筛查新名录 / screen a new registry").click()
+    zone = page.locator('[data-testid="stFileUploaderDropzone"]')
+    assert "选择文件" in after_text(zone.locator('button [data-testid="stMarkdownContainer"] p'))
+    assert "单个文件不超过 200 MB" in after_text(
+        page.locator('[data-testid="stFileUploaderDropzoneInstructions"] span')
+    )
+    page.locator('[data-testid="stMultiSelect"]', has_text="处置方式").click()
+    page.wait_for_timeout(300)
+    page.keyboard.press("ArrowDown")
+    page.locator('[data-key="__select_all__"]').wait_for(timeout=10_000)
+    assert "全选" in after_text(page.locator('[data-key="__select_all__"] [data-item-hl]'))
+    page.keyboard.press("Escape")
+
+
 def check_gcj02_warning(page) -> None:
     """The demo registry (GCJ-02) uploaded as WGS84: the page warns "坐标疑似为GCJ-02"."""
-    page.get_by_text("筛查新名录 / screen a new registry").click()
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(gs.demo_paths()["registry"]))
     page.locator('[data-testid="stSelectbox"]', has_text="坐标系").click()
     page.get_by_role("option", name=re.compile("^WGS84")).click()

@@ -22,6 +22,7 @@ from typing import Literal
 
 import folium
 import numpy as np
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from geo_screen.errors import ConfigError
@@ -132,8 +133,8 @@ def load_basemaps(path: str | Path) -> BasemapConfig:
         first = e.errors()[0]
         loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
         raise ConfigError(f"{where}: {loc}: {first['msg']}; see README 'Intranet basemaps'") from e
-    except Exception as e:  # yaml.YAMLError and the expansion budget's ConfigError say where already
-        raise ConfigError(f"{where}: not a valid YAML basemaps file: {e}") from e
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{where}: not a valid YAML file ({e}); check the indentation and quotes") from e
     resolved = []
     for b in config.basemaps:
         if b.folder is not None:

@@ -13,6 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from geo_screen import results as R
+from geo_screen.errors import GeoScreenError
+from geo_screen.pack.catalog import file_sha256
+from geo_screen.screening.rules import load_rules
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -44,10 +47,6 @@ def run_precedence(manifest: dict) -> tuple[str, ...]:
     The rules file is read again when it is still there and unchanged (its sha256 matches the manifest's);
     otherwise, and for runs without a rules path, the shipped order :data:`geo_screen.results.DISPOSITION_CODES`.
     """
-    from geo_screen.errors import GeoScreenError
-    from geo_screen.pack.catalog import file_sha256
-    from geo_screen.screening.rules import load_rules
-
     rules = (manifest or {}).get("rules") or {}
     path = Path(str(rules.get("path") or ""))
     if rules.get("path") and path.is_file() and rules.get("sha256") in (None, file_sha256(path)):

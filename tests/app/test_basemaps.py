@@ -81,6 +81,9 @@ def test_config_is_read_and_checked(config_file, tmp_path):
         bad.write_text(text, encoding="utf-8")
         with pytest.raises(ConfigError, match=message):
             basemaps.load_basemaps(bad)
+    bad.write_text("basemaps: [\n  - {id: a", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not a valid YAML file"):
+        basemaps.load_basemaps(bad)
     with pytest.raises(ConfigError, match="cannot read"):
         basemaps.load_basemaps(tmp_path / "missing.yaml")
 

@@ -419,6 +419,22 @@ def after_text(locator) -> str:
     )
 
 
+def open_menu(page, box, item: str, tries: int = 5) -> None:
+    """Open a select box's menu until ``item`` shows (a click on a loaded page can land before the widget
+    listens)."""
+    for _ in range(tries):
+        box.click()
+        page.wait_for_timeout(300)
+        if not page.locator(item).count():
+            page.keyboard.press("ArrowDown")
+        try:
+            page.locator(item).first.wait_for(timeout=3_000)
+            return
+        except Exception:
+            page.keyboard.press("Escape")
+    raise AssertionError(f"the menu of {box} never showed {item}")
+
+
 def check_streamlit_strings(page) -> None:
     """Streamlit's own "Upload", "200MB per file" and "Select all" read in Chinese."""
     page.get_by_text("筛查新名录 / screen a new registry").click()
@@ -427,10 +443,7 @@ def check_streamlit_strings(page) -> None:
     assert "单个文件不超过 200 MB" in after_text(
         page.locator('[data-testid="stFileUploaderDropzoneInstructions"] span')
     )
-    page.locator('[data-testid="stMultiSelect"]', has_text="处置方式").click()
-    page.wait_for_timeout(300)
-    page.keyboard.press("ArrowDown")
-    page.locator('[data-key="__select_all__"]').wait_for(timeout=10_000)
+    open_menu(page, page.locator('[data-testid="stMultiSelect"]', has_text="处置方式"), '[data-key="__select_all__"]')
     assert "全选" in after_text(page.locator('[data-key="__select_all__"] [data-item-hl]'))
     page.keyboard.press("Escape")
 
@@ -438,7 +451,7 @@ def check_streamlit_strings(page) -> None:
 def check_gcj02_warning(page) -> None:
     """The demo registry (GCJ-02) uploaded as WGS84: the page warns "坐标疑似为GCJ-02"."""
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(gs.demo_paths()["registry"]))
-    page.locator('[data-testid="stSelectbox"]', has_text="坐标系").click()
+    open_menu(page, page.locator('[data-testid="stSelectbox"]', has_text="坐标系"), '[role="option"]')
     page.get_by_role("option", name=re.compile("^WGS84")).click()
     page.get_by_role("button", name="开始筛查 / screen").click()
     page.get_by_text("坐标疑似为GCJ-02").first.wait_for(timeout=90_000)

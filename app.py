@@ -6,9 +6,9 @@ A thin page over geo_screen: everything it shows comes from geo_screen.app.args 
 geo_screen.app.state (filters, counts, URL state), geo_screen.app.card (the enterprise card),
 geo_screen.app.mapview and geo_screen.app.maplayers (the offline folium map and its layers),
 geo_screen.app.basemaps and geo_screen.app.tileserver (basemaps, an office's own, local tile folders),
-geo_screen.app.downloads (download files), geo_screen.app.uploads (checked uploads), geo_screen.app.runs
-(saved runs) and
-geo_screen.vocabulary (labels).
+geo_screen.app.charts (the counts tab's charts), geo_screen.app.downloads (download files), geo_screen.app.uploads
+(checked uploads), geo_screen.app.plausibility (the upload's GCJ-02 offset test), geo_screen.app.runs (saved runs),
+geo_screen.app.localise (Streamlit's own strings in Chinese) and geo_screen.vocabulary (labels).
 """
 
 import streamlit as st

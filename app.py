@@ -1,20 +1,35 @@
 """落后产能退出筛查地图 / the planner's map.
 
-``streamlit run app.py [-- --results DIR] [--catalog catalog.yaml] [--runs DIR]``.
+``streamlit run app.py [-- --results DIR] [--catalog catalog.yaml] [--runs DIR] [--basemaps basemaps.yaml]``.
 
 A thin page over geo_screen: everything it shows comes from geo_screen.app.args (its arguments),
 geo_screen.app.state (filters, counts, URL state), geo_screen.app.card (the enterprise card),
 geo_screen.app.mapview and geo_screen.app.maplayers (the offline folium map and its layers),
-geo_screen.app.downloads (download files), geo_screen.app.viewexport and geo_screen.app.printout (the
-current view as files and as a print layout), geo_screen.app.uploads (checked uploads), geo_screen.app.runs
-(saved runs) and geo_screen.vocabulary (labels).
+geo_screen.app.basemaps and geo_screen.app.tileserver (basemaps, an office's own, local tile folders),
+geo_screen.app.charts (the counts tab's charts), geo_screen.app.downloads (download files), geo_screen.app.viewexport
+and geo_screen.app.printout (the current view as files and as a print layout), geo_screen.app.uploads (checked
+uploads), geo_screen.app.plausibility (the upload's GCJ-02 offset test), geo_screen.app.runs (saved runs),
+geo_screen.app.localise (Streamlit's own strings in Chinese) and geo_screen.vocabulary (labels).
 """
 
 import streamlit as st
 from streamlit_folium import st_folium
 
 import geo_screen as gs
-from geo_screen.app import basemaps, downloads, maplayers, mapview, printout, runs, uploads, viewexport
+from geo_screen.app import (
+    basemaps,
+    charts,
+    downloads,
+    localise,
+    maplayers,
+    mapview,
+    plausibility,
+    printout,
+    runs,
+    tileserver,
+    uploads,
+    viewexport,
+)
 from geo_screen.app import card as cards
 from geo_screen.app import state as explore
 from geo_screen.app.args import app_args
@@ -60,6 +75,57 @@ def saved_run(runs_dir, run_id):
 def buffers_for(run_id, filters_key, catalog_path, _run, _filters):
     shown = explore.apply_filters(_run, _filters)
     return maplayers.sanitary_buffers(shown, crs=pack_metric_crs(load_catalog(catalog_path)))
+
+
+@st.cache_resource(show_spinner=False)
+def office_basemaps(path, address):
+    """The office's basemaps (``--basemaps FILE``), local tile folders served on the app's address."""
+    if not path:
+        return {}, None
+    config = basemaps.load_basemaps(path)
+    return tileserver.serve_sources(config.sources(), host=address), config.default
+
+
+def sidebar_basemap(args):
+    """The basemap picker: "none", the office's sources, the online ones; returns (basemap, Tianditu key)."""
+    sources, default = office_basemaps(str(args.basemaps or ""), st.get_option("server.address") or "")
+    offered = basemaps.choices(sources)
+    if not st.session_state.get("basemap_read"):  # first run of this session: the URL (or the file) chooses
+        params = {k: st.query_params.get_all(k) for k in st.query_params}
+        st.session_state["basemap"] = explore.basemap_from_query(params, list(offered), default or "none")
+        st.session_state["basemap_read"] = True
+    st.sidebar.subheader("底图 / basemap")
+    basemap = st.sidebar.selectbox(
+        "底图", list(offered), format_func=offered.get, key="basemap", label_visibility="collapsed"
+    )
+    token = None
+    if basemap == "tianditu":
+        token = (
+            st.sidebar.text_input(
+                "天地图密钥 / Tianditu key",
+                type="password",
+                key="tianditu_key",
+                help=f"或设置环境变量 {basemaps.TIANDITU_ENV}",
+            )
+            or None
+        )
+    if basemaps.is_online(basemap):
+        st.sidebar.caption("在线底图会向地图服务商请求瓦片；离线使用请选“无底图”。")
+    elif basemap in sources:
+        datum = {"gcj02": "GCJ-02，图上点位已偏移显示", "cgcs2000": "CGCS2000", "wgs84": "WGS84"}
+        st.sidebar.caption(f"单位底图（{datum[sources[basemap].datum]}）：瓦片来自内网或本机，不访问互联网。")
+    return sources.get(basemap, basemap), token
+
+
+def buffer_note(buffers, omitted):
+    """What the buffer layer leaves out, shown on the map only while that layer is switched on."""
+    return f"卫生防护距离图层只画出前 {len(buffers):,} 家（另有 {omitted:,} 家），请缩小筛选范围。" if omitted else None
+
+
+def check_upload_crs(result, catalog, crs, run_id):
+    """The GCJ-02 offset test on an upload read as WGS84/CGCS2000; its warning stays while that run is shown."""
+    warning = plausibility.gcj02_suspected(result.enterprises, catalog, crs=crs)
+    st.session_state["crs_warning"] = (run_id, warning) if warning else None
 
 
 def on_map_click():
@@ -170,12 +236,16 @@ def sidebar_source(args, catalog_path):
                 bar.progress(1.0, text="筛查完成 / done")
                 st.session_state["run_id"] = info.id
                 st.session_state["selected"] = None
+                check_upload_crs(result, load_catalog(catalog_path), crs, info.id)
         if st.session_state.get("run_id") and st.button("返回演示数据 / back to the demo", key="upload_clear"):
             st.session_state["run_id"] = None
             st.session_state["selected"] = None
+    run_id, warning = st.session_state.get("crs_warning") or (None, None)
+    if warning and run_id == st.session_state.get("run_id"):
+        st.sidebar.warning(warning)
 
 
-def sidebar_filters(run):
+def sidebar_filters(run, args):
     if not st.session_state.get("url_read"):  # first run of this session: the URL sets the view
         params = {k: st.query_params.get_all(k) for k in st.query_params}
         start = explore.filters_from_query(params, run)
@@ -183,7 +253,6 @@ def sidebar_filters(run):
             st.session_state[f"f_{kind}"] = list(getattr(start, kind))
         st.session_state["f_search"] = start.search
         st.session_state["selected"] = explore.selected_from_query(params, run)
-        st.session_state["basemap"] = explore.basemap_from_query(params)
         st.session_state["url_read"] = True
     st.sidebar.subheader("筛选 / filters")
     st.sidebar.text_input("搜索名称或统一社会信用代码 / search", key="f_search", placeholder="例如：化工 或 91320612…")
@@ -201,23 +270,7 @@ def sidebar_filters(run):
                 format_func=lambda v, k=kind: explore.option_label(k, v),
             )
         )
-    st.sidebar.subheader("底图 / basemap")
-    basemap = st.sidebar.selectbox(
-        "底图", list(basemaps.BASEMAPS), format_func=basemaps.BASEMAPS.get, key="basemap", label_visibility="collapsed"
-    )
-    token = None
-    if basemap == "tianditu":
-        token = (
-            st.sidebar.text_input(
-                "天地图密钥 / Tianditu key",
-                type="password",
-                key="tianditu_key",
-                help=f"或设置环境变量 {basemaps.TIANDITU_ENV}",
-            )
-            or None
-        )
-    if basemap != "none":
-        st.sidebar.caption("在线底图会向地图服务商请求瓦片；离线使用请选“无底图”。")
+    basemap, token = sidebar_basemap(args)
     return explore.Filters(**chosen, search=st.session_state["f_search"].strip()), basemap, token
 
 
@@ -294,18 +347,26 @@ def print_styles():
     )
 
 
+def localise_streamlit():
+    """Streamlit's own English strings in Chinese where it allows (geo_screen.app.localise says which remain)."""
+    st.markdown(localise.streamlit_css(st.get_option("server.maxUploadSize")), unsafe_allow_html=True)
+
+
 def main():
+    localise_streamlit()
     args = app_args()
     print_styles()
     catalog_path = str(args.catalog or gs.demo_paths()["catalog"])
     sidebar_source(args, catalog_path)
     run = pick_run(args)
-    filters, basemap, token = sidebar_filters(run)
+    filters, basemap, token = sidebar_filters(run, args)
     shown = explore.apply_filters(run, filters)
     if st.session_state.get("selected") not in run.key_index:
         st.session_state["selected"] = None
     selected = st.session_state["selected"]
-    query = explore.query_from_state(filters, selected=selected, basemap=basemap, run_id=st.session_state["run_id"])
+    query = explore.query_from_state(
+        filters, selected=selected, basemap=st.session_state["basemap"], run_id=st.session_state["run_id"]
+    )
     st.query_params.from_dict(query)
 
     st.title("落后产能退出综合标准筛查地图")
@@ -328,6 +389,8 @@ def main():
             buffers=buffers,
             basemap=basemap,
             tianditu_token=token,
+            buffer_note=buffer_note(buffers, omitted),
+            styles=run.styles,
         )
         chosen = run.enterprises.iloc[[run.key_index[selected]]] if selected else None
         ring = None
@@ -347,8 +410,6 @@ def main():
             feature_group_to_add=ring,
         )
         notes = [f"{now['no_location']:,} 家企业无有效位置，未在地图上显示。"] if now["no_location"] else []
-        if omitted:
-            notes.append(f"卫生防护距离图层只画出前 {len(buffers):,} 家（另有 {omitted:,} 家），请缩小筛选范围。")
         if now["enterprises"] > 10_000:
             notes.append("企业较多：低缩放级别下按位置聚合，圆圈数字为企业数，边框颜色为其中最严重的处置方式。")
         for note in notes:
@@ -372,15 +433,13 @@ def main():
     with chart_tab:
         left, right = st.columns(2)
         left.markdown("**按处置方式 / by disposition**")
-        left.vega_lite_chart(
-            explore.disposition_counts(shown),
-            explore.disposition_chart_spec(explore.disposition_counts(shown)),
-            width="stretch",
-        )
+        counts = explore.disposition_counts(shown, run.styles)
+        left.vega_lite_chart(counts, explore.disposition_chart_spec(counts), width="stretch")
         right.markdown("**触及标准企业按县区 / flagged by county**")
-        by_county = explore.county_counts(shown)
+        by_county = explore.county_counts(shown, styles=run.styles)
         if len(by_county):
-            right.bar_chart(by_county, color=explore.county_colours(by_county), horizontal=True)
+            data, spec = charts.county_chart_spec(by_county, explore.county_colours(by_county, run.styles))
+            right.vega_lite_chart(data, spec, width="stretch")
         else:
             right.caption("当前筛选无触及标准的企业。")
     with download_tab:

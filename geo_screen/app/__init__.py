@@ -2,9 +2,11 @@
 
 Owns the page's arguments (``args``), filters, search, counts and URL state (``state``), the enterprise
 card (``card``), the folium map and its vendored Leaflet assets (``mapview``, ``static/``), how dispositions
-and layers are drawn (``symbols``), the basemaps and their datum (``basemaps``), the pack's layers prepared for
-display (``maplayers``), saved runs (``runs``), upload checks (``uploads``), in-memory downloads
-(``downloads``) and the current view exported (``viewexport``).
+and layers are drawn (``symbols``), the basemaps and their datum (``basemaps``; an office's own from a YAML file,
+a local tile folder served by ``tileserver``), the pack's layers prepared for display (``maplayers``), the counts
+tab's charts (``charts``), saved runs (``runs``), upload checks (``uploads``) and the coordinate-system plausibility
+test (``plausibility``), Streamlit's own strings in Chinese (``localise``), in-memory downloads (``downloads``), the
+current view exported (``viewexport``) and drawn as a print layout (``printout``).
 No module here imports streamlit: ``app.py`` wires these to widgets.
 
 May import every other part of the package; nothing in the package imports it.

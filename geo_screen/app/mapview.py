@@ -2,7 +2,7 @@
 
 folium asks the browser to fetch Leaflet, jQuery, Bootstrap and Font Awesome
 from CDNs; offline that leaves a blank map. Every map built here instead
-carries the vendored Leaflet 1.9.4 and Leaflet.markercluster 1.5.3 from
+carries the vendored Leaflet 1.9.4, Leaflet.markercluster 1.5.3 and leaflet-measure 2.1.7 (the measure tool) from
 ``geo_screen/app/static`` (inlined as ``data:`` URLs, or from ``assets=URL`` when
 a server hosts that folder), and draws no tiles unless an online basemap is
 chosen. Enterprises are canvas circle markers coloured by disposition
@@ -33,7 +33,8 @@ from folium.map import Layer
 from folium.template import Template
 
 from geo_screen import results as R
-from geo_screen.app.basemaps import add_basemap, to_display
+from geo_screen.app.basemaps import BasemapSource, add_basemap, to_display
+from geo_screen.app.mapcontrols import ZOOM_SNAP, Controls, Fit, Focus, js_json
 from geo_screen.app.maplayers import DisplayLayer, rounded_lonlat
 from geo_screen.app.symbols import BUFFER_STYLE, BUFFER_TITLE, DISPOSITION_STYLES, STATIC_DIR
 from geo_screen.results import OUTPUT_CRS
@@ -42,11 +43,13 @@ from geo_screen.vocabulary import DISPOSITION_ZH
 _JS = (
     ("leaflet", "leaflet/leaflet.js"),
     ("markercluster", "leaflet.markercluster/leaflet.markercluster.js"),
+    ("leaflet_measure", "leaflet-measure/leaflet-measure.min.js"),
     ("geo_screen", "geo_screen/map.js"),
 )
 _CSS = (
     ("leaflet_css", "leaflet/leaflet.css"),
     ("markercluster_css", "leaflet.markercluster/MarkerCluster.css"),
+    ("leaflet_measure_css", "leaflet-measure/leaflet-measure.css"),
     ("geo_screen_css", "geo_screen/map.css"),
 )
 
@@ -62,7 +65,7 @@ def _read_asset(rel: str) -> str:
             image = (STATIC_DIR / rel).parent / match.group(1)
             return f"url(data:image/png;base64,{base64.b64encode(image.read_bytes()).decode('ascii')})"
 
-        text = re.sub(r"url\((images/[\w.-]+\.png)\)", inline, text)
+        text = re.sub(r"url\((images/[\w.@-]+\.png)\)", inline, text)
     return text
 
 
@@ -84,17 +87,6 @@ def asset_links(base_url: str | None = None) -> tuple[tuple[tuple[str, str], ...
         tuple((n, data_url(p, "text/javascript")) for n, p in _JS),
         tuple((n, data_url(p, "text/css")) for n, p in _CSS),
     )
-
-
-def _js_json(value) -> str:
-    """JSON safe inside a <script> and a Jinja template: no '</script>', line separators or '{{', '{%', '{#'.
-
-    Structural JSON never has '{' before '{', '%' or '#', so those braces are inside strings and
-    become the equivalent escape ``\\u007b``.
-    """
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    text = text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return re.sub(r"\{(?=[{%#])", r"\\u007b", text)
 
 
 # --------------------------------------------------------------------------- keys and offsets
@@ -165,8 +157,8 @@ class _EnterpriseLayer(_DataLayer):
     def __init__(self, payload: dict, *, name: str, cluster: bool, cluster_off_at: int):
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "EnterpriseLayer"
-        self.payload = _js_json(payload)
-        self.options = _js_json({"cluster": cluster, "clusterOffAt": cluster_off_at})
+        self.payload = js_json(payload)
+        self.options = js_json({"cluster": cluster, "clusterOffAt": cluster_off_at})
 
 
 class _VectorLayer(_DataLayer):
@@ -178,17 +170,19 @@ class _VectorLayer(_DataLayer):
         {% endmacro %}
         """)
 
-    def __init__(self, frame: gpd.GeoDataFrame, *, name: str, style: dict, show: bool, interactive: bool):
+    def __init__(
+        self, frame: gpd.GeoDataFrame, *, name: str, style: dict, show: bool, interactive: bool, note: str | None = None
+    ):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "VectorLayer"
         geoms = frame.geometry.to_numpy()
         keep = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
         features = ",".join(  # composed as text: GEOS writes the geometry JSON, _js_json escapes the tip
-            f'{{"type":"Feature","properties":{{"tip":{_js_json(tip)}}},"geometry":{g}}}'
+            f'{{"type":"Feature","properties":{{"tip":{js_json(tip)}}},"geometry":{g}}}'
             for tip, g in zip(frame["tip"].to_numpy()[keep], shapely.to_geojson(geoms[keep]))
         )
         self.geojson = f'{{"type":"FeatureCollection","features":[{features}]}}'
-        self.options = _js_json({"style": style, "interactive": interactive, "title": name})
+        self.options = js_json({"style": style, "interactive": interactive, "title": name, "note": note})
 
 
 class _Legend(MacroElement):
@@ -205,39 +199,8 @@ class _Legend(MacroElement):
     def __init__(self, items: list[dict], title: str):
         super().__init__()
         self._name = "Legend"
-        self.items = _js_json(items)
-        self.options = _js_json({"title": title, "position": "bottomleft"})
-
-
-class _Controls(MacroElement):
-    """Wheel zoom only after a click on the map (the page scrolls otherwise) and a metric scale bar."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-            geoScreen.controls({{ this._parent.get_name() }}, {{ this.options }});
-        {% endmacro %}
-        """)
-
-    def __init__(self):
-        super().__init__()
-        self._name = "Controls"
-        self.options = _js_json({"imperial": False, "scalePosition": "bottomright"})
-
-
-class _Focus(MacroElement):
-    """Pans the map to a point and zooms in to at least ``min_zoom`` (kept when the user is closer already)."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-            {% set map = this._parent._parent.get_name() %}
-            {{ map }}.setView([{{ this.lat }}, {{ this.lon }}], Math.max({{ map }}.getZoom(), {{ this.min_zoom }}));
-        {% endmacro %}
-        """)
-
-    def __init__(self, lat: float, lon: float, min_zoom: int):
-        super().__init__()
-        self._name = "Focus"
-        self.lat, self.lon, self.min_zoom = f"{lat:.6f}", f"{lon:.6f}", int(min_zoom)
+        self.items = js_json(items)
+        self.options = js_json({"title": title, "position": "bottomleft"})
 
 
 def _localise(element, js, css) -> None:
@@ -249,7 +212,7 @@ def _localise(element, js, css) -> None:
 # --------------------------------------------------------------------------- the map
 
 
-def _payload(enterprises: gpd.GeoDataFrame, keys: pd.Series, basemap: str) -> dict:
+def _payload(enterprises: gpd.GeoDataFrame, keys: pd.Series, basemap: str | BasemapSource, styles: dict) -> dict:
     geoms = enterprises.geometry.to_numpy()
     present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
     points = shapely.point_on_surface(geoms[present])
@@ -259,7 +222,7 @@ def _payload(enterprises: gpd.GeoDataFrame, keys: pd.Series, basemap: str) -> di
         if R.DISPOSITION in enterprises
         else np.full(int(present.sum()), R.NOT_ASSESSED_DISPOSITION, dtype=object)
     )
-    index = {code: i for i, code in enumerate(R.DISPOSITION_CODES)}
+    index = {code: i for i, code in enumerate(styles)}  # most severe first
     d = np.array([index.get(c, index[R.NOT_ASSESSED_DISPOSITION]) for c in codes], dtype=np.int64)
     order = np.argsort(-d, kind="stable")  # most severe drawn last, on top
     names = (
@@ -275,7 +238,7 @@ def _payload(enterprises: gpd.GeoDataFrame, keys: pd.Series, basemap: str) -> di
         "key": keys.to_numpy(dtype=object)[present][order].tolist(),
         "styles": [
             {"fill": f, "stroke": s, "radius": r, "opacity": 0.9 if r > 3 else 0.75, "label": DISPOSITION_ZH[c]}
-            for c, (f, s, r) in DISPOSITION_STYLES.items()
+            for c, (f, s, r) in styles.items()
         ],
     }
 
@@ -286,11 +249,13 @@ def build_map(
     keys: pd.Series | None = None,
     layers: list[DisplayLayer] = (),
     buffers: gpd.GeoDataFrame | None = None,
-    basemap: str = "none",
+    basemap: str | BasemapSource = "none",
     tianditu_token: str | None = None,
     cluster_above: int = 10_000,
     bounds: tuple[float, float, float, float] | None = None,
     assets: str | None = None,
+    buffer_note: str | None = None,
+    styles: dict[str, tuple[str, str, int]] | None = None,
 ) -> folium.Map:
     """A folium map of ``enterprises`` coloured by disposition, with the pack's layers to toggle.
 
@@ -306,19 +271,27 @@ def build_map(
         :func:`geo_screen.app.maplayers.sanitary_buffers` (buffers start hidden).
     basemap
         ``none`` (default: no tiles, no network), ``osm``, ``tianditu`` (needs ``tianditu_token`` or
-        ``TIANDITU_KEY``) or ``amap`` (GCJ-02 tiles: every overlay is shifted to GCJ-02 for display).
+        ``TIANDITU_KEY``) or ``amap`` (GCJ-02 tiles: every overlay is shifted to GCJ-02 for display), or an
+        office's configured source (:class:`geo_screen.app.basemaps.BasemapSource`; its datum decides the shift).
     cluster_above
         Cluster markers client-side when more enterprises than this are drawn.
     bounds
         Lon/lat box to show first; the enterprises' extent (or the layers') when None.
     assets
         URL prefix serving ``geo_screen/app/static``; None inlines the files as ``data:`` URLs.
+    buffer_note
+        A note shown on the map while the buffer layer is switched on (e.g. that only some buffers are drawn).
+    styles
+        Disposition styles, most severe first (``Run.styles``: the run's rules' precedence); the shipped
+        :data:`geo_screen.app.symbols.DISPOSITION_STYLES` when None.
     """
+    styles = styles or DISPOSITION_STYLES
     js, css = asset_links(assets)
     m = folium.Map(
         location=(32.0, 120.9), zoom_start=9, tiles=None, prefer_canvas=True, control_scale=False, scrollWheelZoom=False
     )
     m.options.update(minZoom=5, maxZoom=18)  # folium gives these to tiles only; clustering needs the map's
+    m.options.update(zoomSnap=ZOOM_SNAP)  # the first view frames the data closely (whole zooms left 45 % empty)
     _localise(m, js, css)
     add_basemap(m, basemap, tianditu_token)
     for layer in layers:
@@ -328,9 +301,11 @@ def build_map(
         )
     if buffers is not None and len(buffers):
         frame = buffers.set_geometry(to_display(buffers.geometry.to_numpy(), basemap), crs=OUTPUT_CRS)
-        _VectorLayer(frame, name=BUFFER_TITLE, style=BUFFER_STYLE, show=False, interactive=True).add_to(m)
+        _VectorLayer(
+            frame, name=BUFFER_TITLE, style=BUFFER_STYLE, show=False, interactive=True, note=buffer_note
+        ).add_to(m)
     keys = enterprise_keys(enterprises) if keys is None else keys.loc[enterprises.index]
-    payload = _payload(enterprises, keys, basemap)
+    payload = _payload(enterprises, keys, basemap, styles)
     n = len(payload["lat"])
     _EnterpriseLayer(payload, name=f"企业（{n:,}）", cluster=n > cluster_above, cluster_off_at=15).add_to(m)
     counts = enterprises[R.DISPOSITION].value_counts() if R.DISPOSITION in enterprises else pd.Series(dtype=int)
@@ -340,7 +315,7 @@ def build_map(
     _Legend(
         [
             {"fill": f, "stroke": s, "label": DISPOSITION_ZH[c], "count": int(counts.get(c, 0))}
-            for c, (f, s, _) in DISPOSITION_STYLES.items()
+            for c, (f, s, _) in styles.items()
         ]
         + [
             {
@@ -355,15 +330,17 @@ def build_map(
         ],
         "处置方式",
     ).add_to(m)
-    _Controls().add_to(m)
+    Controls().add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     box = bounds or _extent(enterprises, layers, basemap)
     if box is not None:
-        m.fit_bounds([[box[1], box[0]], [box[3], box[2]]], max_zoom=15, padding=(12, 12))
+        Fit(box).add_to(m)
     return m
 
 
-def _extent(enterprises: gpd.GeoDataFrame, layers, basemap: str) -> tuple[float, float, float, float] | None:
+def _extent(
+    enterprises: gpd.GeoDataFrame, layers, basemap: str | BasemapSource
+) -> tuple[float, float, float, float] | None:
     """The box to show first: the screened enterprises (an out-of-coverage stray does not zoom the map
     out to half of China), else every located one, else the layers."""
     geoms = enterprises.geometry.to_numpy()
@@ -385,7 +362,7 @@ def _extent(enterprises: gpd.GeoDataFrame, layers, basemap: str) -> tuple[float,
 def selection_layer(
     enterprise: gpd.GeoDataFrame,
     *,
-    basemap: str = "none",
+    basemap: str | BasemapSource = "none",
     buffer: gpd.GeoDataFrame | None = None,
     focus_zoom: int | None = 15,
 ) -> folium.FeatureGroup:
@@ -411,5 +388,5 @@ def selection_layer(
                 (point.y, point.x), radius=radius, color=color, weight=weight, fill=False, interactive=False
             ).add_to(group)
         if focus_zoom is not None:
-            group.add_child(_Focus(point.y, point.x, focus_zoom))
+            group.add_child(Focus(point.y, point.x, focus_zoom))
     return group

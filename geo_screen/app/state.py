@@ -23,7 +23,7 @@ import pandas as pd
 from geo_screen import results as R
 from geo_screen.app.basemaps import BASEMAPS
 from geo_screen.app.mapview import enterprise_keys
-from geo_screen.app.symbols import DISPOSITION_STYLES
+from geo_screen.app.symbols import DISPOSITION_STYLES, disposition_styles, run_precedence
 from geo_screen.outputs.provenance import local_time, stamped
 from geo_screen.vocabulary import DISPOSITION_ZH, MISSING_ZH, ROW_STATUS_ZH, column_label, standard_label
 
@@ -61,6 +61,8 @@ class Run:
     search_text: pd.Series
     key_index: dict[str, int] = field(default_factory=dict)
     run_id: str = ""  #: identifies the run in caches keyed on it
+    #: disposition -> (fill, stroke, radius), most severe first: the run's rules' precedence as a severity ramp
+    styles: dict[str, tuple[str, str, int]] = field(default_factory=lambda: dict(DISPOSITION_STYLES))
 
     @property
     def enterprises(self) -> gpd.GeoDataFrame:
@@ -95,7 +97,8 @@ def prepare(result: R.ScreenResult) -> Run:
     Returns
     -------
     Run
-        The run with what the page needs; dispositions offered are those present, in severity order.
+        The run with what the page needs; dispositions offered are those present, in severity order, and the
+        colours of its rules' precedence (:func:`geo_screen.app.symbols.run_precedence`).
     """
     ents = result.enterprises
     keys = enterprise_keys(ents)
@@ -111,7 +114,8 @@ def prepare(result: R.ScreenResult) -> Run:
         "row_statuses": list(R.ROW_STATUSES),
     }
     run_id = f"{id(result):x}:{result.manifest.get('started', '')}:{len(ents)}"
-    return Run(result, keys, options, search, {k: i for i, k in enumerate(keys)}, run_id)
+    styles = disposition_styles(run_precedence(result.manifest))
+    return Run(result, keys, options, search, {k: i for i, k in enumerate(keys)}, run_id, styles)
 
 
 # --------------------------------------------------------------------------- filtering
@@ -191,7 +195,8 @@ def filters_from_query(params: Mapping[str, str | Sequence[str]], run: Run) -> F
 def query_from_state(
     filters: Filters, *, selected: str | None = None, basemap: str = "none", run_id: str | None = None
 ) -> dict[str, str | list[str]]:
-    """URL query parameters for the current view (only what differs from the defaults); the run first."""
+    """URL query parameters for the current view (filters that are set, the selection, any basemap but
+    "none"); the run first."""
     out: dict[str, str | list[str]] = {RUN_KEY: run_id} if run_id else {}
     for name, key in QUERY_KEYS.items():
         value = getattr(filters, name)
@@ -216,10 +221,13 @@ def selected_from_query(params: Mapping[str, str | Sequence[str]], run: Run) -> 
     return values[0] if values and values[0] in run.key_index else None
 
 
-def basemap_from_query(params: Mapping[str, str | Sequence[str]]) -> str:
-    """The basemap named in the page's URL parameters, or ``"none"`` when it names none the map offers."""
+def basemap_from_query(
+    params: Mapping[str, str | Sequence[str]], allowed: Sequence[str] = tuple(BASEMAPS), default: str = "none"
+) -> str:
+    """The basemap named in the page's URL parameters, or ``default`` when it names none of ``allowed`` (the
+    built-in basemaps and the office's configured ones)."""
     values = _values(params, BASEMAP_KEY)
-    return values[0] if values and values[0] in BASEMAPS else "none"
+    return values[0] if values and values[0] in allowed else default
 
 
 # --------------------------------------------------------------------------- counts
@@ -248,31 +256,34 @@ def summary_counts(enterprises: pd.DataFrame) -> dict[str, int]:
     }
 
 
-def disposition_counts(enterprises: pd.DataFrame) -> pd.DataFrame:
+def disposition_counts(enterprises: pd.DataFrame, styles: dict | None = None) -> pd.DataFrame:
     """Every disposition in severity order: ``code``, ``处置方式``, ``企业数``, ``颜色``.
 
     Parameters
     ----------
     enterprises
         Enterprise rows.
+    styles
+        The run's styles (``Run.styles``: its rules' severity order and colours); the shipped ones when None.
 
     Returns
     -------
     pandas.DataFrame
         One row per disposition code, zero counts included, with its label and map colour.
     """
+    styles = styles or DISPOSITION_STYLES
     counts = enterprises[R.DISPOSITION].value_counts()
     return pd.DataFrame(
         {
-            "code": list(DISPOSITION_ZH),
-            "处置方式": list(DISPOSITION_ZH.values()),
-            "企业数": [int(counts.get(c, 0)) for c in DISPOSITION_ZH],
-            "颜色": [DISPOSITION_STYLES[c][0] for c in DISPOSITION_ZH],
+            "code": list(styles),
+            "处置方式": [DISPOSITION_ZH[c] for c in styles],
+            "企业数": [int(counts.get(c, 0)) for c in styles],
+            "颜色": [fill for fill, _, _ in styles.values()],
         }
     )
 
 
-def county_counts(enterprises: pd.DataFrame, *, flagged_only: bool = True) -> pd.DataFrame:
+def county_counts(enterprises: pd.DataFrame, *, flagged_only: bool = True, styles: dict | None = None) -> pd.DataFrame:
     """County x disposition (Chinese labels) counts, for the stacked chart; columns in severity order.
 
     Parameters
@@ -281,6 +292,8 @@ def county_counts(enterprises: pd.DataFrame, *, flagged_only: bool = True) -> pd
         Enterprise rows.
     flagged_only
         Count only the flagged enterprises.
+    styles
+        The run's styles: their order is the columns' (the shipped severity order when None).
 
     Returns
     -------
@@ -292,9 +305,8 @@ def county_counts(enterprises: pd.DataFrame, *, flagged_only: bool = True) -> pd
         ents = ents[R.flagged_mask(ents)]
     labels = ents[R.DISPOSITION].map(DISPOSITION_ZH)
     table = pd.crosstab(_text(ents, R.COUNTY), labels)
-    return table[[v for v in DISPOSITION_ZH.values() if v in table.columns]].rename_axis(
-        index=column_label(R.COUNTY), columns=None
-    )
+    order = [DISPOSITION_ZH[c] for c in (styles or DISPOSITION_STYLES)]
+    return table[[v for v in order if v in table.columns]].rename_axis(index=column_label(R.COUNTY), columns=None)
 
 
 def results_table(run: Run, enterprises: pd.DataFrame) -> pd.DataFrame:
@@ -379,20 +391,22 @@ def disposition_chart_spec(counts: pd.DataFrame) -> dict:
     }
 
 
-def county_colours(table: pd.DataFrame) -> list[str]:
+def county_colours(table: pd.DataFrame, styles: dict | None = None) -> list[str]:
     """Colours of :func:`county_counts` columns (disposition labels), for a stacked bar chart.
 
     Parameters
     ----------
     table
         A :func:`county_counts` table.
+    styles
+        The run's styles; the shipped ones when None.
 
     Returns
     -------
     list of str
         One map colour per column.
     """
-    by_label = {label: DISPOSITION_STYLES[code][0] for code, label in DISPOSITION_ZH.items()}
+    by_label = {DISPOSITION_ZH[code]: fill for code, (fill, _, _) in (styles or DISPOSITION_STYLES).items()}
     return [by_label[c] for c in table.columns]
 
 

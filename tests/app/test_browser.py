@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import socket
 import socketserver
@@ -29,6 +30,7 @@ import pytest
 import geo_screen as gs
 from geo_screen import results as R
 from geo_screen.app import mapview as mv
+from geo_screen.app.symbols import BUFFER_TITLE
 from geo_screen.vocabulary import DISPOSITION_ZH, MISSING_ZH
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -77,8 +79,35 @@ def server_outbound():
     proxy.server_close()
 
 
+def tile_range(zoom: int, west: float, south: float, east: float, north: float):
+    """XYZ tile numbers covering a lon/lat box at ``zoom`` (Web Mercator, as Leaflet numbers them)."""
+
+    def tile(lon, lat):
+        n = 2**zoom
+        y = (1 - np.arcsinh(np.tan(np.radians(lat))) / np.pi) / 2 * n
+        return int((lon + 180) / 360 * n), int(y)
+
+    (x0, y0), (x1, y1) = tile(west, north), tile(east, south)
+    return [(zoom, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+
+
 @pytest.fixture(scope="module")
-def server(server_outbound, tmp_path_factory):
+def office_basemaps(tmp_path_factory):
+    """A basemaps file naming a local tile folder (grey PNG tiles over Nantong, zooms 7-11)."""
+    from test_basemaps import write_tiles
+
+    root = tmp_path_factory.mktemp("office")
+    tiles = [t for z in range(7, 12) for t in tile_range(z, 119.9, 31.3, 122.2, 33.0)]
+    write_tiles(root / "tiles", tiles)
+    path = root / "basemaps.yaml"
+    path.write_text(
+        "basemaps:\n  - {id: local, label: 本机瓦片, kind: folder, folder: tiles, datum: cgcs2000}\n", encoding="utf-8"
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(server_outbound, office_basemaps, tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
     port = free_port()
@@ -102,6 +131,8 @@ def server(server_outbound, tmp_path_factory):
             "--",  # address, usage statistics and error details come from .streamlit/config.toml
             "--runs",
             str(tmp_path_factory.mktemp("runs")),
+            "--basemaps",
+            str(office_basemaps),
         ],
         cwd=ROOT,
         env=env,
@@ -312,6 +343,118 @@ def test_planner_session_offline(server, server_outbound, demo, tmp_path):
     assert not outside, f"requests left the machine: {outside[:5]}"
     assert not server_outbound.seen, f"the server reached out: {server_outbound.seen[:5]}"
     assert not errors, errors
+
+
+def test_local_tiles_and_measure_tool_offline(server, server_outbound):
+    """A local tile folder as the basemap: the tiles come from the app's own tile server (127.0.0.1), and
+    the vendored measure tool is on the map; nothing leaves the machine."""
+    from playwright.sync_api import sync_playwright
+
+    outside: list[str] = []
+    tiles: list[tuple[str, int]] = []
+
+    def guard(route):
+        if urlparse(route.request.url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.route("**/*", guard)
+        page = context.new_page()
+        page.on("response", lambda r: tiles.append((r.url, r.status)) if r.url.endswith(".png") else None)
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        try:
+            page.goto(f"{server}/?basemap=local", wait_until="domcontentloaded")
+            frame = map_frame(page, timeout_s=60)
+            # at 1400 px the first view frames the city: its box fills >= 80 % of the map's width or height
+            page.wait_for_timeout(1000)
+            fill = frame.evaluate("""() => {
+                const m = window.map, b = m.gsFitBounds, s = m.getSize();
+                const sw = m.latLngToContainerPoint(b.getSouthWest()), ne = m.latLngToContainerPoint(b.getNorthEast());
+                return Math.max((ne.x - sw.x) / s.x, (sw.y - ne.y) / s.y);
+            }""")
+            assert fill >= 0.8, f"the data fill {fill:.0%} of the first view"
+            frame.wait_for_function(
+                "() => document.querySelectorAll('img.leaflet-tile-loaded').length >= 4", timeout=30_000
+            )
+            loaded = frame.evaluate("() => [...document.querySelectorAll('img.leaflet-tile-loaded')].map(i => i.src)")
+            # the note on the sanitary buffers (the demo has more than are drawn) only while that layer is on
+            assert frame.locator(".gs-note").count() == 0
+            frame.locator(".leaflet-control-layers").get_by_text(BUFFER_TITLE, exact=True).click()
+            assert "卫生防护距离图层只画出前" in frame.locator(".gs-note").inner_text(timeout=5_000)
+            frame.locator(".leaflet-control-layers").get_by_text(BUFFER_TITLE, exact=True).click()
+            assert frame.locator(".gs-note").count() == 0
+            assert not page.get_by_text("卫生防护距离图层只画出前").count()  # no caption under the map either
+            measure = frame.locator(".leaflet-control-measure")
+            measure.wait_for(timeout=10_000)
+            measure.hover()
+            title = frame.locator(".leaflet-control-measure h3").first.inner_text()
+            check_streamlit_strings(page)
+            check_gcj02_warning(page)
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "failure-tiles.png"))
+            raise
+        finally:
+            context.close()
+            browser.close()
+    assert loaded and all(urlparse(src).hostname == "127.0.0.1" and src.endswith(".png") for src in loaded)
+    assert {urlparse(src).port for src in loaded} != {urlparse(server).port}  # the tile server, not Streamlit
+    served = [status for url, status in tiles if url in set(loaded)]
+    assert served and set(served) == {200}
+    assert "测量" in title
+    assert not outside, f"requests left the machine: {outside[:5]}"
+    assert not server_outbound.seen, f"the server reached out: {server_outbound.seen[:5]}"
+    assert not errors, errors
+
+
+def after_text(locator) -> str:
+    """What a localised Streamlit string shows: its ``::after`` content (the English text is hidden at size 0)."""
+    return locator.first.evaluate(
+        "e => getComputedStyle(e).fontSize === '0px' ? getComputedStyle(e, '::after').content : e.textContent"
+    )
+
+
+def open_menu(page, box, item: str, tries: int = 5) -> None:
+    """Open a select box's menu until ``item`` shows (a click on a loaded page can land before the widget
+    listens)."""
+    for _ in range(tries):
+        box.click()
+        page.wait_for_timeout(300)
+        if not page.locator(item).count():
+            page.keyboard.press("ArrowDown")
+        try:
+            page.locator(item).first.wait_for(timeout=3_000)
+            return
+        except Exception:
+            page.keyboard.press("Escape")
+    raise AssertionError(f"the menu of {box} never showed {item}")
+
+
+def check_streamlit_strings(page) -> None:
+    """Streamlit's own "Upload", "200MB per file" and "Select all" read in Chinese."""
+    page.get_by_text("筛查新名录 / screen a new registry").click()
+    zone = page.locator('[data-testid="stFileUploaderDropzone"]')
+    assert "选择文件" in after_text(zone.locator('button [data-testid="stMarkdownContainer"] p'))
+    assert "单个文件不超过 200 MB" in after_text(
+        page.locator('[data-testid="stFileUploaderDropzoneInstructions"] span')
+    )
+    open_menu(page, page.locator('[data-testid="stMultiSelect"]', has_text="处置方式"), '[data-key="__select_all__"]')
+    assert "全选" in after_text(page.locator('[data-key="__select_all__"] [data-item-hl]'))
+    page.keyboard.press("Escape")
+
+
+def check_gcj02_warning(page) -> None:
+    """The demo registry (GCJ-02) uploaded as WGS84: the page warns "坐标疑似为GCJ-02"."""
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(gs.demo_paths()["registry"]))
+    open_menu(page, page.locator('[data-testid="stSelectbox"]', has_text="坐标系"), '[role="option"]')
+    page.get_by_role("option", name=re.compile("^WGS84")).click()
+    page.get_by_role("button", name="开始筛查 / screen").click()
+    page.get_by_text("坐标疑似为GCJ-02").first.wait_for(timeout=90_000)
 
 
 def test_clustered_map_renders_offline(tmp_path):

@@ -80,13 +80,14 @@ def test_assets_are_vendored_with_licences():
     assert "BSD" in (static / "leaflet" / "LICENSE").read_text("utf-8")
     assert "Permission is hereby granted" in (static / "leaflet.markercluster" / "MIT-LICENCE.txt").read_text("utf-8")
     js, css = mv.asset_links()
-    assert {n for n, _ in js} == {"leaflet", "markercluster", "geo_screen"}
+    assert "MIT License" in (static / "leaflet-measure" / "LICENSE").read_text("utf-8")
+    assert {n for n, _ in js} == {"leaflet", "markercluster", "leaflet_measure", "geo_screen"}
     assert all(url.startswith("data:") for _, url in (*js, *css))
-    leaflet_css = next(url for n, url in css if n == "leaflet_css")
     import base64
 
-    text = base64.b64decode(leaflet_css.split(",", 1)[1]).decode("utf-8")
-    assert "url(images/" not in text and "url(data:image/png;base64," in text
+    for name in ("leaflet_css", "leaflet_measure_css"):  # images inlined, @2X ones too
+        text = base64.b64decode(dict(css)[name].split(",", 1)[1]).decode("utf-8")
+        assert "url(images/" not in text and "url(data:image/png;base64," in text
     assert "sourceMappingURL" not in base64.b64decode(js[0][1].split(",", 1)[1]).decode("utf-8")
 
 
@@ -215,7 +216,7 @@ def test_map_of_nothing_still_renders(tiny):
     empty = res.enterprises.iloc[:0]
     page = html_of(mv.build_map(empty, layers=ml.display_layers(catalog)))
     assert enterprise_payload(page)["lat"] == []
-    assert "fitBounds" in page  # falls back to the layers' extent
+    assert "geoScreen.fit(" in page  # falls back to the layers' extent
 
 
 def test_first_view_ignores_out_of_coverage_strays(result):
@@ -223,7 +224,7 @@ def test_first_view_ignores_out_of_coverage_strays(result):
     ents.loc[10, "geometry"] = shapely.Point(100.0, 25.0)  # a geocoding stray in Yunnan
     ents.loc[10, R.ROW_STATUS] = R.STATUS_OUT
     page = html_of(mv.build_map(ents))
-    (south, west), (north, east) = json.loads(re.search(r"fitBounds\(\s*(\[\[.*?\]\])", page, flags=re.S).group(1))
+    (south, west), (north, east) = json.loads(re.search(r"geoScreen\.fit\(\w+, (\[\[.*?\]\])", page).group(1))
     assert west > 120 and south > 31 and east < 122  # the stray is drawn, not framed
     assert len(enterprise_payload(page)["lat"]) == len(ents) - 1
 
@@ -255,6 +256,40 @@ def test_wheel_zooms_only_after_a_click_and_the_scale_is_metric(result):
     assert '"scrollWheelZoom": false' in html
     assert "geoScreen.controls(" in html and '"imperial":false' in html
     assert "L.control.scale(" not in html  # folium's own, with miles
+
+
+def test_measure_tool_is_vendored_metric_and_chinese(result):
+    """leaflet-measure from geo_screen/app/static (no CDN), metres/kilometres and m²/hectares, its Chinese labels."""
+    html = html_of(mv.build_map(result.enterprises))
+    options = json.loads(re.search(r"geoScreen\.controls\(\w+, (\{.*?\})\);", html).group(1))["measure"]
+    assert options["localization"] == "cn"
+    assert {options[k] for k in ("primaryLengthUnit", "secondaryLengthUnit")} == {"meters", "kilometers"}
+    assert {options[k] for k in ("primaryAreaUnit", "secondaryAreaUnit")} == {"sqmeters", "hectares"}
+    assert "cdn.jsdelivr.net" not in html and "leaflet-measure@" not in html
+    js = dict(mv.asset_links()[0])["leaflet_measure"]
+    import base64
+
+    assert "同时测量距离和面积" in base64.b64decode(js.split(",", 1)[1]).decode("utf-8")
+
+
+def test_buffer_note_belongs_to_the_buffer_layer(result):
+    """Issue 16: the note that only some buffers are drawn showed under the map while the layer was off; it is the
+    layer's own now, shown by map.js while the layer is on."""
+    buffers, _ = ml.sanitary_buffers(result.enterprises)
+    html = html_of(mv.build_map(result.enterprises, buffers=buffers, buffer_note="只画出前 3 家"))
+    options = [json.loads(o) for o in re.findall(r"geoScreen\.vector\(\{.*?\}, (\{\"style\".*?\})\);", html)]
+    (buffer,) = [o for o in options if o["title"] == symbols.BUFFER_TITLE]
+    assert buffer["note"] == "只画出前 3 家"
+    assert "gs-note" in (symbols.STATIC_DIR / "geo_screen" / "map.js").read_text("utf-8")
+    html = html_of(mv.build_map(result.enterprises, buffers=buffers))
+    assert '"note":null' in html
+
+
+def test_first_view_frames_the_data_with_fractional_zoom(result):
+    """Issue 16: at 1400 px the city filled 55 % of a 572 px map (fitBounds snapped to a whole zoom level)."""
+    html = html_of(mv.build_map(result.enterprises))
+    assert '"zoomSnap": 0.25' in html and "geoScreen.fit(" in html and ".fitBounds(" not in html
+    assert "function fit(map, bounds, options)" in (symbols.STATIC_DIR / "geo_screen" / "map.js").read_text("utf-8")
 
 
 def test_legend_has_zone_swatches_and_sensitive_targets_their_own_symbol(tiny):

@@ -4,7 +4,8 @@
  * window.geoScreen.vector(geojson, options)    -> a zone / target / buffer layer with text tooltips
  * window.geoScreen.legend(items, options)      -> a legend control
  * window.geoScreen.keepBelow(map, layers)      -> keeps zone layers under the enterprise markers
- * window.geoScreen.controls(map, options)      -> wheel zoom only after a click; a metric scale bar
+ * window.geoScreen.fit(map, bounds, options)   -> frames bounds, again on resize until the view is moved
+ * window.geoScreen.controls(map, options)      -> wheel zoom only after a click; a metric scale bar; the measure tool
  *
  * Text from the data is only ever set with textContent (names come from user files). No network access.
  */
@@ -73,7 +74,7 @@
     return group;
   }
 
-  /* geojson features carry properties.tip (lines joined by "\n"); options: {style, interactive, title}. */
+  /* geojson features carry properties.tip (lines joined by "\n"); options: {style, interactive, title, note}. */
   function vector(geojson, options) {
     var style = options.style;
     var layer = L.geoJSON(geojson, {
@@ -93,6 +94,17 @@
         var text = (l.feature && l.feature.properties && l.feature.properties.tip) || "";
         return tip(text.split("\n"));
       }, { sticky: true });
+    }
+    if (options.note) {   // a note about the layer, shown only while the layer is on the map
+      var note = L.control({ position: "bottomright" });
+      note.onAdd = function () {
+        var div = L.DomUtil.create("div", "gs-note");
+        div.textContent = options.note;
+        return div;
+      };
+      layer.on("add", function () { if (layer._map) { note.addTo(layer._map); } });
+      layer.on("remove", function () { note.remove(); });
+      layer.gsNote = note;
     }
     layer.gsZone = true;
     layer.gsTitle = options.title;
@@ -138,15 +150,36 @@
     });
   }
 
-  /* The wheel scrolls the page until the map is clicked, and again once the pointer leaves it; the scale is metric. */
+  /* The wheel scrolls the page until the map is clicked, and again once the pointer leaves it; the scale is metric;
+   * the measure tool (vendored leaflet-measure) when options.measure is given. */
   function controls(map, options) {
     map.scrollWheelZoom.disable();
     map.on("click", function () { map.scrollWheelZoom.enable(); });
     map.on("mouseout", function () { map.scrollWheelZoom.disable(); });
     L.control.scale({ imperial: !!options.imperial, metric: true, position: options.scalePosition }).addTo(map);
+    if (options.measure && L.control.measure) {
+      // leaflet-measure styles its vertices through their SVG paths (layer._path); the map draws on a canvas
+      // (preferCanvas), so the measure's own shapes get an SVG renderer
+      var measure = L.control.measure(options.measure), symbols = measure._symbols, svg = L.svg();
+      var getSymbol = symbols.getSymbol;
+      symbols.getSymbol = function (name) { return L.extend({ renderer: svg }, getSymbol.call(symbols, name)); };
+      map.gsMeasure = measure.addTo(map);
+    }
+  }
+
+  /* Frame bounds; when the map's size changes (the page lays out its columns after the map is built) frame them
+   * again, unless the view was moved since (a pan, a zoom, a selection). */
+  function fit(map, bounds, options) {
+    var framed = null;
+    function view() { return map.getCenter().toString() + "@" + map.getZoom(); }
+    function apply() { map.fitBounds(bounds, options); framed = view(); }
+    apply();
+    map.gsFitBounds = L.latLngBounds(bounds);
+    map.on("resize", function () { if (framed === view()) { apply(); } });
   }
 
   window.geoScreen = {
-    enterprises: enterprises, vector: vector, legend: legend, keepBelow: keepBelow, controls: controls, tip: tip
+    enterprises: enterprises, vector: vector, legend: legend, keepBelow: keepBelow, controls: controls, tip: tip,
+    fit: fit
   };
 })();

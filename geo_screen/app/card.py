@@ -17,7 +17,6 @@ import pandas as pd
 
 from geo_screen import results as R
 from geo_screen.app.state import Run
-from geo_screen.app.symbols import DISPOSITION_STYLES
 from geo_screen.screening.rules import load_rules
 from geo_screen.vocabulary import (
     DISPOSITION_ZH,
@@ -207,7 +206,7 @@ def enterprise_card(run: Run, key: str, *, rules=None) -> Card | None:
     ]
     facts = pd.DataFrame([(k, "—" if _blank(v) else str(v)) for k, v in facts], columns=["项目", "内容"])
     code = row.get(R.DISPOSITION) or R.NOT_ASSESSED_DISPOSITION
-    colour = DISPOSITION_STYLES.get(code, ("#999999",))[0]
+    colour = run.styles.get(code, ("#999999",))[0]  # the run's rules order the severity colours
     return Card(
         key=key,
         name=str(row.get(R.NAME) or "（无名称）"),

@@ -152,8 +152,8 @@ def _draw_layer(ax, layer: DisplayLayer, crs: CRS, box) -> None:
                     linewidth=0.6, zorder=4)  # fmt: skip
 
 
-def _marker(code: str) -> dict:
-    fill, stroke, radius = DISPOSITION_STYLES[code]
+def _marker(code: str, styles: dict | None = None) -> dict:
+    fill, stroke, radius = (styles or DISPOSITION_STYLES)[code]
     return {
         "facecolor": "none" if fill == "transparent" else fill,
         "edgecolor": stroke,
@@ -161,17 +161,20 @@ def _marker(code: str) -> dict:
     }
 
 
-def _draw_enterprises(ax, shown: gpd.GeoDataFrame, crs: CRS, selected: gpd.GeoDataFrame | None) -> None:
+def _draw_enterprises(
+    ax, shown: gpd.GeoDataFrame, crs: CRS, selected: gpd.GeoDataFrame | None, styles: dict | None = None
+) -> None:
     geoms = shown.geometry.to_numpy()
     located = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
     points = shapely.point_on_surface(geoms[located])
     to_metric = Transformer.from_crs(R.OUTPUT_CRS, crs, always_xy=True)
     x, y = to_metric.transform(shapely.get_x(points), shapely.get_y(points))
     codes = shown[R.DISPOSITION].to_numpy(dtype=object)[located]
-    for z, code in enumerate(reversed(list(DISPOSITION_STYLES))):  # the most severe drawn last, on top
+    styles = styles or DISPOSITION_STYLES
+    for z, code in enumerate(reversed(list(styles))):  # the most severe drawn last, on top
         pick = codes == code
         if pick.any():
-            m = _marker(code)
+            m = _marker(code, styles)
             ax.scatter(
                 x[pick], y[pick], s=m["size_pt"] ** 2, c=m["facecolor"], edgecolors=m["edgecolor"],
                 linewidths=0.4, zorder=10 + z,
@@ -224,12 +227,16 @@ def _north_arrow(ax) -> None:
     ax.text(0.95, 0.955, "北 N", transform=ax.transAxes, ha="center", va="bottom", fontsize=9)
 
 
-def legend_entries(shown: gpd.GeoDataFrame, layers: Sequence[DisplayLayer]) -> list[tuple[object, str]]:
-    """The legend's (handle, label) pairs: every disposition with its count, then each zone layer's swatch."""
+def legend_entries(
+    shown: gpd.GeoDataFrame, layers: Sequence[DisplayLayer], styles: dict | None = None
+) -> list[tuple[object, str]]:
+    """The legend's (handle, label) pairs: every disposition with its count (in the order and colours of
+    ``styles``, the run's; the shipped ones when None), then each zone layer's swatch."""
     counts = shown[R.DISPOSITION].value_counts()
     out: list[tuple[object, str]] = []
-    for code in DISPOSITION_STYLES:
-        m = _marker(code)
+    styles = styles or DISPOSITION_STYLES
+    for code in styles:
+        m = _marker(code, styles)
         handle = Line2D(
             [], [], linestyle="none", marker="o", markersize=m["size_pt"] * 1.6, markerfacecolor=m["facecolor"],
             markeredgecolor=m["edgecolor"], markeredgewidth=0.6,
@@ -322,7 +329,7 @@ def _figure(
         ax = fig.add_axes(MAP_BOX)
         for layer in layers:
             _draw_layer(ax, layer, crs, box)
-        _draw_enterprises(ax, shown, crs, selected)
+        _draw_enterprises(ax, shown, crs, selected, run.styles)
         ax.set_xlim(box[0], box[2])
         ax.set_ylim(box[1], box[3])  # the box has the axes' shape: one metre is as long across as up
         _scale_bar(ax, box)
@@ -335,7 +342,7 @@ def _figure(
             ax.set_title(f"另有 {counts['no_location']:,} 家企业无有效位置，未上图", fontsize=7.5, loc="left")
         leg_ax = fig.add_axes(LEGEND_BOX)
         leg_ax.axis("off")
-        handles, labels = zip(*legend_entries(shown, layers))
+        handles, labels = zip(*legend_entries(shown, layers, run.styles))
         leg_ax.legend(
             handles, labels, loc="upper left", title="图例", fontsize=7.5, title_fontsize=9.5, frameon=True,
             borderaxespad=0, labelspacing=0.35, handlelength=1.8,

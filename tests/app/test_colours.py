@@ -110,3 +110,20 @@ def test_neighbouring_severities_stay_distinguishable(vision, precedence):
         linear = np.clip(linear @ np.array(MACHADO[vision]).T, 0, 1)
     delta = np.linalg.norm(np.diff(_lab(linear), axis=0), axis=1)
     assert delta.min() >= MIN_DELTA_E, dict(zip(list(styles)[1:], delta.round(1)))
+
+
+def test_the_print_layout_and_the_card_use_the_runs_colours(edited_run):
+    from geo_screen.app import card as cards
+    from geo_screen.app import printout
+
+    _, _, result = edited_run
+    run = explore.prepare(result)
+    handles = printout.legend_entries(result.enterprises, [], run.styles)
+    assert handles[0][1].startswith(DISPOSITION_ZH["stop"]) and handles[0][0].get_markerfacecolor() == "#800026"
+    codes = result.enterprises[R.DISPOSITION]
+    key, code = next(
+        (k, codes.iloc[i])
+        for k, i in run.key_index.items()
+        if run.styles[codes.iloc[i]] != symbols.DISPOSITION_STYLES[codes.iloc[i]]
+    )
+    assert cards.enterprise_card(run, key).colour == run.styles[code][0] != symbols.DISPOSITION_STYLES[code][0]

@@ -359,7 +359,9 @@ def show_ledger(run, ledger, user):
     if table.empty:
         st.caption("台账中没有该企业的记录 / no ledger entries yet")
     else:
-        st.dataframe(table, hide_index=True, width="stretch", key="ledger_history")
+        with st.container(border=True, key="ledger_history"):
+            for item in casefile.history_markdown(table):
+                st.markdown(item)
     if not user:
         return
     with st.container(border=True):
@@ -399,7 +401,8 @@ def fix_location_mode(selected, user):
 
 
 def ledger_and_user(args):
-    """The ledger the app was started with (None: no history) and who is logged in (None: read-only)."""
+    """The ledger the app was started with (None: no history), who is logged in (None: read-only) and whether
+    anyone can log in to record (a users file or OIDC: the map then reports clicks for corrected locations)."""
     ledger = None
     if args.ledger:
         try:
@@ -410,7 +413,7 @@ def ledger_and_user(args):
     if ledger is not None:
         mode = "" if user else "（只读 / read-only）"
         st.sidebar.caption(f"台账 / ledger：{casefile.ledger_where(args.ledger)}{mode}")
-    return ledger, user
+    return ledger, user, ledger is not None and (args.users is not None or oidc_configured())
 
 
 def main():
@@ -419,7 +422,7 @@ def main():
     sidebar_source(args, catalog_path)
     run = pick_run(args)
     filters, basemap, token = sidebar_filters(run)
-    ledger, user = ledger_and_user(args)
+    ledger, user, recordable = ledger_and_user(args)
     shown = explore.apply_filters(run, filters)
     if st.session_state.get("selected") not in run.key_index:
         st.session_state["selected"] = None
@@ -466,7 +469,7 @@ def main():
             height=MAP_HEIGHT,
             use_container_width=True,
             on_change=on_map_click,
-            returned_objects=["last_object_clicked_tooltip", *(["last_clicked"] if picking else [])],
+            returned_objects=["last_object_clicked_tooltip", *(["last_clicked"] if recordable else [])],
             feature_group_to_add=ring,
         )
         notes = [f"{now['no_location']:,} 家企业无有效位置，未在地图上显示。"] if now["no_location"] else []

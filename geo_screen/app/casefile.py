@@ -21,6 +21,7 @@ import pandas as pd
 
 from geo_screen import results as R
 from geo_screen.app.basemaps import display_offset
+from geo_screen.app.card import markdown_escape
 from geo_screen.app.state import Run
 from geo_screen.errors import InputDataError
 from geo_screen.inputs.crs import gcj02_to_wgs84, wgs84_to_gcj02
@@ -222,3 +223,26 @@ def enterprise_id(run: Run, key: str) -> str | None:
         return None
     value = run.enterprises[R.ENTERPRISE_ID].iloc[pos]
     return None if value is None or pd.isna(value) or not str(value).strip() else str(value).strip()
+
+
+def history_markdown(table: pd.DataFrame) -> list[str]:
+    """:func:`history_table`'s rows as short Markdown items for the narrow card, newest first.
+
+    Each item leads with the entry's number, kind and value, then when, who and from where, then the details
+    (document number, deadline, corrected location, note, inspector, run); user text is escaped.
+    """
+    items = []
+    for record in reversed(table.to_dict("records")):
+        row = {k: None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for k, v in record.items()}
+        text = row.get
+        head = f"**#{row['序号']} {markdown_escape(row['类别'])}"
+        subject = "：".join(markdown_escape(v) for v in (text("标准"), text("内容")) if v)
+        head += f"：{subject}**" if subject else "**"
+        who = " · ".join(markdown_escape(v) for v in (text("记录时间"), text("记录人"), text("来源")) if v)
+        details = [
+            f"{column} {markdown_escape(text(column))}"
+            for column in ("文号", "发文单位", "整改期限", "更正位置", "说明", "核查人", "更正第", "筛查批次")
+            if text(column)
+        ]
+        items.append("  \n".join([f"{head}  {who}", *(["；".join(details)] if details else [])]))
+    return items

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import pytest
@@ -58,9 +59,9 @@ def page(tiny_run, tmp_path, monkeypatch):
     return make, ledger_path, row, result
 
 
-def history(at):
-    (table,) = [d.value for d in at.dataframe if "类别" in d.value.columns]
-    return table
+def history(at) -> list[str]:
+    """The card's ledger history items, newest first, as they read (Markdown escapes removed)."""
+    return [re.sub(r"\\(.)", r"\1", m.value) for m in at.markdown if m.value.startswith("**#")]
 
 
 def map_args(at) -> dict:
@@ -80,13 +81,11 @@ def test_card_shows_the_enterprises_ledger_history_read_only(page):
     make, _, _, _ = page
     at = make(users=False).run()
     assert not at.exception and not at.error
-    table = history(at)
-    assert (
-        list(table["类别"]) == ["核查结论"] and list(table["内容"]) == ["属实"] and list(table["说明"]) == ["首次核查"]
-    )
-    assert list(table["记录人"]) == ["张三"]
+    (item,) = history(at)
+    assert item.startswith("**#1 核查结论：属实**") and "张三" in item and "说明 首次核查" in item
     assert not [b for b in at.button if b.key == "fix_save"] and not [s for s in at.selectbox if s.key == "fix_value"]
     assert any("只读" in c.value for c in at.sidebar.caption)
+    assert map_args(at)["returned_objects"] == ["last_object_clicked_tooltip"]  # no click places anything
 
 
 def test_users_file_offers_a_login_and_no_recording_before_it(page):
@@ -129,7 +128,8 @@ def test_logged_in_user_records_a_finding_shown_at_once(page):
     assert (last.kind, last.value, last.note) == ("finding", "整改不到位", "仍在生产")
     assert last.enterprise_id == row[R.ENTERPRISE_ID] and last.recorded_by == "张三（zhangsan）"
     assert last.run_id == result.manifest["run_id"] and last.source_file == "app"
-    assert list(history(at)["内容"]) == ["属实", "整改不到位"]
+    assert [i.split("**")[1] for i in history(at)] == ["#3 核查结论：整改不到位", "#1 核查结论：属实"]
+    assert "地图记录" in history(at)[0] and "说明 仍在生产" in history(at)[0]
 
 
 def test_unknown_finding_value_is_a_chinese_message_and_nothing_recorded(page):
@@ -144,8 +144,8 @@ def test_unknown_finding_value_is_a_chinese_message_and_nothing_recorded(page):
 def test_wrong_place_takes_the_clicked_location_shown_before_saving(page):
     make, ledger_path, row, _ = page
     at = make(users=True, logged_in=True).run()
+    assert map_args(at)["returned_objects"] == ["last_object_clicked_tooltip", "last_clicked"]  # from the start
     at.selectbox(key="fix_value").set_value("位置有误").run()
-    assert map_args(at)["returned_objects"] == ["last_object_clicked_tooltip", "last_clicked"]
     assert any("请在地图上点击" in i.value for i in at.info)
     at.session_state["fix_point"] = (120.9012345, 32.0123456)  # what on_map_click stores from a map click
     at.run()
@@ -154,4 +154,4 @@ def test_wrong_place_takes_the_clicked_location_shown_before_saving(page):
     with open_ledger(ledger_path) as ledger:
         fix = ledger.entries()[-1]
     assert (fix.kind, fix.lon, fix.lat) == ("location_fix", 120.9012345, 32.0123456)
-    assert "位置更正" in list(history(at)["类别"])
+    assert history(at)[0].startswith("**#4 位置更正**") and "更正位置 120.901235, 32.012346" in history(at)[0]

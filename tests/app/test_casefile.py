@@ -96,3 +96,20 @@ def test_a_click_on_the_amap_basemap_is_taken_back_to_cgcs2000():
     lon, lat = casefile.clicked_lonlat({"lat": 32.0, "lng": 120.9}, basemap="amap")
     assert 120.9 - lon == pytest.approx(0.0045, abs=0.002) and 32.0 - lat == pytest.approx(-0.002, abs=0.002)
     assert casefile.clicked_lonlat(None) is None and casefile.clicked_lonlat({"lat": None, "lng": None}) is None
+
+
+def test_history_items_for_the_card_newest_first_with_user_text_escaped(tmp_path):
+    with open_ledger(tmp_path / "ledger.sqlite") as ledger:
+        ledger.append(
+            [
+                finding(USCC[0], "属实", note="见 *熔炉* [1]"),
+                Entry("decision", USCC[0], "县工信局", value="close", doc_number="通工信〔2025〕3号"),
+            ]
+        )
+        items = casefile.history_markdown(casefile.history_table(ledger.entries(USCC[0])))
+    assert (
+        items[0].startswith("**#2 处置决定：关闭取缔**")
+        and "县工信局" in items[0]
+        and "文号 通工信〔2025〕3号" in items[0]
+    )
+    assert items[1].startswith("**#1 核查结论：属实**") and r"说明 见 \*熔炉\* \[1\]" in items[1]

@@ -289,7 +289,7 @@ def oidc_configured():
 def sidebar_login(args):
     """The logged-in user as the ledger records them, or None (read-only: no recording control)."""
     if oidc_configured():
-        if st.user.is_logged_in:
+        if st.user.get("is_logged_in", False):
             who = str(st.user.get("name") or st.user.get("email") or "")
             st.sidebar.caption(f"已登录 / logged in：{who}")
             st.sidebar.button("退出登录 / log out", on_click=st.logout, key="oidc_logout")

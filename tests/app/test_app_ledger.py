@@ -155,3 +155,14 @@ def test_wrong_place_takes_the_clicked_location_shown_before_saving(page):
         fix = ledger.entries()[-1]
     assert (fix.kind, fix.lon, fix.lat) == ("location_fix", 120.9012345, 32.0123456)
     assert history(at)[0].startswith("**#4 位置更正**") and "更正位置 120.901235, 32.012346" in history(at)[0]
+
+
+def test_oidc_in_secrets_offers_streamlits_own_login_instead_of_the_users_file(page):
+    make, _, _, _ = page
+    at = make(users=True)
+    at.secrets["auth"] = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "x" * 32}
+    at.run()
+    assert not at.exception
+    assert [b for b in at.sidebar.button if b.key == "oidc_login"]
+    assert not [t for t in at.text_input if t.label.startswith("用户名")]  # the users file's form is not shown
+    assert not [b for b in at.button if b.key == "fix_save"]

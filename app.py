@@ -131,7 +131,7 @@ def pick_run(args):
     return demo_run(str(demo["catalog"]), str(demo["registry"]), demo["crs"], str(demo["indicators"]))
 
 
-def sidebar_source(args, catalog_path):
+def sidebar_source(args, catalog_path, ledger=None):
     st.sidebar.title("落后产能退出筛查")
     st.sidebar.caption("通政办发〔2017〕179号 · 综合标准筛查 / screening map")
     start_run(args)
@@ -173,7 +173,13 @@ def sidebar_source(args, catalog_path):
             st.session_state["upload_nonce"] = nonce + 1  # the next run shows an empty uploader
             try:
                 result = uploads.screen_upload(
-                    file.name, file.getvalue(), load_catalog(catalog_path), crs=crs, limits=limits, progress=step
+                    file.name,
+                    file.getvalue(),
+                    load_catalog(catalog_path),
+                    crs=crs,
+                    limits=limits,
+                    progress=step,
+                    ledger=ledger,  # the app's ledger: the run carries verification status
                 )
                 info = runs.save_run(result, args.runs)
             except gs.GeoScreenError as e:
@@ -400,29 +406,36 @@ def fix_location_mode(selected, user):
     return picking
 
 
-def ledger_and_user(args):
-    """The ledger the app was started with (None: no history), who is logged in (None: read-only) and whether
-    anyone can log in to record (a users file or OIDC: the map then reports clicks for corrected locations)."""
-    ledger = None
-    if args.ledger:
-        try:
-            ledger = ledger_for(args.ledger)
-        except gs.GeoScreenError as e:
-            st.sidebar.error(f"台账无法打开 / the ledger cannot be opened：{e}")
-    user = sidebar_login(args) if ledger is not None else None
-    if ledger is not None:
-        mode = "" if user else "（只读 / read-only）"
-        st.sidebar.caption(f"台账 / ledger：{casefile.ledger_where(args.ledger)}{mode}")
-    return ledger, user, ledger is not None and (args.users is not None or oidc_configured())
+def app_ledger(args):
+    """The ledger the app was started with, open (None: none given, or it cannot be opened: said in the sidebar)."""
+    if not args.ledger:
+        return None
+    try:
+        return ledger_for(args.ledger)
+    except gs.GeoScreenError as e:
+        st.session_state["source_error"] = f"台账无法打开 / the ledger cannot be opened：{e}"
+        return None
+
+
+def ledger_user(args, ledger):
+    """Who is logged in (None: read-only) and whether anyone can log in to record (a users file or OIDC: the map
+    then reports clicks, for corrected locations)."""
+    if ledger is None:
+        return None, False
+    user = sidebar_login(args)
+    mode = "" if user else "（只读 / read-only）"
+    st.sidebar.caption(f"台账 / ledger：{casefile.ledger_where(args.ledger)}{mode}")
+    return user, args.users is not None or oidc_configured()
 
 
 def main():
     args = app_args()
     catalog_path = str(args.catalog or gs.demo_paths()["catalog"])
-    sidebar_source(args, catalog_path)
+    ledger = app_ledger(args)
+    sidebar_source(args, catalog_path, ledger)
     run = pick_run(args)
     filters, basemap, token = sidebar_filters(run)
-    ledger, user, recordable = ledger_and_user(args)
+    user, recordable = ledger_user(args, ledger)
     shown = explore.apply_filters(run, filters)
     if st.session_state.get("selected") not in run.key_index:
         st.session_state["selected"] = None

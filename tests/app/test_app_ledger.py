@@ -166,3 +166,15 @@ def test_oidc_in_secrets_offers_streamlits_own_login_instead_of_the_users_file(p
     assert [b for b in at.sidebar.button if b.key == "oidc_login"]
     assert not [t for t in at.text_input if t.label.startswith("用户名")]  # the users file's form is not shown
     assert not [b for b in at.button if b.key == "fix_save"]
+
+
+def test_a_ledger_that_cannot_be_opened_is_said_in_the_sidebar_and_the_page_stays_read_only(
+    tiny_run, tmp_path, monkeypatch
+):
+    results, catalog, _ = tiny_run
+    argv = ["app.py", "--results", str(results), "--catalog", str(catalog), "--runs", str(tmp_path / "runs")]
+    monkeypatch.setattr(sys, "argv", [*argv, "--ledger", "mysql://db/ledger"])
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception
+    assert any(e.value.startswith("台账无法打开") and "postgresql://" in e.value for e in at.sidebar.error)
+    assert not [m for m in at.markdown if "台账记录" in m.value]

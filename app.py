@@ -1,6 +1,7 @@
 """落后产能退出筛查地图 / the planner's map.
 
-``streamlit run app.py [-- --results DIR] [--catalog catalog.yaml] [--runs DIR] [--basemaps basemaps.yaml]``.
+``streamlit run app.py [-- --results DIR] [--catalog catalog.yaml] [--runs DIR] [--basemaps basemaps.yaml]
+[--ledger LEDGER] [--users FILE]``.
 
 A thin page over geo_screen: everything it shows comes from geo_screen.app.args (its arguments),
 geo_screen.app.state (filters, counts, URL state), geo_screen.app.card (the enterprise card),
@@ -9,15 +10,22 @@ geo_screen.app.basemaps and geo_screen.app.tileserver (basemaps, an office's own
 geo_screen.app.charts (the counts tab's charts), geo_screen.app.downloads (download files), geo_screen.app.viewexport
 and geo_screen.app.printout (the current view as files and as a print layout), geo_screen.app.uploads (checked
 uploads), geo_screen.app.plausibility (the upload's GCJ-02 offset test), geo_screen.app.runs (saved runs),
-geo_screen.app.localise (Streamlit's own strings in Chinese) and geo_screen.vocabulary (labels).
+geo_screen.app.localise (Streamlit's own strings in Chinese), geo_screen.app.casefile (the card's ledger history and
+recording a finding), geo_screen.app.users (the users file), geo_screen.app.verification (verification status on the
+map) and geo_screen.vocabulary (labels). Logging in is streamlit-authenticator's form (``--users FILE``) or
+Streamlit's own OIDC login (``st.login``, when ``.streamlit/secrets.toml`` has an ``[auth]`` section); without either
+the page is read-only.
 """
 
 import streamlit as st
+import streamlit_authenticator as stauth
+from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit_folium import st_folium
 
 import geo_screen as gs
 from geo_screen.app import (
     basemaps,
+    casefile,
     charts,
     downloads,
     localise,
@@ -28,14 +36,17 @@ from geo_screen.app import (
     runs,
     tileserver,
     uploads,
+    verification,
     viewexport,
 )
 from geo_screen.app import card as cards
 from geo_screen.app import state as explore
 from geo_screen.app.args import app_args
+from geo_screen.app.users import read_users
+from geo_screen.ledger.store import open_ledger
 from geo_screen.pack.metric import pack_metric_crs
 from geo_screen.runtime import tune_arrow_memory
-from geo_screen.vocabulary import RESULT_EN, RESULT_ZH
+from geo_screen.vocabulary import RESULT_EN, RESULT_ZH, VERDICT, VERDICTS, WRONG_PLACE
 
 st.set_page_config(page_title="落后产能退出筛查地图", page_icon="🗺️", layout="wide")
 tune_arrow_memory()
@@ -47,6 +58,7 @@ FILTER_KINDS = (
     ("standards", "触及标准"),
     ("dispositions", "处置方式"),
     ("row_statuses", "行状态 / row status"),
+    ("verifications", f"{VERDICT} / verification"),  # offered when the run was screened with the ledger
 )
 
 
@@ -130,6 +142,11 @@ def check_upload_crs(result, catalog, crs, run_id):
 
 def on_map_click():
     value = st.session_state.get("map") or {}
+    if st.session_state.get("fix_picking"):  # recording 位置有误: a click places the corrected location
+        point = casefile.clicked_lonlat(value.get("last_clicked"), basemap=st.session_state.get("basemap_shown", "none"))
+        if point:
+            st.session_state["fix_point"] = point
+        return
     key = mapview.key_from_tooltip(value.get("last_object_clicked_tooltip"))
     if key:
         st.session_state["selected"] = key
@@ -184,7 +201,7 @@ def pick_run(args):
     return demo_run(str(demo["catalog"]), str(demo["registry"]), demo["crs"], str(demo["indicators"]))
 
 
-def sidebar_source(args, catalog_path):
+def sidebar_source(args, catalog_path, ledger=None):
     st.sidebar.title("落后产能退出筛查")
     st.sidebar.caption("通政办发〔2017〕179号 · 综合标准筛查 / screening map")
     start_run(args)
@@ -226,7 +243,13 @@ def sidebar_source(args, catalog_path):
             st.session_state["upload_nonce"] = nonce + 1  # the next run shows an empty uploader
             try:
                 result = uploads.screen_upload(
-                    file.name, file.getvalue(), load_catalog(catalog_path), crs=crs, limits=limits, progress=step
+                    file.name,
+                    file.getvalue(),
+                    load_catalog(catalog_path),
+                    crs=crs,
+                    limits=limits,
+                    progress=step,
+                    ledger=ledger,  # the app's ledger: the run carries verification status
                 )
                 info = runs.save_run(result, args.runs)
             except gs.GeoScreenError as e:
@@ -260,6 +283,9 @@ def sidebar_filters(run, args):
     for kind, label in FILTER_KINDS:
         options = run.options[kind]
         key = f"f_{kind}"
+        if not options:  # e.g. no verification status: the run was screened without the ledger
+            chosen[kind] = ()
+            continue
         st.session_state[key] = [v for v in st.session_state.get(key, []) if v in options]
         chosen[kind] = tuple(
             st.sidebar.multiselect(
@@ -352,18 +378,179 @@ def localise_streamlit():
     st.markdown(localise.streamlit_css(st.get_option("server.maxUploadSize")), unsafe_allow_html=True)
 
 
+# --------------------------------------------------------------------------- login and the ledger
+
+
+@st.cache_resource(show_spinner=False)
+def ledger_for(target):
+    return open_ledger(target)
+
+
+@st.cache_data(show_spinner=False)
+def users_from(path, modified):
+    return read_users(path)  # a copy per call (read again when the file changes): the login library writes into it
+
+
+def oidc_configured():
+    """Whether the office's OIDC provider is set up for ``st.login`` (an ``[auth]`` section in secrets.toml)."""
+    try:
+        return "auth" in st.secrets
+    except StreamlitSecretNotFoundError:  # no secrets.toml
+        return False
+
+
+def sidebar_login(args):
+    """The logged-in user as the ledger records them, or None (read-only: no recording control)."""
+    if oidc_configured():
+        if st.user.get("is_logged_in", False):
+            who = str(st.user.get("name") or st.user.get("email") or "")
+            st.sidebar.caption(f"已登录 / logged in：{who}")
+            st.sidebar.button("退出登录 / log out", on_click=st.logout, key="oidc_logout")
+            return who or None
+        st.sidebar.button("登录 / log in", on_click=st.login, key="oidc_login")
+        return None
+    if args.users is None:
+        return None
+    try:
+        config = users_from(str(args.users), args.users.stat().st_mtime if args.users.exists() else None)
+    except gs.GeoScreenError as e:
+        st.sidebar.error(str(e))
+        return None
+    cookie = config["cookie"]
+    auth = stauth.Authenticate(
+        config["credentials"], cookie["name"], cookie["key"], cookie["expiry_days"], auto_hash=False, login_sleep_time=0
+    )
+    if st.session_state.get("authentication_status"):
+        name, username = st.session_state.get("name"), st.session_state.get("username")
+        st.sidebar.caption(f"已登录 / logged in：{name}（{username}）")
+        auth.logout("退出登录 / log out", location="sidebar", key="logout_button")
+        return f"{name}（{username}）" if st.session_state.get("authentication_status") else None
+    with st.sidebar.expander("登录以记录核查结论 / log in to record findings"):
+        auth.login(
+            location="main",
+            key="login",
+            fields={
+                "Form name": "登录 / log in",
+                "Username": "用户名 / username",
+                "Password": "密码 / password",
+                "Login": "登录 / log in",
+            },
+        )
+    if st.session_state.get("authentication_status") is False:
+        st.sidebar.error("用户名或密码不正确 / wrong username or password")
+    if st.session_state.get("authentication_status"):  # just logged in: record from this run on
+        return f"{st.session_state.get('name')}（{st.session_state.get('username')}）"
+    return None
+
+
+def save_finding(ledger, uscc, user, run_id):
+    try:
+        entries = casefile.record_finding(
+            ledger,
+            uscc,
+            value=st.session_state.get("fix_value"),
+            note=st.session_state.get("fix_note"),
+            lonlat=st.session_state.get("fix_point"),
+            by=user,
+            run_id=run_id,
+        )
+    except gs.GeoScreenError as e:
+        st.session_state["fix_error"] = str(e)
+        return
+    st.session_state["fix_done"] = f"已记入台账（第 {entries[0].seq} 条）/ recorded in the ledger"
+    st.session_state["fix_value"], st.session_state["fix_note"], st.session_state["fix_point"] = None, "", None
+
+
+def show_ledger(run, ledger, user):
+    """The selected enterprise's ledger history (everyone) and, logged in, the control recording a finding."""
+    selected = st.session_state.get("selected")
+    uscc = casefile.enterprise_id(run, selected) if selected else None
+    if uscc is None:
+        return
+    st.markdown("**台账记录 / ledger history**")
+    table = casefile.history_table(ledger.entries(uscc))
+    if table.empty:
+        st.caption("台账中没有该企业的记录 / no ledger entries yet")
+    else:
+        with st.container(border=True, key="ledger_history"):
+            for item in casefile.history_markdown(table):
+                st.markdown(item)
+    if not user:
+        return
+    with st.container(border=True):
+        st.markdown("**记录核查结论 / record a finding**")
+        value = st.selectbox(VERDICT, VERDICTS, index=None, placeholder="请选择 / choose", key="fix_value")
+        st.text_area("核查情况说明 / note", key="fix_note", height=80)
+        if value == WRONG_PLACE:
+            point = st.session_state.get("fix_point")
+            st.info(
+                "请在地图上点击企业的正确位置 / click the correct location on the map"
+                if point is None
+                else f"更正位置 {point[0]:.6f}, {point[1]:.6f}：地图上的蓝色菱形，保存前可重新点击"
+            )
+        st.button(
+            "保存到台账 / save to the ledger",
+            type="primary",
+            key="fix_save",
+            on_click=save_finding,
+            args=(ledger, uscc, user, run.result.manifest.get("run_id")),
+        )
+    if st.session_state.get("fix_done"):
+        st.success(st.session_state.pop("fix_done"))
+    if st.session_state.get("fix_error"):
+        st.error(st.session_state.pop("fix_error"))
+
+
+def fix_location_mode(selected, user):
+    """Whether a map click now places a corrected location (logged in, 位置有误 chosen for the selection)."""
+    if st.session_state.get("fix_for") != selected:  # another enterprise: start its finding afresh
+        st.session_state["fix_for"] = selected
+        st.session_state["fix_point"] = None
+        st.session_state.pop("fix_value", None)
+        st.session_state.pop("fix_note", None)
+    picking = bool(user and selected and st.session_state.get("fix_value") == WRONG_PLACE)
+    st.session_state["fix_picking"] = picking
+    return picking
+
+
+def app_ledger(args):
+    """The ledger the app was started with, open (None: none given, or it cannot be opened: said in the sidebar)."""
+    if not args.ledger:
+        return None
+    try:
+        return ledger_for(args.ledger)
+    except gs.GeoScreenError as e:
+        st.session_state["source_error"] = f"台账无法打开 / the ledger cannot be opened：{e}"
+        return None
+
+
+def ledger_user(args, ledger):
+    """Who is logged in (None: read-only) and whether anyone can log in to record (a users file or OIDC: the map
+    then reports clicks, for corrected locations)."""
+    if ledger is None:
+        return None, False
+    user = sidebar_login(args)
+    mode = "" if user else "（只读 / read-only）"
+    st.sidebar.caption(f"台账 / ledger：{casefile.ledger_where(args.ledger)}{mode}")
+    return user, args.users is not None or oidc_configured()
+
+
 def main():
     localise_streamlit()
     args = app_args()
     print_styles()
     catalog_path = str(args.catalog or gs.demo_paths()["catalog"])
-    sidebar_source(args, catalog_path)
+    ledger = app_ledger(args)
+    sidebar_source(args, catalog_path, ledger)
     run = pick_run(args)
     filters, basemap, token = sidebar_filters(run, args)
+    st.session_state["basemap_shown"] = basemap  # an office source (its datum) or a built-in id: clicks undo its shift
+    user, recordable = ledger_user(args, ledger)
     shown = explore.apply_filters(run, filters)
     if st.session_state.get("selected") not in run.key_index:
         st.session_state["selected"] = None
     selected = st.session_state["selected"]
+    picking = fix_location_mode(selected, user)
     query = explore.query_from_state(
         filters, selected=selected, basemap=st.session_state["basemap"], run_id=st.session_state["run_id"]
     )
@@ -385,7 +572,7 @@ def main():
         fmap = mapview.build_map(
             shown,
             keys=run.keys,
-            layers=display_layers(catalog_path),
+            layers=display_layers(catalog_path) + verification.verification_layers(shown),
             buffers=buffers,
             basemap=basemap,
             tianditu_token=token,
@@ -399,14 +586,17 @@ def main():
                 chosen,
                 basemap=basemap,
                 buffer=maplayers.sanitary_buffers(chosen, crs=pack_metric_crs(load_catalog(catalog_path)))[0],
+                focus_zoom=None if picking else 15,  # placing a corrected location: the view stays put
             )
+            if picking and st.session_state.get("fix_point"):
+                casefile.add_fix_marker(ring, st.session_state["fix_point"], basemap=basemap)
         st_folium(
             fmap,
             key="map",
             height=MAP_HEIGHT,
             use_container_width=True,
             on_change=on_map_click,
-            returned_objects=["last_object_clicked_tooltip"],
+            returned_objects=["last_object_clicked_tooltip", *(["last_clicked"] if recordable else [])],
             feature_group_to_add=ring,
         )
         notes = [f"{now['no_location']:,} 家企业无有效位置，未在地图上显示。"] if now["no_location"] else []
@@ -416,6 +606,8 @@ def main():
             st.caption(note)
     with card_col, st.container(height=MAP_HEIGHT + 30, border=False):
         show_card(run)
+        if ledger is not None:
+            show_ledger(run, ledger, user)
 
     table_tab, chart_tab, download_tab = st.tabs(["企业列表 / list", "统计 / counts", "下载 / downloads"])
     with table_tab:

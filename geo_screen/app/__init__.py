@@ -6,7 +6,9 @@ and layers are drawn (``symbols``), the basemaps and their datum (``basemaps``; 
 a local tile folder served by ``tileserver``), the pack's layers prepared for display (``maplayers``), the counts
 tab's charts (``charts``), saved runs (``runs``), upload checks (``uploads``) and the coordinate-system plausibility
 test (``plausibility``), Streamlit's own strings in Chinese (``localise``), in-memory downloads (``downloads``), the
-current view exported (``viewexport``) and drawn as a print layout (``printout``).
+current view exported (``viewexport``) and drawn as a print layout (``printout``), the card's ledger history and
+findings recorded from it (``casefile``), the users file of the map's login (``users``) and verification status on
+the map (``verification``).
 No module here imports streamlit: ``app.py`` wires these to widgets.
 
 May import every other part of the package; nothing in the package imports it.

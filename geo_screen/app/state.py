@@ -24,8 +24,9 @@ from geo_screen import results as R
 from geo_screen.app.basemaps import BASEMAPS
 from geo_screen.app.mapview import enterprise_keys
 from geo_screen.app.symbols import DISPOSITION_STYLES, disposition_styles, run_precedence
+from geo_screen.app.verification import verification_mask, verification_options, verification_values
 from geo_screen.outputs.provenance import local_time, stamped
-from geo_screen.vocabulary import DISPOSITION_ZH, MISSING_ZH, ROW_STATUS_ZH, column_label, standard_label
+from geo_screen.vocabulary import DISPOSITION_ZH, MISSING_ZH, ROW_STATUS_ZH, VERDICT, column_label, standard_label
 
 #: Filters field -> URL query key
 QUERY_KEYS = {
@@ -34,6 +35,7 @@ QUERY_KEYS = {
     "standards": "std",
     "dispositions": "disp",
     "row_statuses": "status",
+    "verifications": "verif",
     "search": "q",
 }
 SELECTED_KEY, BASEMAP_KEY, RUN_KEY = "sel", "basemap", "run"
@@ -48,6 +50,7 @@ class Filters:
     standards: tuple[str, ...] = ()  #: enterprises hitting any of these
     dispositions: tuple[str, ...] = ()
     row_statuses: tuple[str, ...] = ()
+    verifications: tuple[str, ...] = ()  #: 未核实 or a finding (runs screened with the ledger)
     search: str = ""  #: part of a name or USCC
 
 
@@ -112,6 +115,7 @@ def prepare(result: R.ScreenResult) -> Run:
         "standards": list(R.STANDARDS),
         "dispositions": [c for c in R.DISPOSITION_CODES if c in present_codes] or list(R.DISPOSITION_CODES),
         "row_statuses": list(R.ROW_STATUSES),
+        "verifications": verification_options(ents),  # empty for a run screened without the ledger
     }
     run_id = f"{id(result):x}:{result.manifest.get('started', '')}:{len(ents)}"
     styles = disposition_styles(run_precedence(result.manifest))
@@ -140,6 +144,8 @@ def filter_mask(run: Run, filters: Filters) -> np.ndarray:
         mask &= ents[R.DISPOSITION].isin(filters.dispositions).to_numpy()
     if filters.row_statuses:
         mask &= ents[R.ROW_STATUS].astype("string").isin(filters.row_statuses).fillna(False).to_numpy(dtype=bool)
+    if filters.verifications:
+        mask &= verification_mask(ents, filters.verifications)
     needle = _norm(filters.search or "")
     if needle:
         mask &= run.search_text.str.contains(needle, regex=False).to_numpy(dtype=bool)
@@ -333,7 +339,7 @@ def results_table(run: Run, enterprises: pd.DataFrame) -> pd.DataFrame:
             .map(lambda v: "、".join(standard_label(s, form="short") for s in R.standard_keys(v)))
         )
 
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "编号": run.keys.loc[enterprises.index],
             column_label(R.NAME): enterprises.get(R.NAME),
@@ -347,6 +353,9 @@ def results_table(run: Run, enterprises: pd.DataFrame) -> pd.DataFrame:
         },
         index=enterprises.index,
     )
+    if R.VERIFICATION in enterprises:  # a run screened with the ledger: its latest finding, after the disposition
+        table.insert(5, VERDICT, verification_values(enterprises))
+    return table
 
 
 def option_label(kind: str, value: str) -> str:
@@ -370,7 +379,7 @@ def option_label(kind: str, value: str) -> str:
         return DISPOSITION_ZH.get(value, value)
     if kind == "row_statuses":
         return ROW_STATUS_ZH.get(value, value)
-    return value
+    return value  # verifications read as they are (未核实, 属实, ...)
 
 
 def disposition_chart_spec(counts: pd.DataFrame) -> dict:

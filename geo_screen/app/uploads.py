@@ -167,17 +167,20 @@ def screen_upload(
     crs: str = "gcj02",
     limits: UploadLimits = UploadLimits(),
     progress: Callable[[str], None] | None = None,
+    ledger=None,
 ) -> R.ScreenResult:
     """Check, save (to a temporary folder removed afterwards) and screen an uploaded registry.
 
-    The manifest records the uploaded file name, not the temporary path.
+    The manifest records the uploaded file name, not the temporary path. With the app's ``ledger`` (an open
+    :class:`~geo_screen.ledger.store.Ledger`) the screening applies its findings and decisions and the result
+    carries the verification columns (:func:`geo_screen.ledger.rescreen.screen`).
     """
-    from geo_screen.screening.screen import screen
+    from geo_screen.ledger.rescreen import screen
 
     with tempfile.TemporaryDirectory(prefix="geo_screen-upload-") as tmp:
         path = save_upload(name, data, tmp, limits=limits)
         try:
-            result = screen(path, catalog, crs=crs, progress=progress)
+            result = screen(path, catalog, ledger=ledger, crs=crs, progress=progress)
         except GeoScreenError as err:
             raise InputDataError(user_message(err, name=name, folder=tmp)) from err
     result.manifest.setdefault("input", {})["path"] = name

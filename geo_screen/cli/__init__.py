@@ -1,8 +1,8 @@
 """The ``geo-screen`` command: thin subcommands over the public API; user errors exit with code 2.
 
 Each module here adds its subcommands (``add_commands``) and runs them (``run``): ``screening`` (screen, demo,
-grade, layers, export), ``changes`` (diff) and ``ledger`` (verify, ledger, lists). ``progress`` draws the step
-messages; ``options`` holds the exit codes.
+grade, layers, export), ``changes`` (diff), ``ledger`` (verify, ledger, lists, notices) and ``users`` (the
+map's users file). ``progress`` draws the step messages; ``options`` holds the exit codes.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from geo_screen import __version__
-from geo_screen.cli import changes, ledger, screening
+from geo_screen.cli import changes, ledger, screening, users
 from geo_screen.cli.options import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS
 from geo_screen.cli.progress import StepBars, StepLog
 from geo_screen.errors import GeoScreenError
@@ -22,7 +22,7 @@ from geo_screen.runtime import tune_arrow_memory
 __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "EXIT_PROBLEMS", "StepBars", "StepLog", "command_line_message", "main"]
 
 #: the modules adding subcommands, in the order ``--help`` lists them
-COMMAND_MODULES = (screening, changes, ledger)
+COMMAND_MODULES = (screening, changes, ledger, users)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -62,7 +62,7 @@ def test_app_imports_only_streamlit_and_geo_screen():
             roots |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
             roots.add((node.module or "").split(".")[0])
-    assert roots == {"streamlit", "streamlit_folium", "geo_screen"}
+    assert roots == {"streamlit", "streamlit_folium", "streamlit_authenticator", "geo_screen"}
 
 
 def test_page_renders_results_with_local_assets(app, tiny_results):

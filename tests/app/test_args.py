@@ -17,3 +17,10 @@ def test_app_args_reads_its_own_and_ignores_streamlits():
 def test_runs_folder_defaults_under_the_working_directory():
     assert app_args([]).runs == Path("runs")
     assert app_args(["--runs", "/srv/geo_screen/runs"]).runs == Path("/srv/geo_screen/runs")
+
+
+def test_ledger_and_users_file_are_the_apps_arguments():
+    args = app_args(["--ledger", "county/ledger.sqlite", "--users", "users.yaml", "--server.port", "1"])
+    assert args.ledger == "county/ledger.sqlite" and args.users == Path("users.yaml")
+    assert app_args(["--ledger", "postgresql://gs@db/ledger"]).ledger == "postgresql://gs@db/ledger"
+    assert app_args([]).ledger is None and app_args([]).users is None

@@ -1,6 +1,7 @@
 """The app in a real browser (Playwright + Debian's Chromium): the demo map, a layer toggle, a filter, a card
-that centres the map, an upload that survives a reload, a county download, and not one request leaving 127.0.0.1,
-from the browser or from the server (the server runs with .streamlit/config.toml and a recording proxy).
+that centres the map, an upload that survives a reload, a county download, logging in and recording findings from
+the card (and a read-only app without a users file), and not one request leaving 127.0.0.1, from the browser or
+from the server (the server runs with .streamlit/config.toml and a recording proxy).
 
 Needs /usr/bin/chromium (``apt-get install chromium``); skipped when it is missing. A screenshot of the
 page goes to ``test-artifacts/app.png``.
@@ -8,6 +9,7 @@ page goes to ``test-artifacts/app.png``.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -534,3 +536,184 @@ def test_browser_print_puts_title_counts_and_map_on_page_one(server, server_outb
     assert near.sum() > 200, f"page 1 shows too little of the map's markers ({near.sum()} pixels)"
     assert not outside, f"requests left the machine: {outside[:5]}"
     assert not server_outbound.seen, f"the server reached out: {server_outbound.seen[:5]}"
+
+
+# --------------------------------------------------------------------------- acting from the card: login, ledger
+
+USER, PASSWORD = "zhangsan", "correct horse 9"
+
+
+@contextlib.contextmanager
+def _app_process(app_args: list[str], proxy_port: int, log_name: str):
+    """A Streamlit server of app.py with ``app_args``, every outbound request sent to the recording proxy."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+    port = free_port()
+    proxy = f"http://127.0.0.1:{proxy_port}"
+    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+    env.update(dict.fromkeys(("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"), proxy))
+    streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
+    ARTIFACTS.mkdir(exist_ok=True)
+    command = [streamlit, "run", "app.py", "--server.port", str(port), "--server.headless", "true"]
+    command += ["--server.fileWatcherType", "none", "--", *app_args]
+    with open(ARTIFACTS / log_name, "wb") as log:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(120):
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    time.sleep(0.25)
+            else:
+                pytest.fail("streamlit did not answer /_stcore/health within 30 s")
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture(scope="module")
+def ledger_setup(tiny_pack, tmp_path_factory):
+    """A small screened run, a ledger with one note on its first enterprise, and a users file with one user."""
+    from conftest import registry_frame
+
+    from geo_screen.app.users import add_user
+    from geo_screen.ledger.entries import Entry
+    from geo_screen.ledger.store import open_ledger
+
+    folder = tmp_path_factory.mktemp("ledger_app")
+    registry_frame().to_csv(folder / "registry.csv", index=False)
+    result = gs.screen(folder / "registry.csv", gs.load_catalog(tiny_pack), crs="EPSG:4326")
+    gs.write_results(result, folder / "run")
+    result = gs.read_results(folder / "run")
+    row = result.enterprises[result.enterprises[R.NAME] == "water_first"].iloc[0]
+    with open_ledger(folder / "ledger.sqlite") as ledger:
+        ledger.append([Entry("note", row[R.ENTERPRISE_ID], "李四", note="企业称已停产")])
+    add_user(folder / "users.yaml", USER, name="张三", password=PASSWORD)
+    key = mv.enterprise_keys(result.enterprises)[result.enterprises[R.NAME] == "water_first"].iloc[0]
+    args = ["--results", str(folder / "run"), "--catalog", str(tiny_pack), "--ledger", str(folder / "ledger.sqlite")]
+    return folder, args, result, row, key
+
+
+def _guarded_page(browser, outside: list[str]):
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+
+    def guard(route):
+        if urlparse(route.request.url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    return context, context.new_page()
+
+
+def _choose(page, label: str, option: str) -> None:
+    page.locator('[data-testid="stSelectbox"]', has_text=label).first.click()
+    page.keyboard.type(option)
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+
+
+def test_logged_in_user_records_findings_from_the_card(ledger_setup, server_outbound, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from geo_screen.ledger.store import open_ledger
+
+    folder, args, result, row, key = ledger_setup
+    args = [*args, "--users", str(folder / "users.yaml"), "--runs", str(tmp_path / "runs")]
+    outside: list[str] = []
+    with _app_process(args, server_outbound.server_address[1], "streamlit-ledger.log") as url:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            context, page = _guarded_page(browser, outside)
+            try:
+                page.goto(f"{url}/?sel={key}", wait_until="domcontentloaded")
+                # the history, for everyone; recording only after logging in
+                page.get_by_text("台账记录 / ledger history").wait_for(timeout=60_000)
+                page.get_by_text("企业称已停产").wait_for(timeout=10_000)
+                assert not page.get_by_text("记录核查结论 / record a finding").count()
+                page.get_by_text("登录以记录核查结论 / log in to record findings").click()
+                page.get_by_label("用户名 / username").fill(USER)
+                page.get_by_label("密码 / password").fill(PASSWORD)
+                page.get_by_role("button", name="登录 / log in", exact=True).click()
+                page.get_by_text("记录核查结论 / record a finding").wait_for(timeout=30_000)
+                page.get_by_text("已登录 / logged in：张三（zhangsan）").wait_for(timeout=10_000)
+
+                # 1. a finding with a note: one ledger entry, shown in the history at once
+                _choose(page, "核查结论", "整改不到位")
+                page.get_by_label("核查情况说明 / note").fill("仍在生产，未见整改")
+                page.keyboard.press("Tab")
+                page.wait_for_timeout(800)
+                page.get_by_role("button", name="保存到台账 / save to the ledger").click()
+                page.get_by_text("已记入台账").wait_for(timeout=30_000)
+                page.get_by_text("仍在生产，未见整改").wait_for(timeout=10_000)
+                with open_ledger(folder / "ledger.sqlite") as ledger:
+                    entries = ledger.entries(row[R.ENTERPRISE_ID])
+                    assert ledger.check().ok
+                assert [(e.kind, e.value) for e in entries] == [("note", None), ("finding", "整改不到位")]
+                assert entries[-1].recorded_by == "张三（zhangsan）" and entries[-1].source_file == "app"
+                assert entries[-1].run_id == result.manifest["run_id"] and entries[-1].note == "仍在生产，未见整改"
+
+                # 2. 位置有误: a click on the map places the corrected location, shown before saving
+                _choose(page, "核查结论", "位置有误")
+                page.get_by_text("请在地图上点击企业的正确位置").wait_for(timeout=30_000)
+                page.wait_for_timeout(1500)  # the map takes the click mode
+                frame = map_frame(page)
+                target = frame.evaluate("""() => {
+                    const size = window.map.getSize(), p = L.point(size.x * 0.5 + 60, size.y * 0.5 + 40);
+                    const ll = window.map.containerPointToLatLng(p);
+                    const r = document.getElementById('map_div').getBoundingClientRect();
+                    return {x: p.x + r.x, y: p.y + r.y, lon: ll.lng, lat: ll.lat};
+                }""")
+                box = frame.frame_element().bounding_box()
+                page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
+                page.get_by_text("地图上的蓝色菱形").wait_for(timeout=30_000)
+                map_frame(page).locator(".gs-fix").wait_for(timeout=10_000)
+                page.get_by_role("button", name="保存到台账 / save to the ledger").click()
+                page.get_by_text("已记入台账").wait_for(timeout=30_000)
+                with open_ledger(folder / "ledger.sqlite") as ledger:
+                    fix = ledger.entries(row[R.ENTERPRISE_ID])[-1]
+                assert fix.kind == "location_fix" and fix.recorded_by == "张三（zhangsan）"
+                assert (fix.lon, fix.lat) == pytest.approx((target["lon"], target["lat"]), abs=2e-4)  # within 2 px
+                page.get_by_text("位置更正").first.wait_for(timeout=10_000)
+                page.screenshot(path=str(ARTIFACTS / "app-ledger.png"))
+            except Exception:
+                page.screenshot(path=str(ARTIFACTS / "failure-ledger.png"))
+                raise
+            finally:
+                context.close()
+                browser.close()
+    assert not outside, f"requests left the machine: {outside[:5]}"
+    assert not server_outbound.seen, f"the server reached out: {server_outbound.seen[:5]}"
+
+
+def test_read_only_app_shows_history_but_no_recording_control(ledger_setup, server_outbound, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    folder, args, _, _, key = ledger_setup
+    outside: list[str] = []
+    with _app_process([*args, "--runs", str(tmp_path / "runs")], server_outbound.server_address[1], "ro.log") as url:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            context, page = _guarded_page(browser, outside)
+            try:
+                page.goto(f"{url}/?sel={key}", wait_until="domcontentloaded")
+                page.get_by_text("企业称已停产").wait_for(timeout=60_000)
+                page.get_by_text("（只读 / read-only）", exact=False).wait_for(timeout=10_000)
+                page.wait_for_timeout(1000)
+                assert not page.get_by_text("记录核查结论 / record a finding").count()
+                assert not page.get_by_role("button", name="保存到台账 / save to the ledger").count()
+                assert not page.get_by_text("登录以记录核查结论", exact=False).count()
+            finally:
+                context.close()
+                browser.close()
+    assert not outside and not server_outbound.seen

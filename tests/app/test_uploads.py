@@ -215,3 +215,17 @@ def test_error_clauses_naming_api_options_are_dropped():
     message = up.user_message(err, name="a.gpkg", folder="/tmp/geo_screen-upload-x")
     assert message.startswith("无法筛查上传的名录「a.gpkg」") and "只保留" in message
     assert "pass layer=" not in message and "/tmp" not in message and "a.gpkg: the GeoPackage" in message
+
+
+def test_upload_screened_with_the_apps_ledger_carries_verification(tiny_pack, registry_csv, tmp_path):
+    from conftest import usc
+    from ledger_factory import finding
+
+    from geo_screen.ledger.store import open_ledger
+
+    with open_ledger(tmp_path / "ledger.sqlite") as ledger:
+        ledger.append([finding(usc(0), "属实")])
+        result = up.screen_upload("名录.csv", registry_csv, gs.load_catalog(tiny_pack), crs="EPSG:4326", ledger=ledger)
+    status = result.enterprises.set_index("enterprise_id")["verification"]
+    assert status[usc(0)] == "属实" and status[usc(1)] == "未核实"
+    assert result.manifest["ledger"]["entries"] == 1

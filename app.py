@@ -143,7 +143,9 @@ def check_upload_crs(result, catalog, crs, run_id):
 def on_map_click():
     value = st.session_state.get("map") or {}
     if st.session_state.get("fix_picking"):  # recording 位置有误: a click places the corrected location
-        point = casefile.clicked_lonlat(value.get("last_clicked"), basemap=st.session_state.get("basemap_shown", "none"))
+        point = casefile.clicked_lonlat(
+            value.get("last_clicked"), basemap=st.session_state.get("basemap_shown", "none")
+        )
         if point:
             st.session_state["fix_point"] = point
         return

@@ -4,14 +4,21 @@ PyYAML resolves an alias to the node it names, so nine levels of nine aliases (t
 document, a few hundred bytes) compose to a small graph that expands to 9**9 values when constructed or
 walked. :func:`compose_yaml` counts the values the graph stands for, node by node (each distinct node once),
 and refuses a document past :data:`MAX_EXPANDED_NODES` or whose anchor contains itself, before anything
-constructs or walks it. The catalog, rules and grading-method loaders all read YAML through here.
+constructs or walks it. The catalog, rules and grading-method loaders all read YAML through here;
+:func:`load_model` reads a small settings file into its pydantic model.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TypeVar
+
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from geo_screen.errors import ConfigError
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 #: values (scalars, lists, mappings) a document may expand to; the shipped rules file has about 1,500
 MAX_EXPANDED_NODES = 200_000
@@ -53,6 +60,52 @@ def load_yaml(text: str, *, where: str) -> object:
         return None if node is None else loader.construct_document(node)
     finally:
         loader.dispose()
+
+
+def load_model(path: str | Path, model: type[ModelT], *, what: str, missing: str) -> ModelT:
+    """A YAML settings file read into ``model``: every wrong, missing or unknown field in one message.
+
+    Parameters
+    ----------
+    path
+        The file.
+    model
+        The pydantic model it must satisfy (an empty file is an empty mapping).
+    what
+        How messages name the file (``"publication file"``).
+    missing
+        How to fix a file that does not exist (``"copy ... and fill it in"``).
+
+    Raises
+    ------
+    ConfigError
+        When the file does not exist, is not YAML (or not a mapping), or does not satisfy ``model``: each bad
+        field with its path, what is wrong and the value found, then the keys the file may hold.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(f"{what} {file} does not exist; {missing}")
+    try:
+        data = load_yaml(file.read_text("utf-8"), where=f"{what} {file}")
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{what} {file} is not valid YAML: {err}") from err
+    data = {} if data is None else data
+    if not isinstance(data, dict):
+        raise ConfigError(f"{what} {file}: expected a mapping with the keys {', '.join(model.model_fields)}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        problems = "; ".join(_problem(e) for e in err.errors())
+        allowed = ", ".join(model.model_fields)
+        raise ConfigError(f"{what} {file} is invalid: {problems}; allowed keys: {allowed}") from err
+
+
+def _problem(error: dict) -> str:
+    """One validation error as ``field.path: what is wrong (found VALUE)``; a whole mapping found is not quoted."""
+    where = ".".join(str(p) for p in error["loc"]) or "(top)"
+    found = error.get("input")
+    shown = "" if isinstance(found, (dict, list)) else f" (found {found!r})"
+    return f"{where}: {error['msg'].removeprefix('Value error, ')}{shown}"
 
 
 def _composed(text: str, where: str) -> tuple[yaml.Node | None, yaml.SafeLoader]:

@@ -81,3 +81,30 @@ def test_alias_bomb_in_a_rules_file_is_exit_2_in_bounded_memory(tmp_path, tiny_p
     done = _bounded(*args, "-q", tmp_path=tmp_path)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and "aliases" in done.stderr
+
+
+def test_load_model_names_the_file_every_bad_field_and_the_allowed_keys(tmp_path):
+    from pydantic import BaseModel, ConfigDict
+
+    from geo_screen.yamlfile import load_model
+
+    class Settings(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        unit: str
+        days: int = 7
+
+    path = tmp_path / "s.yaml"
+    path.write_text("unit: 通州区\n", encoding="utf-8")
+    assert load_model(path, Settings, what="settings file", missing="copy one") == Settings(unit="通州区")
+    path.write_text("days: x\nday: 3\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_model(path, Settings, what="settings file", missing="copy one")
+    text = str(err.value)
+    assert text.startswith(f"settings file {path} is invalid: ")
+    assert "unit: Field required" in text and "days: Input should be a valid integer" in text and "(found 'x')" in text
+    assert "day: Extra inputs are not permitted (found 3)" in text and text.endswith("allowed keys: unit, days")
+    path.write_text("- a list\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="expected a mapping with the keys unit, days"):
+        load_model(path, Settings, what="settings file", missing="copy one")
+    with pytest.raises(ConfigError, match="does not exist; copy one"):
+        load_model(tmp_path / "none.yaml", Settings, what="settings file", missing="copy one")

@@ -13,13 +13,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from geo_screen import results as R
-from geo_screen.errors import ConfigError, join_problems
 from geo_screen.grading.formula import Formula, FormulaError
-from geo_screen.yamlfile import load_yaml
+from geo_screen.yamlfile import load_model
 
 DEFAULT_METHOD = Path(__file__).parent / "methods" / "jiangsu_county_default.yaml"
 
@@ -222,23 +220,9 @@ def load_method(path: str | Path | None = None) -> Method:
 
 @lru_cache(maxsize=8)
 def _load_cached(path: str, _stamp: int | None) -> Method:
-    file = Path(path)
-    if not file.exists():
-        raise ConfigError(
-            f"method file {file} does not exist; pass an existing YAML as method= or leave it out for the "
-            "shipped default method"
-        )
-    try:
-        data = load_yaml(file.read_text("utf-8"), where=f"method file {file}")
-    except yaml.YAMLError as err:
-        raise ConfigError(f"method file {file} is not valid YAML: {err}") from err
-    if not isinstance(data, dict):
-        raise ConfigError(f"method file {file}: expected a mapping with 'name', 'groups' and 'classes'")
-    try:
-        return Method.model_validate(data)
-    except ValidationError as err:
-        problems = [
-            f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg'].removeprefix('Value error, ')}"
-            for e in err.errors()
-        ]
-        raise ConfigError(join_problems(f"method file {file} is invalid", problems)) from err
+    return load_model(
+        path,
+        Method,
+        what="method file",
+        missing="pass an existing YAML as method= or leave it out for the shipped default method",
+    )

@@ -27,11 +27,10 @@ from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from geo_screen import results as R
-from geo_screen.errors import ConfigError, join_problems
+from geo_screen.errors import ConfigError
 from geo_screen.ledger.entries import DEADLINE, DECISION, FINDING, Entry, in_force
 from geo_screen.ledger.store import Ledger
 from geo_screen.outputs.citylists import mask_individual_names
@@ -49,7 +48,7 @@ from geo_screen.vocabulary import (
     column_label,
     standard_label,
 )
-from geo_screen.yamlfile import load_yaml
+from geo_screen.yamlfile import load_model
 
 #: the publication file shipped as an example (copy it and fill in your own)
 EXAMPLE_PUBLICATION = Path(__file__).with_name("publication_example.yaml")
@@ -94,23 +93,12 @@ def load_publication(path: str | os.PathLike) -> Publication:
     ConfigError
         Naming the file and each field that is missing, unknown or wrong.
     """
-    file = Path(path)
-    if not file.is_file():
-        raise ConfigError(
-            f"publication file {file} does not exist; copy {EXAMPLE_PUBLICATION.name} (shipped in geo_screen/ledger) "
-            "and fill it in"
-        )
-    try:
-        data = load_yaml(file.read_text("utf-8"), where=f"publication file {file}")
-    except yaml.YAMLError as err:
-        raise ConfigError(f"publication file {file} is not valid YAML: {err}") from err
-    if not isinstance(data, dict):
-        raise ConfigError(f"publication file {file}: expected a mapping with publisher, year, period, objection")
-    try:
-        return Publication.model_validate(data)
-    except ValidationError as err:
-        problems = [f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in err.errors()]
-        raise ConfigError(join_problems(f"publication file {file} is invalid", problems)) from err
+    return load_model(
+        path,
+        Publication,
+        what="publication file",
+        missing=f"copy {EXAMPLE_PUBLICATION.name} (shipped in geo_screen/ledger) and fill it in",
+    )
 
 
 def _recorded_on(entry: Entry) -> date | None:

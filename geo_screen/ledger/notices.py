@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, PositiveInt, ValidationError
+from pydantic import BaseModel, ConfigDict, PositiveInt
 
 from geo_screen import results as R
 from geo_screen.errors import ConfigError, ExportError
@@ -44,7 +44,7 @@ from geo_screen.outputs.packages import safe_file_stem
 from geo_screen.outputs.provenance import LOCAL_TZ
 from geo_screen.screening.rules import RuleSet, load_rules
 from geo_screen.vocabulary import NOTICE_BLANK, NOTICE_KINDS, disposition_label, seed_item
-from geo_screen.yamlfile import load_yaml
+from geo_screen.yamlfile import load_model
 
 NOTICE, RECTIFICATION_NOTICE = NOTICE_KINDS
 #: the shipped templates and notice config
@@ -97,19 +97,9 @@ def load_notice_config(path: str | os.PathLike | None = None) -> NoticeConfig:
     ConfigError
         Naming the file and each bad key, with what it allows.
     """
-    file = Path(path) if path else DEFAULT_CONFIG
-    if not file.is_file():
-        raise ConfigError(f"notice config {file} does not exist; copy {DEFAULT_CONFIG} and pass the copy")
-    data = load_yaml(file.read_text("utf-8"), where=str(file)) or {}
-    if not isinstance(data, dict):
-        raise ConfigError(
-            f"{file}: expected keys ({', '.join(NoticeConfig.model_fields)}), found {type(data).__name__}"
-        )
-    try:
-        return NoticeConfig.model_validate(data)
-    except ValidationError as err:
-        bad = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']} (found {e.get('input')!r})" for e in err.errors())
-        raise ConfigError(f"{file}: {bad}; allowed keys: {', '.join(NoticeConfig.model_fields)}") from err
+    return load_model(
+        path or DEFAULT_CONFIG, NoticeConfig, what="notice config", missing=f"copy {DEFAULT_CONFIG} and pass the copy"
+    )
 
 
 def template_path(kind: str, templates: str | os.PathLike | None = None) -> Path:

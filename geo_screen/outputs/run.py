@@ -24,7 +24,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import geopandas as gpd
@@ -157,25 +157,17 @@ class RunWriter:
         gpkg = self.tmp / R.GPKG_NAME if "gpkg" in formats else None
         try:
             rows = sum(layer.rows for layer in self.layers.values())
-            if gpkg and workbook is not None and rows >= BACKGROUND_GPKG_ROWS:
+            child = gpkg is not None and workbook is not None and rows >= BACKGROUND_GPKG_ROWS
+            held = None if child or not self._held or self._copying is not None else self._held.pop()
+            if held is None:  # many chunks, or the GeoPackage in the child: it reads the staged files
                 self._stage(wait=True)
-                with _gpkg_in_child(gpkg, self._specs(), self.crs):
-                    workbook(self.tmp / R.XLSX_NAME)
-            else:
-                if self._held and self._copying is None:  # one chunk, in memory: the GeoParquet copy beside it
-                    held = self._held.pop()
-                    if "parquet" in formats:
-                        self._copying = self._copier.submit(
-                            pq.write_table, held[0], self.layers[R.ENTERPRISES_LAYER].path
-                        )
-                    if gpkg:
-                        write_gpkg(gpkg, self._specs(), self.crs, tables=held)
-                    if self._copying is not None:
-                        self._copying.result()
-                else:
-                    self._stage(wait=True)
-                    if gpkg:
-                        write_gpkg(gpkg, self._specs(), self.crs)
+            elif "parquet" in formats:  # one chunk, in memory: the GeoParquet copy written beside the GeoPackage
+                self._copying = self._copier.submit(pq.write_table, held[0], self.layers[R.ENTERPRISES_LAYER].path)
+            with _gpkg_in_child(gpkg, self._specs(), self.crs) if child else nullcontext():
+                if gpkg is not None and not child:
+                    write_gpkg(gpkg, self._specs(), self.crs, tables=held)
+                if self._copying is not None:
+                    self._copying.result()
                 if workbook is not None:
                     workbook(self.tmp / R.XLSX_NAME)
             manifest = manifest_for_output({**manifest, "output": {"crs": self.crs, "formats": formats}})

@@ -117,6 +117,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--no-export", action="store_true", help="leave out the county export")
     parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--keep", action="store_true", help="keep the runs' folders (for scripts/compare_runs.py)")
     args = parser.parse_args(argv)
     from make_heavy_pack import build_pack, write_registry
 
@@ -165,7 +166,10 @@ def main(argv=None) -> int:
         ours = geo_hits(work / "full" / "results.gpkg", catalog)
         assert ours == {k: int(v) for k, v in duck["hits"].items()}, f"DuckDB finds {duck['hits']}, geo_screen {ours}"
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print(f"the runs' folders are in {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     figures["load_average_end"] = round(os.getloadavg()[0], 2)
     print(table(figures))
     if args.json:

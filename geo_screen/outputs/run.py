@@ -53,13 +53,7 @@ WorkbookWriter = Callable[[Path], object]
 
 
 def run_formats(formats, *, where: str = "formats=") -> tuple[str, ...]:
-    """The formats asked for (names of :data:`FORMATS`, any order and case), in :data:`FORMATS` order.
-
-    Raises
-    ------
-    ConfigError
-        None asked, or a name that is not one of them.
-    """
+    """The formats asked (names of :data:`FORMATS`, any order and case) in :data:`FORMATS` order; else ConfigError."""
     asked = [str(f).strip().lower() for f in formats if str(f).strip()]
     if not asked or set(asked) - set(FORMATS):
         raise ConfigError(
@@ -197,9 +191,7 @@ class RunWriter:
         self._discard()
 
     def _output_crs(self, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-        if self.crs != OUTPUT_CRS:
-            return frame.to_crs(self.crs)
-        return frame.set_crs(OUTPUT_CRS, allow_override=True)
+        return frame.to_crs(self.crs) if self.crs != OUTPUT_CRS else frame.set_crs(OUTPUT_CRS, allow_override=True)
 
     def _stage(self, *, wait: bool = False) -> None:
         """Hand the held chunks to the staging thread, after the previous ones (appends stay in row order)."""
@@ -227,8 +219,7 @@ class _Layer:
     def __init__(self, path: Path, spatial_index: bool):
         self.path, self.spatial_index, self.writer = path, spatial_index, None
         self.types: set[int] = set()  # shapely geometry type ids, for the GeoPackage layer type
-        self.has_z = False
-        self.rows = 0
+        self.has_z, self.rows = False, 0
 
     def table(self, frame: gpd.GeoDataFrame) -> pa.Table:
         """The chunk as a GeoParquet table; its geometry types and rows are counted in."""

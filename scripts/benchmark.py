@@ -163,8 +163,7 @@ def main(argv=None) -> int:
             figures["jobs"][name] = measure(cmd)
         duck = json.loads(figures["jobs"]["duckdb"].pop("last_line"))
         figures["duckdb_steps_s"], figures["hits"] = duck["times"], duck["hits"]
-        ours = geo_hits(work / "full" / "results.gpkg", catalog)
-        assert ours == {k: int(v) for k, v in duck["hits"].items()}, f"DuckDB finds {duck['hits']}, geo_screen {ours}"
+        figures["geo_screen_hits"] = geo_hits(work / "full" / "results.gpkg", catalog)
     finally:
         if args.keep:
             print(f"the runs' folders are in {work}", file=sys.stderr)
@@ -174,6 +173,8 @@ def main(argv=None) -> int:
     print(table(figures))
     if args.json:
         args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2), "utf-8")
+    ours, duck = figures["geo_screen_hits"], {k: int(v) for k, v in figures["hits"].items()}
+    assert ours == duck, f"DuckDB finds {duck}, geo_screen {ours}"  # after the figures, which stand either way
     return 0
 
 
@@ -201,7 +202,8 @@ def table(figures: dict) -> str:
         rows.append(f"| {name} | {job['s']:.1f} | {ratio:.2f} | {cpu} | {job['peak_gb']:.2f} | {target} |")
     rows.append("")
     rows.append(
-        "hits (equal in DuckDB and geo_screen): " + ", ".join(f"std {k}: {v:,}" for k, v in figures["hits"].items())
+        "hits (enterprises per check), DuckDB / geo_screen: "
+        + ", ".join(f"std {k}: {v:,} / {figures['geo_screen_hits'][k]:,}" for k, v in figures["hits"].items())
     )
     return "\n".join(rows)
 

@@ -8,6 +8,7 @@ read them back with :func:`read_results`; the names below are that contract.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -261,6 +262,13 @@ def read_results(path: str | Path) -> ScreenResult:
     path = Path(path)
     gpkg = path / GPKG_NAME if path.is_dir() else path
     if not gpkg.exists():
+        written = _recorded_formats(gpkg.parent)
+        if written and "gpkg" not in written:
+            raise InputDataError(
+                f"{gpkg} was not written: the run in {gpkg.parent} was screened with --formats {','.join(written)} "
+                f"(its {MANIFEST_NAME}); screen the registry again with --formats gpkg,parquet,xlsx (the default) "
+                f"or any --formats holding gpkg"
+            )
         raise InputDataError(
             f"no screening results at {gpkg}; screen a registry into an output folder first (out_dir=) and pass "
             f"that folder or its {GPKG_NAME}"
@@ -270,6 +278,15 @@ def read_results(path: str | Path) -> ScreenResult:
         raise InputDataError(f"{gpkg} is not a file of the run in {gpkg.parent} (its {MANIFEST_NAME}); {REDO_RUN}")
     enterprises, hits = (_read_layer(gpkg, layer) for layer in (ENTERPRISES_LAYER, HITS_LAYER))
     return ScreenResult(enterprises, hits, manifest)
+
+
+def _recorded_formats(folder: Path) -> list[str] | None:
+    """The formats a run's ``run.json`` says it wrote, or None (no readable record, or one older than formats)."""
+    try:
+        formats = json.loads((folder / MANIFEST_NAME).read_text("utf-8")).get("output", {}).get("formats")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return formats if isinstance(formats, list) else None
 
 
 def checked_run(folder: str | Path) -> dict:

@@ -225,3 +225,40 @@ def test_export_refuses_a_results_folder_changed_after_its_run(demo_run, tmp_pat
     err = capsys.readouterr().err
     assert "results.parquet has 1 bytes, run.json says" in err and "re-run 'geo-screen screen'" in err
     assert not (tmp_path / "export").exists()
+
+
+@pytest.mark.parametrize(
+    "flags, files",
+    [
+        (["--formats", "parquet"], [R.PARQUET_NAME]),
+        (["--formats", "gpkg, xlsx"], [R.GPKG_NAME, R.XLSX_NAME]),
+        (["--no-excel"], [R.GPKG_NAME, R.PARQUET_NAME]),
+        ([], [R.GPKG_NAME, R.PARQUET_NAME, R.XLSX_NAME]),
+    ],
+)
+def test_formats_choose_the_files_a_run_writes(flags, files, registry_csv, tiny_pack, tmp_path):
+    code = main(["screen", str(registry_csv), "--layers", str(tiny_pack), "--out", str(tmp_path), "-q", *flags])
+    assert code == 0
+    assert sorted(json.loads((tmp_path / R.MANIFEST_NAME).read_text("utf-8"))["files"]) == sorted(files)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(files) + [R.MANIFEST_NAME]
+
+
+@pytest.mark.parametrize(
+    "flags", [["--formats", "parquet,csv"], ["--formats", ","], ["--formats", "gpkg", "--no-excel"]]
+)
+def test_bad_formats_exit_2_before_screening(flags, registry_csv, tiny_pack, tmp_path, capsys):
+    code = main(["screen", str(registry_csv), "--layers", str(tiny_pack), "--out", str(tmp_path / "o"), "-q", *flags])
+    assert code == 2
+    assert "--formats" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_export_of_a_run_without_its_geopackage_says_how_to_fix_it(registry_csv, tiny_pack, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert (
+        main(["screen", str(registry_csv), "--layers", str(tiny_pack), "--out", str(run), "-q", "--formats", "parquet"])
+        == 0
+    )
+    assert main(["export", str(run), "--out", str(tmp_path / "export")]) == 2
+    err = capsys.readouterr().err
+    assert "results.gpkg" in err and "--formats gpkg" in err and "Traceback" not in err

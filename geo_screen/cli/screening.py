@@ -24,7 +24,12 @@ def add_commands(sub) -> None:
         )
         p.add_argument("--rules", type=Path, help="rules YAML (default: the shipped 通政办发〔2017〕179号 rules)")
         p.add_argument("--out-crs", default=None, help="CRS of the written geometries (default EPSG:4490, CGCS2000)")
-        p.add_argument("--no-excel", action="store_true", help="skip results.xlsx")
+        p.add_argument(
+            "--formats",
+            help="comma-separated files to write: gpkg (results.gpkg), parquet (results.parquet), xlsx (results.xlsx); "
+            "default gpkg,parquet,xlsx",
+        )
+        p.add_argument("--no-excel", action="store_true", help="short for --formats gpkg,parquet")
         p.add_argument("--engine", choices=("local", "dask"), default="local", help="run in this process or on Dask")
         p.add_argument("--scheduler", help="address of a running dask scheduler (with --engine dask)")
         p.add_argument("--partitions", type=int, help="registry partitions (with --engine dask)")
@@ -223,7 +228,7 @@ def _run_screen(args, registry: Path, catalog: Path, crs: str, *, grades=None) -
             crs=crs,
             chunk_rows=args.chunk_rows,
             out_crs=args.out_crs,
-            excel=not args.no_excel,
+            formats=args.formats,
             progress=log,
             bar=not args.quiet,
         )
@@ -253,7 +258,7 @@ def _run_screen(args, registry: Path, catalog: Path, crs: str, *, grades=None) -
             registry = read_registry(registry, crs=crs, sheet=args.sheet, layer=args.layer)
         result = screen(registry, catalog, rules=args.rules, crs=crs, grades=grades, ledger=args.ledger, progress=log)
     log(f"writing results to {args.out}")
-    written = write_results(result, args.out, out_crs=args.out_crs, excel=not args.no_excel)
+    written = write_results(result, args.out, out_crs=args.out_crs, formats=args.formats)
     log.finish("done: " + ", ".join(p.name for p in written))
     _print_summary(result.enterprises)
     _warn_grade_disagreements(result.enterprises)
@@ -279,5 +284,12 @@ def _check_arguments(args) -> None:
         )
     if getattr(args, "out_crs", None) is not None:
         output_crs(args.out_crs, where="out_crs")
+    if hasattr(args, "formats"):  # screen, demo
+        from geo_screen.outputs.run import run_formats
+
+        if args.no_excel and args.formats is not None:
+            raise ConfigError("--no-excel is short for --formats gpkg,parquet; give one of them, not both")
+        asked = "gpkg,parquet" if args.no_excel else args.formats or "gpkg,parquet,xlsx"
+        args.formats = run_formats(asked.split(","), where="--formats")
     if getattr(args, "crs", None) is not None:
         parse_crs(args.crs, where="crs")

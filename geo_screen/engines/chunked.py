@@ -23,13 +23,12 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from geo_screen import results as R
 from geo_screen.errors import ConfigError, InputDataError
 from geo_screen.inputs.columns import match_columns
 from geo_screen.inputs.crs import parse_crs
 from geo_screen.inputs.registry import ENTERPRISE_ID, duplicate_issues, registry_from_table
 from geo_screen.inputs.sources import RawTable, arrow_to_strings, csv_stream, mixed_encoding_error
-from geo_screen.outputs.run import RunWriter
+from geo_screen.outputs.run import FORMATS, RunWriter
 from geo_screen.pack.catalog import Catalog, file_sha256, load_catalog
 from geo_screen.screening.manifest import build_manifest, run_counts
 from geo_screen.screening.rules import RuleSet, load_rules
@@ -54,8 +53,7 @@ def screen_chunked(
     crs: str = "EPSG:4326",
     chunk_rows: int = CHUNK_ROWS,
     out_crs: str | None = None,
-    parquet: bool = True,
-    excel: bool = True,
+    formats=tuple(FORMATS),
     progress: Progress | None = None,
     bar: bool = False,
 ) -> list[Path]:
@@ -73,9 +71,10 @@ def screen_chunked(
         in a temporary folder beside it and moved in place at the end.
     chunk_rows
         Rows screened at a time; memory grows with it, results do not change.
-    excel
-        Write ``results.xlsx`` with the county summaries and the flagged enterprises (up to Excel's
-        sheet limit; the full results are in the GeoPackage and GeoParquet files).
+    formats
+        The files to write (any of ``gpkg``, ``parquet``, ``xlsx``; all three by default). ``results.xlsx``
+        holds the county summaries and the flagged enterprises (up to Excel's sheet limit; the full results
+        are in the GeoPackage and GeoParquet files).
     progress, bar
         Step messages; ``bar=True`` also draws a tqdm progress bar with rows/s on stderr.
 
@@ -97,7 +96,8 @@ def screen_chunked(
     catalog = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules)
     for encoding in (None, "gb18030"):
-        with RunWriter(out_dir, out_crs=out_crs, parquet=parquet) as writer:
+        with RunWriter(out_dir, out_crs=out_crs, formats=formats) as writer:
+            excel = "xlsx" in writer.formats
             run = _ChunkedRun(source, catalog, ruleset, crs=crs, writer=writer, say=say, bar=bar, excel=excel)
             try:
                 run.screen(chunk_rows, encoding=encoding)
@@ -105,8 +105,8 @@ def screen_chunked(
                 say("the file is not UTF-8 after all: starting again as GB18030")
                 continue
             manifest = run.manifest(started, rules=rules, chunk_rows=chunk_rows)
-            say(f"writing {R.GPKG_NAME}" + (f" and {R.XLSX_NAME}" if excel else ""))
-            return writer.close(manifest, workbook=partial(run.workbook, manifest=manifest) if excel else None)
+            say("writing " + ", ".join(FORMATS[f] for f in writer.formats))
+            return writer.close(manifest, workbook=partial(run.workbook, manifest=manifest))
     raise InputDataError(f"{source}: the CSV cannot be decoded as UTF-8 or GB18030/GBK; save it as 'CSV UTF-8'")
 
 

@@ -119,7 +119,8 @@ def write_gpkg_arrow(
     crs
         Anything ``pyproj.CRS.from_user_input`` takes; an EPSG code is written as such.
     spatial_index
-        False: no R-tree (see :func:`write_gpkg_layer`).
+        False leaves out the R-tree: the ``hits`` layer repeats its enterprise's point once per piece of
+        evidence and is read by enterprise, not by area (its R-tree would cost a third of its write time).
     schema
         The batches' schema when ``data`` is not a table.
     """
@@ -175,23 +176,3 @@ def write_gpkg_arrow(
                 f"cannot write layer {layer!r} of {Path(path).name} ({err}); check free space and permissions "
                 "of the output folder"
             ) from err
-
-
-def write_gpkg_layer(frame: gpd.GeoDataFrame, path: Path, layer: str, *, spatial_index: bool = True) -> None:
-    """Write one results frame as a new GeoPackage layer, with column types that do not depend on the rows.
-
-    Parameters
-    ----------
-    frame
-        The rows; text columns are written as text even when every value is missing, so a run's layer
-        has the same definition whichever rows it holds.
-    path, layer
-        The GeoPackage (created when missing) and the new layer's name.
-    spatial_index
-        False leaves out the R-tree: the ``hits`` layer repeats its enterprise's point once per piece of
-        evidence and is read by enterprise, not by area (its R-tree would cost a third of its write time).
-    """
-    types, has_z = geometry_kinds(frame.geometry.to_numpy())
-    write_gpkg_arrow(
-        geoparquet_table(frame), path, layer, types=types, has_z=has_z, crs=frame.crs, spatial_index=spatial_index
-    )

@@ -1,4 +1,4 @@
-"""Writing a run's files: ``results.gpkg``, ``results.parquet``, ``results.xlsx`` and ``run.json``.
+"""Writing a run's files: ``results.gpkg``, ``results.parquet``, ``results.xlsx`` (:data:`FORMATS`) and ``run.json``.
 
 One writer for every engine. :class:`RunWriter` takes the results a chunk at a time (the in-memory and
 Dask runs hand it one chunk through :func:`write_results`, a chunked run one per screened chunk) and
@@ -24,7 +24,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import geopandas as gpd
@@ -32,15 +32,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from geo_screen import results as R
-from geo_screen.errors import ExportError
+from geo_screen.errors import ConfigError, ExportError
 from geo_screen.outputs.gpkg import geometry_kinds, geoparquet_table, write_gpkg_arrow
 from geo_screen.outputs.provenance import manifest_for_output
 from geo_screen.outputs.staging import commit, staging_folder
 from geo_screen.records import FILES_KEY
 from geo_screen.results import OUTPUT_CRS
 
+#: the files a run can write (``--formats``, ``formats=``), in the order they are listed; a run writes all by default
+FORMATS = {"gpkg": R.GPKG_NAME, "parquet": R.PARQUET_NAME, "xlsx": R.XLSX_NAME}
 #: a run's files, removed from the folder even when no run.json lists them (a folder of an older version)
-RUN_FILES = (R.GPKG_NAME, R.PARQUET_NAME, R.XLSX_NAME)
+RUN_FILES = tuple(FORMATS.values())
 
 #: from this many rows (enterprises + evidence), a run that writes the workbook has a child process write
 #: results.gpkg meanwhile (a child costs about a second to start)
@@ -48,6 +50,17 @@ BACKGROUND_GPKG_ROWS = 200_000
 
 #: writes the workbook to the path it is given
 WorkbookWriter = Callable[[Path], object]
+
+
+def run_formats(formats, *, where: str = "formats=") -> tuple[str, ...]:
+    """The formats asked (names of :data:`FORMATS`, any order and case) in :data:`FORMATS` order; else ConfigError."""
+    asked = [str(f).strip().lower() for f in formats if str(f).strip()]
+    if not asked or set(asked) - set(FORMATS):
+        raise ConfigError(
+            f"{where} {','.join(map(str, formats))!r}: choose one or more of {', '.join(FORMATS)}, comma-separated "
+            "(a run writes all three by default)"
+        )
+    return tuple(f for f in FORMATS if f in asked)
 
 
 class RunWriter:
@@ -62,8 +75,8 @@ class RunWriter:
         The output folder (created when missing).
     out_crs
         CRS of the written geometries; default :data:`geo_screen.results.OUTPUT_CRS` (the results' own).
-    parquet
-        Also write ``results.parquet``, a GeoParquet copy of the enterprises.
+    formats
+        The files to write (:func:`run_formats`); ``xlsx`` needs the ``workbook`` of :meth:`close`.
 
     Examples
     --------
@@ -73,7 +86,8 @@ class RunWriter:
     ...     written = writer.close(manifest, workbook=lambda path: write_book(path))
     """
 
-    def __init__(self, out_dir: str | os.PathLike, *, out_crs: str | None = None, parquet: bool = True):
+    def __init__(self, out_dir: str | os.PathLike, *, out_crs: str | None = None, formats=tuple(FORMATS)):
+        self.formats = run_formats(formats)
         self.out = Path(out_dir)
         try:
             self.out.mkdir(parents=True, exist_ok=True)
@@ -81,7 +95,7 @@ class RunWriter:
             raise ExportError(
                 f"cannot create the output folder {self.out}: {err.strerror}; choose a writable output folder"
             ) from err
-        self.crs, self.parquet = out_crs or OUTPUT_CRS, parquet
+        self.crs = out_crs or OUTPUT_CRS
         try:
             self.tmp = staging_folder(self.out)
         except OSError as err:
@@ -89,10 +103,10 @@ class RunWriter:
                 f"cannot write in the output folder {self.out}: {err.strerror}; choose a writable output folder "
                 "with free space"
             ) from err
-        self.layers = {
-            R.ENTERPRISES_LAYER: _Layer(self.tmp / (R.PARQUET_NAME if parquet else ".enterprises.parquet"), True),
-            R.HITS_LAYER: _Layer(self.tmp / ".hits.parquet", False),
-        }
+        parquet = R.PARQUET_NAME if "parquet" in self.formats else ".enterprises.parquet"
+        self.layers = {R.ENTERPRISES_LAYER: _Layer(self.tmp / parquet, True)}
+        if "gpkg" in self.formats:  # the evidence rows are the GeoPackage's hits layer
+            self.layers[R.HITS_LAYER] = _Layer(self.tmp / ".hits.parquet", False)
         self._held: list[list[pa.Table]] = []  # chunks not yet handed to the staging thread
         self._copier = ThreadPoolExecutor(max_workers=1)
         self._copying: Future | None = None
@@ -115,7 +129,7 @@ class RunWriter:
                 ) from err
 
     def close(self, manifest: dict, *, workbook: WorkbookWriter | None = None) -> list[Path]:
-        """Write the GeoPackage, the workbook and ``run.json``, and commit them into the output folder.
+        """Write the GeoPackage, the workbook (the formats asked) and ``run.json``; commit them into the output folder.
 
         The previous run's files in the folder (those its ``run.json`` lists) are removed; ``run.json`` is
         moved in last and lists every file with its size and SHA-256.
@@ -125,39 +139,36 @@ class RunWriter:
         manifest
             The run's manifest, written as ``run.json`` with the output CRS added.
         workbook
-            Writes ``results.xlsx`` to the path it is given; None writes no workbook.
+            Writes ``results.xlsx`` to the path it is given; used when the formats hold ``xlsx``.
 
         Returns
         -------
         list of Path
             The files written, in the output folder.
         """
-        names = [R.GPKG_NAME] + ([R.PARQUET_NAME] if self.parquet else []) + ([R.XLSX_NAME] if workbook else [])
-        gpkg = self.tmp / R.GPKG_NAME
+        formats = [f for f in self.formats if f != "xlsx" or workbook is not None]
+        workbook = workbook if "xlsx" in formats else None
+        gpkg = self.tmp / R.GPKG_NAME if "gpkg" in formats else None
         try:
             rows = sum(layer.rows for layer in self.layers.values())
-            if workbook is not None and rows >= BACKGROUND_GPKG_ROWS:
+            child = gpkg is not None and workbook is not None and rows >= BACKGROUND_GPKG_ROWS
+            held = None if child or not self._held or self._copying is not None else self._held.pop()
+            if held is None:  # many chunks, or the GeoPackage in the child: it reads the staged files
                 self._stage(wait=True)
-                with _gpkg_in_child(gpkg, self._specs(), self.crs):
-                    workbook(self.tmp / R.XLSX_NAME)
-            else:
-                if self._held and self._copying is None:  # one chunk, in memory: the GeoParquet copy beside it
-                    held = self._held.pop()
-                    if self.parquet:
-                        self._copying = self._copier.submit(
-                            pq.write_table, held[0], self.layers[R.ENTERPRISES_LAYER].path
-                        )
+            elif "parquet" in formats:  # one chunk, in memory: the GeoParquet copy written beside the GeoPackage
+                self._copying = self._copier.submit(pq.write_table, held[0], self.layers[R.ENTERPRISES_LAYER].path)
+            with _gpkg_in_child(gpkg, self._specs(), self.crs) if child else nullcontext():
+                if gpkg is not None and not child:
                     write_gpkg(gpkg, self._specs(), self.crs, tables=held)
-                    if self._copying is not None:
-                        self._copying.result()
-                else:
-                    self._stage(wait=True)
-                    write_gpkg(gpkg, self._specs(), self.crs)
+                if self._copying is not None:
+                    self._copying.result()
                 if workbook is not None:
                     workbook(self.tmp / R.XLSX_NAME)
-            manifest = manifest_for_output({**manifest, "output": {"crs": self.crs}})
+            manifest = manifest_for_output({**manifest, "output": {"crs": self.crs, "formats": formats}})
             manifest.pop(FILES_KEY, None)
-            written = commit(self.tmp, self.out, names, R.MANIFEST_NAME, manifest, earlier=RUN_FILES)
+            written = commit(
+                self.tmp, self.out, [FORMATS[f] for f in formats], R.MANIFEST_NAME, manifest, earlier=RUN_FILES
+            )
         except ExportError:
             raise
         except OSError as err:
@@ -180,9 +191,7 @@ class RunWriter:
         self._discard()
 
     def _output_crs(self, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-        if self.crs != OUTPUT_CRS:
-            return frame.to_crs(self.crs)
-        return frame.set_crs(OUTPUT_CRS, allow_override=True)
+        return frame.to_crs(self.crs) if self.crs != OUTPUT_CRS else frame.set_crs(OUTPUT_CRS, allow_override=True)
 
     def _stage(self, *, wait: bool = False) -> None:
         """Hand the held chunks to the staging thread, after the previous ones (appends stay in row order)."""
@@ -210,8 +219,7 @@ class _Layer:
     def __init__(self, path: Path, spatial_index: bool):
         self.path, self.spatial_index, self.writer = path, spatial_index, None
         self.types: set[int] = set()  # shapely geometry type ids, for the GeoPackage layer type
-        self.has_z = False
-        self.rows = 0
+        self.has_z, self.rows = False, 0
 
     def table(self, frame: gpd.GeoDataFrame) -> pa.Table:
         """The chunk as a GeoParquet table; its geometry types and rows are counted in."""
@@ -291,9 +299,15 @@ def _gpkg_in_child(gpkg: Path, layers: dict[str, dict], crs: str):
 
 
 def write_results(
-    result: R.ScreenResult, out_dir: str | Path, *, out_crs: str | None = None, excel: bool = True, parquet: bool = True
+    result: R.ScreenResult,
+    out_dir: str | Path,
+    *,
+    out_crs: str | None = None,
+    formats=tuple(FORMATS),
+    excel: bool = True,
+    parquet: bool = True,
 ) -> list[Path]:
-    """Write ``results.gpkg`` (enterprises, hits), ``results.parquet``, ``results.xlsx`` and ``run.json``.
+    """Write the ``formats`` asked (``results.gpkg``, ``results.parquet``, ``results.xlsx``) and ``run.json``.
 
     Parameters
     ----------
@@ -304,8 +318,11 @@ def write_results(
         removed, ``run.json`` last), so the folder holds one complete run or is refused by readers.
     out_crs
         CRS of the written geometries; default the results' own (:data:`~geo_screen.results.OUTPUT_CRS`).
+    formats
+        The files to write: any of ``gpkg``, ``parquet``, ``xlsx`` (:func:`run_formats`); all three by default.
+        ``run.json`` records them.
     excel, parquet
-        Also write ``results.xlsx`` / ``results.parquet``.
+        False leaves ``xlsx`` / ``parquet`` out of the formats (older keywords).
 
     Returns
     -------
@@ -314,10 +331,10 @@ def write_results(
     """
     from geo_screen.outputs.workbook import write_results_workbook
 
-    with RunWriter(out_dir, out_crs=out_crs, parquet=parquet) as writer:
+    formats = [f for f in run_formats(formats) if (excel or f != "xlsx") and (parquet or f != "parquet")]
+    with RunWriter(out_dir, out_crs=out_crs, formats=formats) as writer:
         writer.add(result.enterprises, result.hits)
-        book = (lambda path: write_results_workbook(result, path)) if excel else None
-        return writer.close(result.manifest, workbook=book)
+        return writer.close(result.manifest, workbook=lambda path: write_results_workbook(result, path))
 
 
 if __name__ == "__main__":  # the child of _gpkg_in_child

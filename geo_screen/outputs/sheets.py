@@ -402,10 +402,3 @@ def _unencodable(df: pd.DataFrame, encoding: str) -> str:
                 except UnicodeEncodeError as err:
                     return f"column {col!r}, row {label!r}: character {value[err.start : err.end]!r} in {value!r}"
     return "a value"
-
-
-def workbook_bytes(sheets: Mapping[str, pd.DataFrame], **options: Any) -> bytes:
-    """:func:`write_workbook` into memory, for download buttons."""
-    buf = io.BytesIO()
-    write_workbook(buf, sheets, **options)
-    return buf.getvalue()

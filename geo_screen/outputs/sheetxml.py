@@ -244,11 +244,9 @@ def package(layout: bytes, target: str | IO[bytes], data: Mapping[str, tuple[pd.
             with out.open(item.filename, "w", force_zip64=True) as fh, ThreadPoolExecutor(max_workers=1) as pool:
                 fh.write(head.encode("utf-8"))
                 # zlib compresses a block without the GIL while the next block is built
-                writing = None
+                writing = pool.submit(fh.write, b"")
                 for chunk in _rows_xml(frame, kinds, filled, first_row, _column_styles(head)):
-                    if writing is not None:
-                        writing.result()
-                    writing = pool.submit(fh.write, chunk)
-                if writing is not None:
                     writing.result()
+                    writing = pool.submit(fh.write, chunk)
+                writing.result()
                 fh.write(("</sheetData>" + tail).encode("utf-8"))

@@ -9,7 +9,15 @@ import pyogrio
 import pytest
 from shapely.geometry import MultiPolygon, Point, box
 
-from geo_screen.outputs.gpkg import gdal_config, geoparquet_table, write_gpkg_layer
+from geo_screen.outputs.gpkg import gdal_config, geometry_kinds, geoparquet_table, write_gpkg_arrow
+
+
+def write_gpkg_layer(frame: gpd.GeoDataFrame, path, layer: str, *, spatial_index: bool = True) -> None:
+    """One frame as a new layer, as the run writer writes each of its layers."""
+    types, has_z = geometry_kinds(frame.geometry.to_numpy())
+    write_gpkg_arrow(
+        geoparquet_table(frame), path, layer, types=types, has_z=has_z, crs=frame.crs, spatial_index=spatial_index
+    )
 
 
 def _frame(geometry) -> gpd.GeoDataFrame:

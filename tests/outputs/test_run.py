@@ -15,7 +15,7 @@ from results_factory import make_result
 from shapely.geometry import MultiPolygon, Point, box
 
 from geo_screen import results as R
-from geo_screen.errors import ExportError
+from geo_screen.errors import ConfigError, ExportError, InputDataError
 from geo_screen.outputs import run
 from geo_screen.outputs.run import RunWriter, write_results
 from geo_screen.results import read_results
@@ -70,18 +70,24 @@ def _same_files(a, b) -> None:
 @pytest.mark.parametrize("parquet", [True, False])
 def test_one_chunk_or_many_write_the_same_files(result, tmp_path, monkeypatch, child, parquet):
     """Held in memory (one chunk) or staged (many), in this process or in the child beside the workbook."""
-    _write(result, tmp_path / "whole", parquet=parquet)
+    formats = ("gpkg", "parquet", "xlsx") if parquet else ("gpkg", "xlsx")
+    _write(result, tmp_path / "whole", formats=formats)
     if child:
         monkeypatch.setattr(run, "BACKGROUND_GPKG_ROWS", 1)
     for name, chunk in (("one", None), ("many", 7)):
-        written = _write(result, tmp_path / name, chunk=chunk, parquet=parquet, workbook=_book if child else None)
+        written = _write(result, tmp_path / name, chunk=chunk, formats=formats, workbook=_book if child else None)
         assert [p.name for p in written] == [R.GPKG_NAME] + [R.PARQUET_NAME] * parquet + [R.XLSX_NAME] * child + [
             R.MANIFEST_NAME
         ]
         _same_files(tmp_path / "whole", tmp_path / name)  # nothing else left behind: no staging, no temporary folder
     back = read_results(tmp_path / "many")
     files = back.manifest.pop("files")
-    assert back.manifest == {**MANIFEST, "output": {"crs": "EPSG:4490"}, "timezone": "Asia/Shanghai"}
+    written = ["gpkg"] + ["parquet"] * parquet + ["xlsx"] * child
+    assert back.manifest == {
+        **MANIFEST,
+        "output": {"crs": "EPSG:4490", "formats": written},
+        "timezone": "Asia/Shanghai",
+    }
     assert sorted(files) == sorted([R.GPKG_NAME] + [R.PARQUET_NAME] * parquet + [R.XLSX_NAME] * child)
     assert len(back.enterprises) == len(result.enterprises) and len(back.hits) == len(result.hits)
 
@@ -98,7 +104,7 @@ def test_gdal_reads_the_geopackage(result, tmp_path):
 def test_write_results_reprojects_and_records_the_output_crs(result, tmp_path):
     write_results(result, tmp_path, out_crs="EPSG:4549", excel=False)
     back = read_results(tmp_path)
-    assert back.enterprises.crs.to_epsg() == 4549 and back.manifest["output"] == {"crs": "EPSG:4549"}
+    assert back.enterprises.crs.to_epsg() == 4549 and back.manifest["output"]["crs"] == "EPSG:4549"
     located = result.enterprises.geometry.notna() & ~result.enterprises.geometry.is_empty
     assert np.allclose(
         back.enterprises.geometry[located].centroid.x, result.enterprises.to_crs(4549).geometry[located].centroid.x
@@ -175,7 +181,7 @@ def test_chunks_of_single_and_multi_parts_make_the_layer_a_whole_frame_makes(tmp
     ]
     points = gpd.GeoDataFrame({"n": [1]}, geometry=[Point(0, 0)], crs="EPSG:4490")
     for name, chunks in (("whole", [pd.concat(parts, ignore_index=True)]), ("chunked", parts)):
-        with RunWriter(tmp_path / name, parquet=False) as writer:
+        with RunWriter(tmp_path / name, formats=("gpkg",)) as writer:
             for part in chunks:
                 writer.add(part, points.iloc[:0] if part is parts[0] else points)
             writer.close(MANIFEST)
@@ -184,7 +190,10 @@ def test_chunks_of_single_and_multi_parts_make_the_layer_a_whole_frame_makes(tmp
     a, b = (pyogrio.read_dataframe(tmp_path / d / R.GPKG_NAME, layer=R.ENTERPRISES_LAYER) for d in ("whole", "chunked"))
     assert a.geometry.geom_type.tolist()[:3] == b.geometry.geom_type.tolist()[:3] == ["MultiPolygon"] * 3
     assert a.geometry.equals(b.geometry) and a["name"].equals(b["name"])
-    assert json.loads((tmp_path / "chunked" / R.MANIFEST_NAME).read_text("utf-8"))["output"] == {"crs": "EPSG:4490"}
+    assert json.loads((tmp_path / "chunked" / R.MANIFEST_NAME).read_text("utf-8"))["output"] == {
+        "crs": "EPSG:4490",
+        "formats": ["gpkg"],
+    }
 
 
 # --------------------------------------------------------------------------- a results folder is one run
@@ -277,4 +286,45 @@ def test_a_file_changed_in_place_is_refused(result, tmp_path):
     data[len(data) // 2] ^= 0xFF
     (tmp_path / R.PARQUET_NAME).write_bytes(bytes(data))
     with pytest.raises(InputDataError, match=r"results.parquet has changed since the run.*SHA-256"):
+        read_results(tmp_path)
+
+
+# --------------------------------------------------------------------------- formats: a run writes what it is asked
+
+
+@pytest.mark.parametrize(
+    "formats, files",
+    [
+        (("parquet",), [R.PARQUET_NAME]),
+        (("gpkg",), [R.GPKG_NAME]),
+        (("gpkg", "xlsx"), [R.GPKG_NAME, R.XLSX_NAME]),
+        (("xlsx", "parquet", "gpkg"), [R.GPKG_NAME, R.PARQUET_NAME, R.XLSX_NAME]),
+    ],
+)
+def test_a_run_writes_the_formats_asked_and_run_json_records_them(result, tmp_path, formats, files):
+    write_results(result, tmp_path, formats=formats)
+    record = json.loads((tmp_path / R.MANIFEST_NAME).read_text("utf-8"))
+    assert sorted(record["files"]) == sorted(files)
+    assert _leftovers(tmp_path) == sorted(files) + [R.MANIFEST_NAME]
+    assert record["output"]["formats"] == [f for f in run.FORMATS if f in formats]
+
+
+def test_a_parquet_only_run_holds_the_same_enterprises_as_a_full_run(result, tmp_path):
+    write_results(result, tmp_path / "full")
+    write_results(result, tmp_path / "core", formats=("parquet",))
+    pd.testing.assert_frame_equal(
+        gpd.read_parquet(tmp_path / "core" / R.PARQUET_NAME), gpd.read_parquet(tmp_path / "full" / R.PARQUET_NAME)
+    )
+
+
+@pytest.mark.parametrize("formats", [(), ("csv",), ("gpkg", "shp")])
+def test_unknown_or_no_formats_are_one_clear_error(result, tmp_path, formats):
+    with pytest.raises(ConfigError, match="gpkg, parquet, xlsx"):
+        write_results(result, tmp_path, formats=formats)
+    assert not (tmp_path / R.MANIFEST_NAME).exists()
+
+
+def test_reading_a_run_without_its_geopackage_says_what_is_missing_and_how_to_fix_it(result, tmp_path):
+    write_results(result, tmp_path, formats=("parquet",))
+    with pytest.raises(InputDataError, match=r"results\.gpkg.*--formats parquet.*--formats gpkg"):
         read_results(tmp_path)

@@ -19,7 +19,6 @@ from geo_screen.outputs.sheets import (
     NEUTRALISER,
     neutralize_cell,
     neutralize_frame,
-    workbook_bytes,
     write_csv,
     write_workbook,
 )
@@ -276,6 +275,12 @@ def test_unwritable_value_is_an_export_error_and_nothing_is_left(tmp_path):
     with pytest.raises(ExportError, match="cannot write workbook"):
         write_workbook(tmp_path / "t.xlsx", {"a": df})
     assert list(tmp_path.iterdir()) == []
+
+
+def workbook_bytes(sheets) -> bytes:
+    buf = io.BytesIO()
+    write_workbook(buf, sheets)
+    return buf.getvalue()
 
 
 def test_workbook_to_stream():

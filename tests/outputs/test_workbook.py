@@ -73,3 +73,21 @@ def test_codes_read_as_labels(demo_run):
     assert first["淘汰类装备（规范值）"] in ("是", "否")
     hits = _sheet(demo_run / R.XLSX_NAME, "证据")[1:]
     assert {"依法处置", "搬迁"} <= {dict(zip(hits[0], r))["处置方式"] for r in hits[1:]}
+
+
+def test_a_large_workbook_lists_the_flagged_enterprises_with_the_checklist_columns(tmp_path, monkeypatch):
+    """Above EXCEL_ROWS_MAX the 企业 sheet holds LARGE_COLUMNS (who, where, what was hit, basis, results, margins),
+    in that order, not every registry and result column; the full rows are in results.gpkg / results.parquet."""
+    import pandas as pd
+
+    from geo_screen.outputs import workbook
+    from geo_screen.vocabulary import column_label
+
+    monkeypatch.setattr(workbook, "EXCEL_ROWS_MAX", 5)
+    result = make_result(40, seed=2)
+    write_results_workbook(result, tmp_path / "w.xlsx")
+    sheet = pd.read_excel(tmp_path / "w.xlsx", sheet_name=workbook.SHEET_ENTERPRISES, header=1)
+    kept = [c for c in workbook.LARGE_COLUMNS if c in result.enterprises.columns]
+    assert list(sheet.columns) == [column_label(c) for c in kept]
+    assert "联系人" not in sheet.columns and "年产值（万元）" not in sheet.columns
+    assert len(sheet) == len(result.flagged)

@@ -171,7 +171,7 @@ def test_selection_pans_and_zooms_the_map(tiny_results, monkeypatch, tmp_path):
     at.run()
     group = component_args(at)["feature_group"]
     point = row.geometry.representative_point()
-    assert f"setView([{point.y:.6f}, {point.x:.6f}]" in group and "Math.max" in group
+    assert f"geoScreen.focus(map_div, {point.y:.6f}, {point.x:.6f}, 15)" in group
 
 
 def test_streamlit_config_keeps_everything_on_the_machine():

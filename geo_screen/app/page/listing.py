@@ -1,0 +1,28 @@
+"""The list tab: the enterprises shown as a table; selecting a row selects the enterprise (card and map)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo_screen.app import state as explore
+
+
+def on_table_select():
+    rows = st.session_state["table"].selection.rows
+    keys = st.session_state.get("table_keys", [])
+    if rows and rows[0] < len(keys):
+        st.session_state["selected"] = keys[rows[0]]
+
+
+def show_list(run, shown):
+    table = explore.results_table(run, shown)
+    st.session_state["table_keys"] = list(table["编号"])
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        height=420,
+        key="table",
+        on_select=on_table_select,
+        selection_mode="single-row",
+    )

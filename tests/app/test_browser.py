@@ -367,9 +367,11 @@ def wait_centred(frame, lonlat, *, timeout_s: float = 30) -> None:
     raise AssertionError(f"the map never centred on {lonlat} at zoom >= 15 (last: {view})")
 
 
-def test_a_sel_link_opens_the_card_and_centres_the_map(server, server_outbound, runs_dir, demo_run, demo_result):
+def test_a_sel_link_opens_the_card_and_centres_the_map(
+    server, server_outbound, runs_dir, demo_run, demo_result, tmp_path
+):
     """A fresh page at ``/?sel=KEY`` (and ``/?run=ID&sel=KEY``) opens the card and centres the map on the
-    enterprise, as a click does."""
+    enterprise, as a click does; ``/?run=LATER&cmp=ID`` shows the changes between two runs."""
     from playwright.sync_api import sync_playwright
 
     from geo_screen.app import runs
@@ -381,6 +383,13 @@ def test_a_sel_link_opens_the_card_and_centres_the_map(server, server_outbound, 
     key = keys.iloc[flagged[len(flagged) // 2]]
     point = row.geometry.representative_point()
     run_id = runs.register_folder(demo_run, runs_dir).id
+    # a later run: three enterprises gone, five newly flagged
+    later = ents.drop(index=ents.index[:3]).copy()
+    clear = later.index[(later[R.DISPOSITION] == "none").to_numpy()][:5]
+    later.loc[clear, [R.STANDARDS_HIT, R.DISPOSITION]] = ["3", "per_law"]
+    manifest = {**demo_result.manifest, "input": {**demo_result.manifest["input"], "path": "名录2026.csv"}}
+    gs.write_results(gs.ScreenResult(later, demo_result.hits.iloc[:0], manifest), tmp_path / "later", excel=False)
+    later_id = runs.register_folder(tmp_path / "later", runs_dir).id
     outside: list[str] = []
 
     def guard(route):
@@ -408,6 +417,21 @@ def test_a_sel_link_opens_the_card_and_centres_the_map(server, server_outbound, 
                     raise
                 finally:
                     context.close()
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            context.route("**/*", guard)
+            page = context.new_page()
+            try:  # two runs compared: the changes panel, the map and the metrics narrowed to the five changed
+                page.goto(f"{server}/?run={later_id}&cmp={run_id}", wait_until="domcontentloaded")
+                page.get_by_text("两次筛查对比 / changes").wait_for(timeout=60_000)
+                wait_metric(page, "企业 / enterprises", "5", timeout_s=30)
+                map_frame(page, count=located(later.loc[clear]), timeout_s=30)
+                page.get_by_text("变化企业 8 家").wait_for(timeout=10_000)
+                assert f"cmp={run_id}" in page.url
+            except Exception:
+                page.screenshot(path=str(ARTIFACTS / "failure-changes.png"))
+                raise
+            finally:
+                context.close()
         finally:
             browser.close()
     assert not outside, f"requests left the machine: {outside[:5]}"

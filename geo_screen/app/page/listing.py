@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo_screen.app import state as explore
+from geo_screen.app.compare import CHANGE_TITLE
 
 
 def on_table_select():
@@ -14,8 +15,11 @@ def on_table_select():
         st.session_state["selected"] = keys[rows[0]]
 
 
-def show_list(run, shown):
+def show_list(run, shown, notes=None):
+    """The list of ``shown``; ``notes`` (on the run's index): each enterprise's change, a column after its key."""
     table = explore.results_table(run, shown)
+    if notes is not None:
+        table.insert(1, CHANGE_TITLE, notes.reindex(shown.index).fillna("").to_numpy())
     st.session_state["table_keys"] = list(table["编号"])
     st.dataframe(
         table,

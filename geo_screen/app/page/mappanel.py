@@ -44,19 +44,23 @@ def fix_location_mode(selected, user):
     return picking
 
 
-def show_map(run, shown, view_key, *, catalog_path, basemap, token, selected, picking, recordable):
-    """The map of ``shown`` (``view_key`` names it for the buffers' cache) with the selection's ring; a click
-    selects an enterprise, or places a corrected location while ``picking``."""
+def show_map(
+    run, shown, view_key, *, catalog_path, basemap, token, selected, picking, recordable, notes=None, extra=()
+):
+    """The map of ``shown`` (``view_key`` names it for the buffers' cache; ``notes`` a tooltip line per enterprise,
+    ``extra`` more layers) with the selection's ring; a click selects an enterprise, or places a corrected location
+    while ``picking``."""
     buffers, omitted = cache.buffers_for(run.run_id, view_key, catalog_path, shown)
     fmap = mapview.build_map(
         shown,
         keys=run.keys,
-        layers=cache.display_layers(catalog_path) + verification.verification_layers(shown),
+        layers=cache.display_layers(catalog_path) + verification.verification_layers(shown) + list(extra),
         buffers=buffers,
         basemap=basemap,
         tianditu_token=token,
         buffer_note=buffer_note(buffers, omitted),
         styles=run.styles,
+        notes=notes,
     )
     chosen = run.enterprises.iloc[[run.key_index[selected]]] if selected else None
     ring = None

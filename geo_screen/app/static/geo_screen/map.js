@@ -35,7 +35,8 @@
     };
   }
 
-  /* data: {lat: [], lon: [], d: [style index], name: [], key: [], styles: [{fill, stroke, radius, opacity, label}]}
+  /* data: {lat: [], lon: [], d: [style index], name: [], key: [], styles: [{fill, stroke, radius, opacity, label}],
+   *        note: [a line per enterprise, optional]}
    * The tooltip's last line is the enterprise key: geo_screen.app.mapview.key_from_tooltip reads it back. */
   function enterprises(map, data, options) {
     var styles = data.styles;
@@ -67,7 +68,7 @@
     group.bindTooltip(function (layer) {
       var k = layer.options.gsIndex;
       if (k === undefined) { return tip([]); }
-      return tip([data.name[k], styles[data.d[k]].label, data.key[k]]);
+      return tip([data.name[k], styles[data.d[k]].label, data.note ? data.note[k] : null, data.key[k]]);
     }, { direction: "top", offset: [0, -4] });
     group.gsCount = n;
     group.gsClustered = !!options.cluster;

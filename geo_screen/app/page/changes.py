@@ -59,13 +59,18 @@ def compare_view(args, run, compare_id):
 
 
 def show_changes(view, old_label: str):
-    """The changes panel: the two runs, counts per category, the table per county and category, changes.xlsx."""
+    """The changes panel: the two runs, counts per category, changes.xlsx, and the table per county and category
+    (folded, so that the map stays in the first screen)."""
     with st.container(border=True, key="changes_panel"):
-        st.markdown(f"**两次筛查对比 / changes** 　{old_label} → 本次")
+        text, button = st.columns([4, 1], vertical_alignment="center")
+        text.markdown(f"**两次筛查对比 / changes** 　{old_label} → 本次")
+        with button:
+            download_buttons([compare.changes_download(view)], key="changes")
         for line in compare.summary_lines(view):
             st.caption(line)
-        st.dataframe(view.changes.by_county, hide_index=True, width="stretch")
+        counties = len(view.changes.by_county) - 1
+        with st.expander(f"按县区和变化类别 / per county and category（{counties} 个县区）"):
+            st.dataframe(view.changes.by_county, hide_index=True, width="stretch")
         st.caption(
             "地图和列表只显示本次筛查中有变化的企业（并按左侧筛选）；登记表中已无的企业画在其上次位置（虚线圈）。"
         )
-        download_buttons([compare.changes_download(view)], key="changes")

@@ -424,8 +424,10 @@ def test_a_sel_link_opens_the_card_and_centres_the_map(
                 page.goto(f"{server}/?run={later_id}&cmp={run_id}", wait_until="domcontentloaded")
                 page.get_by_text("两次筛查对比 / changes").wait_for(timeout=60_000)
                 wait_metric(page, "企业 / enterprises", "5", timeout_s=30)
-                map_frame(page, count=located(later.loc[clear]), timeout_s=30)
+                frame = map_frame(page, count=located(later.loc[clear]), timeout_s=30)
                 page.get_by_text("变化企业 8 家").wait_for(timeout=10_000)
+                frame.evaluate("() => { window.gsEnterprises.openTooltip(); }")  # a marker's tooltip names its change
+                assert "新触及标准" in frame.locator(".gs-tip").first.inner_text(timeout=5_000)
                 assert f"cmp={run_id}" in page.url
             except Exception:
                 page.screenshot(path=str(ARTIFACTS / "failure-changes.png"))

@@ -15,22 +15,26 @@ from geo_screen.pack.metric import pack_metric_crs
 
 @st.cache_resource(show_spinner="加载图层包 / loading the layer pack…")
 def load_catalog(path):
+    """The layer pack at ``path``, loaded once per server."""
     return gs.load_catalog(path)
 
 
 @st.cache_resource(show_spinner="准备图层 / preparing layers…")
 def display_layers(path):
+    """The pack's layers prepared for the map (simplified, lon/lat), once per server."""
     return maplayers.display_layers(load_catalog(path))
 
 
 @st.cache_resource(show_spinner="筛查演示名录 / screening the demo registry…")
 def demo_run(catalog_path, registry_path, crs, indicators_path):
+    """The bundled demo screened and prepared for the page."""
     grades = gs.grade(indicators_path)  # the demo's performance grades, as `geo-screen demo` computes them
     return explore.prepare(gs.screen(registry_path, load_catalog(catalog_path), crs=crs, grades=grades))
 
 
 @st.cache_resource(max_entries=8, show_spinner="读取筛查记录 / reading the run…")
 def saved_run(runs_dir, run_id):
+    """A saved run read back and prepared for the page (the last eight kept)."""
     return explore.prepare(runs.load_run(runs_dir, run_id))
 
 
@@ -51,11 +55,13 @@ def office_basemaps(path, address):
 
 @st.cache_resource(show_spinner=False)
 def ledger_for(target):
+    """The ledger at ``target`` (a SQLite file or a postgresql:// URL), open."""
     return open_ledger(target)
 
 
 @st.cache_data(show_spinner=False)
 def users_from(path, modified):
+    """The users file as streamlit-authenticator reads it (read again when ``modified`` changes)."""
     return read_users(path)  # a copy per call (read again when the file changes): the login library writes into it
 
 

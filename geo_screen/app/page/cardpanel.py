@@ -12,6 +12,7 @@ from geo_screen.vocabulary import VERDICT, VERDICTS, WRONG_PLACE
 
 
 def show_card(run, selected):
+    """The card of the enterprise ``selected`` (a key of ``run``), or how to select one."""
     card = cards.enterprise_card(run, selected or "")
     if card is None:
         st.info(
@@ -40,6 +41,7 @@ def show_card(run, selected):
 
 
 def save_finding(ledger, uscc, user, run_id):
+    """The finding filled in on the card, appended to the ledger by ``user``."""
     try:
         entries = casefile.record_finding(
             ledger,

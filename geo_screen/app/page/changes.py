@@ -13,6 +13,7 @@ from geo_screen.app.page.source import query_params, run_choice_label
 
 @st.cache_resource(max_entries=4, show_spinner="对比两次筛查 / comparing the runs…")
 def compared(runs_dir, old_id, run_id, _run):
+    """The saved run ``old_id`` compared with ``_run`` (the run on screen), once per pair."""
     return compare.compare_runs(runs.load_run(runs_dir, old_id), _run)
 
 
@@ -42,6 +43,7 @@ def sidebar_compare(saved: dict):
 
 
 def on_compare_pick():
+    """A run picked to compare with (or none)."""
     st.session_state["compare_id"] = st.session_state["compare_pick"] or None
 
 

@@ -23,6 +23,7 @@ def show_metrics(run, shown):
 
 
 def show_charts(run, shown):
+    """The counts tab: enterprises by disposition, flagged enterprises by county."""
     left, right = st.columns(2)
     left.markdown("**按处置方式 / by disposition**")
     counts = explore.disposition_counts(shown, run.styles)

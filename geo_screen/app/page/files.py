@@ -10,6 +10,7 @@ from geo_screen.app.page import cache
 
 
 def download_buttons(items, *, key: str):
+    """A row of download buttons, one per :class:`geo_screen.app.downloads.Download` (bytes made on click)."""
     for column, item in zip(st.columns(len(items)), items):
         column.download_button(
             item.label,

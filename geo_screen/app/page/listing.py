@@ -9,6 +9,7 @@ from geo_screen.app.compare import CHANGE_TITLE
 
 
 def on_table_select():
+    """A row selected in the list: selects its enterprise."""
     rows = st.session_state["table"].selection.rows
     keys = st.session_state.get("table_keys", [])
     if rows and rows[0] < len(keys):

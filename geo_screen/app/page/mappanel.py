@@ -20,6 +20,7 @@ def buffer_note(buffers, omitted):
 
 
 def on_map_click():
+    """A click on the map: selects the enterprise clicked, or places the corrected location while picking one."""
     value = st.session_state.get("map") or {}
     if st.session_state.get("fix_picking"):  # recording 位置有误: a click places the corrected location
         basemap = st.session_state.get("basemap_shown", "none")

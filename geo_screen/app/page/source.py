@@ -36,6 +36,7 @@ def start_run(args):
 
 
 def on_results_folder(runs_dir):
+    """A results folder typed in the sidebar: registered as a run and shown."""
     folder = st.session_state.get("results_dir", "").strip()
     if not folder:
         return
@@ -47,6 +48,7 @@ def on_results_folder(runs_dir):
 
 
 def on_run_pick():
+    """A run picked in the sidebar: shown, with no enterprise selected."""
     st.session_state["run_id"] = st.session_state["run_pick"] or None
     st.session_state["selected"] = None
 

@@ -1,8 +1,10 @@
-"""Retake the README's screenshots of the planner's map: the first view, a card, the print layout, the runs list.
+"""Retake the README's screenshots of the planner's map: the first view, a card, the print layout, the runs list, and
+two runs compared.
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--chromium /usr/bin/chromium]
 
-Starts the app on the bundled demo (a runs folder of its own holding the demo and a smaller uploaded run),
+Starts the app on the bundled demo (a runs folder of its own holding the demo, a smaller uploaded run and the demo
+"a year later": some enterprises gone, some newly flagged),
 drives Debian's Chromium through Playwright at 1400×1000 with the default basemap (nothing leaves the machine),
 and renders the print layout with geo_screen.app.printout. Each PNG is reduced to a palette of at most 256
 colours so that it stays under 300 KB.
@@ -31,7 +33,7 @@ from geo_screen.app import state as ex
 
 VIEWPORT = {"width": 1400, "height": 1000}
 MAX_BYTES = 300_000
-NAMES = ("first_view.png", "card.png", "print_layout.png", "runs.png")
+NAMES = ("first_view.png", "card.png", "print_layout.png", "runs.png", "changes.png")
 
 
 def small_png(data: bytes, path: Path, *, width: int | None = None) -> None:
@@ -48,6 +50,18 @@ def small_png(data: bytes, path: Path, *, width: int | None = None) -> None:
             break
     path.write_bytes(buf.getvalue())
     print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {buf.tell() / 1000:.0f} KB")
+
+
+def a_year_later(result: gs.ScreenResult) -> gs.ScreenResult:
+    """The demo screened again a year later (illustrative): 40 enterprises gone, 60 newly flagged (standard 3,
+    依法处置), 30 of those to relocate now closed."""
+    ents = result.enterprises.drop(index=result.enterprises.index[::115][:40]).copy()
+    clear = ents.index[(ents[R.DISPOSITION] == "none").to_numpy()][::20][:60]
+    ents.loc[clear, [R.STANDARDS_HIT, R.DISPOSITION]] = ["3", "per_law"]
+    moving = ents.index[(ents[R.DISPOSITION] == "relocate").to_numpy()][:30]
+    ents.loc[moving, R.DISPOSITION] = "close"
+    manifest = {**result.manifest, "input": {**result.manifest.get("input", {}), "path": "南通示例名录（次年）.csv"}}
+    return gs.ScreenResult(ents, result.hits[result.hits[R.INPUT_ROW].isin(ents[R.INPUT_ROW])], manifest)
 
 
 def free_port() -> int:
@@ -144,13 +158,14 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="geo_screen-shots-") as tmp:
         runs_dir = Path(tmp) / "runs"
-        runs.save_run(result, runs_dir)
+        demo_id = runs.save_run(result, runs_dir).id
         part = ents.iloc[:800]
         uploaded = gs.ScreenResult(
             part, result.hits[result.hits[R.INPUT_ROW].isin(part[R.INPUT_ROW])],
             {**result.manifest, "input": {**result.manifest.get("input", {}), "path": "崇川区名录.xlsx"}},
         )  # fmt: skip
         runs.save_run(uploaded, runs_dir)
+        later = runs.save_run(a_year_later(result), runs_dir).id
         port = free_port()
         proc = start_app(runs_dir, port)
         url = f"http://127.0.0.1:{port}/"
@@ -178,6 +193,11 @@ def main(argv: list[str] | None = None) -> int:
                 page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
                 page.wait_for_timeout(800)
                 small_png(page.screenshot(), args.out / "runs.png")
+
+                page.goto(f"{url}?run={later}&cmp={demo_id}", wait_until="domcontentloaded")
+                page.get_by_text("两次筛查对比 / changes").wait_for(timeout=90_000)
+                wait_for_map(page)
+                small_png(page.screenshot(), args.out / "changes.png")
                 browser.close()
         finally:
             proc.terminate()

@@ -55,3 +55,43 @@ def test_base_modules_import_no_part(name):
 def test_each_part_says_what_it_owns_and_what_it_never_imports(part):
     doc = ast.get_docstring(ast.parse((PACKAGE / part / "__init__.py").read_text("utf-8")))
     assert doc and "Owns" in doc and ("never" in doc or "nothing in the package imports it" in doc)
+
+
+#: the widget layer: the only modules of the package that import streamlit (or its components)
+PAGE = PACKAGE / "app" / "page"
+STREAMLIT = ("streamlit", "streamlit_folium", "streamlit_authenticator")
+
+
+def _roots(path: Path) -> set[str]:
+    """The top-level packages ``path`` imports."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_only_the_page_package_imports_streamlit():
+    wrong = sorted(
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if PAGE not in path.parents and _roots(path) & set(STREAMLIT)
+    )
+    assert not wrong, wrong
+    assert any(_roots(path) & set(STREAMLIT) for path in PAGE.glob("*.py"))
+
+
+def test_nothing_outside_the_page_package_imports_it():
+    wrong = sorted(
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if PAGE not in path.parents and any(m == "app.page" or m.startswith("app.page.") for m in _imports(path))
+    )
+    assert not wrong, wrong
+
+
+def test_page_modules_stay_small():
+    long = {p.name: n for p in PAGE.glob("*.py") if (n := len(p.read_text("utf-8").splitlines())) > 300}
+    assert not long, long

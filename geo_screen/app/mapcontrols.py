@@ -72,12 +72,13 @@ class Fit(MacroElement):
 
 
 class Focus(MacroElement):
-    """Pans the map to a point and zooms in to at least ``min_zoom`` (kept when the user is closer already)."""
+    """Pans the map to a point and zooms in to at least ``min_zoom`` (kept when the user is closer already), once any
+    zoom under way has ended (Leaflet drops a view set during a zoom animation: a page opened at ``?sel=``)."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
             {% set map = this._parent._parent.get_name() %}
-            {{ map }}.setView([{{ this.lat }}, {{ this.lon }}], Math.max({{ map }}.getZoom(), {{ this.min_zoom }}));
+            geoScreen.focus({{ map }}, {{ this.lat }}, {{ this.lon }}, {{ this.min_zoom }});
         {% endmacro %}
         """)
 

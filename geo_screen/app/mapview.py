@@ -212,7 +212,9 @@ def _localise(element, js, css) -> None:
 # --------------------------------------------------------------------------- the map
 
 
-def _payload(enterprises: gpd.GeoDataFrame, keys: pd.Series, basemap: str | BasemapSource, styles: dict) -> dict:
+def _payload(
+    enterprises: gpd.GeoDataFrame, keys: pd.Series, basemap: str | BasemapSource, styles: dict, notes=None
+) -> dict:
     geoms = enterprises.geometry.to_numpy()
     present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
     points = shapely.point_on_surface(geoms[present])
@@ -230,7 +232,11 @@ def _payload(enterprises: gpd.GeoDataFrame, keys: pd.Series, basemap: str | Base
         if R.NAME in enterprises
         else np.full(len(d), "", dtype=object)
     )
-    return {
+    extra = {}
+    if notes is not None:  # a line per enterprise in its tooltip (e.g. its change since an earlier run)
+        text = notes.reindex(enterprises.index).astype("string").fillna("").to_numpy(dtype=object)
+        extra["note"] = text[present][order].tolist()
+    return extra | {
         "lat": shapely.get_y(points)[order].tolist(),
         "lon": shapely.get_x(points)[order].tolist(),
         "d": d[order].tolist(),
@@ -256,6 +262,7 @@ def build_map(
     assets: str | None = None,
     buffer_note: str | None = None,
     styles: dict[str, tuple[str, str, int]] | None = None,
+    notes: pd.Series | None = None,
 ) -> folium.Map:
     """A folium map of ``enterprises`` coloured by disposition, with the pack's layers to toggle.
 
@@ -284,6 +291,9 @@ def build_map(
     styles
         Disposition styles, most severe first (``Run.styles``: the run's rules' precedence); the shipped
         :data:`geo_screen.app.symbols.DISPOSITION_STYLES` when None.
+    notes
+        A line of text per enterprise (on ``enterprises``' index) shown in its tooltip under the disposition, e.g.
+        its change since an earlier run (:mod:`geo_screen.app.compare`); none when None.
     """
     styles = styles or DISPOSITION_STYLES
     js, css = asset_links(assets)
@@ -305,7 +315,7 @@ def build_map(
             frame, name=BUFFER_TITLE, style=BUFFER_STYLE, show=False, interactive=True, note=buffer_note
         ).add_to(m)
     keys = enterprise_keys(enterprises) if keys is None else keys.loc[enterprises.index]
-    payload = _payload(enterprises, keys, basemap, styles)
+    payload = _payload(enterprises, keys, basemap, styles, notes)
     n = len(payload["lat"])
     _EnterpriseLayer(payload, name=f"企业（{n:,}）", cluster=n > cluster_above, cluster_off_at=15).add_to(m)
     counts = enterprises[R.DISPOSITION].value_counts() if R.DISPOSITION in enterprises else pd.Series(dtype=int)

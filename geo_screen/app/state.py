@@ -38,7 +38,7 @@ QUERY_KEYS = {
     "verifications": "verif",
     "search": "q",
 }
-SELECTED_KEY, BASEMAP_KEY, RUN_KEY = "sel", "basemap", "run"
+SELECTED_KEY, BASEMAP_KEY, RUN_KEY, COMPARE_KEY = "sel", "basemap", "run", "cmp"
 
 
 @dataclass(frozen=True)
@@ -199,11 +199,18 @@ def filters_from_query(params: Mapping[str, str | Sequence[str]], run: Run) -> F
 
 
 def query_from_state(
-    filters: Filters, *, selected: str | None = None, basemap: str = "none", run_id: str | None = None
+    filters: Filters,
+    *,
+    selected: str | None = None,
+    basemap: str = "none",
+    run_id: str | None = None,
+    compare_id: str | None = None,
 ) -> dict[str, str | list[str]]:
     """URL query parameters for the current view (filters that are set, the selection, any basemap but
-    "none"); the run first."""
+    "none"); the run first, then the run it is compared with (``cmp=``)."""
     out: dict[str, str | list[str]] = {RUN_KEY: run_id} if run_id else {}
+    if compare_id:
+        out[COMPARE_KEY] = compare_id
     for name, key in QUERY_KEYS.items():
         value = getattr(filters, name)
         if value:

@@ -54,15 +54,16 @@ def metric(at, label_start: str) -> str:
     return next(m.value for m in at.metric if m.label.startswith(label_start))
 
 
-def test_app_imports_only_streamlit_and_geo_screen():
+def test_app_py_is_a_thin_entry_into_the_page_package():
     tree = ast.parse(APP.read_text("utf-8"))
     roots = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            roots |= {alias.name.split(".")[0] for alias in node.names}
+            roots |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
-            roots.add((node.module or "").split(".")[0])
-    assert roots == {"streamlit", "streamlit_folium", "streamlit_authenticator", "geo_screen"}
+            roots.add(node.module or "")
+    assert roots == {"geo_screen.app.page.main"}
+    assert len(tree.body) <= 4  # the docstring, the import, the call
 
 
 def test_page_renders_results_with_local_assets(app, tiny_results):
@@ -171,7 +172,7 @@ def test_selection_pans_and_zooms_the_map(tiny_results, monkeypatch, tmp_path):
     at.run()
     group = component_args(at)["feature_group"]
     point = row.geometry.representative_point()
-    assert f"setView([{point.y:.6f}, {point.x:.6f}]" in group and "Math.max" in group
+    assert f"geoScreen.focus(map_div, {point.y:.6f}, {point.x:.6f}, 15)" in group
 
 
 def test_streamlit_config_keeps_everything_on_the_machine():

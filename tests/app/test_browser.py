@@ -109,7 +109,13 @@ def office_basemaps(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def server(server_outbound, office_basemaps, tmp_path_factory):
+def runs_dir(tmp_path_factory):
+    """The runs folder the app is started with (a test registers results folders in it)."""
+    return tmp_path_factory.mktemp("runs")
+
+
+@pytest.fixture(scope="module")
+def server(server_outbound, office_basemaps, runs_dir):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
     port = free_port()
@@ -132,7 +138,7 @@ def server(server_outbound, office_basemaps, tmp_path_factory):
             "none",
             "--",  # address, usage statistics and error details come from .streamlit/config.toml
             "--runs",
-            str(tmp_path_factory.mktemp("runs")),
+            str(runs_dir),
             "--basemaps",
             str(office_basemaps),
         ],
@@ -345,6 +351,93 @@ def test_planner_session_offline(server, server_outbound, demo, tmp_path):
     assert not outside, f"requests left the machine: {outside[:5]}"
     assert not server_outbound.seen, f"the server reached out: {server_outbound.seen[:5]}"
     assert not errors, errors
+
+
+def wait_centred(frame, lonlat, *, timeout_s: float = 30) -> None:
+    """Wait until the map shows ``lonlat`` at zoom >= 15 within ~20 m of its centre."""
+    deadline = time.time() + timeout_s
+    view = None
+    while time.time() < deadline:
+        view = frame.evaluate(
+            "() => { const c = window.map.getCenter(); return [c.lng, c.lat, window.map.getZoom()]; }"
+        )
+        if view[2] >= 15 and abs(view[0] - lonlat[0]) < 2e-4 and abs(view[1] - lonlat[1]) < 2e-4:
+            return
+        frame.page.wait_for_timeout(250)
+    raise AssertionError(f"the map never centred on {lonlat} at zoom >= 15 (last: {view})")
+
+
+def test_a_sel_link_opens_the_card_and_centres_the_map(
+    server, server_outbound, runs_dir, demo_run, demo_result, tmp_path
+):
+    """A fresh page at ``/?sel=KEY`` (and ``/?run=ID&sel=KEY``) opens the card and centres the map on the
+    enterprise, as a click does; ``/?run=LATER&cmp=ID`` shows the changes between two runs."""
+    from playwright.sync_api import sync_playwright
+
+    from geo_screen.app import runs
+
+    ents = demo_result.enterprises
+    keys = mv.enterprise_keys(ents)
+    flagged = np.flatnonzero((ents[R.DISPOSITION] == "close").to_numpy() & ~ents.geometry.is_empty.to_numpy())
+    row = ents.iloc[flagged[len(flagged) // 2]]
+    key = keys.iloc[flagged[len(flagged) // 2]]
+    point = row.geometry.representative_point()
+    run_id = runs.register_folder(demo_run, runs_dir).id
+    # a later run: three enterprises gone, five newly flagged
+    later = ents.drop(index=ents.index[:3]).copy()
+    clear = later.index[(later[R.DISPOSITION] == "none").to_numpy()][:5]
+    later.loc[clear, [R.STANDARDS_HIT, R.DISPOSITION]] = ["3", "per_law"]
+    manifest = {**demo_result.manifest, "input": {**demo_result.manifest["input"], "path": "名录2026.csv"}}
+    gs.write_results(gs.ScreenResult(later, demo_result.hits.iloc[:0], manifest), tmp_path / "later", excel=False)
+    later_id = runs.register_folder(tmp_path / "later", runs_dir).id
+    outside: list[str] = []
+
+    def guard(route):
+        if urlparse(route.request.url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            for query in (f"sel={key}", f"run={run_id}&sel={key}"):
+                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                context.route("**/*", guard)
+                page = context.new_page()
+                try:
+                    page.goto(f"{server}/?{query}", wait_until="domcontentloaded")
+                    page.get_by_text("各项标准 / every standard").wait_for(timeout=60_000)
+                    page.get_by_text(str(row[R.NAME]), exact=True).first.wait_for(timeout=10_000)
+                    wait_centred(map_frame(page, count=located(ents), timeout_s=60), (point.x, point.y))
+                    assert f"sel={key}" in page.url
+                except Exception:
+                    page.screenshot(path=str(ARTIFACTS / "failure-sel.png"))
+                    raise
+                finally:
+                    context.close()
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            context.route("**/*", guard)
+            page = context.new_page()
+            try:  # two runs compared: the changes panel, the map and the metrics narrowed to the five changed
+                page.goto(f"{server}/?run={later_id}&cmp={run_id}", wait_until="domcontentloaded")
+                page.get_by_text("两次筛查对比 / changes").wait_for(timeout=60_000)
+                wait_metric(page, "企业 / enterprises", "5", timeout_s=30)
+                frame = map_frame(page, count=located(later.loc[clear]), timeout_s=30)
+                page.get_by_text("变化企业 8 家").wait_for(timeout=10_000)
+                frame.evaluate("() => { window.gsEnterprises.openTooltip(); }")  # a marker's tooltip names its change
+                assert "新触及标准" in frame.locator(".gs-tip").first.inner_text(timeout=5_000)
+                assert f"cmp={run_id}" in page.url
+            except Exception:
+                page.screenshot(path=str(ARTIFACTS / "failure-changes.png"))
+                raise
+            finally:
+                context.close()
+        finally:
+            browser.close()
+    assert not outside, f"requests left the machine: {outside[:5]}"
+    assert not server_outbound.seen, f"the server reached out: {server_outbound.seen[:5]}"
 
 
 def test_local_tiles_and_measure_tool_offline(server, server_outbound):

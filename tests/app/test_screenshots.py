@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ("first_view.png", "card.png", "print_layout.png", "runs.png")
+SHOTS = ("first_view.png", "card.png", "print_layout.png", "runs.png", "changes.png")
 
 
 @pytest.mark.parametrize("name", SHOTS)

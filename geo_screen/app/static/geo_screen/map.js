@@ -6,6 +6,7 @@
  * window.geoScreen.keepBelow(map, layers)      -> keeps zone layers under the enterprise markers
  * window.geoScreen.fit(map, bounds, options)   -> frames bounds, again on resize until the view is moved
  * window.geoScreen.controls(map, options)      -> wheel zoom only after a click; a metric scale bar; the measure tool
+ * window.geoScreen.focus(map, lat, lon, zoom)  -> centres a point at zoom >= zoom, after any zoom under way
  *
  * Text from the data is only ever set with textContent (names come from user files). No network access.
  */
@@ -34,7 +35,8 @@
     };
   }
 
-  /* data: {lat: [], lon: [], d: [style index], name: [], key: [], styles: [{fill, stroke, radius, opacity, label}]}
+  /* data: {lat: [], lon: [], d: [style index], name: [], key: [], styles: [{fill, stroke, radius, opacity, label}],
+   *        note: [a line per enterprise, optional]}
    * The tooltip's last line is the enterprise key: geo_screen.app.mapview.key_from_tooltip reads it back. */
   function enterprises(map, data, options) {
     var styles = data.styles;
@@ -66,7 +68,7 @@
     group.bindTooltip(function (layer) {
       var k = layer.options.gsIndex;
       if (k === undefined) { return tip([]); }
-      return tip([data.name[k], styles[data.d[k]].label, data.key[k]]);
+      return tip([data.name[k], styles[data.d[k]].label, data.note ? data.note[k] : null, data.key[k]]);
     }, { direction: "top", offset: [0, -4] });
     group.gsCount = n;
     group.gsClustered = !!options.cluster;
@@ -172,14 +174,22 @@
   function fit(map, bounds, options) {
     var framed = null;
     function view() { return map.getCenter().toString() + "@" + map.getZoom(); }
-    function apply() { map.fitBounds(bounds, options); framed = view(); }
+    function apply() { map.fitBounds(bounds, L.extend({ animate: false }, options)); framed = view(); }
     apply();
     map.gsFitBounds = L.latLngBounds(bounds);
     map.on("resize", function () { if (framed === view()) { apply(); } });
   }
 
+  /* Centre [lat, lon] at zoom >= minZoom (a closer zoom is kept). Leaflet ignores a setView made while a zoom
+   * animation runs (it ends at that animation's view), so a zoom under way (the first framing on a page opened
+   * with a selection) is let finish first. */
+  function focus(map, lat, lon, minZoom) {
+    function go() { map.setView([lat, lon], Math.max(map.getZoom(), minZoom), { animate: false }); }
+    if (map._animatingZoom) { map.once("zoomend", go); } else { go(); }
+  }
+
   window.geoScreen = {
     enterprises: enterprises, vector: vector, legend: legend, keepBelow: keepBelow, controls: controls, tip: tip,
-    fit: fit
+    fit: fit, focus: focus
   };
 })();

@@ -191,7 +191,7 @@ def main() -> None:
             results_dir = None
             if name != "demo":
                 results_dir = tmp / "run"
-                gs.write_results(result, results_dir, excel=False, parquet=False)
+                gs.write_results(result, results_dir, formats=("gpkg",))
             entry.update(browser_side(results_dir, result))
             report[name] = entry
             print(name, json.dumps(entry, ensure_ascii=False), flush=True)

@@ -176,7 +176,7 @@ def main(argv=None) -> int:
             out_dir=args.out,
             crs="gcj02",
             chunk_rows=args.chunk_rows,
-            excel=False,
+            formats=("gpkg", "parquet"),
             progress=progress,
         )
         progress("done")
@@ -188,7 +188,8 @@ def main(argv=None) -> int:
         result = screen(args.registry, catalog, crs="gcj02", progress=progress)
         progress("done")
         t_screen = time.perf_counter()
-        write_results(result, args.out, excel=args.excel)  # the GeoPackage, with the GeoParquet copy alongside
+        formats = ("gpkg", "parquet", "xlsx") if args.excel else ("gpkg", "parquet")
+        write_results(result, args.out, formats=formats)
         t_write = time.perf_counter()
         steps["write results.gpkg + results.parquet" + (" + results.xlsx" if args.excel else "")] = t_write - t_screen
         figures["rows"] = len(result.enterprises)

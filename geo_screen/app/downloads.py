@@ -44,7 +44,7 @@ def results_gpkg_bytes(result: R.ScreenResult) -> bytes:
     from geo_screen.outputs.run import write_results
 
     with tempfile.TemporaryDirectory(prefix="geo_screen-download-") as tmp:
-        write_results(result, tmp, excel=False, parquet=False)
+        write_results(result, tmp, formats=("gpkg",))
         return (Path(tmp) / R.GPKG_NAME).read_bytes()
 
 

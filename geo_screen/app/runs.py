@@ -74,7 +74,7 @@ def save_run(result: R.ScreenResult, runs_dir: str | Path) -> RunInfo:
 
     seed = json.dumps(result.manifest.get("input", {}), sort_keys=True, default=str)
     run_id = _new_id(seed)
-    write_results(result, _folder(runs_dir, run_id), excel=False)
+    write_results(result, _folder(runs_dir, run_id), formats=("gpkg", "parquet"))
     return _info(run_id, result.manifest)
 
 

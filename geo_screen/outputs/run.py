@@ -304,8 +304,6 @@ def write_results(
     *,
     out_crs: str | None = None,
     formats=tuple(FORMATS),
-    excel: bool = True,
-    parquet: bool = True,
 ) -> list[Path]:
     """Write the ``formats`` asked (``results.gpkg``, ``results.parquet``, ``results.xlsx``) and ``run.json``.
 
@@ -321,8 +319,6 @@ def write_results(
     formats
         The files to write: any of ``gpkg``, ``parquet``, ``xlsx`` (:func:`run_formats`); all three by default.
         ``run.json`` records them.
-    excel, parquet
-        False leaves ``xlsx`` / ``parquet`` out of the formats (older keywords).
 
     Returns
     -------
@@ -331,7 +327,6 @@ def write_results(
     """
     from geo_screen.outputs.workbook import write_results_workbook
 
-    formats = [f for f in run_formats(formats) if (excel or f != "xlsx") and (parquet or f != "parquet")]
     with RunWriter(out_dir, out_crs=out_crs, formats=formats) as writer:
         writer.add(result.enterprises, result.hits)
         return writer.close(result.manifest, workbook=lambda path: write_results_workbook(result, path))

@@ -44,7 +44,7 @@ def two_runs(tiny_results, tmp_path_factory):  # noqa: F811 (the fixture)
     results, catalog, result = tiny_results
     root = tmp_path_factory.mktemp("two_runs")
     later = edited(result)
-    gs.write_results(later, root / "later", excel=False)
+    gs.write_results(later, root / "later", formats=("gpkg", "parquet"))
     runs_dir = root / "runs"
     old = runs.register_folder(results, runs_dir).id
     new = runs.register_folder(root / "later", runs_dir).id

@@ -388,7 +388,9 @@ def test_a_sel_link_opens_the_card_and_centres_the_map(
     clear = later.index[(later[R.DISPOSITION] == "none").to_numpy()][:5]
     later.loc[clear, [R.STANDARDS_HIT, R.DISPOSITION]] = ["3", "per_law"]
     manifest = {**demo_result.manifest, "input": {**demo_result.manifest["input"], "path": "名录2026.csv"}}
-    gs.write_results(gs.ScreenResult(later, demo_result.hits.iloc[:0], manifest), tmp_path / "later", excel=False)
+    gs.write_results(
+        gs.ScreenResult(later, demo_result.hits.iloc[:0], manifest), tmp_path / "later", formats=("gpkg", "parquet")
+    )
     later_id = runs.register_folder(tmp_path / "later", runs_dir).id
     outside: list[str] = []
 

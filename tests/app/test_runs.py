@@ -28,7 +28,7 @@ def test_results_folder_is_registered_without_copying(tmp_path):
     import geo_screen as gs
 
     result = make_result(10, seed=2)
-    gs.write_results(result, tmp_path / "out", excel=False)
+    gs.write_results(result, tmp_path / "out", formats=("gpkg", "parquet"))
     info = runs.register_folder(tmp_path / "out", tmp_path / "runs")
     assert json.loads((tmp_path / "runs" / info.id / runs.POINTER_NAME).read_text("utf-8"))
     assert len(runs.load_run(tmp_path / "runs", info.id).enterprises) == 10
@@ -59,7 +59,7 @@ def test_a_run_whose_files_changed_is_refused_with_the_fix(tmp_path):
     (tmp_path / "runs" / saved.id / R.PARQUET_NAME).write_bytes(b"another run's")
     with pytest.raises(InputDataError, match=r"筛查记录 .*结果文件不完整.*results.parquet.*re-run"):
         runs.load_run(tmp_path / "runs", saved.id)
-    gs.write_results(make_result(10, seed=2), tmp_path / "out", excel=False)
+    gs.write_results(make_result(10, seed=2), tmp_path / "out", formats=("gpkg", "parquet"))
     pointed = runs.register_folder(tmp_path / "out", tmp_path / "runs")
     (tmp_path / "out" / R.GPKG_NAME).unlink()
     with pytest.raises(InputDataError, match=r"筛查记录 .*results.gpkg"):

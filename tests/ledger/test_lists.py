@@ -35,7 +35,7 @@ def run(tmp_path_factory):
     res.enterprises["产能"] = None
     res.enterprises.loc[0, ["设备（生产线）", "产能"]] = ["水泥立窑2座", "20万吨/年"]
     out = tmp_path_factory.mktemp("run")
-    write_results(res, out, excel=False)
+    write_results(res, out, formats=("gpkg", "parquet"))
     return out, res.enterprises[R.ENTERPRISE_ID].tolist()
 
 
@@ -170,7 +170,7 @@ def test_an_enterprise_listed_twice_in_the_run_is_listed_once(tmp_path):
     res = make_result(20, seed=0)
     ents = res.enterprises
     ents.loc[1, R.ENTERPRISE_ID] = ents.loc[0, R.ENTERPRISE_ID]
-    write_results(res, tmp_path / "run", excel=False)
+    write_results(res, tmp_path / "run", formats=("gpkg", "parquet"))
     with open_ledger(tmp_path / "l.sqlite") as led:
         led.append([_decision(ents.loc[0, R.ENTERPRISE_ID], "close", "通政复〔2026〕1号")])
         lists = decided_lists(tmp_path / "run", led, publication=load_publication(_publication(tmp_path)))

@@ -39,8 +39,8 @@ def _edited(old: R.ScreenResult) -> R.ScreenResult:
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("runs")
     old = make_result(20, seed=0)
-    write_results(old, root / "2025", excel=False)
-    write_results(_edited(old), root / "2026", excel=False)
+    write_results(old, root / "2025", formats=("gpkg", "parquet"))
+    write_results(_edited(old), root / "2026", formats=("gpkg", "parquet"))
     return root / "2025", root / "2026", old.enterprises[R.ENTERPRISE_ID].tolist()
 
 
@@ -66,8 +66,8 @@ def test_an_enterprise_in_several_categories_lists_each(runs, tmp_path):
     old = make_result(20, seed=0)
     new = old.enterprises.copy()
     new.loc[7, [R.STANDARDS_HIT, R.DISPOSITION]] = ["3;6", "per_law"]  # was 3;6;9 relocate
-    write_results(old, tmp_path / "a", excel=False)
-    write_results(R.ScreenResult(new, old.hits, old.manifest), tmp_path / "b", excel=False)
+    write_results(old, tmp_path / "a", formats=("gpkg", "parquet"))
+    write_results(R.ScreenResult(new, old.hits, old.manifest), tmp_path / "b", formats=("gpkg", "parquet"))
     table = diff_runs(tmp_path / "a", tmp_path / "b").table
     assert table["change"].tolist() == ["disposition_changed;standards_changed"]
 

@@ -104,7 +104,7 @@ def test_a_run_killed_at_random_moments_leaves_the_old_run_the_new_one_or_a_refu
         # a second run into the folder: its own files only, the dead writer's staging folder removed
         small = make_result(12, seed=0)
         small.manifest = {"tool": "small"}
-        write_results(small, out, excel=False)
+        write_results(small, out, formats=("gpkg", "parquet"))
         assert sorted(p.name for p in out.iterdir()) == sorted([R.GPKG_NAME, R.PARQUET_NAME, R.MANIFEST_NAME])
         assert len(read_results(out).enterprises) == 12
         before = "small"
@@ -126,7 +126,7 @@ def _export_state(out: Path) -> str:
 @pytest.mark.slow
 def test_an_export_killed_at_random_moments_leaves_the_old_export_the_new_one_or_a_refusal(tmp_path):
     run, out = tmp_path / "run", tmp_path / "export"
-    write_results(make_result(ROWS, seed=3), run, excel=False)
+    write_results(make_result(ROWS, seed=3), run, formats=("gpkg", "parquet"))
     took, _ = _child(_EXPORT.format(by="county"), run, out)
     assert _export_state(out) == "county"
     before, seen = "county", []
@@ -168,7 +168,7 @@ def test_a_commit_stopped_at_any_step_leaves_the_old_run_the_new_one_or_a_refusa
     with monkeypatch.context() as patched:
         _interrupt_at(patched, step)
         try:
-            write_results(new, tmp_path, excel=False)
+            write_results(new, tmp_path, formats=("gpkg", "parquet"))
         except KeyboardInterrupt:
             pass
     try:
@@ -179,6 +179,6 @@ def test_a_commit_stopped_at_any_step_leaves_the_old_run_the_new_one_or_a_refusa
     assert state in {"old", "new", "refused"}
     if state == "old":
         assert len(read_results(tmp_path).enterprises) == 12
-    write_results(new, tmp_path, excel=False)  # the next run clears whatever the stopped one left
+    write_results(new, tmp_path, formats=("gpkg", "parquet"))  # the next run clears whatever the stopped one left
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([R.GPKG_NAME, R.PARQUET_NAME, R.MANIFEST_NAME])
     assert json.loads((tmp_path / R.MANIFEST_NAME).read_text("utf-8"))["tool"] == "new"

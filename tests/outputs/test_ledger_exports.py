@@ -99,7 +99,7 @@ def test_county_packages_without_a_ledger_have_no_ledger_columns(plain, tmp_path
 def test_a_checklist_showing_the_ledger_imports_like_any_other(ledgered, tmp_path):
     """The 台账 columns are read as what they are: the import reads only the columns filled in on site."""
     run = tmp_path / "run"
-    write_results(ledgered, run, excel=False)
+    write_results(ledgered, run, formats=("gpkg", "parquet"))
     uscc = ledgered.enterprises.loc[0, R.ENTERPRISE_ID]
     data = package_bytes(run, value=ledgered.enterprises.loc[0, R.COUNTY], formats=("xlsx",))
     path = tmp_path / "现场核查表.xlsx"

@@ -102,7 +102,7 @@ def test_gdal_reads_the_geopackage(result, tmp_path):
 
 
 def test_write_results_reprojects_and_records_the_output_crs(result, tmp_path):
-    write_results(result, tmp_path, out_crs="EPSG:4549", excel=False)
+    write_results(result, tmp_path, out_crs="EPSG:4549", formats=("gpkg", "parquet"))
     back = read_results(tmp_path)
     assert back.enterprises.crs.to_epsg() == 4549 and back.manifest["output"]["crs"] == "EPSG:4549"
     located = result.enterprises.geometry.notna() & ~result.enterprises.geometry.is_empty
@@ -202,7 +202,7 @@ def test_chunks_of_single_and_multi_parts_make_the_layer_a_whole_frame_makes(tmp
 def test_run_json_lists_every_file_with_its_size_and_sha256(result, tmp_path):
     import hashlib
 
-    write_results(result, tmp_path, excel=False)
+    write_results(result, tmp_path, formats=("gpkg", "parquet"))
     files = json.loads((tmp_path / R.MANIFEST_NAME).read_text("utf-8"))["files"]
     assert sorted(files) == [R.GPKG_NAME, R.PARQUET_NAME]
     for name, entry in files.items():
@@ -213,7 +213,7 @@ def test_run_json_lists_every_file_with_its_size_and_sha256(result, tmp_path):
 def test_a_second_run_without_the_workbook_removes_the_first_runs_workbook(result, tmp_path):
     write_results(result, tmp_path)
     assert (tmp_path / R.XLSX_NAME).exists()
-    write_results(make_result(12, seed=1), tmp_path, excel=False)
+    write_results(make_result(12, seed=1), tmp_path, formats=("gpkg", "parquet"))
     assert _leftovers(tmp_path) == [R.GPKG_NAME, R.PARQUET_NAME, R.MANIFEST_NAME]
     assert len(read_results(tmp_path).enterprises) == 12
 
@@ -221,18 +221,18 @@ def test_a_second_run_without_the_workbook_removes_the_first_runs_workbook(resul
 def test_a_run_keeps_files_that_are_not_a_runs(result, tmp_path):
     (tmp_path / "notes.txt").write_text("kept")
     write_results(result, tmp_path)
-    write_results(result, tmp_path, excel=False, parquet=False)
+    write_results(result, tmp_path, formats=("gpkg",))
     assert _leftovers(tmp_path) == ["notes.txt", R.GPKG_NAME, R.MANIFEST_NAME]
 
 
 def test_a_record_naming_files_outside_the_folder_never_removes_them(result, tmp_path):
     out, outside = tmp_path / "out", tmp_path / "precious.txt"
     outside.write_text("kept")
-    write_results(result, out, excel=False)
+    write_results(result, out, formats=("gpkg", "parquet"))
     record = json.loads((out / R.MANIFEST_NAME).read_text("utf-8"))
     record["files"]["../precious.txt"] = {"bytes": 4, "sha256": "0" * 64}
     (out / R.MANIFEST_NAME).write_text(json.dumps(record), "utf-8")
-    write_results(result, out, excel=False)
+    write_results(result, out, formats=("gpkg", "parquet"))
     assert outside.read_text() == "kept"
 
 
@@ -255,7 +255,7 @@ def test_staging_folders_of_dead_processes_are_removed_by_the_next_run(result, t
     live = tmp_path / ".geo_screen-live"
     live.mkdir()
     (live / staging.OWNER_NAME).write_text(json.dumps(staging.owner()))
-    write_results(result, tmp_path, excel=False)
+    write_results(result, tmp_path, formats=("gpkg", "parquet"))
     assert _leftovers(tmp_path) == [".geo_screen-live", R.GPKG_NAME, R.PARQUET_NAME, R.MANIFEST_NAME]
 
 
@@ -271,7 +271,7 @@ def test_staging_folders_of_dead_processes_are_removed_by_the_next_run(result, t
 def test_a_folder_whose_files_do_not_match_run_json_is_refused_with_the_fix(result, tmp_path, damage, match):
     from geo_screen.errors import InputDataError
 
-    write_results(result, tmp_path, excel=False)
+    write_results(result, tmp_path, formats=("gpkg", "parquet"))
     damage(tmp_path)
     for read in (read_results, R.load_result, lambda p: read_results(p / R.GPKG_NAME)):
         with pytest.raises(InputDataError, match=match + r".*re-run 'geo-screen screen'"):
@@ -281,7 +281,7 @@ def test_a_folder_whose_files_do_not_match_run_json_is_refused_with_the_fix(resu
 def test_a_file_changed_in_place_is_refused(result, tmp_path):
     from geo_screen.errors import InputDataError
 
-    write_results(result, tmp_path, excel=False)
+    write_results(result, tmp_path, formats=("gpkg", "parquet"))
     data = bytearray((tmp_path / R.PARQUET_NAME).read_bytes())
     data[len(data) // 2] ^= 0xFF
     (tmp_path / R.PARQUET_NAME).write_bytes(bytes(data))

@@ -14,7 +14,7 @@ import pytest
 from geo_screen import results as R
 from geo_screen import vocabulary as V
 from geo_screen.outputs import dbf
-from geo_screen.pack.model import ZONE_VOCABULARIES
+from geo_screen.pack.zones import ZONE_VOCABULARIES
 from geo_screen.screening.rules import DispositionCode, load_rules
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -28,7 +28,7 @@ Which words come from where
   the DBF short field names and their meanings, the city's report lists and the missing-value label.
 * Words *read* from input files stay with their readers: the registry's header aliases in
   :mod:`geo_screen.inputs.columns` and the zone spellings of layer files in
-  :data:`geo_screen.pack.model.ZONE_VOCABULARIES`.
+  :data:`geo_screen.pack.zones.ZONE_VOCABULARIES`.
 
 Examples
 --------

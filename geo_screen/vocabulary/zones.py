@@ -17,7 +17,7 @@ class Zone:
 
 # --------------------------------------------------------------------------- zone classes
 
-#: display labels of the canonical zone codes (the spellings recognised in layer files are in pack.model)
+#: display labels of the canonical zone codes (the spellings recognised in layer files are in pack.zones)
 ZONES: tuple[Zone, ...] = (
     Zone("water_source_protection", "first", "一级保护区", "first-class protection zone"),
     Zone("water_source_protection", "second", "二级保护区", "second-class protection zone"),

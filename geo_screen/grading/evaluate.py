@@ -29,7 +29,7 @@ from geo_screen import results as R
 from geo_screen.errors import InputDataError
 from geo_screen.grading.indicators import INDICATOR_ALIASES, indicators_from_frame, read_indicators
 from geo_screen.grading.method import Condition, Method, load_method
-from geo_screen.inputs.registry import join_issues
+from geo_screen.inputs.values import join_issues
 from geo_screen.vocabulary import MISSING_ZH
 
 _SHOWN = (R.INPUT_ROW, R.ENTERPRISE_ID, R.NAME, R.COUNTY, R.INDUSTRY, *R.GRADE_INPUTS[:2], "serious_violation")

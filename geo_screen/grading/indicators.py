@@ -24,7 +24,8 @@ from geo_screen.errors import InputDataError
 from geo_screen.grading.method import NUMBER_INPUTS
 from geo_screen.inputs.columns import COLUMN_ALIASES, match_columns
 from geo_screen.inputs.identifiers import normalize_uscc_series
-from geo_screen.inputs.registry import (
+from geo_screen.inputs.sources import read_table
+from geo_screen.inputs.values import (
     coded_values,
     join_issues,
     number_values,
@@ -32,7 +33,6 @@ from geo_screen.inputs.registry import (
     unknown_value,
     yes_no_values,
 )
-from geo_screen.inputs.sources import read_table
 
 
 def _money(*names: str) -> tuple[str, ...]:

@@ -20,8 +20,8 @@ from geo_screen.errors import InputDataError
 from geo_screen.grading.evaluate import Grades
 from geo_screen.inputs.columns import COLUMN_ALIASES, match_columns
 from geo_screen.inputs.identifiers import normalize_uscc_series
-from geo_screen.inputs.registry import coded_values, join_issues, number_values, text_values
 from geo_screen.inputs.sources import read_table
+from geo_screen.inputs.values import coded_values, join_issues, number_values, text_values
 from geo_screen.vocabulary import COLUMN_ZH
 
 #: the columns of grades.csv that are read back (by canonical name or Chinese header)

@@ -18,7 +18,8 @@ exactly ``lon`` or ``lat`` is kept as ``lon_input``/``lat_input``.
 ``uscc_length:N``, ``uscc_char:X``, ``uscc_check:expected X``,
 ``<column>_unparsed:<value>`` (``grade_unparsed:E`` for the grade),
 ``coords_swapped``, ``location_missing``, ``location_zero``,
-``location_out_of_range``, ``geometry_empty``, ``geometry_repaired``.
+``location_out_of_range``, ``geometry_empty``, ``geometry_repaired``. Cells are read by
+:mod:`geo_screen.inputs.values` (text, numbers, yes/no, grades) and the issue columns joined there.
 
 >>> reg = read_registry("enterprises.csv", crs="gcj02")          # doctest: +SKIP
 >>> reg[["enterprise_id", "row_status", "issues"]].head()          # doctest: +SKIP
@@ -26,18 +27,14 @@ exactly ``lon`` or ``lat`` is kept as ``lon_input``/``lat_input``.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import shapely
 
-from geo_screen.coded import arrow_text
 from geo_screen.errors import CRSError, InputDataError
 from geo_screen.inputs.columns import (
     ADDRESS,
@@ -53,6 +50,16 @@ from geo_screen.inputs.crs import InputCRS, parse_crs
 from geo_screen.inputs.identifiers import normalize_uscc_series, uscc_issue_series
 from geo_screen.inputs.locations import coverage_geometry, locate, locate_geometries, spatial_crs
 from geo_screen.inputs.sources import RawTable, read_table
+from geo_screen.inputs.values import (
+    duplicate_id_issues,
+    duplicate_issues,
+    grade_values,
+    issue_column,
+    join_issues,
+    number_values,
+    text_values,
+    yes_no_values,
+)
 from geo_screen.results import (
     COUNTY,
     ENTERPRISE_ID,
@@ -71,15 +78,23 @@ from geo_screen.results import (
 )
 from geo_screen.threads import intersects_xy, split_map
 
+__all__ = [  # duplicate_issues and join_issues: the chunked engine reads a large file through them
+    "COLUMN_ALIASES",
+    "ENTERPRISE_ID",
+    "SWAPPED_ISSUE",
+    "duplicate_issues",
+    "join_issues",
+    "mark_coverage",
+    "match_columns",
+    "read_registry",
+    "registry_from_table",
+    "screened_lonlat",
+]
+
 SWAPPED_ISSUE = "coords_swapped"
 
 _TEXT = (ENTERPRISE_ID, NAME, INDUSTRY, ADDRESS, COUNTY)
 _RESERVED = (INPUT_ROW, ROW_STATUS, ISSUES, "geometry")
-
-_TRUE = {"是", "有", "存在", "yes", "y", "true", "t", "1", "1.0", "√", "✓", "✔", "对"}
-_FALSE = {"否", "无", "没有", "不存在", "不是", "no", "n", "false", "f", "0", "0.0", "×", "✗", "✘", "不"}
-_UNKNOWN = {"-", "--", "—", "/", "na", "n/a", "nan", "null", "none", "未知", "不详", "待定", "待核实", "?", "？"}
-_GRADE = re.compile(r"^([ABCD])(类|档|级|等|级企业|类企业)?$")
 
 
 # --------------------------------------------------------------------------- public API
@@ -176,13 +191,13 @@ def registry_from_table(
         src = spatial_crs(table.crs, requested)
         geoms, swapped, reason, repaired = locate_geometries(table.geometry, src, coverage)
         inside = None  # footprints are tested against the coverage below
-        issues.append(_tagged(repaired, "geometry_repaired"))
+        issues.append(issue_column(repaired, "geometry_repaired"))
         location = "geometry"
     parsed[LON], parsed[LAT] = (pd.Series(v, index=data.index) for v in screened_lonlat(geoms))
     del parsed[X], parsed[Y]  # the input x/y stay in their own columns only
-    issues.append(_tagged(swapped, SWAPPED_ISSUE))
+    issues.append(issue_column(swapped, SWAPPED_ISSUE))
     for code in ("location_missing", "location_zero", "location_out_of_range", "geometry_empty"):
-        issues.append(_tagged(reason == code, code))
+        issues.append(issue_column(reason == code, code))
 
     invalid = shapely.is_missing(geoms)
     status = np.where(invalid, STATUS_INVALID, np.where(swapped, STATUS_SWAPPED, STATUS_OK))
@@ -254,9 +269,9 @@ def _duplicate_location_columns(data: pd.DataFrame, columns: dict[str, str], pat
         if chosen is None:
             continue
         others = [h for h in data.columns if h != chosen and canonical_of(h) == canon]
-        used = _numbers(_text(data[chosen]), negative_ok=True)[0]
+        used = number_values(text_values(data[chosen]), negative_ok=True)[0]
         for other in others:
-            values = _numbers(_text(data[other]), negative_ok=True)[0]
+            values = number_values(text_values(data[other]), negative_ok=True)[0]
             differ = np.isfinite(used) != np.isfinite(values)
             both = np.isfinite(used) & np.isfinite(values)
             differ[both] = ~np.isclose(used[both], values[both], rtol=0, atol=1e-9)
@@ -332,26 +347,6 @@ def _without_control_characters(data: pd.DataFrame) -> tuple[pd.DataFrame, pa.Ar
     return data, pa.array(tokens, type=pa.large_string())
 
 
-def _text(values: pd.Series) -> pd.Series:
-    """Stripped strings, ``<NA>`` for blanks (Arrow kernels: cheap on a million rows)."""
-    arr = pc.utf8_trim_whitespace(arrow_text(values))
-    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
-    return pd.Series(pd.array(arr, dtype="string"), index=values.index)
-
-
-def _tagged(mask: np.ndarray, prefix: str, text: pd.Series | None = None, *, limit: int = 30) -> pa.Array | None:
-    """An issue column: ``prefix`` (+ the offending value, shortened) where ``mask``, else null."""
-    if not mask.any():
-        return None
-    out = np.full(len(mask), None, dtype=object)
-    if text is None:
-        out[mask] = prefix
-    else:
-        detail = text[mask].astype("string").str.replace(";", ",", regex=False).str.slice(0, limit)
-        out[mask] = (prefix + detail).to_numpy(dtype=object)
-    return pa.array(out, type=pa.large_string())
-
-
 def _parse_columns(data: pd.DataFrame, columns: dict[str, str], *, duplicates: pa.Array | None = None):
     """Parsed canonical columns, issue columns, and blank masks of the location columns."""
     parsed: dict[str, pd.Series] = {}
@@ -361,25 +356,25 @@ def _parse_columns(data: pd.DataFrame, columns: dict[str, str], *, duplicates: p
         if canon not in columns:
             parsed[canon] = _empty_column(canon, data.index)
             continue
-        text = _text(data[columns[canon]])
+        text = text_values(data[columns[canon]])
         if canon == ENTERPRISE_ID:
             parsed[canon] = value = normalize_uscc_series(text)
             issues += [
-                _tagged(value.isna().to_numpy(), "enterprise_id_missing"),
+                issue_column(value.isna().to_numpy(), "enterprise_id_missing"),
                 pa.array(uscc_issue_series(value), type=pa.large_string()),
-                _duplicates(value) if duplicates is None else duplicates,
+                duplicate_id_issues(value) if duplicates is None else duplicates,
             ]
         elif canon in _TEXT:
             parsed[canon] = text
         elif canon in (LON, LAT, X, Y, SANITARY_DISTANCE):
-            values, problem = _numbers(text, negative_ok=canon != SANITARY_DISTANCE)
+            values, problem = number_values(text, negative_ok=canon != SANITARY_DISTANCE)
             parsed[canon] = pd.Series(values, index=data.index)
-            issues.append(_tagged(problem, f"{canon}_unparsed:", text))
+            issues.append(issue_column(problem, f"{canon}_unparsed:", text))
             blank[canon] = text.isna().to_numpy()
         else:  # the grade and the yes/no attributes
             grade = canon == GRADE
-            parsed[canon], problem = _lookup(text, _grade_of if grade else _bool_of, "string" if grade else "boolean")
-            issues.append(_tagged(problem, "grade_unparsed:" if grade else f"{canon}_unparsed:", text))
+            parsed[canon], problem = grade_values(text) if grade else yes_no_values(text)
+            issues.append(issue_column(problem, "grade_unparsed:" if grade else f"{canon}_unparsed:", text))
     return parsed, issues, blank
 
 
@@ -387,125 +382,6 @@ def _empty_column(canon: str, index: pd.Index) -> pd.Series:
     if canon in (LON, LAT, X, Y, SANITARY_DISTANCE):
         return pd.Series(np.nan, index=index, dtype="float64")
     return pd.Series(pd.NA, index=index, dtype="string" if canon in _TEXT or canon == GRADE else "boolean")
-
-
-_THOUSANDS = r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?"
-
-
-def _numbers(text: pd.Series, *, negative_ok: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Floats from text; full-width digits, thousands commas and a trailing ° / m / 米 are accepted."""
-    try:
-        values = pc.cast(arrow_text(text), pa.float64()).to_numpy(zero_copy_only=False)
-    except pa.ArrowInvalid:  # something is not a plain number: the slower, forgiving path
-        cleaned = text.str.normalize("NFKC").str.replace(r"[\s°]|(米|m)$", "", regex=True)
-        # a comma is a thousands separator only in 1,500 / 12,345.6; 100,5 may be a decimal comma: unparsed
-        thousands = cleaned.str.fullmatch(_THOUSANDS).fillna(False).to_numpy(dtype=bool)
-        cleaned = cleaned.where(~thousands, cleaned.str.replace(",", "", regex=False))
-        values = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    values = np.array(values, dtype="float64")
-    bad = ~np.isfinite(values)
-    if not negative_ok:
-        bad |= values < 0
-    values[bad] = np.nan
-    return values, bad & text.notna().to_numpy()
-
-
-def _lookup(text: pd.Series, parse, dtype: str) -> tuple[pd.Series, np.ndarray]:
-    """Parse each distinct value once; ``parse`` returns a value, None (unknown) or ``...`` (unparsed)."""
-    codes, uniques = pd.factorize(text)
-    results = [parse(u) for u in uniques]
-    values = pd.array([None if r is ... else r for r in results], dtype=dtype).take(codes, allow_fill=True)
-    unparsed = np.array([r is ... for r in results] + [False], dtype=bool)[codes]
-    return pd.Series(values, index=text.index), unparsed
-
-
-def _norm(value: str) -> str:
-    return unicodedata.normalize("NFKC", value).strip().casefold()
-
-
-def _bool_of(value: str):
-    key = _norm(value)
-    if key in _TRUE:
-        return True
-    if key in _FALSE:
-        return False
-    return None if key in _UNKNOWN else ...
-
-
-def _grade_of(value: str):
-    key = _norm(value)
-    hit = _GRADE.match(key.upper())
-    if hit:
-        return hit.group(1)
-    return None if key in _UNKNOWN else ...
-
-
-def _duplicates(ids: pd.Series) -> pa.Array | None:
-    dup = (ids.notna() & ids.duplicated(keep=False)).to_numpy()
-    if not dup.any():
-        return None
-    rows = pd.Series(np.flatnonzero(dup) + 1, index=ids.index[dup])
-    label = {
-        key: "rows " + ",".join(map(str, grp[:5])) + (f" +{len(grp) - 5} more" if len(grp) > 5 else "")
-        for key, grp in rows.groupby(ids[dup]).agg(list).items()
-    }
-    return _tagged(dup, "duplicate_enterprise_id:", ids.map(label), limit=80)
-
-
-def duplicate_issues(raw_ids: pd.Series) -> pa.Array | None:
-    """``duplicate_enterprise_id:rows ...`` issues for a whole file's raw id column (None when no duplicates).
-
-    Row numbers are 1-based positions in ``raw_ids``, i.e. ``input_row``: pass the result's slices to
-    :func:`registry_from_table` when a large file is parsed chunk by chunk.
-    """
-    return _duplicates(normalize_uscc_series(_text(raw_ids.reset_index(drop=True))))
-
-
-def join_issues(issues: list[pa.Array | None], n: int) -> pa.Array:
-    """Per row, the ``;``-join of the non-empty issue texts of each part (parts: text arrays, or None)."""
-    arrays = [a for a in issues if a is not None]
-    if not arrays:
-        joined = pc.fill_null(pa.nulls(n, pa.large_string()), "")
-    else:  # (null_handling="skip" drops all-null rows in some pyarrow versions: join, then tidy)
-        joined = pc.binary_join_element_wise(
-            *arrays, pa.scalar(";", pa.large_string()), null_handling="replace", null_replacement=""
-        )
-        joined = pc.utf8_trim(pc.replace_substring_regex(joined, ";{2,}", ";"), ";") if len(arrays) > 1 else joined
-    return joined
-
-
-# --------------------------------------------------------------------------- values, for other tables of the package
-
-
-def text_values(values: pd.Series) -> pd.Series:
-    """Stripped strings with ``<NA>`` for blanks, as the registry reads its text columns."""
-    return _text(values)
-
-
-def number_values(text: pd.Series, *, negative_ok: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Floats from :func:`text_values` output as the registry parses numbers (full-width digits, thousands commas).
-
-    Returns the values (NaN where blank or not a number, and where negative unless ``negative_ok``) and the
-    mask of non-blank values that were not accepted.
-    """
-    return _numbers(text, negative_ok=negative_ok)
-
-
-def yes_no_values(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Booleans from :func:`text_values` output (是/否, 有/无, yes/no, 1/0, √/× ...), ``<NA>`` for blanks and
-    unknowns (未知, 待核实 ...), and the mask of values that are neither."""
-    return _lookup(text, _bool_of, "boolean")
-
-
-def coded_values(text: pd.Series, parse, dtype: str = "string") -> tuple[pd.Series, np.ndarray]:
-    """Parse each distinct value of ``text`` once with ``parse(value)``, which returns the parsed value, None
-    (unknown) or ``...`` (unparsed); returns the values and the mask of unparsed ones."""
-    return _lookup(text, parse, dtype)
-
-
-def unknown_value(value: str) -> bool:
-    """Whether a cell says "unknown" in the registry's words (``-``, 未知, 待核实, n/a ...)."""
-    return _norm(value) in _UNKNOWN
 
 
 # --------------------------------------------------------------------------- locations

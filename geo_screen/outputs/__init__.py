@@ -2,10 +2,11 @@
 
 Owns the run writer (``run``: results.gpkg, results.parquet, results.xlsx, run.json), GeoPackage layers
 (``gpkg``), workbooks (``workbook``, ``sheets``, ``sheetxml``), shapefile attribute tables (``dbf``), the
-county packages (``packages``), the evidence sentences, on-site checklist and the city's lists
-(``evidence``, ``checklist``, ``citylists``), what every document says about its run: Beijing times
-and the illustrative-data stamp (``provenance``), and a performance evaluation's grades.xlsx and grades.csv
-(``grades``).
+county packages (``packages`` writes the zips; ``packagegroups``, ``packagecontent`` and ``packagefill``:
+which packages and their names, what each holds besides its layers, the GeoPackage's fields to fill in), the
+evidence sentences, on-site checklist and the city's lists (``evidence``, ``checklist``, ``citylists``), what
+every document says about its run: Beijing times and the illustrative-data stamp (``provenance``), and a
+performance evaluation's grades.xlsx and grades.csv (``grades``).
 
 Imports the base modules, ``inputs`` (the output CRS), ``pack`` (only to read which layers of a run's catalog
 are illustrative) and ``grading`` (the evaluation it writes); works from results, so never imports

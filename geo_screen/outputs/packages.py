@@ -2,7 +2,10 @@
 
 :func:`export_packages` writes one zip per county (or industry, or standard) for
 on-site verification; :func:`package_bytes` builds one of them in memory for the
-app. The city's ``汇总.xlsx`` and public list are :mod:`geo_screen.outputs.citylists`.
+app. The city's ``汇总.xlsx`` and public list are :mod:`geo_screen.outputs.citylists`. This module writes
+the zips; which packages an export makes and their file names are :mod:`~geo_screen.outputs.packagegroups`,
+their tables, checklist and README text :mod:`~geo_screen.outputs.packagecontent`, and the GeoPackage's
+fields to fill in :mod:`~geo_screen.outputs.packagefill`.
 
 A package ``<group>.zip`` holds
 
@@ -26,12 +29,9 @@ size and SHA-256, written last; the earlier export's files removed), so an expor
 from __future__ import annotations
 
 import io
-import json
 import os
-import re
 import shutil
 import tempfile
-import unicodedata
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -46,49 +46,42 @@ import pyogrio.errors
 
 from geo_screen import results as R
 from geo_screen.errors import ExportError
-from geo_screen.outputs.checklist import (
-    CHECK_WIDTHS,
-    CHECKLIST_SHEET,
-    DECISION_CHOICES,
-    DECISION_HEADER,
-    PENDING_SHEET,
-    VERDICT,
-    VERDICTS,
-    checklist_frame,
-    pending_frame,
+from geo_screen.outputs.dbf import resolve_encoding, write_shapefile
+from geo_screen.outputs.packagecontent import Prepared, checklist_bytes, prepare, readme_text
+from geo_screen.outputs.packagefill import GPKG_FILL_FIELDS, with_fields_to_fill
+from geo_screen.outputs.packagegroups import (
+    FORMATS,
+    GROUP_BY,
+    MAX_STEM_BYTES,
+    ONLY,
+    checked_options,
+    group_label,
+    group_positions,
+    pending_rows,
+    safe_file_stem,
+    unique_stems,
 )
-from geo_screen.outputs.dbf import (
-    ENCODINGS,
-    MAX_TEXT_BYTES,
-    dbf_frame,
-    field_dictionary,
-    fit_text,
-    resolve_encoding,
-    short_names,
-    write_shapefile,
-)
-from geo_screen.outputs.provenance import LOCAL_TZ, illustrative_stamp, local_time, stamped
-from geo_screen.outputs.sheets import write_csv, write_workbook
+from geo_screen.outputs.provenance import LOCAL_TZ
+from geo_screen.outputs.sheets import write_csv
 from geo_screen.outputs.staging import commit, staging_folder
-from geo_screen.outputs.workbook import input_coordinate_headers
 from geo_screen.records import checked_record
 from geo_screen.results import OUTPUT_CRS
-from geo_screen.vocabulary import (
-    CHECK_COLUMNS,
-    DECISION_COLUMNS,
-    INPUT_COORDINATE_MEANING,
-    INPUT_SYSTEMS,
-    MISSING_ZH,
-    RUN_ID_HEADER,
-    standard_label,
-)
 
-GROUP_BY = ("county", "industry", "standard")
-ONLY = ("flagged", "all")
-FORMATS = ("shp", "xlsx", "gpkg")
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
-MAX_STEM_BYTES = 100
+__all__ = [  # the grouping and the fill-in fields are read here with the export that uses them
+    "EXPORT_RECORD",
+    "FORMATS",
+    "GPKG_FILL_FIELDS",
+    "GROUP_BY",
+    "MAX_STEM_BYTES",
+    "ONLY",
+    "REDO_EXPORT",
+    "ExportReport",
+    "checked_export",
+    "export_packages",
+    "package_bytes",
+    "safe_file_stem",
+]
+
 #: an export folder's commit record: every file of the export with its size and SHA-256, written last
 EXPORT_RECORD = "export.json"
 #: how to make a refused export folder whole again
@@ -130,157 +123,6 @@ class ExportReport:
 # --------------------------------------------------------------------------- names and groups
 
 
-def safe_file_stem(value: object) -> str:
-    """A file name stem safe on Windows, macOS and Linux: no separators, '..', reserved or control names.
-
-    Examples
-    --------
-    >>> safe_file_stem("港闸/旧区"), safe_file_stem("CON"), safe_file_stem(None)
-    ('港闸_旧区', '_CON', '未知')
-    """
-    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-    # bidi overrides (U+202E) and other invisible format characters would make a name read as another one
-    text = "".join(c for c in unicodedata.normalize("NFC", text) if unicodedata.category(c) != "Cf")
-    text = _UNSAFE.sub("_", text)
-    text = re.sub(r"_{2,}", "_", re.sub(r"\.{2,}", "_", re.sub(r"\s+", " ", text))).strip(" .")
-    text = fit_text(text, encoding=ENCODINGS["UTF-8"], max_bytes=MAX_STEM_BYTES)[0].strip(" .")
-    if not text.strip("_ "):
-        return MISSING_ZH
-    return "_" + text if text.split(".")[0].strip().upper() in _RESERVED else text
-
-
-def _unique_stems(labels: Sequence[str]) -> list[str]:
-    """Safe stems for ``labels``; names equal after sanitising (ignoring case) get _2, _3, ..."""
-    used, out = set(), []
-    for label in labels:
-        base = stem = safe_file_stem(label)
-        k = 2
-        while stem.casefold() in used:
-            stem, k = f"{base}_{k}", k + 1
-        used.add(stem.casefold())
-        out.append(stem)
-    return out
-
-
-def _group_positions(ents: pd.DataFrame, by: str) -> dict[str, np.ndarray]:
-    """Group value -> row positions in ``ents``, in display order."""
-    if by == "standard":
-        exploded = ents[R.STANDARDS_HIT].fillna("").astype("str").reset_index(drop=True).str.split(";").explode()
-        exploded = exploded[exploded.str.strip() != ""].str.strip()
-        groups = {k: exploded.index[v].to_numpy() for k, v in exploded.groupby(exploded.to_numpy()).indices.items()}
-        order = {s: i for i, s in enumerate(R.STANDARDS)}
-        return dict(sorted(groups.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
-    column = {"county": R.COUNTY, "industry": R.INDUSTRY}[by]
-    if column not in ents.columns:
-        raise ExportError(
-            f"by={by!r}: the results have no {column!r} column; group by one of "
-            f"{[b for b in GROUP_BY if b != by]} or add the column to the registry"
-        )
-    key = ents[column].astype("str").str.strip()
-    key = key.where(key.notna() & (key != ""), MISSING_ZH).reset_index(drop=True)
-    return dict(sorted(key.groupby(key.to_numpy()).indices.items()))
-
-
-def _pending_rows(ents: pd.DataFrame, by: str, value: str) -> pd.DataFrame:
-    """The group's enterprises not assessed overall (whatever ``only`` is): the checklist's 待补充资料."""
-    pending = ents[(ents[R.DISPOSITION] == R.NOT_ASSESSED_DISPOSITION).to_numpy()]
-    column = {"county": R.COUNTY, "industry": R.INDUSTRY}.get(by)
-    if column is None or column not in pending.columns:  # by standard: they hit none
-        return pending.iloc[:0]
-    key = pending[column].astype("str").str.strip()
-    key = key.where(key.notna() & (key != ""), MISSING_ZH)
-    return pending[(key == value).to_numpy()]
-
-
-def _label(by: str, value: str) -> str:
-    return standard_label(value) if by == "standard" else value
-
-
-def _check_options(by: str, only: str, formats: Sequence[str]) -> tuple[str, ...]:
-    problems = []
-    if by not in GROUP_BY:
-        problems.append(f"by={by!r}; use one of {GROUP_BY}")
-    if only not in ONLY:
-        problems.append(f"only={only!r}; use one of {ONLY}")
-    formats = tuple(formats)
-    if not formats or set(formats) - set(FORMATS):
-        problems.append(f"formats={formats!r}; use a non-empty subset of {FORMATS}")
-    if by == "standard" and only == "all":
-        problems.append(
-            "by='standard' groups enterprises by the standards they hit, so only='all' has no meaning; "
-            "use only='flagged'"
-        )
-    if problems:
-        raise ExportError("cannot export packages: " + "; ".join(problems))
-    return formats
-
-
-# --------------------------------------------------------------------------- packages
-
-
-@dataclass
-class _Prepared:
-    """An export's tables converted once (vectorised), aligned by input row, sliced per group."""
-
-    ents: gpd.GeoDataFrame
-    hits: gpd.GeoDataFrame
-    ent_dbf: pd.DataFrame
-    hit_dbf: pd.DataFrame
-    changes: pd.DataFrame
-    dictionary: pd.DataFrame
-    #: the group's enterprises not assessed overall (the checklist's 待补充资料 sheet)
-    pending: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-    def take(self, positions: np.ndarray, pending: pd.DataFrame | None = None) -> _Prepared:
-        ents = self.ents.iloc[positions]
-        rows = ents[R.INPUT_ROW]
-        in_hits = self.hits[R.INPUT_ROW].isin(rows).to_numpy()
-        return _Prepared(
-            ents,
-            self.hits[in_hits],
-            self.ent_dbf.iloc[positions],
-            self.hit_dbf[in_hits],
-            self.changes[self.changes[R.INPUT_ROW].isin(rows)],
-            self.dictionary,
-            self.pending if pending is None else pending,
-        )
-
-
-def _input_coordinates(manifest: dict) -> dict[str, tuple[str, str]]:
-    """The registry's coordinate columns -> (header naming their system, meaning) for 字段说明.csv."""
-    system = (manifest or {}).get("input", {}).get("crs") or (manifest or {}).get("crs", {}).get("input")
-    name = INPUT_SYSTEMS.get(system or "", system or "坐标系未知")
-    return {
-        column: (label, INPUT_COORDINATE_MEANING.format(system=name))
-        for column, label in input_coordinate_headers(manifest or {}).items()
-    }
-
-
-def _prepare(ents: gpd.GeoDataFrame, hits: gpd.GeoDataFrame, enc, manifest: dict | None = None) -> _Prepared:
-    ent_names = short_names(ents.columns)
-    hit_names = short_names([c for c in hits.columns if c in R.HIT_COLUMNS] or R.HIT_COLUMNS)
-    ent_dbf, ent_changes = dbf_frame(pd.DataFrame(ents.drop(columns="geometry")), encoding=enc, names=ent_names)
-    hit_dbf, hit_changes = dbf_frame(
-        pd.DataFrame(hits.drop(columns="geometry", errors="ignore")), encoding=enc, names=hit_names
-    )
-    ent_changes["table"], hit_changes["table"] = "企业", "依据"
-    ent_changes["standard"] = None
-    hit_changes["standard"] = hits["standard"].to_numpy()[hit_changes["row"].to_numpy(dtype=int)]
-    for changes, frame in ((ent_changes, ents), (hit_changes, hits)):
-        for col in (R.INPUT_ROW, R.ENTERPRISE_ID):
-            changes[col] = frame[col].to_numpy()[changes["row"].to_numpy(dtype=int)] if col in frame else None
-    names = {**ent_names, **{c: s for c, s in hit_names.items() if c not in ent_names}}
-    files = {c: "、".join(f for f, n in (("点/面", ent_names), ("依据", hit_names)) if c in n) for c in names}
-    return _Prepared(
-        ents,
-        hits,
-        ent_dbf,
-        hit_dbf,
-        pd.concat([ent_changes, hit_changes], ignore_index=True),
-        field_dictionary(names, files=files, inputs=_input_coordinates(manifest)),
-    )
-
-
 def _points_and_footprints(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
     """Point per row (footprints -> representative point inside them; none -> null) and the footprint mask."""
     usable = (geoms.notna() & ~geoms.is_empty).to_numpy()
@@ -294,7 +136,7 @@ def _points_and_footprints(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray
 
 def _write_package(
     zf: zipfile.ZipFile,
-    prep: _Prepared,
+    prep: Prepared,
     work: Path,
     *,
     stem: str,
@@ -323,18 +165,18 @@ def _write_package(
         files += write_shapefile(prep.hit_dbf.reset_index(drop=True), work / f"{stem}_依据.dbf", encoding=enc)
     if "gpkg" in formats:
         gpkg = work / f"{stem}.gpkg"
-        ents = _with_fields_to_fill(prep.ents, manifest.get("run_id"))
+        ents = with_fields_to_fill(prep.ents, manifest.get("run_id"))
         pyogrio.write_dataframe(ents, gpkg, layer=R.ENTERPRISES_LAYER, driver="GPKG")
         pyogrio.write_dataframe(prep.hits, gpkg, layer=R.HITS_LAYER, driver="GPKG")
         files.append(gpkg)
     for path in files:
         zf.write(path, arcname=path.name)
     if "xlsx" in formats:
-        _add(zf, "现场核查表.xlsx", _checklist_bytes(prep, label, manifest))
+        _add(zf, "现场核查表.xlsx", checklist_bytes(prep, label, manifest))
     buf = io.BytesIO()
     write_csv(buf, prep.dictionary)
     _add(zf, "字段说明.csv", buf.getvalue())
-    readme = _readme(
+    readme = readme_text(
         prep,
         stem=stem,
         label=label,
@@ -347,132 +189,20 @@ def _write_package(
     _add(zf, "README.txt", ("\ufeff" + readme).replace("\n", "\r\n").encode("utf-8"))
 
 
-#: the checklist's fields a county fills in a package's GeoPackage (in QGIS) for ``geo-screen verify``
-GPKG_FILL_FIELDS = (*CHECK_COLUMNS[:4], *DECISION_COLUMNS)
-
-
-def _with_fields_to_fill(ents: gpd.GeoDataFrame, run_id: str | None) -> gpd.GeoDataFrame:
-    """The enterprises with :data:`GPKG_FILL_FIELDS` added empty (text; 更正经度/纬度 numbers) and 筛查批次; a registry
-    column of one of those names is kept as ``<name>（登记表）``."""
-    ours = (*GPKG_FILL_FIELDS, RUN_ID_HEADER)
-    out = ents.rename(columns={c: f"{c}（登记表）" for c in ents.columns if c in ours})
-    numbers = DECISION_COLUMNS[-2:]
-    for name in GPKG_FILL_FIELDS:
-        out[name] = np.nan if name in numbers else pd.Series(None, index=out.index, dtype=object)
-    out[RUN_ID_HEADER] = run_id
-    return out
-
-
 def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
     info = zipfile.ZipInfo(name, date_time=datetime.now(LOCAL_TZ).timetuple()[:6])  # Beijing time
     info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
     zf.writestr(info, data)
 
 
-def _checklist_bytes(prep: _Prepared, label: str, manifest: dict) -> bytes:
-    table = checklist_frame(prep.ents, prep.hits, run_id=manifest.get("run_id"))
-    pending = pending_frame(prep.pending) if len(prep.pending) else pending_frame(prep.ents.iloc[:0])
-    stamp = illustrative_stamp(manifest)
-    made = f"生成于 {local_time()}；坐标为 CGCS2000 经纬度（已去除高德/百度偏移），现场定位请用此坐标"
-    head = f"【{stamp}】" if stamp else ""
-    buf = io.BytesIO()
-    write_workbook(
-        buf,
-        {CHECKLIST_SHEET: table, PENDING_SHEET: pending},
-        landscape=True,
-        widths={CHECKLIST_SHEET: CHECK_WIDTHS, PENDING_SHEET: CHECK_WIDTHS},
-        notes={
-            CHECKLIST_SHEET: (
-                f"{head}{label} 现场核查表（{len(table)} 家触及标准的企业）。“初筛建议”是筛查提出的建议，"
-                f"不是处置决定，以现场核实和有批准权的人民政府批准为准。{made}"
-            ),
-            PENDING_SHEET: (
-                f"{head}{label} 待补充资料（{len(pending)} 家企业未触及标准，但有标准因缺少数据未评估，"
-                f"而未评估不等于符合）。补齐资料后重新筛查。{made}"
-            ),
-        },
-        title=stamped(f"{label} 现场核查表", manifest),
-        page_header=f"{stamp}　" + f"{label} 现场核查表" if stamp else None,
-        choices={CHECKLIST_SHEET: {VERDICT: VERDICTS, DECISION_HEADER: DECISION_CHOICES}},
-    )
-    return buf.getvalue()
-
-
-def _member_notes(stem: str, members: list[str]) -> list[tuple[str, str]]:
-    notes = {
-        f"{stem}_点.shp": "全部企业的点位；有厂区范围的取范围内的代表点，无有效位置的为空几何",
-        f"{stem}_面.shp": "有厂区范围的企业的范围面",
-        f"{stem}_依据.dbf": "触及证据（无几何的表），用 USCC / INPUT_ROW 与点位关联",
-        f"{stem}.gpkg": (
-            "同一数据，完整字段名、文本不截断（图层 enterprises / hits）；enterprises 图层带留空的"
-            + "、".join(GPKG_FILL_FIELDS)
-            + "字段，可在 QGIS 中填写后用 geo-screen verify 导入台账"
-        ),
-        "现场核查表.xlsx": (
-            "现场核查表：每家触及标准企业一行（CGCS2000 坐标、证据、初筛建议、未评估标准及原因），"
-            "核查结论（下拉选择）、核查情况说明、核查人、日期、企业确认（签字）留空待填；"
-            "待补充资料：未评估的企业及所缺资料"
-        ),
-        "字段说明.csv": "短字段名、完整字段名、中文名称、含义对照",
-        "README.txt": "本说明",
-    }
-    return [(m, notes[m]) for m in [*members, "字段说明.csv", "README.txt"] if m in notes]
-
-
-def _readme(prep: _Prepared, *, stem, label, by, only, enc, manifest, members) -> str:
-    n_flag = int(R.flagged_mask(prep.ents).sum())
-    stamp = illustrative_stamp(manifest)
-    lines = [
-        *([f"【{stamp}】本数据包所用图层含示意数据，不得用于决策", ""] if stamp else []),
-        f"geo_screen 现场核查数据包：{label}",
-        f"生成时间：{local_time()}",
-        "",
-        f"分组 by={by}；范围 only={only}（{'仅触及标准的企业' if only == 'flagged' else '全部企业'}）",
-        f"企业 {len(prep.ents)} 家（触及标准 {n_flag} 家）；证据 {len(prep.hits)} 条",
-        "坐标系：CGCS2000 经纬度（EPSG:4490），见 .prj；LON/LAT 为筛查采用的位置（已去除高德/百度偏移），",
-        "登记表原坐标保留在其原有字段中（见 字段说明.csv），仅供对照，现场定位请用 LON/LAT",
-        f"编码：{enc.name}（.cpg 写 {enc.cpg}" + (f"；DBF 语言驱动字节 0x{enc.ldid:02X}" if enc.ldid else "") + "）",
-        "",
-        "文件：",
-        *(f"  {name}  {what}" for name, what in _member_notes(stem, members)),
-        "",
-        f"DBF 限制：字段名不超过 10 字节（用短字段名），文本不超过 {MAX_TEXT_BYTES} 字节（超出部分在字符边界截断），",
-        "编码无法表示的字符替换为“?”。以下列出每一处；完整原值见 .gpkg、现场核查表.xlsx 或 results.gpkg。",
-        "",
-        "筛查运行信息（run.json）：",
-        *(f"  {k}: {json.dumps(v, ensure_ascii=False)}" for k, v in manifest.items()),
-        "",
-        f"截断或替换的文本值：{len(prep.changes)} 处",
-    ]
-    for ch in prep.changes.itertuples(index=False):
-        what = []
-        if "replaced" in ch.kind:
-            what.append(f"字符 {ch.replaced_chars} 无法用 {enc.name} 表示，替换为“?”")
-        if "truncated" in ch.kind:
-            what.append(
-                f"原 {len(str(ch.original).encode(enc.codec, errors='replace'))} 字节，"
-                f"在字符边界截断到 {MAX_TEXT_BYTES} 字节以内"
-            )
-        std = f" 标准{ch.standard}证据" if isinstance(ch.standard, str) else ""
-        lines += [
-            (
-                f"  - {ch.table}表 原表第{getattr(ch, R.INPUT_ROW)}行 USCC {getattr(ch, R.ENTERPRISE_ID)}{std} "
-                f"字段 {ch.field}（{ch.column}）：{'；'.join(what)}"
-            ),
-            f"      原值：{ch.original}",
-            f"      写入：{ch.written}",
-        ]
-    return "\n".join(lines) + "\n"
-
-
 def _plan(result, by: str, only: str, formats, encoding):
-    formats = _check_options(by, only, formats)
+    formats = checked_options(by, only, formats)
     enc = resolve_encoding(encoding)
     res = R.load_result(result)
     ents = res.enterprises if only == "all" else res.enterprises[R.flagged_mask(res.enterprises)]
     hits = res.hits[res.hits[R.INPUT_ROW].isin(ents[R.INPUT_ROW])] if len(res.hits) else res.hits
-    groups = _group_positions(ents, by)
-    labels = [_label(by, v) for v in groups]
+    groups = group_positions(ents, by)
+    labels = [group_label(by, v) for v in groups]
     return (
         res,
         formats,
@@ -481,7 +211,7 @@ def _plan(result, by: str, only: str, formats, encoding):
         hits.reset_index(drop=True),
         groups,
         labels,
-        _unique_stems(labels),
+        unique_stems(labels),
     )
 
 
@@ -535,13 +265,13 @@ def export_packages(
         work = staging_folder(out, kind="export")
     except OSError as err:
         raise ExportError(f"cannot write in the output folder {out}: {err}; choose a writable folder") from err
-    prep = _prepare(ents, hits, enc, res.manifest)
+    prep = prepare(ents, hits, enc, res.manifest)
     report = ExportReport(out, by, only, enc.name)
     changes = []
     try:
         names = []
         for i, ((value, positions), label, stem) in enumerate(zip(groups.items(), labels, stems), start=1):
-            part = prep.take(positions, pending=_pending_rows(res.enterprises, by, value))
+            part = prep.take(positions, pending=pending_rows(res.enterprises, by, value))
             scratch = Path(tempfile.mkdtemp(dir=work))
             with zipfile.ZipFile(work / f"{stem}.zip", "w", zipfile.ZIP_DEFLATED) as zf:
                 _write_package(
@@ -615,13 +345,13 @@ def package_bytes(
     i = match[0]
     positions = groups[keys[i]]
     sub = ents.iloc[positions]
-    part = _prepare(
+    part = prepare(
         sub.reset_index(drop=True),
         hits[hits[R.INPUT_ROW].isin(sub[R.INPUT_ROW])].reset_index(drop=True),
         enc,
         res.manifest,
     )
-    part.pending = _pending_rows(res.enterprises, by, keys[i])
+    part.pending = pending_rows(res.enterprises, by, keys[i])
     buf = io.BytesIO()
     try:
         with (

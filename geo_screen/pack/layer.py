@@ -21,16 +21,8 @@ from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 
 from geo_screen.errors import ConfigError, CRSError
 from geo_screen.inputs.crs import InputCRS, geometries_to_lonlat, parse_crs
-from geo_screen.pack.model import (
-    ENCODED_SUFFIXES,
-    POLYGON_KINDS,
-    UNKNOWN_ZONE,
-    ZONE_FIELD,
-    ZONE_REQUIRED,
-    LayerSpec,
-    did_you_mean,
-    zones_from_labels,
-)
+from geo_screen.pack.model import ENCODED_SUFFIXES, POLYGON_KINDS, LayerSpec, did_you_mean
+from geo_screen.pack.zones import UNKNOWN_ZONE, ZONE_FIELD, ZONE_REQUIRED, zones_from_labels
 from geo_screen.results import OUTPUT_CRS
 
 # layer frame columns, in order; the source's own columns follow them

@@ -1,24 +1,24 @@
-"""Layer-pack catalog format: the pydantic models behind ``catalog.yaml`` and its zone vocabularies.
+"""Layer-pack catalog format: the pydantic models behind ``catalog.yaml``.
 
 A layer pack is a folder holding ``catalog.yaml`` and the layer files it
 names. This module holds the models (keys, kinds, CRS names, cross references);
 :mod:`geo_screen.pack.catalogfile` turns YAML text into them, raising every
-problem at once, and :mod:`geo_screen.pack.catalog` reads the files.
+problem at once, and :mod:`geo_screen.pack.catalog` reads the files. The zone spellings a catalog's
+``zone_values`` extends are :data:`geo_screen.pack.zones.ZONE_VOCABULARIES`.
 """
 
 from __future__ import annotations
 
 import codecs
 import difflib
-import unicodedata
 from pathlib import Path
 from typing import Any, Literal
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from geo_screen.errors import CRSError
 from geo_screen.inputs.crs import InputCRS, parse_crs
+from geo_screen.pack.zones import ZONE_VOCABULARIES
 
 Kind = Literal[
     "admin_boundary",
@@ -33,30 +33,6 @@ Kind = Literal[
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 #: kinds whose features must be (multi)polygons; sensitive_targets and river_line take any geometry
 POLYGON_KINDS = frozenset(KINDS) - {"sensitive_targets", "river_line"}
-UNKNOWN_ZONE = "unknown"
-
-#: kind -> canonical zone code -> accepted source spellings (matched after :func:`normalise_token`)
-ZONE_VOCABULARIES: dict[str, dict[str, tuple[str, ...]]] = {
-    "water_source_protection": {
-        "first": ("一级保护区", "一级", "first", "1"),
-        "second": ("二级保护区", "二级", "second", "2"),
-        "quasi": ("准保护区", "准", "quasi"),
-    },
-    "ecological_redline": {
-        "first": ("一级管控区", "一级", "first", "1"),
-        "second": ("二级管控区", "二级", "生态空间管控区域", "省级生态空间管控区域", "second", "2"),
-        # the national ecological protection red line (2018 on) is a class of its own, not a first-level zone
-        "national": ("生态保护红线", "国家级生态保护红线", "national"),
-    },
-    "marine_redline": {
-        "prohibited": ("禁止类", "禁止开发区", "prohibited"),
-        "restricted": ("限制类", "限制开发区", "restricted"),
-    },
-}
-#: kind -> the canonical field read first for its zone (the other of zone/level is the fallback)
-ZONE_FIELD = {"water_source_protection": "zone", "ecological_redline": "level", "marine_redline": "level"}
-#: kinds whose screening is meaningless without a zone: a missing zone field is a report warning
-ZONE_REQUIRED = frozenset({"water_source_protection"})
 
 RASTER_SUFFIXES = frozenset({".tif", ".tiff", ".geotiff", ".img", ".vrt", ".asc"})
 #: formats whose text encoding may differ from UTF-8 (DBF-based or MapInfo)
@@ -64,46 +40,6 @@ ENCODED_SUFFIXES = frozenset({".shp", ".dbf", ".zip", ".tab", ".mif"})
 DEFAULT_INDUSTRIAL_CLASSES = ("M1", "M2", "M3")  # GB 50137-2011 industrial land
 #: what a land-use class means for an industrial enterprise on it (``industrial_use``)
 USES = ("allowed", "conditional", "prohibited")
-
-
-def normalise_token(value: object) -> str:
-    """Normalise a zone label for matching: NFKC, casefold, strip; ``1.0`` reads as ``1``."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).casefold().strip()
-
-
-def zone_lookup(kind: str, zone_values: dict[str, str] | None = None) -> dict[str, str]:
-    """Normalised source label -> canonical zone code for ``kind``; ``zone_values`` wins over built-ins."""
-    table = {
-        normalise_token(alias): code for code, aliases in ZONE_VOCABULARIES.get(kind, {}).items() for alias in aliases
-    }
-    table.update({normalise_token(k): v for k, v in (zone_values or {}).items()})
-    return table
-
-
-def zones_from_labels(
-    labels: pd.Series,
-    kind: str,
-    zone_values: dict[str, str] | None = None,
-) -> tuple[pd.Series, dict[str, int]]:
-    """Canonical zone codes for source labels, and the count of each label that matched nothing.
-
-    Missing labels and labels outside the vocabulary (and outside ``zone_values``) become
-    ``'unknown'``; they are counted under their own text, missing ones as ``'(missing)'``.
-
-    Examples
-    --------
-    >>> codes, unknown = zones_from_labels(pd.Series(["一级保护区", "准", "三级"]), "water_source_protection")
-    >>> codes.tolist(), unknown
-    (['first', 'quasi', 'unknown'], {'三级': 1})
-    """
-    lookup = zone_lookup(kind, zone_values)
-    codes = {label: lookup.get(normalise_token(label), UNKNOWN_ZONE) for label in labels.dropna().unique()}
-    zone = labels.map(codes).astype(object)
-    zone = zone.where(zone.notna(), UNKNOWN_ZONE)
-    unknown = labels[zone == UNKNOWN_ZONE].astype(object).fillna("(missing)").value_counts()
-    return zone, {str(k): int(v) for k, v in unknown.items()}
 
 
 def did_you_mean(word: object, options: list[str] | tuple[str, ...], *, template: str = "; did you mean '{}'?") -> str:

@@ -23,7 +23,7 @@ from pyproj import Transformer
 from geo_screen.errors import ConfigError
 from geo_screen.pack.catalog import load_catalog
 from geo_screen.pack.catalogfile import catalog_spec_from_text
-from geo_screen.pack.model import ZONE_VOCABULARIES, normalise_token, zone_lookup
+from geo_screen.pack.zones import ZONE_VOCABULARIES, normalise_token, zone_lookup
 
 # Check point from the domain notes: (120.86 E, 32.01 N) <-> EPSG:4549 (581256.63 E, 3543284.57 N).
 CHECK_LONLAT, CHECK_4549 = (120.86, 32.01), (581256.63, 3543284.57)

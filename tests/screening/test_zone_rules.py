@@ -12,7 +12,7 @@ from conftest import PLACES, registry_frame
 import geo_screen as gs
 from geo_screen import results as R
 from geo_screen.pack.catalog import load_catalog
-from geo_screen.pack.model import zones_from_labels
+from geo_screen.pack.zones import zones_from_labels
 from geo_screen.screening.rules import DEFAULT_RULES, load_rules
 from geo_screen.vocabulary import zone_label
 

@@ -28,13 +28,16 @@ class MetricLayers:
     geoms: dict[str, np.ndarray] = field(default_factory=dict)
     boundaries: dict[str, np.ndarray] = field(default_factory=dict)
     trees: dict[str, shapely.STRtree] = field(default_factory=dict)
-    _edges: dict[str, EdgeIndex] = field(default_factory=dict)
+    _edges: dict[tuple[str, bytes | None], EdgeIndex] = field(default_factory=dict)
 
-    def edges(self, layer_id: str) -> EdgeIndex:
-        """The layer's edge index for exact nearest-edge distances (built on first use, then kept)."""
-        if layer_id not in self._edges:
-            self._edges[layer_id] = EdgeIndex(self.geoms[layer_id])
-        return self._edges[layer_id]
+    def edges(self, layer_id: str, *, keep: np.ndarray | None = None) -> EdgeIndex:
+        """The layer's edge index for exact nearest-edge distances (built on first use, then kept); with ``keep``
+        (a boolean per feature), the index of those features only (owners are positions among them)."""
+        key = (layer_id, None if keep is None else np.asarray(keep, dtype=bool).tobytes())
+        if key not in self._edges:
+            geoms = self.geoms[layer_id]
+            self._edges[key] = EdgeIndex(geoms if keep is None else geoms[keep])
+        return self._edges[key]
 
 
 def built_tree(geoms: np.ndarray) -> shapely.STRtree:

@@ -177,7 +177,7 @@ class ZoneChecks:
         radius = self.rules.search_radius_m
         clear = np.flatnonzero(~counted_in & self.is_point)
         if not zone_ok.all():  # some classes are never hits: the distance to the nearest class that can be
-            self.margin_to(zones[zone_ok], np.flatnonzero(~counted_in), margin)
+            self.margin_to(layer, zone_ok, zone_idx, ent_idx, np.flatnonzero(~counted_in), margin)
         elif len(clear):
             dist, _ = self.metric.edges(layer.id).nearest(
                 self.x[clear], self.y[clear], max_distance=radius, ordered=True
@@ -209,16 +209,33 @@ class ZoneChecks:
             margin[applies == False] = np.nan  # noqa: E712  (the layer does not concern these enterprises)
         return hit, margin, counted_in & ~hit
 
-    def margin_to(self, zones: np.ndarray, rows: np.ndarray, margin: np.ndarray) -> None:
-        """``margin[rows]`` = minus the distance to the nearest of ``zones`` within the search radius (a row inside
-        one of them, not a hit because of its registry attributes, has no margin)."""
+    def margin_to(self, layer: Layer, zone_ok, zone_idx, ent_idx, rows: np.ndarray, margin: np.ndarray) -> None:
+        """``margin[rows]`` = minus the distance to the nearest zone of ``layer`` whose class can be a hit
+        (``zone_ok``), within the search radius; a row inside such a zone (not a hit because of its registry
+        attributes) has no margin. ``zone_idx``/``ent_idx`` are the layer's zone/row pairs that intersect.
+
+        Points are measured on the edge index of those zones (outside a polygon, its distance is its edges'),
+        other geometries on an STRtree of them.
+        """
+        zones = self.metric.geoms[layer.id][zone_ok]
         if not len(zones) or not len(rows):
             return
-        ent_n, zone_n = shapely.STRtree(zones).query_nearest(
-            self.geoms[rows], max_distance=self.rules.search_radius_m, all_matches=False
-        )
-        dist = shapely.distance(self.geoms[rows[ent_n]], zones[zone_n])
-        margin[rows[ent_n]] = np.where(dist > 0, -dist, np.nan)
+        inside = np.zeros(len(self.geoms), dtype=bool)
+        inside[ent_idx[zone_ok[zone_idx]]] = True
+        rows = rows[~inside[rows]]
+        radius = self.rules.search_radius_m
+        points = rows[self.is_point[rows]]
+        if len(points):
+            edges = self.metric.edges(layer.id, keep=zone_ok)
+            dist, _ = edges.nearest(self.x[points], self.y[points], max_distance=radius, ordered=True)
+            margin[points] = np.where(np.isfinite(dist), -dist, np.nan)
+        others = rows[~self.is_point[rows]]
+        if len(others):
+            ent_n, zone_n = shapely.STRtree(zones).query_nearest(
+                self.geoms[others], max_distance=radius, all_matches=False
+            )
+            dist = shapely.distance(self.geoms[others[ent_n]], zones[zone_n])
+            margin[others[ent_n]] = np.where(dist > 0, -dist, np.nan)
 
     def zone_standard(self, standard: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """(hit, margin, undetermined) per screened row over the standard's zone layers, or None without any.

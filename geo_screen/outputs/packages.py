@@ -170,7 +170,8 @@ def _write_package(
         pyogrio.write_dataframe(prep.hits, gpkg, layer=R.HITS_LAYER, driver="GPKG")
         files.append(gpkg)
     for path in files:
-        zf.write(path, arcname=path.name)
+        with path.open("rb") as src, zf.open(_member(path.name), "w", force_zip64=True) as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
     if "xlsx" in formats:
         _add(zf, "现场核查表.xlsx", checklist_bytes(prep, label, manifest))
     buf = io.BytesIO()
@@ -189,10 +190,15 @@ def _write_package(
     _add(zf, "README.txt", ("\ufeff" + readme).replace("\n", "\r\n").encode("utf-8"))
 
 
-def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
-    info = zipfile.ZipInfo(name, date_time=datetime.now(LOCAL_TZ).timetuple()[:6])  # Beijing time
+def _member(name: str) -> zipfile.ZipInfo:
+    """A package member dated now in Beijing time (every member alike, whatever the machine's time zone)."""
+    info = zipfile.ZipInfo(name, date_time=datetime.now(LOCAL_TZ).timetuple()[:6])
     info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
-    zf.writestr(info, data)
+    return info
+
+
+def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+    zf.writestr(_member(name), data)
 
 
 def _plan(result, by: str, only: str, formats, encoding):

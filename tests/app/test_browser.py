@@ -114,59 +114,48 @@ def runs_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("runs")
 
 
-@pytest.fixture(scope="module")
-def server(server_outbound, office_basemaps, runs_dir):
+@contextlib.contextmanager
+def app_process(app_args: list[str], proxy_port: int, log_name: str):
+    """A Streamlit server of app.py with ``app_args``, every outbound request sent to the recording proxy."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
     port = free_port()
-    proxy = f"http://127.0.0.1:{server_outbound.server_address[1]}"
+    proxy = f"http://127.0.0.1:{proxy_port}"
     env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
     env.update(dict.fromkeys(("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"), proxy))
     streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
     ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "streamlit.log", "wb")
-    proc = subprocess.Popen(
-        [
-            streamlit,
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.fileWatcherType",
-            "none",
-            "--",  # address, usage statistics and error details come from .streamlit/config.toml
-            "--runs",
-            str(runs_dir),
-            "--basemaps",
-            str(office_basemaps),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("streamlit did not answer /_stcore/health within 30 s")
-        yield url
-    finally:
-        proc.terminate()
+    command = [streamlit, "run", "app.py", "--server.port", str(port), "--server.headless", "true"]
+    command += ["--server.fileWatcherType", "none", "--", *app_args]
+    with open(ARTIFACTS / log_name, "wb") as log:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+            for _ in range(120):
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    time.sleep(0.25)
+            else:
+                pytest.fail("streamlit did not answer /_stcore/health within 30 s")
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(server_outbound, office_basemaps, runs_dir):
+    # the address, usage statistics and error details come from .streamlit/config.toml
+    args = ["--runs", str(runs_dir), "--basemaps", str(office_basemaps)]
+    with app_process(args, server_outbound.server_address[1], "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -638,42 +627,6 @@ def test_browser_print_puts_title_counts_and_map_on_page_one(server, server_outb
 USER, PASSWORD = "zhangsan", "correct horse 9"
 
 
-@contextlib.contextmanager
-def _app_process(app_args: list[str], proxy_port: int, log_name: str):
-    """A Streamlit server of app.py with ``app_args``, every outbound request sent to the recording proxy."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
-    port = free_port()
-    proxy = f"http://127.0.0.1:{proxy_port}"
-    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
-    env.update(dict.fromkeys(("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"), proxy))
-    streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
-    ARTIFACTS.mkdir(exist_ok=True)
-    command = [streamlit, "run", "app.py", "--server.port", str(port), "--server.headless", "true"]
-    command += ["--server.fileWatcherType", "none", "--", *app_args]
-    with open(ARTIFACTS / log_name, "wb") as log:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(120):
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    time.sleep(0.25)
-            else:
-                pytest.fail("streamlit did not answer /_stcore/health within 30 s")
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
 @pytest.fixture(scope="module")
 def ledger_setup(tiny_pack, tmp_path_factory):
     """A small screened run, a ledger with one note on its first enterprise, and a users file with one user."""
@@ -726,7 +679,7 @@ def test_logged_in_user_records_findings_from_the_card(ledger_setup, server_outb
     folder, args, result, row, key = ledger_setup
     args = [*args, "--users", str(folder / "users.yaml"), "--runs", str(tmp_path / "runs")]
     outside: list[str] = []
-    with _app_process(args, server_outbound.server_address[1], "streamlit-ledger.log") as url:
+    with app_process(args, server_outbound.server_address[1], "streamlit-ledger.log") as url:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             context, page = _guarded_page(browser, outside)
@@ -796,7 +749,7 @@ def test_read_only_app_shows_history_but_no_recording_control(ledger_setup, serv
 
     folder, args, _, _, key = ledger_setup
     outside: list[str] = []
-    with _app_process([*args, "--runs", str(tmp_path / "runs")], server_outbound.server_address[1], "ro.log") as url:
+    with app_process([*args, "--runs", str(tmp_path / "runs")], server_outbound.server_address[1], "ro.log") as url:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             context, page = _guarded_page(browser, outside)

@@ -579,3 +579,23 @@ def test_join_by_key_is_groupby_join(pairs, sep):
     want = frame.groupby("k")["v"].agg(sep.join)
     assert got.index.tolist() == want.index.tolist()
     assert got.tolist() == want.tolist()
+
+
+def test_every_member_of_a_package_is_dated_in_beijing_time(tmp_path, monkeypatch):
+    """Shapefiles, checklist and README alike: an inspector sees one time, whatever the exporting machine's zone."""
+    from datetime import datetime, timedelta
+
+    from geo_screen.outputs.provenance import LOCAL_TZ
+
+    monkeypatch.setenv("TZ", "America/New_York")  # twelve or thirteen hours from Beijing
+    time.tzset()
+    try:
+        report = export.export_packages(make_result(30, seed=4), tmp_path, formats=("shp", "xlsx", "gpkg"))
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    now = datetime.now(LOCAL_TZ).replace(tzinfo=None)
+    with zipfile.ZipFile(report.files[0]) as zf:
+        dated = {info.filename: datetime(*info.date_time) for info in zf.infolist()}
+    assert any(name.endswith(".shp") for name in dated) and "README.txt" in dated
+    assert all(abs(now - when) < timedelta(minutes=5) for when in dated.values()), dated

@@ -28,7 +28,7 @@ from geo_screen.outputs.packagefill import GPKG_FILL_FIELDS
 from geo_screen.outputs.provenance import illustrative_stamp, local_time, stamped
 from geo_screen.outputs.sheets import write_workbook
 from geo_screen.outputs.workbook import input_coordinate_headers
-from geo_screen.vocabulary import INPUT_COORDINATE_MEANING, INPUT_SYSTEMS
+from geo_screen.vocabulary import INPUT_COORDINATE_MEANING, INPUT_SYSTEMS, RESULT_ZH
 
 
 @dataclass
@@ -130,8 +130,8 @@ def checklist_bytes(prep: Prepared, label: str, manifest: dict) -> bytes:
                 f"不是处置决定，以现场核实和有批准权的人民政府批准为准。{made}"
             ),
             PENDING_SHEET: (
-                f"{head}{label} 待补充资料（{len(pending)} 家企业未触及标准，但有标准因缺少数据未评估，"
-                f"而未评估不等于符合）。补齐资料后重新筛查。{made}"
+                f"{head}{label} 待补充资料（{len(pending)} 家企业{RESULT_ZH[R.CLEAR]}标准，但有标准因缺少数据"
+                f"{RESULT_ZH[R.NOT_ASSESSED]}，而{RESULT_ZH[R.NOT_ASSESSED]}不等于符合）。补齐资料后重新筛查。{made}"
             ),
         },
         title=stamped(f"{label} 现场核查表", manifest),

@@ -6,9 +6,10 @@ from __future__ import annotations
 import streamlit as st
 
 import geo_screen as gs
+from geo_screen import results as R
 from geo_screen.app import card as cards
 from geo_screen.app import casefile
-from geo_screen.vocabulary import VERDICT, VERDICTS, WRONG_PLACE
+from geo_screen.vocabulary import RESULT_ZH, VERDICT, VERDICTS, WRONG_PLACE
 
 
 def show_card(run, selected):
@@ -23,7 +24,7 @@ def show_card(run, selected):
     st.markdown(cards.card_header_html(card), unsafe_allow_html=True)
     if card.reasons:
         st.warning(
-            f"**{len(card.reasons)} 项标准未评估 / not assessed**\n\n"
+            f"**{len(card.reasons)} 项标准{RESULT_ZH[R.NOT_ASSESSED]} / not assessed**\n\n"
             + "\n".join(f"- {cards.markdown_escape(r)}" for r in card.reasons)
         )
     for warning in card.warnings:

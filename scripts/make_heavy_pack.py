@@ -38,6 +38,9 @@ from pyproj import Transformer
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "layers" / "nantong"
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(DEMO))  # the demo pack's builders: the registry columns are the demo registry's
+
+from pack_registry import COLUMNS
 
 from geo_screen.inputs.crs import wgs84_to_gcj02
 from geo_screen.inputs.identifiers import USCC_ALPHABET, USCC_WEIGHTS
@@ -47,25 +50,6 @@ ZONES = {"eco_redline": 1400, "water_source": 450, "marine_redline": 150}
 N_SENSITIVE = 50_000
 VERTICES = (200, 5000)
 ROW_CHUNK = 250_000
-COLUMNS = (
-    "统一社会信用代码",
-    "企业名称",
-    "行业",
-    "地址",
-    "经度",
-    "纬度",
-    "县（市、区）",
-    "卫生防护距离",
-    "绩效等级",
-    "淘汰类装备",
-    "手续齐全",
-    "稳定达标排放",
-    "能耗超限额",
-    "重大安全隐患",
-    "长期停车",
-    "散乱污",
-    "严重环境违法",
-)
 INDUSTRIES = np.array(
     ["印染", "钢丝绳", "化工", "纺织", "机械", "电子", "水泥", "石灰", "氯碱", "汽车制造", "炼铁", "食品"]
 )

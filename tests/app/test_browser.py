@@ -52,6 +52,19 @@ ARGS = [
 ]
 
 
+def local_only(outside: list[str]):
+    """A route handler that lets requests to this machine through and records and aborts every other."""
+
+    def route_request(route):
+        if urlparse(route.request.url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    return route_request
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -231,18 +244,10 @@ def test_planner_session_offline(server, server_outbound, demo, tmp_path):
     keys = mv.enterprise_keys(ents)
     outside: list[str] = []
 
-    def guard(route):
-        host = urlparse(route.request.url).hostname
-        if host in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True)
-        context.route("**/*", guard)
+        context.route("**/*", local_only(outside))
         page = context.new_page()
         page.on(
             "websocket", lambda ws: outside.append(ws.url) if urlparse(ws.url).hostname not in LOCAL_HOSTS else None
@@ -383,19 +388,12 @@ def test_a_sel_link_opens_the_card_and_centres_the_map(
     later_id = runs.register_folder(tmp_path / "later", runs_dir).id
     outside: list[str] = []
 
-    def guard(route):
-        if urlparse(route.request.url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             for query in (f"sel={key}", f"run={run_id}&sel={key}"):
                 context = browser.new_context(viewport={"width": 1400, "height": 1000})
-                context.route("**/*", guard)
+                context.route("**/*", local_only(outside))
                 page = context.new_page()
                 try:
                     page.goto(f"{server}/?{query}", wait_until="domcontentloaded")
@@ -409,7 +407,7 @@ def test_a_sel_link_opens_the_card_and_centres_the_map(
                 finally:
                     context.close()
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            context.route("**/*", guard)
+            context.route("**/*", local_only(outside))
             page = context.new_page()
             try:  # two runs compared: the changes panel, the map and the metrics narrowed to the five changed
                 page.goto(f"{server}/?run={later_id}&cmp={run_id}", wait_until="domcontentloaded")
@@ -439,17 +437,10 @@ def test_local_tiles_and_measure_tool_offline(server, server_outbound):
     outside: list[str] = []
     tiles: list[tuple[str, int]] = []
 
-    def guard(route):
-        if urlparse(route.request.url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        context.route("**/*", guard)
+        context.route("**/*", local_only(outside))
         page = context.new_page()
         page.on("response", lambda r: tiles.append((r.url, r.status)) if r.url.endswith(".png") else None)
         errors: list[str] = []
@@ -589,8 +580,7 @@ def test_browser_print_puts_title_counts_and_map_on_page_one(server, server_outb
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname in LOCAL_HOSTS else (
-            outside.append(r.request.url), r.abort()))  # fmt: skip
+        page.route("**/*", local_only(outside))
         try:
             page.goto(server, wait_until="domcontentloaded")
             map_frame(page, count=located(result.enterprises), timeout_s=60)
@@ -653,14 +643,7 @@ def ledger_setup(tiny_pack, tmp_path_factory):
 def _guarded_page(browser, outside: list[str]):
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
 
-    def guard(route):
-        if urlparse(route.request.url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
+    context.route("**/*", local_only(outside))
     return context, context.new_page()
 
 

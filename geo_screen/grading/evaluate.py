@@ -185,16 +185,23 @@ class _Evaluation:
         dates = col.to_numpy(dtype="datetime64[D]")
         return np.where(np.isnat(dates), None, dates > since).astype(object)
 
+    def _rule_condition(self, rule, what: str) -> np.ndarray | None:
+        """``rule``'s condition per enterprise (True, False or None), or None with a warning when the table has no
+        column for it (the rule is then not applied)."""
+        result = self._condition(rule.when)
+        if result is None:
+            self.warnings.append(
+                f"{what} {rule.id} ({rule.name}) not applied: the table has no {rule.when.column} column "
+                f"(headers: {', '.join(INDICATOR_ALIASES[rule.when.column][:4])})"
+            )
+        return result
+
     def _exemptions(self) -> None:
         undecided = np.zeros(self.n, dtype=bool)
         why = np.full(self.n, "", dtype=object)
         for rule in self.method.exempt:
-            result = self._condition(rule.when)
+            result = self._rule_condition(rule, "T-class rule")
             if result is None:
-                self.warnings.append(
-                    f"T-class rule {rule.id} ({rule.name}) not applied: the table has no {rule.when.column} column "
-                    f"(headers: {', '.join(INDICATOR_ALIASES[rule.when.column][:4])})"
-                )
                 continue
             applies = np.isin(self.group, rule.groups) if rule.groups else np.ones(self.n, dtype=bool)
             self._mark(applies & (result == True), f"{rule.id}: {rule.name}", R.GRADE_EXEMPT)  # noqa: E712
@@ -254,12 +261,8 @@ class _Evaluation:
         to_d = np.zeros(self.n, dtype=bool)
         live = self.status == R.GRADE_GRADED
         for rule in self.method.adjustments:
-            result = self._condition(rule.when)
+            result = self._rule_condition(rule, "adjustment")
             if result is None:
-                self.warnings.append(
-                    f"adjustment {rule.id} ({rule.name}) not applied: the table has no {rule.when.column} column "
-                    f"(headers: {', '.join(INDICATOR_ALIASES[rule.when.column][:4])})"
-                )
                 continue
             hit = live & (result == True)  # noqa: E712  (None: not recorded, no adjustment)
             if rule.to_class:

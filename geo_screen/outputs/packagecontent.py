@@ -28,7 +28,7 @@ from geo_screen.outputs.packagefill import GPKG_FILL_FIELDS
 from geo_screen.outputs.provenance import illustrative_stamp, local_time, stamped
 from geo_screen.outputs.sheets import write_workbook
 from geo_screen.outputs.workbook import input_coordinate_headers
-from geo_screen.vocabulary import INPUT_COORDINATE_MEANING, INPUT_SYSTEMS, RESULT_ZH
+from geo_screen.vocabulary import INPUT_COORDINATE_MEANING, INPUT_SYSTEMS, NOT_ASSESSED_HEADER, RESULT_ZH
 
 
 @dataclass
@@ -152,9 +152,9 @@ def _member_notes(stem: str, members: list[str]) -> list[tuple[str, str]]:
             + "字段，可在 QGIS 中填写后用 geo-screen verify 导入台账"
         ),
         "现场核查表.xlsx": (
-            "现场核查表：每家触及标准企业一行（CGCS2000 坐标、证据、初筛建议、未评估标准及原因），"
+            f"{CHECKLIST_SHEET}：每家触及标准企业一行（CGCS2000 坐标、证据、初筛建议、{NOT_ASSESSED_HEADER}），"
             "核查结论（下拉选择）、核查情况说明、核查人、日期、企业确认（签字）留空待填；"
-            "待补充资料：未评估的企业及所缺资料"
+            f"{PENDING_SHEET}：{RESULT_ZH[R.NOT_ASSESSED]}的企业及所缺资料"
         ),
         "字段说明.csv": "短字段名、完整字段名、中文名称、含义对照",
         "README.txt": "本说明",

@@ -33,8 +33,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
+from geo_screen.coded import arrow_text
 from geo_screen.errors import CRSError, InputDataError
 from geo_screen.inputs.columns import (
     ADDRESS,
@@ -331,7 +333,10 @@ def _without_control_characters(data: pd.DataFrame) -> tuple[pd.DataFrame, pa.Ar
         values = data[column]
         if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
             continue
-        mask = values.astype("string").str.contains(_CONTROL, regex=True).fillna(False).to_numpy(dtype=bool)
+        text = arrow_text(values)
+        if not _has_control_bytes(text):
+            continue
+        mask = pc.fill_null(pc.match_substring_regex(text, _CONTROL), False).to_numpy(zero_copy_only=False)
         if not mask.any():
             continue
         replaced[column] = values.where(~mask, values[mask].astype(str).str.replace(_CONTROL, " ", regex=True))
@@ -345,6 +350,13 @@ def _without_control_characters(data: pd.DataFrame) -> tuple[pd.DataFrame, pa.Ar
         data[column] = values
     tokens = np.where(pd.isna(hit_columns), None, "control_characters:" + hit_columns.astype(str))
     return data, pa.array(tokens, type=pa.large_string())
+
+
+def _has_control_bytes(text: pa.Array) -> bool:
+    """Whether UTF-8 text may hold a control character: a byte below 0x20 or 0x7F (in UTF-8 such a byte is
+    always that character itself). Tab, LF and CR count here too; the exact test runs only where this says yes."""
+    data = np.frombuffer(text.buffers()[2] or b"", dtype=np.uint8)
+    return bool(len(data)) and (data.min() < 0x20 or bool((data == 0x7F).any()))
 
 
 def _parse_columns(data: pd.DataFrame, columns: dict[str, str], *, duplicates: pa.Array | None = None):

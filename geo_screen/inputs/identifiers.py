@@ -38,7 +38,7 @@ USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _VALUE = {ch: i for i, ch in enumerate(USCC_ALPHABET)}
 _WEIGHTS = np.array(USCC_WEIGHTS, dtype=np.int64)
 # code point -> check value, -1 for characters outside the alphabet (ASCII only; others fail earlier)
-_LOOKUP = np.full(128, -1, dtype=np.int64)
+_LOOKUP = np.full(128, -1, dtype=np.int8)
 for _ch, _v in _VALUE.items():
     _LOOKUP[ord(_ch)] = _v
 _WHITESPACE = re.compile(r"\s+")
@@ -130,8 +130,9 @@ def _problem(code: str | None) -> tuple[str | None, str | None]:
 
 
 def normalize_uscc_series(values: pd.Series) -> pd.Series:
-    """:func:`normalize_uscc` over a column: a ``string`` Series with ``<NA>`` for blanks, same index."""
-    arr = arrow_text(values)
+    """:func:`normalize_uscc` over a column: a ``string`` Series with ``<NA>`` for blanks, same index (codes
+    already normalised keep their Arrow buffers)."""
+    given = arr = arrow_text(values)
     non_ascii = pc.invert(pc.string_is_ascii(arr))
     if pc.any(non_ascii).as_py():  # full-width characters: NFKC only where needed (it is slow)
         arr = pc.if_else(non_ascii, pc.utf8_normalize(arr, "NFKC"), arr)
@@ -139,7 +140,7 @@ def normalize_uscc_series(values: pd.Series) -> pd.Series:
     if pc.any(pc.match_substring_regex(arr, r"\s")).as_py():  # rare: spaces inside a code
         arr = pc.replace_substring_regex(arr, r"\s+", "")
     arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
-    return pd.Series(pd.array(arr, dtype="string"), index=values.index)
+    return pd.Series(pd.array(given if arr.equals(given) else arr, dtype="string"), index=values.index)
 
 
 def uscc_issue_series(codes: pd.Series) -> pd.Series:
@@ -161,18 +162,21 @@ def uscc_issue_series(codes: pd.Series) -> pd.Series:
     for i in np.flatnonzero(non_ascii):
         out[i] = _problem(arr[i].as_py())[0]
 
-    rows = np.flatnonzero(present & ~wrong_len & ~non_ascii)
+    fits = present & ~wrong_len & ~non_ascii
+    rows = np.flatnonzero(fits)
     if len(rows):
         # 18 ASCII bytes each: read the Arrow data buffer as an (n, 18) byte matrix
-        sub = arr.take(pa.array(rows))
+        sub = arr if fits.all() else arr.take(pa.array(rows))
         offsets = np.frombuffer(sub.buffers()[1], dtype=np.int64)[sub.offset : sub.offset + len(sub) + 1]
         data = np.frombuffer(sub.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-        values = _LOOKUP[data.reshape(-1, USCC_LENGTH)]
-        illegal = values < 0
-        for k in np.flatnonzero(illegal.any(axis=1)):
-            out[rows[k]] = f"uscc_char:{chr(data[k * USCC_LENGTH + np.argmax(illegal[k])])}"
-        expected = (31 - (values[:, :17] @ _WEIGHTS) % 31) % 31
-        wrong_check = ~illegal.any(axis=1) & (values[:, 17] != expected)
+        values = _LOOKUP[data.reshape(-1, USCC_LENGTH)]  # check values, -1 for a character outside the alphabet
+        at = np.flatnonzero(values.reshape(-1) < 0)  # where the illegal characters are, row by row
+        illegal, first = np.unique(at // USCC_LENGTH, return_index=True)
+        for k, pos in zip(illegal, at[first]):
+            out[rows[k]] = f"uscc_char:{chr(data[pos])}"
+        expected = (31 - (values[:, :17].astype(np.int64) @ _WEIGHTS) % 31) % 31
+        wrong_check = values[:, 17] != expected
+        wrong_check[illegal] = False
         for k in np.flatnonzero(wrong_check):
             out[rows[k]] = f"uscc_check:expected {USCC_ALPHABET[expected[k]]}"
     return pd.Series(pd.array(pa.array(out, type=pa.large_string()), dtype="string"), index=codes.index)

@@ -29,10 +29,17 @@ _THOUSANDS = r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?"
 
 def text_values(values: pd.Series) -> pd.Series:
     """Stripped strings with ``<NA>`` for blanks, as the registry reads its text columns (Arrow kernels: cheap
-    on a million rows)."""
-    arr = pc.utf8_trim_whitespace(arrow_text(values))
-    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
-    return pd.Series(pd.array(arr, dtype="string"), index=values.index)
+    on a million rows). A column with nothing to strip and no blank keeps its Arrow buffers, so the registry's
+    canonical column and the input column it came from hold the text once."""
+    arr = arrow_text(values)
+    trimmed = pc.utf8_trim_whitespace(arr)
+    lengths = pc.binary_length(trimmed)
+    blank = pc.equal(lengths, 0)
+    if not pc.any(blank).as_py() and pc.all(pc.equal(lengths, pc.binary_length(arr))).as_py():
+        trimmed = arr
+    else:
+        trimmed = pc.if_else(blank, pa.scalar(None, arr.type), trimmed)
+    return pd.Series(pd.array(trimmed, dtype="string"), index=values.index)
 
 
 def issue_column(mask: np.ndarray, prefix: str, text: pd.Series | None = None, *, limit: int = 30) -> pa.Array | None:
@@ -124,7 +131,9 @@ def duplicate_id_issues(ids: pd.Series) -> pa.Array | None:
         key: "rows " + ",".join(map(str, grp[:5])) + (f" +{len(grp) - 5} more" if len(grp) > 5 else "")
         for key, grp in rows.groupby(ids[dup]).agg(list).items()
     }
-    return issue_column(dup, "duplicate_enterprise_id:", ids.map(label), limit=80)
+    text = pd.Series(pd.NA, index=ids.index, dtype=object)
+    text[dup] = ids[dup].map(label).to_numpy(dtype=object)
+    return issue_column(dup, "duplicate_enterprise_id:", text, limit=80)
 
 
 def duplicate_issues(raw_ids: pd.Series) -> pa.Array | None:
@@ -139,14 +148,19 @@ def duplicate_issues(raw_ids: pd.Series) -> pa.Array | None:
 def join_issues(issues: list[pa.Array | None], n: int) -> pa.Array:
     """Per row, the ``;``-join of the non-empty issue texts of each part (parts: text arrays, or None)."""
     arrays = [a for a in issues if a is not None]
+    joined = pc.fill_null(pa.nulls(n, pa.large_string()), "")
     if not arrays:
-        joined = pc.fill_null(pa.nulls(n, pa.large_string()), "")
-    else:  # (null_handling="skip" drops all-null rows in some pyarrow versions: join, then tidy)
-        joined = pc.binary_join_element_wise(
-            *arrays, pa.scalar(";", pa.large_string()), null_handling="replace", null_replacement=""
-        )
-        joined = pc.utf8_trim(pc.replace_substring_regex(joined, ";{2,}", ";"), ";") if len(arrays) > 1 else joined
-    return joined
+        return joined
+    noted = np.zeros(n, dtype=bool)  # the rows some part notes: only these are joined
+    for a in arrays:
+        noted |= a.is_valid().to_numpy(zero_copy_only=False)
+    rows = pa.array(np.flatnonzero(noted))
+    # (null_handling="skip" drops all-null rows in some pyarrow versions: join, then tidy)
+    some = pc.binary_join_element_wise(
+        *(a.take(rows) for a in arrays), pa.scalar(";", pa.large_string()), null_handling="replace", null_replacement=""
+    )
+    some = pc.utf8_trim(pc.replace_substring_regex(some, ";{2,}", ";"), ";") if len(arrays) > 1 else some
+    return pc.replace_with_mask(joined, pa.array(noted), some)
 
 
 def unknown_value(value: str) -> bool:

@@ -89,6 +89,7 @@ def read_table(path: Path, *, sheet, layer, encoding) -> RawTable:
         where = f" (sheet {table.sheet!r})" if table.sheets else ""
         raise InputDataError(f"{path}{where}: the registry has no data rows{hint}")
     table.data = table.data.reset_index(drop=True)
+    pa.default_memory_pool().release_unused()  # the reader's buffers: Arrow's allocator keeps them otherwise
     return table
 
 
@@ -155,7 +156,10 @@ def _arrow_csv_options(names: list[str], encoding: str, sep: str, *, block_size:
 
 
 def arrow_to_strings(table: pa.Table | pa.RecordBatch) -> pd.DataFrame:
-    """An Arrow table of large strings as the pandas frame the registry reader expects."""
+    """An Arrow table of large strings as the pandas frame the registry reader expects, each column one
+    contiguous array (so the registry's canonical columns can share the text of the columns they come from)."""
+    if isinstance(table, pa.Table):
+        table = table.combine_chunks()
     return table.to_pandas(types_mapper=lambda t: _STR if pa.types.is_large_string(t) else None)
 
 

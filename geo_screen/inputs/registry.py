@@ -179,6 +179,7 @@ def registry_from_table(
     issues.append(controls)
     n = len(data)
 
+    inside = None  # per row, located and inside the coverage, where that is known already
     if table.geometry is None:
         src = requested
         xcol, ycol = _location_columns(columns, src, path, headers=list(data.columns))
@@ -192,21 +193,19 @@ def registry_from_table(
     else:
         src = spatial_crs(table.crs, requested)
         geoms, swapped, reason, repaired = locate_geometries(table.geometry, src, coverage)
-        inside = None  # footprints are tested against the coverage below
+        lon, lat = screened_lonlat(geoms)
         issues.append(issue_column(repaired, "geometry_repaired"))
         location = "geometry"
-    parsed[LON], parsed[LAT] = (pd.Series(v, index=data.index) for v in screened_lonlat(geoms))
+    parsed[LON], parsed[LAT] = pd.Series(lon, index=data.index), pd.Series(lat, index=data.index)
     del parsed[X], parsed[Y]  # the input x/y stay in their own columns only
     issues.append(issue_column(swapped, SWAPPED_ISSUE))
     for code in ("location_missing", "location_zero", "location_out_of_range", "geometry_empty"):
         issues.append(issue_column(reason == code, code))
 
-    invalid = shapely.is_missing(geoms)
-    status = np.where(invalid, STATUS_INVALID, np.where(swapped, STATUS_SWAPPED, STATUS_OK))
     out = {c: parsed.pop(c) if c in parsed else data[c] for c in data.columns}
     out.update(parsed)
     out[INPUT_ROW] = np.arange(first_row, first_row + n, dtype=np.int64)
-    out[ROW_STATUS] = pd.Series(status, dtype="string")
+    out[ROW_STATUS] = _row_status(~shapely.is_missing(geoms), swapped, inside)
     out[ISSUES] = pd.Series(pd.array(join_issues(issues, n), dtype="string"))
     registry = gpd.GeoDataFrame(pd.DataFrame(out), geometry=geoms, crs=OUTPUT_CRS)
     registry.attrs["registry"] = {
@@ -219,8 +218,11 @@ def registry_from_table(
         "renamed": renamed,
         **({"warnings": warnings} if warnings else {}),
     }
-    if coverage is not None:
-        registry = mark_coverage(registry, coverage, inside=inside)
+    if coverage is not None and inside is not None:
+        registry.attrs["registry"]["coverage_bounds"] = tuple(coverage_geometry(coverage).bounds)
+    elif coverage is not None:  # footprints are tested against the coverage here
+        registry = mark_coverage(registry, coverage)
+    pa.default_memory_pool().release_unused()  # the parsing's temporaries: Arrow's allocator keeps them otherwise
     return registry
 
 
@@ -248,15 +250,27 @@ def mark_coverage(
         others = located & ~points
         inside[others] = shapely.intersects(area, geoms[others])
     swapped = out[ISSUES].str.contains(SWAPPED_ISSUE, regex=False).fillna(False).to_numpy(dtype=bool)
-    status = np.where(
-        ~located, STATUS_INVALID, np.where(~inside, STATUS_OUT, np.where(swapped, STATUS_SWAPPED, STATUS_OK))
-    )
-    out[ROW_STATUS] = pd.Series(status, index=out.index, dtype="string")
+    out[ROW_STATUS] = _row_status(located, swapped, inside, index=out.index)
     out.attrs = {
         **registry.attrs,
         "registry": {**registry.attrs.get("registry", {}), "coverage_bounds": tuple(area.bounds)},
     }
     return out
+
+
+_STATUSES = pa.array([STATUS_OK, STATUS_SWAPPED, STATUS_INVALID, STATUS_OUT], type=pa.large_string())
+
+
+def _row_status(
+    located: np.ndarray, swapped: np.ndarray, inside: np.ndarray | None, *, index: pd.Index | None = None
+) -> pd.Series:
+    """``row_status``: invalid_location where a row has no location, else out_of_coverage where it lies outside
+    the coverage (``inside`` None: none given), else coords_swapped or ok."""
+    code = swapped.astype(np.int8)
+    if inside is not None:
+        code[~inside] = 3
+    code[~located] = 2
+    return pd.Series(pd.array(_STATUSES.take(pa.array(code)), dtype="string"), index=index)
 
 
 # --------------------------------------------------------------------------- columns and values
@@ -271,7 +285,7 @@ def _duplicate_location_columns(data: pd.DataFrame, columns: dict[str, str], pat
         if chosen is None:
             continue
         others = [h for h in data.columns if h != chosen and canonical_of(h) == canon]
-        used = number_values(text_values(data[chosen]), negative_ok=True)[0]
+        used = number_values(text_values(data[chosen]), negative_ok=True)[0] if others else None
         for other in others:
             values = number_values(text_values(data[other]), negative_ok=True)[0]
             differ = np.isfinite(used) != np.isfinite(values)

@@ -382,25 +382,27 @@ def _parse_columns(data: pd.DataFrame, columns: dict[str, str], *, duplicates: p
         if canon not in columns:
             parsed[canon] = _empty_column(canon, data.index)
             continue
-        text = text_values(data[columns[canon]])
+        cells = data[columns[canon]]
         if canon == ENTERPRISE_ID:
-            parsed[canon] = value = normalize_uscc_series(text)
+            parsed[canon] = value = normalize_uscc_series(text_values(cells))
             issues += [
                 issue_column(value.isna().to_numpy(), "enterprise_id_missing"),
                 pa.array(uscc_issue_series(value), type=pa.large_string()),
                 duplicate_id_issues(value) if duplicates is None else duplicates,
             ]
-        elif canon in _TEXT:
-            parsed[canon] = text
-        elif canon in (LON, LAT, X, Y, SANITARY_DISTANCE):
-            values, problem = number_values(text, negative_ok=canon != SANITARY_DISTANCE)
+            continue
+        if canon in _TEXT:
+            parsed[canon] = text_values(cells)
+            continue
+        if canon in (LON, LAT, X, Y, SANITARY_DISTANCE):
+            values, problem = number_values(cells, negative_ok=canon != SANITARY_DISTANCE)
             parsed[canon] = pd.Series(values, index=data.index)
-            issues.append(issue_column(problem, f"{canon}_unparsed:", text))
-            blank[canon] = text.isna().to_numpy()
+            blank[canon] = np.isnan(values) & ~problem  # no number and nothing unreadable: a blank cell
+            prefix = f"{canon}_unparsed:"
         else:  # the grade and the yes/no attributes
-            grade = canon == GRADE
-            parsed[canon], problem = grade_values(text) if grade else yes_no_values(text)
-            issues.append(issue_column(problem, "grade_unparsed:" if grade else f"{canon}_unparsed:", text))
+            parsed[canon], problem = grade_values(cells) if canon == GRADE else yes_no_values(cells)
+            prefix = "grade_unparsed:" if canon == GRADE else f"{canon}_unparsed:"
+        issues.append(issue_column(problem, prefix, text_values(cells)) if problem.any() else None)
     return parsed, issues, blank
 
 

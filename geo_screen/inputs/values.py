@@ -56,15 +56,16 @@ def issue_column(mask: np.ndarray, prefix: str, text: pd.Series | None = None, *
 
 
 def number_values(text: pd.Series, *, negative_ok: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Floats from :func:`text_values` output; full-width digits, thousands commas and a trailing ° / m / 米 are
-    accepted.
+    """Floats from a column's cells (raw, or :func:`text_values` output); full-width digits, thousands commas and
+    a trailing ° / m / 米 are accepted.
 
     Returns the values (NaN where blank or not a number, and where negative unless ``negative_ok``) and the
     mask of non-blank values that were not accepted.
     """
-    try:
+    try:  # plain numbers (no blank, no space): read as they are
         values = pc.cast(arrow_text(text), pa.float64()).to_numpy(zero_copy_only=False)
     except pa.ArrowInvalid:  # something is not a plain number: the slower, forgiving path
+        text = text_values(text)
         cleaned = text.str.normalize("NFKC").str.replace(r"[\s°]|(米|m)$", "", regex=True)
         # a comma is a thousands separator only in 1,500 / 12,345.6; 100,5 may be a decimal comma: unparsed
         thousands = cleaned.str.fullmatch(_THOUSANDS).fillna(False).to_numpy(dtype=bool)
@@ -80,9 +81,15 @@ def number_values(text: pd.Series, *, negative_ok: bool = True) -> tuple[np.ndar
 
 def coded_values(text: pd.Series, parse, dtype: str = "string") -> tuple[pd.Series, np.ndarray]:
     """Parse each distinct value of ``text`` once with ``parse(value)``, which returns the parsed value, None
-    (unknown) or ``...`` (unparsed); returns the values and the mask of unparsed ones."""
-    codes, uniques = pd.factorize(text)
-    results = [parse(u) for u in uniques]
+    (unknown) or ``...`` (unparsed); returns the values and the mask of unparsed ones.
+
+    ``text`` is a column's cells, raw or :func:`text_values` output: each distinct cell is stripped before it is
+    parsed, and a blank one is missing (so a column of a few words is read in one pass, without a stripped copy).
+    """
+    cells = pc.dictionary_encode(arrow_text(text))
+    words = pc.utf8_trim_whitespace(cells.dictionary).to_pylist()
+    results = [parse(w) if w else None for w in words]
+    codes = pc.fill_null(cells.indices, -1).to_numpy(zero_copy_only=False)
     values = pd.array([None if r is ... else r for r in results], dtype=dtype).take(codes, allow_fill=True)
     unparsed = np.array([r is ... for r in results] + [False], dtype=bool)[codes]
     return pd.Series(values, index=text.index), unparsed
@@ -110,13 +117,13 @@ def _grade_of(value: str):
 
 
 def yes_no_values(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Booleans from :func:`text_values` output (是/否, 有/无, yes/no, 1/0, √/× ...), ``<NA>`` for blanks and
+    """Booleans from a column's cells (是/否, 有/无, yes/no, 1/0, √/× ...), ``<NA>`` for blanks and
     unknowns (未知, 待核实 ...), and the mask of values that are neither."""
     return coded_values(text, _bool_of, "boolean")
 
 
 def grade_values(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Performance grades A/B/C/D from :func:`text_values` output (``C``, ``C类``, ``c档`` ...), ``<NA>`` for
+    """Performance grades A/B/C/D from a column's cells (``C``, ``C类``, ``c档`` ...), ``<NA>`` for
     blanks and unknowns, and the mask of values that are no grade."""
     return coded_values(text, _grade_of, "string")
 

@@ -40,6 +40,7 @@ FORMATS = {
     ".json": "geojson",
 }
 _DBF_SNIFF_BYTES = 4 << 20
+_HEAD_BYTES = 1 << 20  # a CSV's first block: its header line, the separator and the BOM are found there
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default str dtype
 
 
@@ -94,16 +95,22 @@ def read_table(path: Path, *, sheet, layer, encoding) -> RawTable:
 
 
 def _read_csv(path: Path, encoding: str | None) -> RawTable:
-    """Arrow's multi-threaded reader for clean files; pandas' for ragged rows. Every value a string."""
-    raw = path.read_bytes()
-    if not raw[:65536].strip() and not raw.strip():
-        raise InputDataError(
-            f"{path}: the file is empty; export the registry with a header row and one row per enterprise"
-        )
-    sep = _separator(_first_line(raw))
+    """Arrow's multi-threaded reader for clean files; pandas' for ragged rows. Every value a string.
+
+    Arrow reads the file itself: only its first block is held here (for the header line), never the whole file.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(_HEAD_BYTES)
+    if not head.strip() or _first_line(head) == head:  # blank so far, or no line end yet: read it all
+        head = path.read_bytes()
+        if not head.strip():
+            raise InputDataError(
+                f"{path}: the file is empty; export the registry with a header row and one row per enterprise"
+            )
+    sep = _separator(_first_line(head))
     for candidate in [encoding] if encoding else ["utf-8", "gb18030"]:
         try:
-            data = _parse_csv(raw, candidate, sep, path)
+            data = _parse_csv(path, head, candidate, sep)
         except UnicodeDecodeError:
             continue
         except LookupError as err:
@@ -111,7 +118,7 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
                 f"{path}: unknown encoding={encoding!r}; use e.g. 'utf-8', 'gbk' or "
                 "'gb18030', or omit encoding= to detect it"
             ) from err
-        used = "utf-8-sig" if candidate == "utf-8" and raw.startswith(codecs.BOM_UTF8) else candidate
+        used = "utf-8-sig" if candidate == "utf-8" and head.startswith(codecs.BOM_UTF8) else candidate
         return RawTable(data, "csv", used)
     tried = f"encoding={encoding!r}" if encoding else "UTF-8 or GB18030/GBK"
     raise InputDataError(
@@ -163,18 +170,20 @@ def arrow_to_strings(table: pa.Table | pa.RecordBatch) -> pd.DataFrame:
     return table.to_pandas(types_mapper=lambda t: _STR if pa.types.is_large_string(t) else None)
 
 
-def _parse_csv(raw: bytes, encoding: str, sep: str, path: Path) -> pd.DataFrame:
+def _parse_csv(path: Path, head: bytes, encoding: str, sep: str) -> pd.DataFrame:
+    """The CSV as strings: ``head`` (the file's first block) gives the column names; Arrow reads the rows from the
+    file (the header line, and a BOM on it, skipped by ``skip_rows=1``), pandas when Arrow cannot."""
     fast = codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
-    head = raw[len(codecs.BOM_UTF8) :] if raw.startswith(codecs.BOM_UTF8) else raw
-    names = _csv_names(head, encoding, sep)
+    names = _csv_names(head[len(codecs.BOM_UTF8) :] if head.startswith(codecs.BOM_UTF8) else head, encoding, sep)
     try:
         read, parse, convert = _arrow_csv_options(names, encoding, sep)
         return arrow_to_strings(
-            pacsv.read_csv(io.BytesIO(head), read_options=read, parse_options=parse, convert_options=convert)
+            pacsv.read_csv(str(path), read_options=read, parse_options=parse, convert_options=convert)
         )
     except pa.ArrowInvalid as err:
         if "UTF8" in str(err):
             raise UnicodeDecodeError(encoding, b"", 0, 1, str(err)) from err
+    raw = path.read_bytes()
     try:  # ragged rows (short lines are padded; long ones are an error) or odd quoting
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)  # a long first row would lose data

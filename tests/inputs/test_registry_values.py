@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from geo_screen import results as R
 from geo_screen.inputs.registry import read_registry
@@ -55,3 +56,49 @@ def test_control_characters_read_the_same_in_every_output(tmp_path, tiny_pack):
     rows = list(book["企业"].iter_rows(values_only=True))
     assert gpkg["企业名称"].iloc[0] == "a b"
     assert "a b" in rows[1]
+
+
+def _text_buffer(values) -> int:
+    """Address of the character data of a text column held as one Arrow array."""
+    import pyarrow as pa
+
+    array = pa.array(values.array)
+    (chunk,) = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    return chunk.buffers()[2].address
+
+
+def test_canonical_text_holds_the_input_columns_text_once(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "企业名称,地址,经度,纬度\n甲厂,海门路1号,120.86,32.01\n乙厂, 启东路2号 ,120.87,32.02\n", encoding="utf-8"
+    )
+    reg = read_registry(path)
+    assert reg["name"].tolist() == ["甲厂", "乙厂"]
+    assert _text_buffer(reg["name"]) == _text_buffer(reg["企业名称"])  # nothing to strip: shared, not copied
+    assert reg["address"].tolist() == ["海门路1号", "启东路2号"]  # stripped: a copy of its own
+    assert reg["地址"].tolist() == ["海门路1号", " 启东路2号 "]
+
+
+def test_cells_with_spaces_read_as_the_same_cells_without(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "企业名称,经度,纬度,散乱污,绩效等级,卫生防护距离\n"
+        "甲,120.86,32.01,是,B类,100\n"
+        '乙, 120.86 ,32.01," 是 "," B类 "," 100 "\n'
+        '丙,120.86,32.01,"  ","  ","  "\n',
+        encoding="utf-8",
+    )
+    reg = read_registry(path)
+    assert reg["lon"].tolist()[:2] == [120.86, 120.86]
+    assert reg["scattered_polluting"].tolist() == [True, True, pd.NA]
+    assert reg[R.GRADE].tolist() == ["B", "B", pd.NA]
+    assert reg[R.SANITARY_DISTANCE].tolist()[:2] == [100.0, 100.0] and np.isnan(reg[R.SANITARY_DISTANCE].iloc[2])
+    assert reg[R.ISSUES].tolist() == ["", "", ""]  # a blank cell is missing, never unparsed
+
+
+def test_tabs_and_line_breaks_are_not_control_characters(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes('企业名称,经度,纬度,备注\n"a\tb",120.86,32.01,"line 1\r\nline 2"\n'.encode())
+    reg = read_registry(path)
+    assert reg["name"].iloc[0] == "a\tb" and reg["备注"].iloc[0] == "line 1\r\nline 2"
+    assert reg[R.ISSUES].iloc[0] == ""

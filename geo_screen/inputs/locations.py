@@ -75,10 +75,12 @@ def locate(a: np.ndarray, b: np.ndarray, src: InputCRS, coverage, *, missing: np
         idx = np.flatnonzero(candidates)[better]
         lon[idx], lat[idx], ok[idx], swapped[idx] = lon2[better], lat2[better], True, True
     lon, lat = np.where(ok, lon, np.nan), np.where(ok, lat, np.nan)
-    reason = np.where(missing, "location_missing", np.where(zero, "location_zero", ""))
-    reason = np.where(~ok & ~missing & ~zero & finite, "location_out_of_range", reason)
+    reason = np.full(len(a), "", dtype=object)
+    reason[~ok & finite & ~zero & ~missing] = "location_out_of_range"
+    reason[~ok & zero & ~missing] = "location_zero"
+    reason[~ok & missing] = "location_missing"
     inside = None if area is None else ok & (swapped | ~outside)  # a swap is taken only into the area
-    return Located(lon, lat, swapped, np.where(ok, "", reason), inside)
+    return Located(lon, lat, swapped, reason, inside)
 
 
 def locate_geometries(raw: np.ndarray, src: InputCRS, coverage):
@@ -88,7 +90,7 @@ def locate_geometries(raw: np.ndarray, src: InputCRS, coverage):
     missing = shapely.is_missing(raw)
     empty = ~missing & shapely.is_empty(raw)
     lon, _, swapped, reason, _ = locate((minx + maxx) / 2, (miny + maxy) / 2, src, coverage, missing=missing)
-    reason = np.where(empty, "geometry_empty", reason)
+    reason[empty] = "geometry_empty"
     if swapped.any():
         raw = raw.copy()
         raw[swapped] = shapely.transform(raw[swapped], lambda c: c[:, ::-1])

@@ -5,7 +5,8 @@ zipped) or GeoJSON registry into one GeoDataFrame row per input row, in input
 order, never dropping a row. Every input column is kept as it was; the
 canonical columns of :data:`COLUMN_ALIASES` are added beside them with parsed
 values, together with ``input_row``, ``row_status`` and ``issues``.
-Geometries are CGCS2000 lon/lat (EPSG:4490), with GCJ-02/BD-09 offsets removed.
+Geometries are CGCS2000 lon/lat (EPSG:4490), with GCJ-02/BD-09 offsets removed. Text stays Arrow strings: a
+canonical text column with nothing to strip shares the text of the input column it comes from.
 
 ``lon``/``lat`` are the **screened** location: the geometry's CGCS2000 longitude
 and latitude after any swap or offset correction (a point inside a site

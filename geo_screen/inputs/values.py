@@ -154,7 +154,7 @@ def duplicate_issues(raw_ids: pd.Series) -> pa.Array | None:
 
 def join_issues(issues: list[pa.Array | None], n: int) -> pa.Array:
     """Per row, the ``;``-join of the non-empty issue texts of each part (parts: text arrays, or None)."""
-    arrays = [a for a in issues if a is not None]
+    arrays = [a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a for a in issues if a is not None]
     joined = pc.fill_null(pa.nulls(n, pa.large_string()), "")
     if not arrays:
         return joined

@@ -233,18 +233,19 @@ def write_results_workbook(result: R.ScreenResult, path: str | os.PathLike | IO[
     Path or None
         The file written, or None when ``path`` is a stream.
     """
-    enterprises = pd.DataFrame(result.enterprises.drop(columns="geometry"))
-    if len(enterprises) > EXCEL_ROWS_MAX:  # the workbook a streamed run of the same registry writes
-        flagged = pd.DataFrame(result.flagged.drop(columns="geometry"))
+    if len(result.enterprises) > EXCEL_ROWS_MAX:  # the workbook a streamed run of the same registry writes
+        listed = [c for c in LARGE_COLUMNS if c in result.enterprises]  # only these are copied
+        flagged = pd.DataFrame(result.enterprises.loc[R.flagged_mask(result.enterprises), listed])
         return write_summary_workbook(
             path,
             flagged=flagged,
             flagged_total=len(flagged),
-            rows=len(enterprises),
+            rows=len(result.enterprises),
             by_standard=summary_by_county(result.enterprises, result.hits),
             by_disposition=disposition_by_county(result.enterprises),
             manifest=result.manifest,
         )
+    enterprises = pd.DataFrame(result.enterprises.drop(columns="geometry"))
     hits = pd.DataFrame(result.hits.drop(columns="geometry"))
     manifest = result.manifest
     sheets = {

@@ -32,8 +32,10 @@ from geo_screen.coded import arrow_text
 #: data rows are turned into sheet XML this many at a time
 _BLOCK_ROWS = 8_192
 #: zlib level of the workbook. Measured on 607,790 rows x 65 columns: level 1 20.7 s / 264 MB, level 3
-#: 21.6 s / 232 MB, level 6 (xlsxwriter's) 29.1 s / 192 MB: above level 3 compressing outlasts building the rows
-_ZIP_LEVEL = 3
+#: 21.6 s / 232 MB, level 6 (xlsxwriter's) 29.1 s / 192 MB. Beside the GeoPackage child on two cores the CPU
+#: counts: the results.xlsx of 200,000 screened enterprises takes 2.8-2.9 s of CPU at level 1 (29.7 MB) against
+#: 3.3-3.6 s at level 3 (26.1 MB)
+_ZIP_LEVEL = 1
 
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 _ESCAPED = re.compile(r"(_x[0-9a-fA-F]{4}_)")

@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 
 from geo_screen import results as R
 from geo_screen.errors import ConfigError, ExportError
-from geo_screen.outputs.gpkg import geometry_kinds, geoparquet_table, write_gpkg_arrow
+from geo_screen.outputs.gpkg import BATCH_ROWS, geometry_kinds, geoparquet_table, write_gpkg_arrow
 from geo_screen.outputs.provenance import manifest_for_output
 from geo_screen.outputs.staging import commit, staging_folder
 from geo_screen.records import FILES_KEY
@@ -250,12 +250,12 @@ class _Layer:
     def batches(self, table: pa.Table | None) -> Source:
         """The layer's rows a record batch at a time: from ``table`` when held in memory, else from the staging file."""
         if table is not None:
-            return table.schema, iter(table.to_batches(max_chunksize=65_536))
+            return table.schema, iter(table.to_batches(max_chunksize=BATCH_ROWS))
         return pq.read_schema(self.path), self._staged()
 
     def _staged(self) -> Iterator[pa.RecordBatch]:
         with pq.ParquetFile(self.path) as staged:
-            yield from staged.iter_batches(batch_size=65_536)
+            yield from staged.iter_batches(batch_size=BATCH_ROWS)
 
     def spec(self) -> dict:
         """What :func:`write_gpkg` needs to know of the layer besides its rows (JSON for a child process)."""

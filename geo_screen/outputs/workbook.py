@@ -65,15 +65,8 @@ def summary_by_county(enterprises: pd.DataFrame, hits: pd.DataFrame) -> pd.DataF
     pandas.DataFrame
         ``county``, ``standard``, ``disposition``, ``disposition_zh``, ``count``, in report order.
     """
-    county = enterprises.set_index(R.INPUT_ROW)[R.COUNTY]
-    per = pd.DataFrame(
-        {
-            R.COUNTY: hits[R.INPUT_ROW].map(county).fillna(MISSING_ZH).to_numpy(),
-            "standard": hits["standard"].to_numpy(),
-            R.DISPOSITION: hits[R.DISPOSITION].to_numpy(),
-            R.INPUT_ROW: hits[R.INPUT_ROW].to_numpy(),
-        }
-    ).drop_duplicates()
+    per = pd.DataFrame(hits[[R.INPUT_ROW, "standard", R.DISPOSITION]]).drop_duplicates()  # an enterprise counts once
+    per[R.COUNTY] = per[R.INPUT_ROW].map(enterprises.set_index(R.INPUT_ROW)[R.COUNTY]).fillna(MISSING_ZH)
     table = per.groupby([R.COUNTY, "standard", R.DISPOSITION], sort=False).size().rename("count").reset_index()
     table[R.DISPOSITION_ZH] = table[R.DISPOSITION].map(DISPOSITION_ZH)
     return sort_summary(table[[R.COUNTY, "standard", R.DISPOSITION, R.DISPOSITION_ZH, "count"]])

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime
 import io
 import re
-import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -186,24 +185,6 @@ def _rows_xml(
         yield memoryview(rows.buffers()[2])[offsets[0] : offsets[-1]]
 
 
-def _sheet_files(xlsx: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> its XML part in an xlsx package (from the workbook and its relationships)."""
-    ns = {
-        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-        "p": "http://schemas.openxmlformats.org/package/2006/relationships",
-    }
-    targets = {
-        rel.get("Id"): rel.get("Target")
-        for rel in ET.fromstring(xlsx.read("xl/_rels/workbook.xml.rels")).findall("p:Relationship", ns)
-    }
-    sheets = ET.fromstring(xlsx.read("xl/workbook.xml")).find("m:sheets", ns)
-    return {
-        sheet.get("name"): "xl/" + targets[sheet.get(f"{{{ns['r']}}}id")].lstrip("/").removeprefix("xl/")
-        for sheet in sheets
-    }
-
-
 def _column_styles(sheet_xml: str) -> dict[int, str]:
     """Column (0-based) -> the xf index of its format, from a sheet's ``<cols>``."""
     styles = {}
@@ -218,13 +199,14 @@ def _column_styles(sheet_xml: str) -> dict[int, str]:
 def package(layout: bytes, target: str | IO[bytes], data: Mapping[str, tuple[pd.DataFrame, int]]) -> None:
     """Write the xlsx ``layout`` (xlsxwriter's, without data rows) to ``target`` with each sheet's data rows.
 
-    ``data``: sheet name -> (frame, 0-based sheet row of its first data row).
+    ``data``: sheet name -> (frame, 0-based sheet row of its first data row), for the layout's first sheets in
+    order (xlsxwriter writes the n-th sheet added as ``xl/worksheets/sheet<n>.xml``).
     """
     with (
         zipfile.ZipFile(io.BytesIO(layout)) as source,
         zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=_ZIP_LEVEL) as out,
     ):
-        parts = {part: data[name] for name, part in _sheet_files(source).items() if name in data}
+        parts = {f"xl/worksheets/sheet{n}.xml": rows for n, rows in enumerate(data.values(), 1)}
         for item in source.infolist():
             if item.filename not in parts:
                 out.writestr(item, source.read(item.filename))

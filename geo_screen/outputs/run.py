@@ -94,19 +94,14 @@ class RunWriter:
     def __init__(self, out_dir: str | os.PathLike, *, out_crs: str | None = None, formats=tuple(FORMATS)):
         self.formats = run_formats(formats)
         self.out = Path(out_dir)
-        try:
-            self.out.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise ExportError(
-                f"cannot create the output folder {self.out}: {err.strerror}; choose a writable output folder"
-            ) from err
         self.crs = out_crs or OUTPUT_CRS
         try:
+            self.out.mkdir(parents=True, exist_ok=True)
             self.tmp = staging_folder(self.out)
         except OSError as err:
             raise ExportError(
-                f"cannot write in the output folder {self.out}: {err.strerror}; choose a writable output folder "
-                "with free space"
+                f"cannot create or write in the output folder {self.out}: {err.strerror}; choose a writable output "
+                "folder with free space"
             ) from err
         parquet = R.PARQUET_NAME if "parquet" in self.formats else ".enterprises.parquet"
         self.layers = {R.ENTERPRISES_LAYER: _Layer(self.tmp / parquet, True)}

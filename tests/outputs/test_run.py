@@ -179,7 +179,7 @@ def test_unwritable_output_folder_names_the_folder(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
     with pytest.raises(
-        ExportError, match=r"cannot create the output folder .*file/out: .*writable output folder"
+        ExportError, match=r"cannot create or write in the output folder .*file/out: .*writable output folder"
     ) as err:
         RunWriter(blocker / "out")
     assert "--out" not in str(err.value)

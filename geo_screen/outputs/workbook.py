@@ -297,12 +297,9 @@ def write_summary_workbook(
     }
     stamp = _stamp_notes(manifest, sheets)
     notes = {
-        **stamp,
         SHEET_ENTERPRISES: _flagged_note(flagged_total, rows),
         SHEET_SUMMARY: "证据明细见 results.gpkg 图层 hits / evidence rows are in results.gpkg, layer hits",
     }
-    for name in (SHEET_ENTERPRISES, SHEET_SUMMARY):
-        if name in stamp:
-            notes[name] = stamp[name] + "\n" + notes[name]
+    notes = {**stamp, **{name: "\n".join(filter(None, [stamp.get(name), note])) for name, note in notes.items()}}
     write_workbook(path, sheets, notes=notes, title=stamped("geo_screen 筛查结果", manifest))
     return Path(path) if isinstance(path, (str, os.PathLike)) else None

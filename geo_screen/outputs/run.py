@@ -161,7 +161,7 @@ class RunWriter:
             sources = [layer.batches(t) for layer, t in zip(self.layers.values(), tables)] if gpkg else []
             with _gpkg_in_child(gpkg, self._specs(), self.crs, sources, self._copier) if child else nullcontext():
                 if gpkg is not None and not child:
-                    write_gpkg(gpkg, self._specs(), self.crs, sources)
+                    _write_gpkg(gpkg, self._specs(), self.crs, sources)
                 if workbook is not None:
                     workbook(self.tmp / R.XLSX_NAME)
                 if self._copying is not None:
@@ -253,25 +253,12 @@ class _Layer:
             yield from staged.iter_batches(batch_size=BATCH_ROWS)
 
     def spec(self) -> dict:
-        """What :func:`write_gpkg` needs to know of the layer besides its rows (JSON for a child process)."""
+        """What :func:`_write_gpkg` needs to know of the layer besides its rows (JSON for a child process)."""
         return {"types": sorted(self.types), "has_z": self.has_z, "index": self.spatial_index}
 
 
-def write_gpkg(gpkg: Path, layers: dict[str, dict], crs: str, sources: Iterable[Source]) -> None:
-    """Write each layer of :meth:`RunWriter._specs` into the new GeoPackage ``gpkg``, in order.
-
-    Parameters
-    ----------
-    gpkg
-        The GeoPackage to create.
-    layers
-        Layer name -> :meth:`_Layer.spec`.
-    crs
-        The layers' CRS.
-    sources
-        Each layer's rows as (schema, record batches), in the order of ``layers``; the next is taken once the
-        layer before it is written.
-    """
+def _write_gpkg(gpkg: Path, layers: dict[str, dict], crs: str, sources: Iterable[Source]) -> None:
+    """Write the layers (name -> :meth:`_Layer.spec`) into the new GeoPackage ``gpkg`` from ``sources``, in order."""
     for (name, spec), (schema, batches) in zip(layers.items(), sources):
         options = {"types": set(spec["types"]), "has_z": spec["has_z"], "crs": crs, "spatial_index": spec["index"]}
         write_gpkg_arrow(batches, gpkg, name, schema=schema, **options)
@@ -288,7 +275,7 @@ def _send(sources: list[Source], stream: IO[bytes]) -> None:
 
 @contextmanager
 def _gpkg_in_child(gpkg: Path, layers: dict[str, dict], crs: str, sources: list[Source], sender: Executor):
-    """A child Python process runs :func:`write_gpkg` on ``sources`` while the block runs; ExportError if it failed.
+    """A child Python process runs :func:`_write_gpkg` on ``sources`` while the block runs; ExportError if it failed.
 
     ``sender`` streams the rows to the child's standard input. Leaving the block early (an error, Ctrl-C)
     stops the child. It finds ``geo_screen`` where this process found it; its error output goes to a
@@ -298,13 +285,8 @@ def _gpkg_in_child(gpkg: Path, layers: dict[str, dict], crs: str, sources: list[
     package_root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
     with tempfile.TemporaryFile() as errors:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "geo_screen.outputs.run", spec],
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
-        )
+        command = [sys.executable, "-m", "geo_screen.outputs.run", spec]
+        child = subprocess.Popen(command, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
         sending = sender.submit(_send, sources, child.stdin)
         try:
             yield
@@ -362,4 +344,4 @@ if __name__ == "__main__":  # the child of _gpkg_in_child
     tune_arrow_memory()
     _spec = json.loads(sys.argv[1])
     _streams = (pa.ipc.open_stream(sys.stdin.buffer) for _ in _spec["layers"])  # opened one after the other
-    write_gpkg(Path(_spec["gpkg"]), _spec["layers"], _spec["crs"], ((rows.schema, rows) for rows in _streams))
+    _write_gpkg(Path(_spec["gpkg"]), _spec["layers"], _spec["crs"], ((rows.schema, rows) for rows in _streams))

@@ -215,11 +215,7 @@ def _write_sheet(
     for c, name in enumerate(df.columns):
         ws.write_string(header_row, c, str(name), formats["header"])
         auto = max(display_width(pd.Series([str(name)])), display_width(df.iloc[:, c])) + 2
-        key = (
-            str(name)[len(NEUTRALISER) :]
-            if str(name) not in widths and str(name).startswith(NEUTRALISER)
-            else str(name)
-        )
+        key = str(name) if str(name) in widths else str(name).removeprefix(NEUTRALISER)
         width = widths.get(key, min(max(auto, MIN_WIDTH), MAX_WIDTH))
         wrap = auto > width and not pd.api.types.is_numeric_dtype(df.iloc[:, c].dtype)
         ws.set_column(c, c, width, formats["wrap"] if wrap else None)

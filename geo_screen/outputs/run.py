@@ -11,7 +11,9 @@ files in a thread while the next is screened (the enterprises' file is ``results
 each GeoPackage layer is written from its file in one streamed pass at the end: GDAL appends to an
 existing layer 2.7x slower than it writes a new one (its R-tree is updated row by row instead of built in
 bulk). GDAL holds the GIL while it writes, so when a large run also writes the workbook, a child process
-(``python -m geo_screen.outputs.run``) writes ``results.gpkg`` from those files meanwhile.
+(``python -m geo_screen.outputs.run``) writes ``results.gpkg`` meanwhile from the rows streamed to its
+standard input (Arrow IPC, one stream per layer): it starts on the first rows at once, and the evidence
+rows of a run held in memory are never staged in a file.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
+from typing import IO
 
 import geopandas as gpd
 import pyarrow as pa
@@ -33,7 +36,7 @@ import pyarrow.parquet as pq
 
 from geo_screen import results as R
 from geo_screen.errors import ConfigError, ExportError
-from geo_screen.outputs.gpkg import geometry_kinds, geoparquet_table, write_gpkg_arrow
+from geo_screen.outputs.gpkg import BATCH_ROWS, geometry_kinds, geoparquet_table, write_gpkg_arrow
 from geo_screen.outputs.provenance import manifest_for_output
 from geo_screen.outputs.staging import commit, staging_folder
 from geo_screen.records import FILES_KEY
@@ -50,6 +53,8 @@ BACKGROUND_GPKG_ROWS = 200_000
 
 #: writes the workbook to the path it is given
 WorkbookWriter = Callable[[Path], object]
+#: a layer's rows: their schema and their record batches, in order
+Source = tuple[pa.Schema, Iterable[pa.RecordBatch]]
 
 
 def run_formats(formats, *, where: str = "formats=") -> tuple[str, ...]:
@@ -89,26 +94,21 @@ class RunWriter:
     def __init__(self, out_dir: str | os.PathLike, *, out_crs: str | None = None, formats=tuple(FORMATS)):
         self.formats = run_formats(formats)
         self.out = Path(out_dir)
-        try:
-            self.out.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise ExportError(
-                f"cannot create the output folder {self.out}: {err.strerror}; choose a writable output folder"
-            ) from err
         self.crs = out_crs or OUTPUT_CRS
         try:
+            self.out.mkdir(parents=True, exist_ok=True)
             self.tmp = staging_folder(self.out)
         except OSError as err:
             raise ExportError(
-                f"cannot write in the output folder {self.out}: {err.strerror}; choose a writable output folder "
-                "with free space"
+                f"cannot create or write in the output folder {self.out}: {err.strerror}; choose a writable output "
+                "folder with free space"
             ) from err
         parquet = R.PARQUET_NAME if "parquet" in self.formats else ".enterprises.parquet"
         self.layers = {R.ENTERPRISES_LAYER: _Layer(self.tmp / parquet, True)}
         if "gpkg" in self.formats:  # the evidence rows are the GeoPackage's hits layer
             self.layers[R.HITS_LAYER] = _Layer(self.tmp / ".hits.parquet", False)
         self._held: list[list[pa.Table]] = []  # chunks not yet handed to the staging thread
-        self._copier = ThreadPoolExecutor(max_workers=1)
+        self._copier = ThreadPoolExecutor(max_workers=2)  # staging, and the GeoPackage child's rows
         self._copying: Future | None = None
 
     def add(self, enterprises: gpd.GeoDataFrame, hits: gpd.GeoDataFrame) -> None:
@@ -152,18 +152,20 @@ class RunWriter:
         try:
             rows = sum(layer.rows for layer in self.layers.values())
             child = gpkg is not None and workbook is not None and rows >= BACKGROUND_GPKG_ROWS
-            held = None if child or not self._held or self._copying is not None else self._held.pop()
-            if held is None:  # many chunks, or the GeoPackage in the child: it reads the staged files
+            held = None if not self._held or self._copying is not None else self._held.pop()
+            if held is None:  # many chunks: the GeoPackage is written from the staged files
                 self._stage(wait=True)
             elif "parquet" in formats:  # one chunk, in memory: the GeoParquet copy written beside the GeoPackage
                 self._copying = self._copier.submit(pq.write_table, held[0], self.layers[R.ENTERPRISES_LAYER].path)
-            with _gpkg_in_child(gpkg, self._specs(), self.crs) if child else nullcontext():
+            tables = held or [None] * len(self.layers)
+            sources = [layer.batches(t) for layer, t in zip(self.layers.values(), tables)] if gpkg else []
+            with _gpkg_in_child(gpkg, self._specs(), self.crs, sources, self._copier) if child else nullcontext():
                 if gpkg is not None and not child:
-                    write_gpkg(gpkg, self._specs(), self.crs, tables=held)
-                if self._copying is not None:
-                    self._copying.result()
+                    _write_gpkg(gpkg, self._specs(), self.crs, sources)
                 if workbook is not None:
                     workbook(self.tmp / R.XLSX_NAME)
+                if self._copying is not None:
+                    self._copying.result()
             manifest = manifest_for_output({**manifest, "output": {"crs": self.crs, "formats": formats}})
             manifest.pop(FILES_KEY, None)
             written = commit(
@@ -240,55 +242,59 @@ class _Layer:
             self.writer.close()
             self.writer = None
 
+    def batches(self, table: pa.Table | None) -> Source:
+        """The layer's rows a record batch at a time: from ``table`` when held in memory, else from the staging file."""
+        if table is not None:
+            return table.schema, iter(table.to_batches(max_chunksize=BATCH_ROWS))
+        return pq.read_schema(self.path), self._staged()
+
+    def _staged(self) -> Iterator[pa.RecordBatch]:
+        with pq.ParquetFile(self.path) as staged:
+            yield from staged.iter_batches(batch_size=BATCH_ROWS)
+
     def spec(self) -> dict:
-        """What :func:`write_gpkg` needs to write the layer from the staging file (JSON for a child process)."""
-        return {"path": str(self.path), "types": sorted(self.types), "has_z": self.has_z, "index": self.spatial_index}
+        """What :func:`_write_gpkg` needs to know of the layer besides its rows (JSON for a child process)."""
+        return {"types": sorted(self.types), "has_z": self.has_z, "index": self.spatial_index}
 
 
-def write_gpkg(gpkg: Path, layers: dict[str, dict], crs: str, *, tables: list[pa.Table] | None = None) -> None:
-    """Write each layer of :meth:`RunWriter._specs` into the new GeoPackage ``gpkg``, in order.
-
-    Parameters
-    ----------
-    gpkg
-        The GeoPackage to create.
-    layers
-        Layer name -> :meth:`_Layer.spec`.
-    crs
-        The layers' CRS.
-    tables
-        The layers' rows, one table each, when held in memory; otherwise read from their staging files
-        a record batch at a time.
-    """
-    for i, (name, spec) in enumerate(layers.items()):
+def _write_gpkg(gpkg: Path, layers: dict[str, dict], crs: str, sources: Iterable[Source]) -> None:
+    """Write the layers (name -> :meth:`_Layer.spec`) into the new GeoPackage ``gpkg`` from ``sources``, in order."""
+    for (name, spec), (schema, batches) in zip(layers.items(), sources):
         options = {"types": set(spec["types"]), "has_z": spec["has_z"], "crs": crs, "spatial_index": spec["index"]}
-        if tables is not None:
-            write_gpkg_arrow(tables[i], gpkg, name, **options)
-            continue
-        with pq.ParquetFile(spec["path"]) as staged:
-            write_gpkg_arrow(staged.iter_batches(batch_size=65_536), gpkg, name, schema=staged.schema_arrow, **options)
+        write_gpkg_arrow(batches, gpkg, name, schema=schema, **options)
+
+
+def _send(sources: list[Source], stream: IO[bytes]) -> None:
+    """Write each layer's rows to the child's standard input as one Arrow IPC stream, then close it."""
+    with suppress(OSError), stream:  # OSError: the child stopped reading, and its own error says why
+        for schema, batches in sources:
+            with pa.ipc.new_stream(stream, schema) as sink:
+                for batch in batches:
+                    sink.write_batch(batch)
 
 
 @contextmanager
-def _gpkg_in_child(gpkg: Path, layers: dict[str, dict], crs: str):
-    """A child Python process runs :func:`write_gpkg` while the block runs; ExportError if it failed.
+def _gpkg_in_child(gpkg: Path, layers: dict[str, dict], crs: str, sources: list[Source], sender: Executor):
+    """A child Python process runs :func:`_write_gpkg` on ``sources`` while the block runs; ExportError if it failed.
 
-    Leaving the block early (an error, Ctrl-C) stops the child. It finds ``geo_screen`` where this process
-    found it; its error output goes to a temporary file (a pipe could fill and block it).
+    ``sender`` streams the rows to the child's standard input. Leaving the block early (an error, Ctrl-C)
+    stops the child. It finds ``geo_screen`` where this process found it; its error output goes to a
+    temporary file (a pipe could fill and block it).
     """
     spec = json.dumps({"gpkg": str(gpkg), "layers": layers, "crs": crs}, ensure_ascii=False)
     package_root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
     with tempfile.TemporaryFile() as errors:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "geo_screen.outputs.run", spec], env=env, stdout=subprocess.DEVNULL, stderr=errors
-        )
+        command = [sys.executable, "-m", "geo_screen.outputs.run", spec]
+        child = subprocess.Popen(command, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
+        sending = sender.submit(_send, sources, child.stdin)
         try:
             yield
         finally:
             if sys.exc_info()[0] is not None and child.poll() is None:
                 child.kill()
             code = child.wait()
+            sending.result()
         if code != 0:
             errors.seek(0)
             lines = [line for line in errors.read().decode("utf-8", "replace").splitlines() if line.strip()]
@@ -337,4 +343,5 @@ if __name__ == "__main__":  # the child of _gpkg_in_child
 
     tune_arrow_memory()
     _spec = json.loads(sys.argv[1])
-    write_gpkg(Path(_spec["gpkg"]), _spec["layers"], _spec["crs"])
+    _streams = (pa.ipc.open_stream(sys.stdin.buffer) for _ in _spec["layers"])  # opened one after the other
+    _write_gpkg(Path(_spec["gpkg"]), _spec["layers"], _spec["crs"], ((rows.schema, rows) for rows in _streams))

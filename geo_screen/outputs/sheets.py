@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -57,6 +58,8 @@ _WIDE = (
     r"[\x{1100}-\x{115f}\x{2e80}-\x{303e}\x{3041}-\x{33ff}\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}\x{a000}-\x{a4cf}"
     r"\x{ac00}-\x{d7a3}\x{f900}-\x{faff}\x{fe30}-\x{fe4f}\x{ff00}-\x{ff60}\x{ffe0}-\x{ffe6}\x{20000}-\x{3fffd}]"
 )
+#: values :func:`display_width` measures at a time, widest bound first
+_MEASURED = 1_024
 _BAD_SHEET_CHARS = set("[]:*?/\\")
 _WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
@@ -153,14 +156,27 @@ def _where(target: Target) -> str:
 
 
 def display_width(values: pd.Series) -> int:
-    """Widest entry of ``values`` in Excel character cells (CJK counts double, first line only)."""
+    """Widest entry of ``values`` in Excel character cells (CJK counts double, first line only).
+
+    A value is at most its characters plus half its bytes beyond one a character wide (a wide character
+    takes three or four bytes in UTF-8), so values are measured widest bound first, until one is as wide
+    as the next bound: a column of names or codes measures a few hundred values, not all of them.
+    """
     s = values.dropna()
     if s.empty:
         return 0
     if len(s) > 50_000:  # the widest of every k-th value (about 50,000) is plenty for a column width
         s = s.iloc[:: -(-len(s) // 50_000)]
-    first = pc.list_element(pc.split_pattern(arrow_text(s), "\n", max_splits=1), 0)
-    return int(pc.max(pc.add(pc.utf8_length(first), pc.count_substring_regex(first, _WIDE))).as_py())
+    text = arrow_text(s)
+    chars = pc.utf8_length(text)
+    bounds = pc.add(chars, pc.divide(pc.subtract(pc.binary_length(text), chars), 2)).to_numpy()
+    order, widest = np.argsort(-bounds, kind="stable"), 0
+    for start in range(0, len(order), _MEASURED):
+        if widest >= bounds[order[start]]:
+            break
+        first = pc.list_element(pc.split_pattern(text.take(order[start : start + _MEASURED]), "\n", max_splits=1), 0)
+        widest = max(widest, pc.max(pc.add(pc.utf8_length(first), pc.count_substring_regex(first, _WIDE))).as_py())
+    return widest
 
 
 def _check_sheet_name(name: object, where: str) -> str:
@@ -199,11 +215,7 @@ def _write_sheet(
     for c, name in enumerate(df.columns):
         ws.write_string(header_row, c, str(name), formats["header"])
         auto = max(display_width(pd.Series([str(name)])), display_width(df.iloc[:, c])) + 2
-        key = (
-            str(name)[len(NEUTRALISER) :]
-            if str(name) not in widths and str(name).startswith(NEUTRALISER)
-            else str(name)
-        )
+        key = str(name) if str(name) in widths else str(name).removeprefix(NEUTRALISER)
         width = widths.get(key, min(max(auto, MIN_WIDTH), MAX_WIDTH))
         wrap = auto > width and not pd.api.types.is_numeric_dtype(df.iloc[:, c].dtype)
         ws.set_column(c, c, width, formats["wrap"] if wrap else None)

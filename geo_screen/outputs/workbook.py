@@ -65,15 +65,8 @@ def summary_by_county(enterprises: pd.DataFrame, hits: pd.DataFrame) -> pd.DataF
     pandas.DataFrame
         ``county``, ``standard``, ``disposition``, ``disposition_zh``, ``count``, in report order.
     """
-    county = enterprises.set_index(R.INPUT_ROW)[R.COUNTY]
-    per = pd.DataFrame(
-        {
-            R.COUNTY: hits[R.INPUT_ROW].map(county).fillna(MISSING_ZH).to_numpy(),
-            "standard": hits["standard"].to_numpy(),
-            R.DISPOSITION: hits[R.DISPOSITION].to_numpy(),
-            R.INPUT_ROW: hits[R.INPUT_ROW].to_numpy(),
-        }
-    ).drop_duplicates()
+    per = pd.DataFrame(hits[[R.INPUT_ROW, "standard", R.DISPOSITION]]).drop_duplicates()  # an enterprise counts once
+    per[R.COUNTY] = per[R.INPUT_ROW].map(enterprises.set_index(R.INPUT_ROW)[R.COUNTY]).fillna(MISSING_ZH)
     table = per.groupby([R.COUNTY, "standard", R.DISPOSITION], sort=False).size().rename("count").reset_index()
     table[R.DISPOSITION_ZH] = table[R.DISPOSITION].map(DISPOSITION_ZH)
     return sort_summary(table[[R.COUNTY, "standard", R.DISPOSITION, R.DISPOSITION_ZH, "count"]])
@@ -233,18 +226,19 @@ def write_results_workbook(result: R.ScreenResult, path: str | os.PathLike | IO[
     Path or None
         The file written, or None when ``path`` is a stream.
     """
-    enterprises = pd.DataFrame(result.enterprises.drop(columns="geometry"))
-    if len(enterprises) > EXCEL_ROWS_MAX:  # the workbook a streamed run of the same registry writes
-        flagged = pd.DataFrame(result.flagged.drop(columns="geometry"))
+    if len(result.enterprises) > EXCEL_ROWS_MAX:  # the workbook a streamed run of the same registry writes
+        listed = [c for c in LARGE_COLUMNS if c in result.enterprises]  # only these are copied
+        flagged = pd.DataFrame(result.enterprises.loc[R.flagged_mask(result.enterprises), listed])
         return write_summary_workbook(
             path,
             flagged=flagged,
             flagged_total=len(flagged),
-            rows=len(enterprises),
+            rows=len(result.enterprises),
             by_standard=summary_by_county(result.enterprises, result.hits),
             by_disposition=disposition_by_county(result.enterprises),
             manifest=result.manifest,
         )
+    enterprises = pd.DataFrame(result.enterprises.drop(columns="geometry"))
     hits = pd.DataFrame(result.hits.drop(columns="geometry"))
     manifest = result.manifest
     sheets = {
@@ -303,12 +297,9 @@ def write_summary_workbook(
     }
     stamp = _stamp_notes(manifest, sheets)
     notes = {
-        **stamp,
         SHEET_ENTERPRISES: _flagged_note(flagged_total, rows),
         SHEET_SUMMARY: "证据明细见 results.gpkg 图层 hits / evidence rows are in results.gpkg, layer hits",
     }
-    for name in (SHEET_ENTERPRISES, SHEET_SUMMARY):
-        if name in stamp:
-            notes[name] = stamp[name] + "\n" + notes[name]
+    notes = {**stamp, **{name: "\n".join(filter(None, [stamp.get(name), note])) for name, note in notes.items()}}
     write_workbook(path, sheets, notes=notes, title=stamped("geo_screen 筛查结果", manifest))
     return Path(path) if isinstance(path, (str, os.PathLike)) else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
 import numpy as np
@@ -141,27 +142,44 @@ def test_interrupted_write_leaves_the_output_folder_as_it_was(result, tmp_path, 
     assert _leftovers(out) == ["notes.txt"]
 
 
-def test_child_failure_is_one_clear_error_and_leaving_early_stops_the_child(tmp_path, monkeypatch):
-    layers = {
-        R.ENTERPRISES_LAYER: {"path": str(tmp_path / "missing.parquet"), "types": [0], "has_z": False, "index": True}
-    }
-    with pytest.raises(ExportError, match="writing results.gpkg failed: .*missing.parquet.*check free space"):
-        with run._gpkg_in_child(tmp_path / R.GPKG_NAME, layers, "EPSG:4490"):
-            pass
-    started = []
-    real = run.subprocess.Popen
-    monkeypatch.setattr(run.subprocess, "Popen", lambda *a, **k: started.append(real(*a, **k)) or started[-1])
-    with pytest.raises(KeyboardInterrupt):
-        with run._gpkg_in_child(tmp_path / "other.gpkg", layers, "EPSG:4490"):
-            raise KeyboardInterrupt
+def test_child_failure_is_one_clear_error_and_leaving_early_stops_the_child(result, tmp_path, monkeypatch):
+    layers = {R.ENTERPRISES_LAYER: {"types": [0], "has_z": False, "index": True}}
+    table = run._Layer(tmp_path / "unused.parquet", True).table(result.enterprises)
+    with ThreadPoolExecutor() as sender:
+        with pytest.raises(ExportError, match="writing results.gpkg failed: .*results.gpkg.*check free space"):
+            sources = [(table.schema, iter(table.to_batches()))]
+            with run._gpkg_in_child(tmp_path / "missing" / R.GPKG_NAME, layers, "EPSG:4490", sources, sender):
+                pass
+        started = []
+        real = run.subprocess.Popen
+        monkeypatch.setattr(run.subprocess, "Popen", lambda *a, **k: started.append(real(*a, **k)) or started[-1])
+        sources = [(table.schema, iter(table.to_batches(max_chunksize=10)))]
+        with pytest.raises(KeyboardInterrupt):
+            with run._gpkg_in_child(tmp_path / "other.gpkg", layers, "EPSG:4490", sources, sender):
+                raise KeyboardInterrupt
     assert started[0].returncode is not None
+
+
+def test_the_child_writes_the_geopackage_from_rows_streamed_to_it(result, tmp_path, monkeypatch):
+    """A run held in memory hands its rows to the GeoPackage child directly: no evidence file is staged."""
+    monkeypatch.setattr(run, "BACKGROUND_GPKG_ROWS", 1)
+    staged = []
+
+    def book(path):
+        staged.extend(p.name for p in path.parent.iterdir())
+        _book(path)
+
+    _write(result, tmp_path / "out", workbook=book)
+    assert staged and not [name for name in staged if name.endswith(".parquet") and name != R.PARQUET_NAME]
+    _write(result, tmp_path / "whole")
+    _same_files(tmp_path / "whole", tmp_path / "out")
 
 
 def test_unwritable_output_folder_names_the_folder(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
     with pytest.raises(
-        ExportError, match=r"cannot create the output folder .*file/out: .*writable output folder"
+        ExportError, match=r"cannot create or write in the output folder .*file/out: .*writable output folder"
     ) as err:
         RunWriter(blocker / "out")
     assert "--out" not in str(err.value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 
 import numpy as np
 import openpyxl
@@ -220,6 +221,21 @@ def test_workbook_layout_reads_back(tmp_path):
     # CJK counts double: the Chinese column is wider than the same number of ASCII characters would need
     assert ws.column_dimensions["A"].width >= 2 * len("南通长江印染有限公司")
     assert ws.column_dimensions["B"].width < ws.column_dimensions["A"].width
+
+
+_WIDE_RANGES = [(int(a, 16), int(b, 16)) for a, b in re.findall(r"\\x\{(\w+)\}-\\x\{(\w+)\}", sheets._WIDE)]
+
+
+def _width(text: str) -> int:
+    """A value's width measured character by character: its first line, wide characters counting two."""
+    line = text.split("\n", 1)[0]
+    return sum(2 if any(a <= ord(c) <= b for a, b in _WIDE_RANGES) else 1 for c in line)
+
+
+@given(st.lists(st.text(alphabet="ab 1\n—“”（）·中文字　한ｶ𠀀é", max_size=12), min_size=1, max_size=3_000))
+def test_display_width_is_the_widest_value_measured_character_by_character(texts):
+    """Values whose bytes overstate their width (“”, —, é, a second line) never hide a wider one."""
+    assert sheets.display_width(pd.Series(texts, dtype="str")) == max(map(_width, texts))
 
 
 def test_portrait_by_default_and_width_override(tmp_path):

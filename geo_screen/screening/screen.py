@@ -18,6 +18,7 @@ from geo_screen.grading.join import apply_grades
 from geo_screen.inputs.crs import WORK_CRS
 from geo_screen.inputs.registry import join_issues, mark_coverage, read_registry
 from geo_screen.pack.catalog import Catalog, load_catalog
+from geo_screen.pack.metric import release_metric_layers
 from geo_screen.screening.dispositions import (
     ESCALATION,
     LABEL,
@@ -85,16 +86,27 @@ def _counties(registry: pd.DataFrame, columns: pd.DataFrame) -> tuple[pd.Categor
 
 def _evidence_order(evidence: pd.DataFrame) -> np.ndarray:
     """Positions of the evidence rows sorted by registry row, standard (in :data:`R.STANDARDS` order), distance
-    and layer id, missing distances and ids last."""
-    keys = pd.DataFrame(
-        {
-            "pos": evidence["_pos"].to_numpy(dtype=np.int64),
-            "standard": pd.Categorical(evidence["standard"].to_numpy(dtype=object), categories=list(R.STANDARDS)),
-            "distance": pd.to_numeric(evidence["distance_m"], errors="coerce").to_numpy(dtype=np.float64),
-            "layer": evidence["layer_id"].to_numpy(dtype=object),
-        }
+    and layer id, missing distances and ids last (and a standard not among :data:`R.STANDARDS`).
+
+    The text keys are sorted as ranks of their few distinct values, so a million rows sort as numbers.
+    """
+    standard, layer = coded.coded(evidence["standard"]), coded.coded(evidence["layer_id"])
+    standard_rank = np.array(
+        [R.STANDARDS.index(s) if s in R.STANDARDS else len(R.STANDARDS) for s in standard.categories]
+        + [len(R.STANDARDS)]
     )
-    return keys.sort_values(list(keys.columns), kind="stable", na_position="last").index.to_numpy()
+    layer_rank = np.empty(len(layer.categories) + 1, dtype=np.int64)
+    layer_rank[np.argsort(np.asarray(layer.categories, dtype=object), kind="stable")] = np.arange(len(layer.categories))
+    layer_rank[-1] = len(layer.categories)  # code -1 (missing) picks the last
+    distance = pd.to_numeric(evidence["distance_m"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.lexsort(
+        (
+            layer_rank[np.asarray(layer.codes)],
+            distance,
+            standard_rank[np.asarray(standard.codes)],
+            evidence["_pos"].to_numpy(dtype=np.int64),
+        )
+    )
 
 
 def _evidence_table(evidence: pd.DataFrame, registry: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -192,6 +204,7 @@ def screen(
     """
     started = datetime.now(UTC)
     say = progress or (lambda _msg: None)
+    loaded_here = not isinstance(catalog, Catalog)
     registry, catalog, ruleset, source = prepare_inputs(registry, catalog, rules=rules, crs=crs, progress=say)
     if grades is not None:
         say("joining the computed performance grades")
@@ -207,6 +220,8 @@ def screen(
         registry, moved = moved_to_fixed_location(registry, facts, ruleset, catalog.coverage)
 
     columns, spatial = screen_locations(registry, catalog, rules=ruleset, progress=say)
+    if loaded_here:  # no later screening can reuse this pack's layers in metres
+        release_metric_layers(catalog)
     say("standards 1, 2, 6, 7, 8, 10 and the extra rules from registry attributes")
     attr_status, attr_evidence = attribute_standards(registry, ruleset)
     evidence = coded.concat([attr_evidence, spatial_dispositions(spatial, ruleset)])

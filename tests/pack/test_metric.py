@@ -31,3 +31,26 @@ def test_built_tree_answers_like_a_fresh_one():
     assert sorted(tree.query(box, predicate="intersects")) == sorted(
         shapely.STRtree(points).query(box, predicate="intersects")
     )
+
+
+def test_a_pack_screened_from_its_path_leaves_no_layers_in_metres_behind(tiny_pack, tmp_path, monkeypatch):
+    """screen() given a catalog path uses the pack once: its layers in metres are dropped after the spatial
+    checks; a loaded Catalog keeps them for the next screening."""
+    from conftest import registry_frame
+
+    import geo_screen as gs
+    import geo_screen.screening.screen as screening
+    from geo_screen.pack.metric import release_metric_layers
+
+    path = tmp_path / "reg.csv"
+    registry_frame().to_csv(path, index=False)
+    catalog = load_catalog(tiny_pack)
+    kept = metric_layers(catalog)
+    gs.screen(path, catalog)
+    assert metric_layers(catalog) is kept
+    released = []
+    monkeypatch.setattr(screening, "release_metric_layers", released.append)
+    gs.screen(path, tiny_pack)
+    assert len(released) == 1 and released[0] is not catalog
+    release_metric_layers(catalog)
+    assert metric_layers(catalog) is not kept

@@ -369,3 +369,17 @@ def test_industrial_within_on_a_raster_plan_reads_the_class_around_each_point(ca
     sites = shapely.points((gx[:, None] + dx).ravel(), (gy[:, None] + dy).ravel())
     industrial_share_zero = sample_landuse_raster(layer, sites, metric).share.reshape(len(grid), 16) == 0
     assert industrial_within(layer, grid, 80.0, metric).tolist() == industrial_share_zero.any(axis=1).tolist()
+
+
+def test_memory_freed_by_the_spatial_checks_goes_back_before_the_attribute_standards(catalog, tmp_path, monkeypatch):
+    """Arrow's allocator cannot reuse what glibc keeps: the checks' freed memory is handed back first."""
+    import geo_screen.screening.screen as screening
+
+    screening._return_freed_memory()  # wherever the C library has no malloc_trim, it does nothing
+    calls = []
+    monkeypatch.setattr(screening, "_return_freed_memory", lambda: calls.append("returned"))
+    path = tmp_path / "reg.csv"
+    registry_frame().to_csv(path, index=False)
+    gs.screen(path, catalog, progress=calls.append)
+    attributes = next(i for i, message in enumerate(calls) if message.startswith("standards 1, 2, 6"))
+    assert calls.index("returned") == attributes - 1

@@ -106,7 +106,7 @@ def spatial_dispositions(evidence: pd.DataFrame, rules: RuleSet) -> pd.DataFrame
     ``detail`` where the evidence has none; evidence that is not a hit (``_acts`` = 0) gets disposition ``none``.
     """
     is_landuse = np.asarray(evidence[EVIDENCE_KIND] == "land_use_plan", dtype=bool)
-    zone = evidence["zone"].to_numpy(dtype=object)
+    zone = coded.objects(evidence["zone"])
     key = np.where(is_landuse, "landuse", np.where(pd.isna(zone), "", zone))
     std_codes, stds = pd.factorize(evidence["standard"].astype(object), use_na_sentinel=False)
     key_codes, keys = pd.factorize(pd.Series(key, dtype=object), use_na_sentinel=False)
@@ -132,7 +132,7 @@ def spatial_dispositions(evidence: pd.DataFrame, rules: RuleSet) -> pd.DataFrame
     out[R.LEGAL_BASIS] = coded.from_codes(inverse, basis)
     out[LABEL] = coded.from_codes(np.where(acts, inverse, -1), label)
     if any(note):
-        detail = np.asarray(evidence["detail"], dtype=object).copy()
+        detail = coded.objects(evidence["detail"])
         notes = np.array([*note, None], dtype=object)[np.where(inverse >= 0, inverse, len(note))]
         missing = pd.isna(detail)
         detail[missing] = notes[missing]
@@ -243,9 +243,9 @@ def settled_evidence(
         out[ESCALATION] = coded.coded(escalation)
         return out
     pos = evidence["_pos"].to_numpy(dtype=np.int64)
-    standard = evidence["standard"].to_numpy(dtype=object)
-    disposition = np.asarray(evidence[R.DISPOSITION], dtype=object).copy()
-    detail = np.asarray(evidence["detail"], dtype=object).copy()
+    standard = coded.objects(evidence["standard"])
+    disposition = coded.objects(evidence[R.DISPOSITION])
+    detail = coded.objects(evidence["detail"])
     failed = np.zeros(len(registry), dtype=bool)
     if R.RECTIFICATION_FAILED in registry:
         failed = registry[R.RECTIFICATION_FAILED].astype("boolean").fillna(False).to_numpy(dtype=bool)
@@ -328,7 +328,7 @@ def _with_own_labels(labels: pd.Categorical, own) -> pd.Categorical:
     if own is None:
         return labels
     rows, text = own
-    values = np.asarray(labels, dtype=object).copy()
+    values = coded.objects(labels)
     values[rows] = np.asarray(text, dtype=object)
     return coded.coded(values)
 

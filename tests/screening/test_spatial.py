@@ -344,3 +344,42 @@ def test_industrial_within_on_a_polygon_plan():
     layer = SimpleNamespace(raster=None, frame=pd.DataFrame({"class": ["M1", "R"]}), industrial_classes=("M1",))
     points = shapely.points([130, 170, 50], [50, 50, 50])
     assert industrial_within(layer, points, 50.0, None, zones).tolist() == [True, False, True]
+
+
+def test_industrial_within_on_a_raster_plan_reads_the_class_around_each_point(catalog):
+    """The raster plan (R in [-1000, 0] x [3000, 4000], M2 around, nothing beyond +-5000) is read at 16 places
+    around each point, as the share of industrial land a site at each of those places would have."""
+    from pyproj import CRS
+
+    from geo_screen.pack.landuse import industrial_within, sample_landuse_raster
+
+    layer = catalog.of_kind("land_use_plan")[0]
+    metric = CRS.from_epsg(4549)
+    x = ORIGIN[0] + np.array([-30.0, -500.0, -970.0, -6000.0, -500.0])
+    y = ORIGIN[1] + np.array([3500.0, 3500.0, 3030.0, 3500.0, 3970.0])
+    points = shapely.points(x, y)
+    found = industrial_within(layer, points, 50.0, metric)
+    assert found.tolist() == [True, False, True, False, True]
+    rng = np.random.default_rng(17)
+    grid = shapely.points(ORIGIN[0] + rng.uniform(-1200, 200, 300), ORIGIN[1] + rng.uniform(2800, 4200, 300))
+    angles = np.arange(8) * np.pi / 4
+    dx = np.concatenate([np.cos(angles) * 80.0, np.cos(angles) * 40.0])
+    dy = np.concatenate([np.sin(angles) * 80.0, np.sin(angles) * 40.0])
+    gx, gy = shapely.get_x(grid), shapely.get_y(grid)
+    sites = shapely.points((gx[:, None] + dx).ravel(), (gy[:, None] + dy).ravel())
+    industrial_share_zero = sample_landuse_raster(layer, sites, metric).share.reshape(len(grid), 16) == 0
+    assert industrial_within(layer, grid, 80.0, metric).tolist() == industrial_share_zero.any(axis=1).tolist()
+
+
+def test_memory_freed_by_the_spatial_checks_goes_back_before_the_attribute_standards(catalog, tmp_path, monkeypatch):
+    """Arrow's allocator cannot reuse what glibc keeps: the checks' freed memory is handed back first."""
+    import geo_screen.screening.screen as screening
+
+    screening._return_freed_memory()  # wherever the C library has no malloc_trim, it does nothing
+    calls = []
+    monkeypatch.setattr(screening, "_return_freed_memory", lambda: calls.append("returned"))
+    path = tmp_path / "reg.csv"
+    registry_frame().to_csv(path, index=False)
+    gs.screen(path, catalog, progress=calls.append)
+    attributes = next(i for i, message in enumerate(calls) if message.startswith("standards 1, 2, 6"))
+    assert calls.index("returned") == attributes - 1

@@ -46,7 +46,7 @@ import pyogrio.errors
 
 from geo_screen import results as R
 from geo_screen.errors import ExportError
-from geo_screen.outputs.dbf import resolve_encoding, write_shapefile
+from geo_screen.outputs.dbf import Encoding, resolve_encoding, write_shapefile
 from geo_screen.outputs.packagecontent import Prepared, checklist_bytes, prepare, readme_text
 from geo_screen.outputs.packagefill import GPKG_FILL_FIELDS, with_fields_to_fill
 from geo_screen.outputs.packagegroups import (
@@ -57,10 +57,11 @@ from geo_screen.outputs.packagegroups import (
     checked_options,
     group_label,
     group_positions,
-    pending_rows,
+    pending_positions,
     safe_file_stem,
     unique_stems,
 )
+from geo_screen.outputs.packagerows import ExportRows, export_rows
 from geo_screen.outputs.provenance import LOCAL_TZ
 from geo_screen.outputs.sheets import write_csv
 from geo_screen.outputs.staging import commit, staging_folder
@@ -201,28 +202,55 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
     zf.writestr(_member(name), data)
 
 
-def _plan(result, by: str, only: str, formats, encoding):
+@dataclass
+class _Plan:
+    """An export's packages: which enterprises each holds (positions in ``rows.keys``), labels and file stems."""
+
+    rows: ExportRows
+    formats: tuple[str, ...]
+    enc: Encoding
+    groups: dict[str, np.ndarray]
+    labels: list[str]
+    stems: list[str]
+
+
+def _plan(result, by: str, only: str, formats, encoding) -> _Plan:
     formats = checked_options(by, only, formats)
     enc = resolve_encoding(encoding)
-    res = R.load_result(result)
-    ents = res.enterprises if only == "all" else res.enterprises[R.flagged_mask(res.enterprises)]
-    hits = res.hits[res.hits[R.INPUT_ROW].isin(ents[R.INPUT_ROW])] if len(res.hits) else res.hits
-    groups = group_positions(ents, by)
+    rows = export_rows(result)
+    chosen = np.arange(len(rows.keys)) if only == "all" else np.flatnonzero(R.flagged_mask(rows.keys))
+    groups = {
+        value: chosen[positions]
+        for value, positions in group_positions(rows.keys.iloc[chosen].reset_index(drop=True), by).items()
+    }
     labels = [group_label(by, v) for v in groups]
-    return (
-        res,
-        formats,
-        enc,
-        ents.reset_index(drop=True),
-        hits.reset_index(drop=True),
-        groups,
-        labels,
-        unique_stems(labels),
+    return _Plan(rows, formats, enc, groups, labels, unique_stems(labels))
+
+
+def _package(plan: _Plan, i: int, zf: zipfile.ZipFile, work: Path, *, by: str, only: str) -> Prepared:
+    """Read, prepare and write the ``i``-th package into ``zf``; its tables come back for the report."""
+    rows, value = plan.rows, list(plan.groups)[i]
+    ents = rows.enterprises(plan.groups[value])
+    part = prepare(ents, rows.hits(ents[R.INPUT_ROW]), plan.enc, rows.manifest)
+    pending = pending_positions(rows.keys, by, value)
+    part.pending = rows.enterprises(pending) if len(pending) else ents.iloc[:0]
+    _write_package(
+        zf,
+        part,
+        work,
+        stem=plan.stems[i],
+        label=plan.labels[i],
+        by=by,
+        only=only,
+        formats=plan.formats,
+        enc=plan.enc,
+        manifest=rows.manifest,
     )
+    return part
 
 
 def export_packages(
-    result: R.ScreenResult | str | os.PathLike,
+    result: ExportRows | R.ScreenResult | str | os.PathLike,
     out_dir: str | os.PathLike,
     *,
     by: str = "county",
@@ -241,7 +269,8 @@ def export_packages(
     Parameters
     ----------
     result
-        A :class:`~geo_screen.results.ScreenResult` or the path of a run's ``results.gpkg`` (or its folder).
+        A :class:`~geo_screen.results.ScreenResult` or the path of a run's ``results.gpkg`` (or its folder),
+        read a package at a time (:func:`~geo_screen.outputs.packagerows.export_rows`).
     by
         ``county``, ``industry`` or ``standard`` (one package per standard hit; an
         enterprise appears in each of its standards). Missing values go to "未知".
@@ -262,46 +291,33 @@ def export_packages(
     ExportReport
         Files written, enterprises per group, and every text value cut or replaced.
     """
-    from geo_screen.outputs.citylists import city_outputs
+    from geo_screen.outputs.citylists import write_city_outputs
 
-    res, formats, enc, ents, hits, groups, labels, stems = _plan(result, by, only, formats, encoding)
+    plan = _plan(result, by, only, formats, encoding)
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
         work = staging_folder(out, kind="export")
     except OSError as err:
         raise ExportError(f"cannot write in the output folder {out}: {err}; choose a writable folder") from err
-    prep = prepare(ents, hits, enc, res.manifest)
-    report = ExportReport(out, by, only, enc.name)
+    report = ExportReport(out, by, only, plan.enc.name)
     changes = []
     try:
         names = []
-        for i, ((value, positions), label, stem) in enumerate(zip(groups.items(), labels, stems), start=1):
-            part = prep.take(positions, pending=pending_rows(res.enterprises, by, value))
+        for i, (value, stem) in enumerate(zip(plan.groups, plan.stems)):
             scratch = Path(tempfile.mkdtemp(dir=work))
             with zipfile.ZipFile(work / f"{stem}.zip", "w", zipfile.ZIP_DEFLATED) as zf:
-                _write_package(
-                    zf,
-                    part,
-                    scratch,
-                    stem=stem,
-                    label=label,
-                    by=by,
-                    only=only,
-                    formats=formats,
-                    enc=enc,
-                    manifest=res.manifest,
-                )
+                part = _package(plan, i, zf, scratch, by=by, only=only)
             shutil.rmtree(scratch, ignore_errors=True)
             names.append(f"{stem}.zip")
-            report.rows[value] = len(positions)
+            report.rows[value] = len(part.ents)
             changes.append(part.changes.assign(group=value, package=f"{stem}.zip"))
             if progress:
-                progress(i, len(groups), value)
-        city_names = [p.name for p in city_outputs(res, work)] if city else []
-        record = {"export": {"by": by, "only": only, "formats": list(formats), "encoding": enc.name}}
-        if res.manifest.get("run_id"):
-            record["run_id"] = res.manifest["run_id"]
+                progress(i + 1, len(plan.groups), value)
+        city_names = [p.name for p in write_city_outputs(*plan.rows.city(), plan.rows.manifest, work)] if city else []
+        record = {"export": {"by": by, "only": only, "formats": list(plan.formats), "encoding": plan.enc.name}}
+        if plan.rows.manifest.get("run_id"):
+            record["run_id"] = plan.rows.manifest["run_id"]
         written = commit(work, out, names + city_names, EXPORT_RECORD, record)
     except ExportError:
         raise
@@ -310,7 +326,7 @@ def export_packages(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report.files, report.city = written[: len(names)], written[len(names) : -1]
-    report.changes = pd.concat(changes, ignore_index=True) if changes else prep.changes.iloc[:0]
+    report.changes = pd.concat(changes, ignore_index=True) if changes else pd.DataFrame()
     return report
 
 
@@ -340,42 +356,21 @@ def package_bytes(
     ``value`` is the group value (county name, industry, standard key such as ``"3"``
     or its label ``"标准3"``; ``"未知"`` for missing).
     """
-    res, formats, enc, ents, hits, groups, labels, stems = _plan(result, by, only, formats, encoding)
-    keys = list(groups)
-    match = [i for i, (k, lab) in enumerate(zip(keys, labels)) if str(value) in (k, lab)]
+    plan = _plan(result, by, only, formats, encoding)
+    keys = list(plan.groups)
+    match = [i for i, (k, lab) in enumerate(zip(keys, plan.labels)) if str(value) in (k, lab)]
     if not match:
         raise ExportError(
             f"by={by!r}: no {'flagged ' if only == 'flagged' else ''}enterprises with value {value!r}; "
             f"available: {keys[:30]}{' ...' if len(keys) > 30 else ''}"
         )
-    i = match[0]
-    positions = groups[keys[i]]
-    sub = ents.iloc[positions]
-    part = prepare(
-        sub.reset_index(drop=True),
-        hits[hits[R.INPUT_ROW].isin(sub[R.INPUT_ROW])].reset_index(drop=True),
-        enc,
-        res.manifest,
-    )
-    part.pending = pending_rows(res.enterprises, by, keys[i])
     buf = io.BytesIO()
     try:
         with (
             tempfile.TemporaryDirectory(prefix="geo_screen-package-") as work,
             zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf,
         ):
-            _write_package(
-                zf,
-                part,
-                Path(work),
-                stem=stems[i],
-                label=labels[i],
-                by=by,
-                only=only,
-                formats=formats,
-                enc=enc,
-                manifest=res.manifest,
-            )
+            _package(plan, match[0], zf, Path(work), by=by, only=only)
     except ExportError:
         raise
     except _WRITE_ERRORS as err:

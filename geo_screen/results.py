@@ -423,7 +423,7 @@ class LayerRows:
             floats = [c for c in self._float_candidates() if frame[c].dtype == object]
         else:
             frame = frame.sort_index().rename_axis("fid").reset_index()
-            floats = [c for c in self._float_columns() if c in frame.columns and frame[c].dtype != "float64"]
+            floats = [c for c in self.float_columns() if c in frame.columns and frame[c].dtype != "float64"]
         for col in floats:
             frame[col] = frame[col].astype("float64")
         return frame
@@ -433,8 +433,8 @@ class LayerRows:
         kinds = zip(self.info["fields"], self.info["dtypes"], self.info["ogr_subtypes"])
         return [c for c, dtype, sub in kinds if sub == "OFSTBoolean" or dtype.startswith("int")]
 
-    def _float_columns(self) -> list[str]:
-        """The booleans and integers a whole read gives as floats: those missing a value somewhere."""
+    def float_columns(self) -> list[str]:
+        """The booleans and integers a whole read gives as floats: those missing a value somewhere (read once)."""
         if self._floats is None:
             import pyogrio
 

@@ -11,7 +11,6 @@ their GeoPackage feature ids, with the column types a whole read gives. A run al
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -26,31 +25,57 @@ _KEY_COLUMNS = (R.INPUT_ROW, R.INDUSTRY, R.COUNTY, R.STANDARDS_HIT, R.DISPOSITIO
 
 
 @dataclass
+class _Layer:
+    """One layer's rows: a frame in memory, or a GeoPackage layer and its rows' feature ids in the run's order."""
+
+    frame: pd.DataFrame | None = None
+    layer: R.LayerRows | None = None
+    fids: np.ndarray | None = None
+
+    def take(self, positions: np.ndarray) -> pd.DataFrame:
+        if self.frame is not None:
+            return self.frame.iloc[positions]
+        return self.layer.read(fids=self.fids[positions]).drop(columns="fid")
+
+    def columns(self, names) -> pd.DataFrame:
+        if self.frame is not None:
+            return self.frame
+        present = [c for c in names if c in self.layer.info["fields"]]
+        return self.layer.read(columns=present, geometry=False).drop(columns="fid")
+
+
+@dataclass
 class ExportRows:
     """A run as an export reads it: every enterprise's deciding columns, and one package's rows on demand.
 
     ``keys`` holds every enterprise (in the run's order, on a 0..n-1 index) with the columns that decide the
-    packages; ``hit_rows`` every evidence row's ``input_row``, in the run's order.
+    packages; ``hit_rows`` every evidence row's ``input_row``, in the run's order. Read from a file, it can be
+    handed to another process (nothing of the run but those columns travels with it).
     """
 
     keys: pd.DataFrame
     hit_rows: np.ndarray
     manifest: dict
-    _enterprises: Callable[[np.ndarray], gpd.GeoDataFrame]
-    _hits: Callable[[np.ndarray], pd.DataFrame]
-    _city: Callable[[], tuple[pd.DataFrame, pd.DataFrame]]
+    _ents: _Layer
+    _hits: _Layer
+
+    @property
+    def in_file(self) -> bool:
+        """Whether the rows are read from the run's ``results.gpkg`` (not held in memory)."""
+        return self._ents.frame is None
 
     def enterprises(self, positions: np.ndarray) -> gpd.GeoDataFrame:
         """The whole rows of the enterprises at ``positions`` of :attr:`keys` (ascending), in CGCS2000."""
-        return R.exported_enterprises(self._enterprises(np.asarray(positions)))
+        return R.exported_enterprises(self._ents.take(np.asarray(positions)))
 
     def hits(self, input_rows) -> pd.DataFrame:
         """The evidence rows of the enterprises with these ``input_row`` values, in the run's order."""
-        return R.exported_hits(self._hits(np.flatnonzero(np.isin(self.hit_rows, np.asarray(input_rows)))))
+        return R.exported_hits(self._hits.take(np.flatnonzero(np.isin(self.hit_rows, np.asarray(input_rows)))))
 
     def city(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Every enterprise with :data:`CITY_COLUMNS` and every evidence row with :data:`CITY_HIT_COLUMNS`."""
-        return self._city()
+        """Every enterprise with :data:`CITY_COLUMNS` and every evidence row with :data:`CITY_HIT_COLUMNS`
+        (more columns when the run is in memory)."""
+        return self._ents.columns(CITY_COLUMNS), self._hits.columns(CITY_HIT_COLUMNS)
 
 
 def export_rows(result: ExportRows | R.ScreenResult | str | os.PathLike) -> ExportRows:
@@ -68,33 +93,17 @@ def export_rows(result: ExportRows | R.ScreenResult | str | os.PathLike) -> Expo
     if isinstance(result, R.ScreenResult):
         res = R.load_result(result)
         ents, hits = res.enterprises, res.hits
-        return ExportRows(
-            ents,
-            hits[R.INPUT_ROW].to_numpy() if len(hits) else np.array([], dtype=np.int64),
-            res.manifest,
-            lambda positions: ents.iloc[positions],
-            lambda positions: hits.iloc[positions],
-            lambda: (ents, hits),
-        )
+        hit_rows = hits[R.INPUT_ROW].to_numpy() if len(hits) else np.array([], dtype=np.int64)
+        return ExportRows(ents, hit_rows, res.manifest, _Layer(ents), _Layer(hits))
     gpkg, manifest = R.checked_results(result)
     ents, hits = R.LayerRows(gpkg, R.ENTERPRISES_LAYER), R.LayerRows(gpkg, R.HITS_LAYER)
     R.check_exportable(ents.info["crs"], ents.info["fields"])
-    keys = ents.read(columns=_present(_KEY_COLUMNS, ents), geometry=False)
+    keys = ents.read(columns=[c for c in _KEY_COLUMNS if c in ents.info["fields"]], geometry=False)
     hit_keys = hits.read(columns=[R.INPUT_ROW], geometry=False)
-
-    def city() -> tuple[pd.DataFrame, pd.DataFrame]:
-        city_ents = ents.read(columns=_present(CITY_COLUMNS, ents), geometry=False).drop(columns="fid")
-        return city_ents, hits.read(columns=_present(CITY_HIT_COLUMNS, hits), geometry=False).drop(columns="fid")
-
     return ExportRows(
         keys.drop(columns="fid"),
         hit_keys[R.INPUT_ROW].to_numpy(),
         manifest,
-        lambda positions: ents.read(fids=keys["fid"].to_numpy()[positions]).drop(columns="fid"),
-        lambda positions: hits.read(fids=hit_keys["fid"].to_numpy()[positions]).drop(columns="fid"),
-        city,
+        _Layer(layer=ents, fids=keys["fid"].to_numpy()),
+        _Layer(layer=hits, fids=hit_keys["fid"].to_numpy()),
     )
-
-
-def _present(columns, layer: R.LayerRows) -> list[str]:
-    return [c for c in columns if c in layer.info["fields"]]

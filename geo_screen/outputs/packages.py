@@ -28,12 +28,15 @@ size and SHA-256, written last; the earlier export's files removed), so an expor
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import multiprocessing
 import os
 import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -91,6 +94,10 @@ REDO_EXPORT = "export again into this folder ('geo-screen export RESULTS --out F
 #: zlib level of a package's members: 3 deflates them in half the time of the default 6, 14 % larger
 #: (a 200,000-row run's county packages: 1.9 s against 3.8 s of CPU, 65 MB against 57 MB)
 DEFLATE_LEVEL = 3
+
+#: from this many enterprises in an export's packages (read from a file), ``processes=2`` writes two packages at
+#: a time in two processes (a process costs about a second to start)
+POOL_ROWS = 50_000
 
 Progress = Callable[[int, int, str], None]
 _WRITE_ERRORS = (
@@ -210,12 +217,16 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
 
 @dataclass
 class _Plan:
-    """An export's packages: which enterprises each holds (positions in ``rows.keys``), labels and file stems."""
+    """An export's packages: which enterprises each holds and which its 待补充资料 sheet lists (positions in
+    ``rows.keys``), their labels and file stems, and how they are written."""
 
     rows: ExportRows
     formats: tuple[str, ...]
     enc: Encoding
+    by: str
+    only: str
     groups: dict[str, np.ndarray]
+    pending: list[np.ndarray]
     labels: list[str]
     stems: list[str]
 
@@ -229,30 +240,92 @@ def _plan(result, by: str, only: str, formats, encoding) -> _Plan:
         value: chosen[positions]
         for value, positions in group_positions(rows.keys.iloc[chosen].reset_index(drop=True), by).items()
     }
+    pending = [pending_positions(rows.keys, by, value) for value in groups]
     labels = [group_label(by, v) for v in groups]
-    return _Plan(rows, formats, enc, groups, labels, unique_stems(labels))
+    return _Plan(rows, formats, enc, by, only, groups, pending, labels, unique_stems(labels))
 
 
-def _package(plan: _Plan, i: int, zf: zipfile.ZipFile, work: Path, *, by: str, only: str) -> Prepared:
+def _package(plan: _Plan, i: int, zf: zipfile.ZipFile, work: Path) -> Prepared:
     """Read, prepare and write the ``i``-th package into ``zf``; its tables come back for the report."""
-    rows, value = plan.rows, list(plan.groups)[i]
-    ents = rows.enterprises(plan.groups[value])
+    rows = plan.rows
+    ents = rows.enterprises(list(plan.groups.values())[i])
     part = prepare(ents, rows.hits(ents[R.INPUT_ROW]), plan.enc, rows.manifest)
-    pending = pending_positions(rows.keys, by, value)
-    part.pending = rows.enterprises(pending) if len(pending) else ents.iloc[:0]
+    part.pending = rows.enterprises(plan.pending[i]) if len(plan.pending[i]) else ents.iloc[:0]
     _write_package(
         zf,
         part,
         work,
         stem=plan.stems[i],
         label=plan.labels[i],
-        by=by,
-        only=only,
+        by=plan.by,
+        only=plan.only,
         formats=plan.formats,
         enc=plan.enc,
         manifest=rows.manifest,
     )
     return part
+
+
+def _task(plan: _Plan, work: Path, i: int | None) -> tuple[int, pd.DataFrame] | list[str]:
+    """Write package ``i`` into the staging folder ``work`` (its rows and changes come back), or with
+    ``i=None`` the city's lists (their file names come back)."""
+    from geo_screen.outputs.citylists import write_city_outputs
+
+    if i is None:
+        return [p.name for p in write_city_outputs(*plan.rows.city(), plan.rows.manifest, work)]
+    scratch = Path(tempfile.mkdtemp(dir=work))
+    with zipfile.ZipFile(work / f"{plan.stems[i]}.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        part = _package(plan, i, zf, scratch)
+    shutil.rmtree(scratch, ignore_errors=True)
+    return len(part.ents), part.changes
+
+
+_WORKER: tuple[_Plan, Path] | None = None  # a pool process's export (set once by _adopt)
+
+
+def _adopt(plan: _Plan, work: Path) -> None:
+    global _WORKER
+    _WORKER = plan, work
+
+
+def _pooled(i: int | None):
+    return _task(*_WORKER, i)
+
+
+def _run_tasks(
+    plan: _Plan, work: Path, *, city: bool, processes: int, progress: Progress | None
+) -> tuple[list, list[str]]:
+    """Write every package and (``city``) the city's lists into ``work``: in this process, or for a run read
+    from its file with :data:`POOL_ROWS` rows or more, in ``processes`` processes (largest packages first)."""
+    order = sorted(range(len(plan.groups)), key=lambda i: -len(list(plan.groups.values())[i]))
+    tasks = ([None] if city else []) + order
+    done, packages, city_names = 0, [None] * len(plan.groups), []
+
+    def finished(i, value):
+        nonlocal done, city_names
+        if i is None:
+            city_names = value
+            return
+        packages[i], done = value, done + 1
+        if progress:
+            progress(done, len(plan.groups), list(plan.groups)[i])
+
+    rows = sum(len(v) for v in plan.groups.values())
+    if processes < 2 or not plan.rows.in_file or rows < POOL_ROWS or len(tasks) < 2:
+        for i in tasks:
+            finished(i, _task(plan, work, i))
+        return packages, city_names
+    shipped = dataclasses.replace(plan, rows=dataclasses.replace(plan.rows, keys=plan.rows.keys.iloc[:0]))
+    context = multiprocessing.get_context("spawn")  # a fresh process: no copy of this one's memory or threads
+    with ProcessPoolExecutor(processes, mp_context=context, initializer=_adopt, initargs=(shipped, work)) as pool:
+        futures = {pool.submit(_pooled, i): i for i in tasks}
+        try:
+            for future in as_completed(futures):
+                finished(futures[future], future.result())
+        except BaseException:
+            pool.shutdown(cancel_futures=True)
+            raise
+    return packages, city_names
 
 
 def export_packages(
@@ -264,6 +337,7 @@ def export_packages(
     formats: Sequence[str] = ("shp", "xlsx"),
     encoding: str = "UTF-8",
     city: bool = False,
+    processes: int = 1,
     progress: Progress | None = None,
 ) -> ExportReport:
     """Write one zip package per county / industry / standard into ``out_dir``, committed as one export.
@@ -289,6 +363,10 @@ def export_packages(
         Shapefile text encoding: ``UTF-8`` or ``GBK`` (for ArcMap on Chinese Windows).
     city
         Also write the city's lists (:func:`geo_screen.outputs.citylists.city_outputs`) in the same export.
+    processes
+        Write this many packages at a time, each in its own process, when ``result`` is a path with
+        :data:`POOL_ROWS` enterprises or more to package (the command uses 2). The processes are started
+        fresh, so a script calling this needs the ``if __name__ == "__main__":`` guard.
     progress
         Called as ``progress(done, total, group_value)`` after each package.
 
@@ -297,7 +375,6 @@ def export_packages(
     ExportReport
         Files written, enterprises per group, and every text value cut or replaced.
     """
-    from geo_screen.outputs.citylists import write_city_outputs
 
     plan = _plan(result, by, only, formats, encoding)
     out = Path(out_dir)
@@ -307,20 +384,11 @@ def export_packages(
     except OSError as err:
         raise ExportError(f"cannot write in the output folder {out}: {err}; choose a writable folder") from err
     report = ExportReport(out, by, only, plan.enc.name)
-    changes = []
     try:
-        names = []
-        for i, (value, stem) in enumerate(zip(plan.groups, plan.stems)):
-            scratch = Path(tempfile.mkdtemp(dir=work))
-            with zipfile.ZipFile(work / f"{stem}.zip", "w", zipfile.ZIP_DEFLATED) as zf:
-                part = _package(plan, i, zf, scratch, by=by, only=only)
-            shutil.rmtree(scratch, ignore_errors=True)
-            names.append(f"{stem}.zip")
-            report.rows[value] = len(part.ents)
-            changes.append(part.changes.assign(group=value, package=f"{stem}.zip"))
-            if progress:
-                progress(i + 1, len(plan.groups), value)
-        city_names = [p.name for p in write_city_outputs(*plan.rows.city(), plan.rows.manifest, work)] if city else []
+        packages, city_names = _run_tasks(plan, work, city=city, processes=processes, progress=progress)
+        names = [f"{stem}.zip" for stem in plan.stems]
+        report.rows = {value: rows for value, (rows, _) in zip(plan.groups, packages)}
+        changes = [c.assign(group=v, package=n) for v, n, (_, c) in zip(plan.groups, names, packages)]
         record = {"export": {"by": by, "only": only, "formats": list(plan.formats), "encoding": plan.enc.name}}
         if plan.rows.manifest.get("run_id"):
             record["run_id"] = plan.rows.manifest["run_id"]
@@ -332,7 +400,7 @@ def export_packages(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report.files, report.city = written[: len(names)], written[len(names) : -1]
-    report.changes = pd.concat(changes, ignore_index=True) if changes else pd.DataFrame()
+    report.changes = pd.concat(changes, ignore_index=True) if changes else report.changes
     return report
 
 
@@ -376,7 +444,7 @@ def package_bytes(
             tempfile.TemporaryDirectory(prefix="geo_screen-package-") as work,
             zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf,
         ):
-            _package(plan, match[0], zf, Path(work), by=by, only=only)
+            _package(plan, match[0], zf, Path(work))
     except ExportError:
         raise
     except _WRITE_ERRORS as err:

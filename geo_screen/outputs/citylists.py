@@ -306,7 +306,8 @@ def write_city_outputs(
         title=stamped("筛查汇总", m),
         page_header=INTERNAL_LIST,
     )
-    table = _internal_table(ents)
+    del sheets, by_standard  # 汇总.xlsx is written: its lists' memory serves the internal list's
+    table = _internal_table(flagged)
     title = internal_list_title(len(table), m)
     write_internal_list(table, out / f"{INTERNAL_LIST}.xlsx", title=title, manifest=m)
     write_csv(out / f"{INTERNAL_LIST}.csv", table, title=title)

@@ -96,8 +96,11 @@ REDO_EXPORT = "export again into this folder ('geo-screen export RESULTS --out F
 DEFLATE_LEVEL = 3
 
 #: from this many enterprises in an export's packages (read from a file), ``processes=2`` writes two packages at
-#: a time in two processes (a process costs about a second to start)
+#: a time in two processes (a process costs about a second to start), up to :data:`POOL_MAX_ROWS`
 POOL_ROWS = 50_000
+#: above this many, two packages at once need more than 3 GB (605,921 enterprises: 4.3 GB), so one is written
+#: at a time (121,314: 1.5 GB)
+POOL_MAX_ROWS = 300_000
 
 Progress = Callable[[int, int, str], None]
 _WRITE_ERRORS = (
@@ -311,7 +314,7 @@ def _run_tasks(
             progress(done, len(plan.groups), list(plan.groups)[i])
 
     rows = sum(len(v) for v in plan.groups.values())
-    if processes < 2 or not plan.rows.in_file or rows < POOL_ROWS or len(tasks) < 2:
+    if processes < 2 or not plan.rows.in_file or not POOL_ROWS <= rows <= POOL_MAX_ROWS or len(tasks) < 2:
         for i in tasks:
             finished(i, _task(plan, work, i))
         return packages, city_names
@@ -365,8 +368,8 @@ def export_packages(
         Also write the city's lists (:func:`geo_screen.outputs.citylists.city_outputs`) in the same export.
     processes
         Write this many packages at a time, each in its own process, when ``result`` is a path with
-        :data:`POOL_ROWS` enterprises or more to package (the command uses 2). The processes are started
-        fresh, so a script calling this needs the ``if __name__ == "__main__":`` guard.
+        :data:`POOL_ROWS` to :data:`POOL_MAX_ROWS` enterprises to package (the command uses 2). The processes
+        are started fresh, so a script calling this needs the ``if __name__ == "__main__":`` guard.
     progress
         Called as ``progress(done, total, group_value)`` after each package.
 

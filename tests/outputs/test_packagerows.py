@@ -143,3 +143,19 @@ def test_two_processes_write_the_packages_one_writes(tmp_path, monkeypatch):
         with zipfile.ZipFile(a) as za, zipfile.ZipFile(b) as zb:
             assert za.namelist() == zb.namelist()
             assert all(za.read(n)[4:] == zb.read(n)[4:] for n in za.namelist() if n.endswith((".shp", ".dbf")))
+
+
+def test_above_the_pool_s_rows_one_package_is_written_at_a_time(tmp_path, monkeypatch):
+    """Two packages at once stop where they would need more than 3 GB (a million-row run: 4.3 GB against 2.2)."""
+    from geo_screen.outputs import packages
+
+    run = _written_run(make_result(60, seed=7), tmp_path / "run")
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("two processes above POOL_MAX_ROWS")
+
+    monkeypatch.setattr(packages, "POOL_ROWS", 1)
+    monkeypatch.setattr(packages, "POOL_MAX_ROWS", 10)
+    monkeypatch.setattr(packages, "ProcessPoolExecutor", no_pool)
+    report = export_packages(run, tmp_path / "out", city=True, processes=2)
+    assert sum(report.rows.values()) > 10 and len(report.city) == 3

@@ -3,7 +3,9 @@
 :func:`export_packages` writes one zip per county (or industry, or standard) for
 on-site verification; :func:`package_bytes` builds one of them in memory for the
 app. The city's ``汇总.xlsx`` and public list are :mod:`geo_screen.outputs.citylists`. This module writes
-the zips; which packages an export makes and their file names are :mod:`~geo_screen.outputs.packagegroups`,
+the zips (each zip's members: :mod:`~geo_screen.outputs.packagezip`; the rows read for each:
+:mod:`~geo_screen.outputs.packagerows`); which packages an export makes and their file names are
+:mod:`~geo_screen.outputs.packagegroups`,
 their tables, checklist and README text :mod:`~geo_screen.outputs.packagecontent`, and the GeoPackage's
 fields to fill in :mod:`~geo_screen.outputs.packagefill`.
 
@@ -38,10 +40,8 @@ import zipfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
@@ -49,9 +49,9 @@ import pyogrio.errors
 
 from geo_screen import results as R
 from geo_screen.errors import ExportError
-from geo_screen.outputs.dbf import Encoding, resolve_encoding, write_shapefile
-from geo_screen.outputs.packagecontent import Prepared, checklist_bytes, prepare, readme_text
-from geo_screen.outputs.packagefill import GPKG_FILL_FIELDS, with_fields_to_fill
+from geo_screen.outputs.dbf import Encoding, resolve_encoding
+from geo_screen.outputs.packagecontent import Prepared, prepare
+from geo_screen.outputs.packagefill import GPKG_FILL_FIELDS
 from geo_screen.outputs.packagegroups import (
     FORMATS,
     GROUP_BY,
@@ -65,11 +65,9 @@ from geo_screen.outputs.packagegroups import (
     unique_stems,
 )
 from geo_screen.outputs.packagerows import ExportRows, export_rows
-from geo_screen.outputs.provenance import LOCAL_TZ
-from geo_screen.outputs.sheets import write_csv
+from geo_screen.outputs.packagezip import write_package
 from geo_screen.outputs.staging import commit, staging_folder
 from geo_screen.records import checked_record
-from geo_screen.results import OUTPUT_CRS
 
 __all__ = [  # the grouping and the fill-in fields are read here with the export that uses them
     "EXPORT_RECORD",
@@ -90,10 +88,6 @@ __all__ = [  # the grouping and the fill-in fields are read here with the export
 EXPORT_RECORD = "export.json"
 #: how to make a refused export folder whole again
 REDO_EXPORT = "export again into this folder ('geo-screen export RESULTS --out FOLDER')"
-
-#: zlib level of a package's members: 3 deflates them in half the time of the default 6, 14 % larger
-#: (a 200,000-row run's county packages: 1.9 s against 3.8 s of CPU, 65 MB against 57 MB)
-DEFLATE_LEVEL = 3
 
 #: from this many enterprises in an export's packages (read from a file), ``processes=2`` writes two packages at
 #: a time in two processes (a process costs about a second to start), up to :data:`POOL_MAX_ROWS`
@@ -138,86 +132,6 @@ class ExportReport:
 # --------------------------------------------------------------------------- names and groups
 
 
-def _points_and_footprints(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
-    """Point per row (footprints -> representative point inside them; none -> null) and the footprint mask."""
-    usable = (geoms.notna() & ~geoms.is_empty).to_numpy()
-    kind = geoms.geom_type.to_numpy()
-    footprint = usable & np.isin(kind, ["Polygon", "MultiPolygon"])
-    points = np.where(usable & (kind == "Point"), geoms.to_numpy(), None)
-    other = usable & (kind != "Point")
-    points[other] = geoms[other].representative_point().to_numpy()
-    return points, footprint
-
-
-def _write_package(
-    zf: zipfile.ZipFile,
-    prep: Prepared,
-    work: Path,
-    *,
-    stem: str,
-    label: str,
-    by: str,
-    only: str,
-    formats: Sequence[str],
-    enc,
-    manifest: dict,
-) -> None:
-    files: list[Path] = []
-    if "shp" in formats:
-        points, footprint = _points_and_footprints(prep.ents.geometry)
-        attrs = prep.ent_dbf.reset_index(drop=True)
-        files += write_shapefile(
-            gpd.GeoDataFrame(attrs, geometry=list(points), crs=OUTPUT_CRS),
-            work / f"{stem}_点.shp",
-            encoding=enc,
-            geometry_type="Point",
-        )
-        if footprint.any():
-            polys = gpd.GeoDataFrame(
-                attrs[footprint], geometry=prep.ents.geometry.to_numpy()[footprint], crs=OUTPUT_CRS
-            )
-            files += write_shapefile(polys, work / f"{stem}_面.shp", encoding=enc, geometry_type="Polygon")
-        files += write_shapefile(prep.hit_dbf.reset_index(drop=True), work / f"{stem}_依据.dbf", encoding=enc)
-    if "gpkg" in formats:
-        gpkg = work / f"{stem}.gpkg"
-        ents = with_fields_to_fill(prep.ents, manifest.get("run_id"))
-        pyogrio.write_dataframe(ents, gpkg, layer=R.ENTERPRISES_LAYER, driver="GPKG")
-        pyogrio.write_dataframe(prep.hits, gpkg, layer=R.HITS_LAYER, driver="GPKG")
-        files.append(gpkg)
-    for path in files:
-        with path.open("rb") as src, zf.open(_member(path.name), "w", force_zip64=True) as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
-    if "xlsx" in formats:
-        _add(zf, "现场核查表.xlsx", checklist_bytes(prep, label, manifest))
-    buf = io.BytesIO()
-    write_csv(buf, prep.dictionary)
-    _add(zf, "字段说明.csv", buf.getvalue())
-    readme = readme_text(
-        prep,
-        stem=stem,
-        label=label,
-        by=by,
-        only=only,
-        enc=enc,
-        manifest=manifest,
-        members=[p.name for p in files] + (["现场核查表.xlsx"] if "xlsx" in formats else []),
-    )
-    _add(zf, "README.txt", ("\ufeff" + readme).replace("\n", "\r\n").encode("utf-8"))
-
-
-def _member(name: str) -> zipfile.ZipInfo:
-    """A package member dated now in Beijing time (every member alike, whatever the machine's time zone),
-    deflated at :data:`DEFLATE_LEVEL`."""
-    info = zipfile.ZipInfo(name, date_time=datetime.now(LOCAL_TZ).timetuple()[:6])
-    info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
-    info._compresslevel = DEFLATE_LEVEL  # a ZipInfo's own level (named compress_level from Python 3.13)
-    return info
-
-
-def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
-    zf.writestr(_member(name), data)
-
-
 @dataclass
 class _Plan:
     """An export's packages: which enterprises each holds and which its 待补充资料 sheet lists (positions in
@@ -254,7 +168,7 @@ def _package(plan: _Plan, i: int, zf: zipfile.ZipFile, work: Path) -> Prepared:
     ents = rows.enterprises(list(plan.groups.values())[i])
     part = prepare(ents, rows.hits(ents[R.INPUT_ROW]), plan.enc, rows.manifest)
     part.pending = rows.enterprises(plan.pending[i]) if len(plan.pending[i]) else ents.iloc[:0]
-    _write_package(
+    write_package(
         zf,
         part,
         work,

@@ -120,7 +120,6 @@ def run(args) -> int:
             formats=formats,
             encoding=args.encoding,
             city=True,
-            processes=2,  # two counties at a time, while that stays under 3 GB (POOL_MAX_ROWS)
             progress=lambda done, total, value: log(f"[{done}/{total}] {value}"),
         )
         print(report.summary())

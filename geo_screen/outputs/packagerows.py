@@ -49,8 +49,7 @@ class ExportRows:
     """A run as an export reads it: every enterprise's deciding columns, and one package's rows on demand.
 
     ``keys`` holds every enterprise (in the run's order, on a 0..n-1 index) with the columns that decide the
-    packages; ``hit_rows`` every evidence row's ``input_row``, in the run's order. Read from a file, it can be
-    handed to another process (nothing of the run but those columns travels with it).
+    packages; ``hit_rows`` every evidence row's ``input_row``, in the run's order.
     """
 
     keys: pd.DataFrame
@@ -58,11 +57,6 @@ class ExportRows:
     manifest: dict
     _ents: _Layer
     _hits: _Layer
-
-    @property
-    def in_file(self) -> bool:
-        """Whether the rows are read from the run's ``results.gpkg`` (not held in memory)."""
-        return self._ents.frame is None
 
     def enterprises(self, positions: np.ndarray) -> gpd.GeoDataFrame:
         """The whole rows of the enterprises at ``positions`` of :attr:`keys` (ascending), in CGCS2000."""

@@ -30,15 +30,12 @@ size and SHA-256, written last; the earlier export's files removed), so an expor
 
 from __future__ import annotations
 
-import dataclasses
 import io
-import multiprocessing
 import os
 import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +46,7 @@ import pyogrio.errors
 
 from geo_screen import results as R
 from geo_screen.errors import ExportError
+from geo_screen.outputs.citylists import write_city_outputs
 from geo_screen.outputs.dbf import Encoding, resolve_encoding
 from geo_screen.outputs.packagecontent import Prepared, prepare
 from geo_screen.outputs.packagefill import GPKG_FILL_FIELDS
@@ -88,13 +86,6 @@ __all__ = [  # the grouping and the fill-in fields are read here with the export
 EXPORT_RECORD = "export.json"
 #: how to make a refused export folder whole again
 REDO_EXPORT = "export again into this folder ('geo-screen export RESULTS --out FOLDER')"
-
-#: from this many enterprises in an export's packages (read from a file), ``processes=2`` writes two packages at
-#: a time in two processes (a process costs about a second to start), up to :data:`POOL_MAX_ROWS`
-POOL_ROWS = 50_000
-#: above this many, two packages at once need more than 3 GB (605,921 enterprises: 4.3 GB), so one is written
-#: at a time (121,314: 1.5 GB)
-POOL_MAX_ROWS = 300_000
 
 Progress = Callable[[int, int, str], None]
 _WRITE_ERRORS = (
@@ -183,68 +174,6 @@ def _package(plan: _Plan, i: int, zf: zipfile.ZipFile, work: Path) -> Prepared:
     return part
 
 
-def _task(plan: _Plan, work: Path, i: int | None) -> tuple[int, pd.DataFrame] | list[str]:
-    """Write package ``i`` into the staging folder ``work`` (its rows and changes come back), or with
-    ``i=None`` the city's lists (their file names come back)."""
-    from geo_screen.outputs.citylists import write_city_outputs
-
-    if i is None:
-        return [p.name for p in write_city_outputs(*plan.rows.city(), plan.rows.manifest, work)]
-    scratch = Path(tempfile.mkdtemp(dir=work))
-    with zipfile.ZipFile(work / f"{plan.stems[i]}.zip", "w", zipfile.ZIP_DEFLATED) as zf:
-        part = _package(plan, i, zf, scratch)
-    shutil.rmtree(scratch, ignore_errors=True)
-    return len(part.ents), part.changes
-
-
-_WORKER: tuple[_Plan, Path] | None = None  # a pool process's export (set once by _adopt)
-
-
-def _adopt(plan: _Plan, work: Path) -> None:
-    global _WORKER
-    _WORKER = plan, work
-
-
-def _pooled(i: int | None):
-    return _task(*_WORKER, i)
-
-
-def _run_tasks(
-    plan: _Plan, work: Path, *, city: bool, processes: int, progress: Progress | None
-) -> tuple[list, list[str]]:
-    """Write every package and (``city``) the city's lists into ``work``: in this process, or for a run read
-    from its file with :data:`POOL_ROWS` rows or more, in ``processes`` processes (largest packages first)."""
-    order = sorted(range(len(plan.groups)), key=lambda i: -len(list(plan.groups.values())[i]))
-    tasks = ([None] if city else []) + order
-    done, packages, city_names = 0, [None] * len(plan.groups), []
-
-    def finished(i, value):
-        nonlocal done, city_names
-        if i is None:
-            city_names = value
-            return
-        packages[i], done = value, done + 1
-        if progress:
-            progress(done, len(plan.groups), list(plan.groups)[i])
-
-    rows = sum(len(v) for v in plan.groups.values())
-    if processes < 2 or not plan.rows.in_file or not POOL_ROWS <= rows <= POOL_MAX_ROWS or len(tasks) < 2:
-        for i in tasks:
-            finished(i, _task(plan, work, i))
-        return packages, city_names
-    shipped = dataclasses.replace(plan, rows=dataclasses.replace(plan.rows, keys=plan.rows.keys.iloc[:0]))
-    context = multiprocessing.get_context("spawn")  # a fresh process: no copy of this one's memory or threads
-    with ProcessPoolExecutor(processes, mp_context=context, initializer=_adopt, initargs=(shipped, work)) as pool:
-        futures = {pool.submit(_pooled, i): i for i in tasks}
-        try:
-            for future in as_completed(futures):
-                finished(futures[future], future.result())
-        except BaseException:
-            pool.shutdown(cancel_futures=True)
-            raise
-    return packages, city_names
-
-
 def export_packages(
     result: ExportRows | R.ScreenResult | str | os.PathLike,
     out_dir: str | os.PathLike,
@@ -254,7 +183,6 @@ def export_packages(
     formats: Sequence[str] = ("shp", "xlsx"),
     encoding: str = "UTF-8",
     city: bool = False,
-    processes: int = 1,
     progress: Progress | None = None,
 ) -> ExportReport:
     """Write one zip package per county / industry / standard into ``out_dir``, committed as one export.
@@ -280,10 +208,6 @@ def export_packages(
         Shapefile text encoding: ``UTF-8`` or ``GBK`` (for ArcMap on Chinese Windows).
     city
         Also write the city's lists (:func:`geo_screen.outputs.citylists.city_outputs`) in the same export.
-    processes
-        Write this many packages at a time, each in its own process, when ``result`` is a path with
-        :data:`POOL_ROWS` to :data:`POOL_MAX_ROWS` enterprises to package (the command uses 2). The processes
-        are started fresh, so a script calling this needs the ``if __name__ == "__main__":`` guard.
     progress
         Called as ``progress(done, total, group_value)`` after each package.
 
@@ -301,11 +225,19 @@ def export_packages(
     except OSError as err:
         raise ExportError(f"cannot write in the output folder {out}: {err}; choose a writable folder") from err
     report = ExportReport(out, by, only, plan.enc.name)
-    try:
-        packages, city_names = _run_tasks(plan, work, city=city, processes=processes, progress=progress)
-        names = [f"{stem}.zip" for stem in plan.stems]
-        report.rows = {value: rows for value, (rows, _) in zip(plan.groups, packages)}
-        changes = [c.assign(group=v, package=n) for v, n, (_, c) in zip(plan.groups, names, packages)]
+    try:  # the city's lists first (as measured: a 1M-row run's export peaks at 2.2 GB), then a package at a time
+        city_names = [p.name for p in write_city_outputs(*plan.rows.city(), plan.rows.manifest, work)] if city else []
+        names, changes = [], []
+        for i, (value, stem) in enumerate(zip(plan.groups, plan.stems)):
+            scratch = Path(tempfile.mkdtemp(dir=work))
+            with zipfile.ZipFile(work / f"{stem}.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+                part = _package(plan, i, zf, scratch)
+            shutil.rmtree(scratch, ignore_errors=True)
+            names.append(f"{stem}.zip")
+            report.rows[value] = len(part.ents)
+            changes.append(part.changes.assign(group=value, package=f"{stem}.zip"))
+            if progress:
+                progress(i + 1, len(plan.groups), value)
         record = {"export": {"by": by, "only": only, "formats": list(plan.formats), "encoding": plan.enc.name}}
         if plan.rows.manifest.get("run_id"):
             record["run_id"] = plan.rows.manifest["run_id"]

@@ -123,39 +123,3 @@ def test_export_rows_of_a_file_give_the_run_s_rows(tmp_path):
     inputs = whole.enterprises[R.INPUT_ROW].iloc[picked]
     want = whole.hits[whole.hits[R.INPUT_ROW].isin(inputs)].reset_index(drop=True)
     pd.testing.assert_frame_equal(rows.hits(inputs), want)
-
-
-def test_two_processes_write_the_packages_one_writes(tmp_path, monkeypatch):
-    """``processes=2`` (the command's): the same packages, rows, changes and city lists, progress counted."""
-    from geo_screen.outputs import packages
-
-    run = _written_run(make_result(60, seed=7), tmp_path / "run")
-    monkeypatch.setattr(packages, "POOL_ROWS", 1)  # the pool starts from 50,000 rows to package
-    seen = []
-    two = export_packages(run, tmp_path / "two", city=True, processes=2, progress=lambda *a: seen.append(a[:2]))
-    one = export_packages(run, tmp_path / "one", city=True)
-    assert [p.name for p in two.files] == [p.name for p in one.files] and len(two.files) > 2
-    assert [p.name for p in two.city] == [p.name for p in one.city]
-    assert two.rows == one.rows
-    pd.testing.assert_frame_equal(two.changes, one.changes)
-    assert seen == [(i, len(two.files)) for i in range(1, len(two.files) + 1)]
-    for a, b in zip(one.files, two.files):
-        with zipfile.ZipFile(a) as za, zipfile.ZipFile(b) as zb:
-            assert za.namelist() == zb.namelist()
-            assert all(za.read(n)[4:] == zb.read(n)[4:] for n in za.namelist() if n.endswith((".shp", ".dbf")))
-
-
-def test_above_the_pool_s_rows_one_package_is_written_at_a_time(tmp_path, monkeypatch):
-    """Two packages at once stop where they would need more than 3 GB (a million-row run: 4.3 GB against 2.2)."""
-    from geo_screen.outputs import packages
-
-    run = _written_run(make_result(60, seed=7), tmp_path / "run")
-
-    def no_pool(*args, **kwargs):
-        raise AssertionError("two processes above POOL_MAX_ROWS")
-
-    monkeypatch.setattr(packages, "POOL_ROWS", 1)
-    monkeypatch.setattr(packages, "POOL_MAX_ROWS", 10)
-    monkeypatch.setattr(packages, "ProcessPoolExecutor", no_pool)
-    report = export_packages(run, tmp_path / "out", city=True, processes=2)
-    assert sum(report.rows.values()) > 10 and len(report.city) == 3

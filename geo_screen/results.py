@@ -249,8 +249,8 @@ def flagged_mask(enterprises: pd.DataFrame) -> np.ndarray:
     return (hit.notna() & (hit != "")).to_numpy(dtype=bool)
 
 
-def read_results(path: str | Path) -> ScreenResult:
-    """Read a run back from its ``results.gpkg`` (or the folder holding it), checked against its ``run.json``.
+def checked_results(path: str | Path) -> tuple[Path, dict]:
+    """A run's ``results.gpkg`` (given it or the folder holding it) and its ``run.json``, once they agree.
 
     Raises
     ------
@@ -258,7 +258,6 @@ def read_results(path: str | Path) -> ScreenResult:
         When there are no results, or the folder's files are not the ones its ``run.json`` lists
         (:func:`checked_run`).
     """
-
     path = Path(path)
     gpkg = path / GPKG_NAME if path.is_dir() else path
     if not gpkg.exists():
@@ -276,7 +275,20 @@ def read_results(path: str | Path) -> ScreenResult:
     manifest = checked_run(gpkg.parent)
     if gpkg.name not in manifest[FILES_KEY]:
         raise InputDataError(f"{gpkg} is not a file of the run in {gpkg.parent} (its {MANIFEST_NAME}); {REDO_RUN}")
-    enterprises, hits = (_read_layer(gpkg, layer) for layer in (ENTERPRISES_LAYER, HITS_LAYER))
+    return gpkg, manifest
+
+
+def read_results(path: str | Path) -> ScreenResult:
+    """Read a run back from its ``results.gpkg`` (or the folder holding it), checked against its ``run.json``.
+
+    Raises
+    ------
+    InputDataError
+        When there are no results, or the folder's files are not the ones its ``run.json`` lists
+        (:func:`checked_run`).
+    """
+    gpkg, manifest = checked_results(path)
+    enterprises, hits = (LayerRows(gpkg, layer).read() for layer in (ENTERPRISES_LAYER, HITS_LAYER))
     return ScreenResult(enterprises, hits, manifest)
 
 
@@ -329,37 +341,107 @@ def load_result(result: ScreenResult | str | os.PathLike) -> ScreenResult:
     ExportError
         When the enterprises have no CRS or lack the columns every run writes.
     """
+    res = result if isinstance(result, ScreenResult) else read_results(result)
+    check_exportable(res.enterprises.crs, res.enterprises.columns)
+    return ScreenResult(exported_enterprises(res.enterprises), exported_hits(res.hits), res.manifest)
+
+
+def check_exportable(crs, columns) -> None:
+    """Refuse enterprises that have no CRS or lack the columns every run writes (:class:`ExportError`)."""
     from geo_screen.errors import ExportError
 
-    res = result if isinstance(result, ScreenResult) else read_results(result)
-    ents, hits = res.enterprises, res.hits
-    if ents.crs is None:
+    if crs is None:
         raise ExportError(
             "the results have no CRS; they should be EPSG:4490 (CGCS2000) lon/lat: set it with "
             "enterprises.set_crs('EPSG:4490') or re-run 'geo-screen screen'"
         )
-    missing = [c for c in (INPUT_ROW, STANDARDS_HIT, DISPOSITION) if c not in ents.columns]
+    missing = [c for c in (INPUT_ROW, STANDARDS_HIT, DISPOSITION) if c not in columns]
     if missing:
         raise ExportError(
             f"the results lack columns {missing}; they are not a geo_screen run (re-run 'geo-screen screen')"
         )
-    ents = ents.to_crs(OUTPUT_CRS).reset_index(drop=True)
+
+
+def exported_enterprises(ents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Enterprise rows as exports write them: CGCS2000 lon/lat, a 0..n-1 index."""
+    return ents.to_crs(OUTPUT_CRS).reset_index(drop=True)
+
+
+def exported_hits(hits: pd.DataFrame) -> pd.DataFrame:
+    """Evidence rows as exports write them: CGCS2000 lon/lat (when they have points), a 0..n-1 index."""
     if isinstance(hits, gpd.GeoDataFrame) and hits.active_geometry_name is not None:
         hits = hits.to_crs(OUTPUT_CRS) if hits.crs is not None else hits.set_crs(OUTPUT_CRS)
-    return ScreenResult(ents, hits.reset_index(drop=True), res.manifest)
+    return hits.reset_index(drop=True)
 
 
-def _read_layer(gpkg: Path, layer: str) -> gpd.GeoDataFrame:
-    """One results layer, read through Arrow (10x faster at a million rows) with the column types of a plain
-    pyogrio read: a GeoPackage boolean with missing values as 1.0/0.0/NaN (bool when none is missing)."""
-    import pyogrio
+class LayerRows:
+    """One layer of a ``results.gpkg``, read whole or a few rows or columns at a time, with the column types
+    of a whole read either way (read through Arrow: 10x faster at a million rows than row by row).
 
-    info = pyogrio.read_info(gpkg, layer=layer)
-    frame = gpd.read_file(gpkg, layer=layer, engine="pyogrio", use_arrow=True)
-    for col, subtype in zip(info["fields"], info["ogr_subtypes"]):
-        if subtype == "OFSTBoolean" and frame[col].dtype == object:  # missing values: Arrow gives objects
+    A whole read gives a GeoPackage boolean with missing values as 1.0/0.0/NaN (bool when none is missing) and
+    an integer with missing values as floats; a part of it has the whole layer's types, whatever it holds.
+
+    Parameters
+    ----------
+    gpkg
+        The file.
+    layer
+        The layer's name (:data:`ENTERPRISES_LAYER`, :data:`HITS_LAYER`).
+    """
+
+    def __init__(self, gpkg: str | Path, layer: str):
+        import pyogrio
+
+        self.gpkg, self.layer = Path(gpkg), layer
+        self.info = pyogrio.read_info(self.gpkg, layer=layer)
+        self._floats: list[str] | None = None  # booleans and integers with a missing value somewhere
+
+    def read(
+        self, *, fids: np.ndarray | None = None, columns: list[str] | None = None, geometry: bool = True
+    ) -> pd.DataFrame:
+        """The layer's rows (those with feature ids ``fids``, in the layer's order; all by default) and
+        ``columns`` (all by default), without the geometry when ``geometry`` is false.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame or pandas.DataFrame
+            On a 0..n-1 index; ``fid`` holds the feature ids when ``fids`` or ``columns`` were given.
+        """
+        whole = fids is None and columns is None
+        where = None if fids is None else "fid IN (" + ",".join(map(str, np.asarray(fids, dtype=np.int64))) + ")"
+        frame = gpd.read_file(
+            self.gpkg,
+            layer=self.layer,
+            engine="pyogrio",
+            use_arrow=True,
+            where=where,
+            columns=columns,
+            read_geometry=geometry,
+            fid_as_index=not whole,
+        )
+        if whole:  # a boolean missing a value somewhere: Arrow gives objects
+            floats = [c for c in self._float_candidates() if frame[c].dtype == object]
+        else:
+            frame = frame.sort_index().rename_axis("fid").reset_index()
+            floats = [c for c in self.float_columns() if c in frame.columns and frame[c].dtype != "float64"]
+        for col in floats:
             frame[col] = frame[col].astype("float64")
-    return frame
+        return frame
+
+    def _float_candidates(self) -> list[str]:
+        """The booleans and integers: what a whole read gives as floats when a value is missing."""
+        kinds = zip(self.info["fields"], self.info["dtypes"], self.info["ogr_subtypes"])
+        return [c for c, dtype, sub in kinds if sub == "OFSTBoolean" or dtype.startswith("int")]
+
+    def float_columns(self) -> list[str]:
+        """The booleans and integers a whole read gives as floats: those missing a value somewhere (read once)."""
+        if self._floats is None:
+            import pyogrio
+
+            candidates = self._float_candidates()
+            table = pyogrio.read_arrow(self.gpkg, layer=self.layer, columns=candidates, read_geometry=False)[1]
+            self._floats = [c for c in candidates if table[c].null_count] if candidates else []
+        return self._floats
 
 
 def standard_keys(value: str | float | None) -> list[str]:

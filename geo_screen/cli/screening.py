@@ -106,11 +106,11 @@ def run(args) -> int:
         print(catalog.check_text())
         return EXIT_PROBLEMS if catalog.problems else EXIT_OK
     if args.command == "export":
+        from geo_screen.outputs.packagerows import export_rows
         from geo_screen.outputs.packages import export_packages
-        from geo_screen.results import load_result
 
         log = StepLog()
-        result = _results_for_export(args.results, load_result)
+        result = _results_for_export(args.results, export_rows)
         formats = tuple(f.strip().lower() for f in args.format.split(",") if f.strip())
         report = export_packages(
             result,
@@ -128,15 +128,16 @@ def run(args) -> int:
     raise AssertionError(args.command)  # argparse enforces the choices
 
 
-def _results_for_export(path: Path, load_result):
-    """The run at ``path``, or one message when the file is not a readable results GeoPackage."""
+def _results_for_export(path: Path, export_rows):
+    """The run at ``path`` as the export reads it, or one message when the file is not a readable results
+    GeoPackage."""
     from pyogrio.errors import DataLayerError, DataSourceError
 
     from geo_screen import results as R
     from geo_screen.errors import InputDataError
 
     try:
-        return load_result(path)
+        return export_rows(path)
     except (DataSourceError, DataLayerError, KeyError) as err:
         raise InputDataError(
             f"{path}: not a complete screening run's {R.GPKG_NAME} (it needs the layers {R.ENTERPRISES_LAYER!r} and "

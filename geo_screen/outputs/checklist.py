@@ -84,36 +84,49 @@ def not_assessed_text(ents: pd.DataFrame) -> pd.Series:
 
     Spatial standards: no usable location, outside the layers, no sanitary distance for the industry, or no
     layer data at the location; attribute standards: the registry attributes left empty on that row (as
-    :data:`geo_screen.vocabulary.STANDARD_DATA` lists them).
+    :data:`geo_screen.vocabulary.STANDARD_DATA` lists them). Rows alike in all of that share one sentence,
+    written once.
     """
     if R.NOT_ASSESSED_COL not in ents.columns or ents.empty:
         return pd.Series("", index=ents.index, dtype="str")
-    status = ents[R.ROW_STATUS].astype("str") if R.ROW_STATUS in ents else pd.Series("", index=ents.index)
+    n = len(ents)
+    issues = (";" + ents[R.ISSUES].astype("str") + ";") if R.ISSUES in ents.columns else pd.Series("", index=ents.index)
+    data = sorted({c for columns in STANDARD_DATA.values() for c in columns})
     required = pd.to_numeric(ents.get(R.SANITARY_REQUIRED, pd.Series(np.nan, index=ents.index)), errors="coerce")
-    out = []
-    for (label, keys), st, req in zip(ents[R.NOT_ASSESSED_COL].items(), status, required):
-        parts = []
-        for key in R.standard_keys(keys):
-            parts.append(f"{seed_item(key)}：{_reason(ents, label, key, st, req)}")
-        out.append("；".join(parts))
-    return pd.Series(out, index=ents.index, dtype="str")
+    case = pd.DataFrame(
+        {
+            "keys": ents[R.NOT_ASSESSED_COL].to_numpy(),
+            "status": ents[R.ROW_STATUS].astype("str").to_numpy() if R.ROW_STATUS in ents else np.full(n, ""),
+            "required": np.isfinite(required.to_numpy(dtype="float64")),
+            **{
+                f"unknown {key}": issues.str.contains(f";zone_industry_unknown:{key};", regex=False)
+                .fillna(False)
+                .to_numpy(dtype=bool)
+                for key in R.SPATIAL_STANDARDS
+            },
+            **{c: ents[c].isna().to_numpy() if c in ents.columns else np.ones(n, bool) for c in data},
+        }
+    )
+    which = case.groupby(list(case.columns), dropna=False, sort=False).ngroup().to_numpy()
+    first = pd.Series(np.arange(n)).groupby(which).first()
+    texts = {group: _sentence(case.iloc[row]) for group, row in first.items()}
+    return pd.Series([texts[g] for g in which], index=ents.index, dtype="str")
 
 
-def _reason(ents: pd.DataFrame, label, key: str, status: str, required: float) -> str:
+def _sentence(case: pd.Series) -> str:
+    return "；".join(f"{seed_item(key)}：{_reason(case, key)}" for key in R.standard_keys(case["keys"]))
+
+
+def _reason(case: pd.Series, key: str) -> str:
     if key in R.SPATIAL_STANDARDS:
-        if status in _LOCATION_REASON:
-            return _LOCATION_REASON[status]
-        if key == "5" and not np.isfinite(required):
+        if case["status"] in _LOCATION_REASON:
+            return _LOCATION_REASON[case["status"]]
+        if key == "5" and not case["required"]:
             return "行业无卫生防护距离标准，登记表也未填环评确定的卫生防护距离"
-        issues = ents.at[label, R.ISSUES] if R.ISSUES in ents.columns else None
-        if isinstance(issues, str) and f"zone_industry_unknown:{key}" in issues.split(";"):
+        if case[f"unknown {key}"]:
             return "登记表未填行业，所在范围只适用于所列行业的企业"
         return "图层在该位置无数据或缺少所需图层"
-    missing = [
-        f"“{column_label(c)}”"
-        for c in STANDARD_DATA.get(key, ())
-        if c not in ents.columns or pd.isna(ents.at[label, c])
-    ]
+    missing = [f"“{column_label(c)}”" for c in STANDARD_DATA.get(key, ()) if case[c]]
     return f"登记表未填{'、'.join(missing)}" if missing else "缺少所需数据"
 
 

@@ -42,6 +42,26 @@ INTERNAL_LIST = "内部初筛名单（未经核实，不得公开）"
 _INDIVIDUAL_USCC = "92"
 _INDIVIDUAL_MARK = re.compile(r"[（(]?个体(?:工商户|户|经营)?[)）]?")
 _BARE_PERSON = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")  # a name of 2-4 Chinese characters and nothing else
+#: the enterprise columns the city's lists read (汇总.xlsx and 内部初筛名单: counts, lists, their order)
+CITY_COLUMNS = (
+    R.ENTERPRISE_ID,
+    R.NAME,
+    R.INDUSTRY,
+    "lon",
+    "lat",
+    R.INPUT_ROW,
+    R.COUNTY,
+    R.COUNTY_CODE,
+    R.std_column("6"),
+    R.std_column("violation"),
+    R.STANDARDS_HIT,
+    R.DISPOSITION,
+    R.DISPOSITION_ZH,
+    R.LEGAL_BASIS,
+    R.ESCALATION,
+)
+#: the evidence columns the city's counts read (区县×标准×处置)
+CITY_HIT_COLUMNS = (R.INPUT_ROW, "standard", R.DISPOSITION)
 
 
 def mask_individual_names(names: pd.Series, ids: pd.Series) -> pd.Series:
@@ -108,7 +128,10 @@ def internal_list(result: R.ScreenResult | str | os.PathLike) -> pd.DataFrame:
         One row per flagged enterprise, by county, disposition severity and name, with Chinese headers;
         ``逾期处置`` when the run gives what follows a failed rectification.
     """
-    ents = R.load_result(result).enterprises
+    return _internal_table(R.load_result(result).enterprises)
+
+
+def _internal_table(ents: pd.DataFrame) -> pd.DataFrame:
     flagged = _ordered(ents[R.flagged_mask(ents)])
     out = pd.DataFrame(
         {
@@ -217,10 +240,18 @@ def city_outputs(result: R.ScreenResult | str | os.PathLike, out_dir: str | os.P
         The files written.
     """
     res = R.load_result(result)
-    ents, out = res.enterprises, Path(out_dir)
+    return write_city_outputs(res.enterprises, res.hits, res.manifest, out_dir)
+
+
+def write_city_outputs(
+    ents: pd.DataFrame, hits: pd.DataFrame, manifest: dict, out_dir: str | os.PathLike
+) -> list[Path]:
+    """:func:`city_outputs` of a run's enterprises (every row; :data:`CITY_COLUMNS` suffice), evidence rows
+    (:data:`CITY_HIT_COLUMNS` suffice) and ``run.json``."""
+    out = Path(out_dir)
     flagged = ents[R.flagged_mask(ents)]
 
-    by_standard = summary_by_county(ents, res.hits)
+    by_standard = summary_by_county(ents, hits)
 
     def hit(s: str):
         return (flagged[R.std_column(s)] == R.HIT) if R.std_column(s) in flagged else False
@@ -234,7 +265,7 @@ def city_outputs(result: R.ScreenResult | str | os.PathLike, out_dir: str | os.P
         **{lst.sheet: _list_frame(flagged[flagged[R.DISPOSITION].isin(lst.dispositions)]) for lst in CITY_LISTS},
         EMISSION_LIST: _list_frame(flagged[hit("6") | hit("violation")]),
     }
-    m = res.manifest
+    m = manifest
     notes = "\n".join(
         [
             f"{m.get('rules', {}).get('name', '利用综合标准依法依规推动落后产能退出')} 筛查汇总",
@@ -275,7 +306,8 @@ def city_outputs(result: R.ScreenResult | str | os.PathLike, out_dir: str | os.P
         title=stamped("筛查汇总", m),
         page_header=INTERNAL_LIST,
     )
-    table = internal_list(res)
+    del sheets, by_standard  # 汇总.xlsx is written: its lists' memory serves the internal list's
+    table = _internal_table(flagged)
     title = internal_list_title(len(table), m)
     write_internal_list(table, out / f"{INTERNAL_LIST}.xlsx", title=title, manifest=m)
     write_csv(out / f"{INTERNAL_LIST}.csv", table, title=title)

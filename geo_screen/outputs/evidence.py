@@ -21,8 +21,16 @@ from geo_screen.vocabulary import (
 )
 
 
-def _fmt(values: pd.Series) -> np.ndarray:
-    return np.char.mod("%.0f", pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64"))
+def _measure(distance_m: float, required_m: float, margin_m: float) -> str:
+    """A hit's measure in words, whole metres: the shortfall against a required distance, where it lies from a
+    zone's edge (``margin_m`` positive inside), or the distance alone; empty when it has none."""
+    if required_m == required_m:  # not NaN
+        return f"距离{distance_m:.0f}米，要求不小于{required_m:.0f}米，差{margin_m:.0f}米"
+    if margin_m > 0:
+        return f"位于区内，距边界{margin_m:.0f}米"
+    if margin_m == margin_m:
+        return f"位于区外，距边界{abs(margin_m):.0f}米"
+    return f"距离{distance_m:.0f}米" if distance_m == distance_m else ""
 
 
 def standards_zh(values: pd.Series) -> pd.Series:
@@ -70,7 +78,8 @@ def evidence_text(hits: pd.DataFrame) -> pd.Series:
             return pd.Series("", index=hits.index, dtype="str")
         return hits[c].astype("str").fillna("").replace({"nan": "", "None": ""})
 
-    label = hits["standard"].astype("str").map(lambda s: seed_item(s)).astype("str")
+    standard = hits["standard"].astype("str")
+    label = standard.map({s: seed_item(s) for s in standard.dropna().unique()}).astype("str")
     layer, category, detail = txt("layer_id"), txt("category"), txt("detail")
     registry = (layer == "registry").to_numpy()
     land = (category == "land_use_plan").to_numpy()
@@ -84,23 +93,11 @@ def evidence_text(hits: pd.DataFrame) -> pd.Series:
         index=hits.index,
     )
     feature = txt("feature_name") + pd.Series(np.where(about != "", "（" + about + "）", ""), index=hits.index)
-    dist, req, mar = (pd.to_numeric(hits[c], errors="coerce") for c in ("distance_m", "required_m", "margin_m"))
-    d, r, m, m_abs = _fmt(dist), _fmt(req), _fmt(mar), _fmt(mar.abs())
-    add = np.char.add
-    measure = (
-        np.select(
-            [req.notna().to_numpy(), (mar > 0).to_numpy(), mar.notna().to_numpy(), dist.notna().to_numpy()],
-            [
-                add(add(add(add(add("距离", d), "米，要求不小于"), r), "米，差"), add(m, "米")),
-                add(add("位于区内，距边界", m), "米"),
-                add(add("位于区外，距边界", m_abs), "米"),
-                add(add("距离", d), "米"),
-            ],
-            "",
-        )
-        if len(hits)
-        else np.array([], dtype=str)
+    dist, req, mar = (
+        pd.to_numeric(hits[c], errors="coerce").to_numpy(dtype="float64")
+        for c in ("distance_m", "required_m", "margin_m")
     )
+    measure = [_measure(d, r, m) for d, r, m in zip(dist, req, mar)]
     out = feature
     for part in (pd.Series(measure, index=hits.index, dtype="str"), detail):
         out = pd.Series(np.where(out == "", part, np.where(part == "", out, out + "，" + part)), index=hits.index)

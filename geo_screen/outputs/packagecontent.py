@@ -8,7 +8,6 @@ import json
 from dataclasses import dataclass, field
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from geo_screen import results as R
@@ -33,7 +32,7 @@ from geo_screen.vocabulary import INPUT_COORDINATE_MEANING, INPUT_SYSTEMS, NOT_A
 
 @dataclass
 class Prepared:
-    """An export's tables converted once (vectorised), aligned by input row, sliced per group."""
+    """A package's tables converted for the DBF (vectorised), aligned by input row."""
 
     ents: gpd.GeoDataFrame
     hits: gpd.GeoDataFrame
@@ -43,21 +42,6 @@ class Prepared:
     dictionary: pd.DataFrame
     #: the group's enterprises not assessed overall (the checklist's 待补充资料 sheet)
     pending: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-    def take(self, positions: np.ndarray, pending: pd.DataFrame | None = None) -> Prepared:
-        """The tables of the enterprises at ``positions`` (and their hits and changes); ``pending`` if given."""
-        ents = self.ents.iloc[positions]
-        rows = ents[R.INPUT_ROW]
-        in_hits = self.hits[R.INPUT_ROW].isin(rows).to_numpy()
-        return Prepared(
-            ents,
-            self.hits[in_hits],
-            self.ent_dbf.iloc[positions],
-            self.hit_dbf[in_hits],
-            self.changes[self.changes[R.INPUT_ROW].isin(rows)],
-            self.dictionary,
-            self.pending if pending is None else pending,
-        )
 
 
 def _input_coordinates(manifest: dict) -> dict[str, tuple[str, str]]:

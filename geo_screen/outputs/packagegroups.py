@@ -77,15 +77,15 @@ def group_positions(ents: pd.DataFrame, by: str) -> dict[str, np.ndarray]:
     return dict(sorted(key.groupby(key.to_numpy()).indices.items()))
 
 
-def pending_rows(ents: pd.DataFrame, by: str, value: str) -> pd.DataFrame:
-    """The group's enterprises not assessed overall (whatever ``only`` is): the checklist's 待补充资料."""
-    pending = ents[(ents[R.DISPOSITION] == R.NOT_ASSESSED_DISPOSITION).to_numpy()]
+def pending_positions(ents: pd.DataFrame, by: str, value: str) -> np.ndarray:
+    """Positions of the group's enterprises not assessed overall (whatever ``only`` is): the checklist's 待补充资料."""
     column = {"county": R.COUNTY, "industry": R.INDUSTRY}.get(by)
-    if column is None or column not in pending.columns:  # by standard: they hit none
-        return pending.iloc[:0]
-    key = pending[column].astype("str").str.strip()
+    if column is None or column not in ents.columns:  # by standard: they hit none
+        return np.array([], dtype=np.int64)
+    pending = (ents[R.DISPOSITION] == R.NOT_ASSESSED_DISPOSITION).to_numpy()
+    key = ents[column].astype("str").str.strip()
     key = key.where(key.notna() & (key != ""), MISSING_ZH)
-    return pending[(key == value).to_numpy()]
+    return np.flatnonzero(pending & (key == value).to_numpy())
 
 
 def group_label(by: str, value: str) -> str:

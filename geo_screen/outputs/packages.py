@@ -3,7 +3,9 @@
 :func:`export_packages` writes one zip per county (or industry, or standard) for
 on-site verification; :func:`package_bytes` builds one of them in memory for the
 app. The city's ``汇总.xlsx`` and public list are :mod:`geo_screen.outputs.citylists`. This module writes
-the zips; which packages an export makes and their file names are :mod:`~geo_screen.outputs.packagegroups`,
+the zips (each zip's members: :mod:`~geo_screen.outputs.packagezip`; the rows read for each:
+:mod:`~geo_screen.outputs.packagerows`); which packages an export makes and their file names are
+:mod:`~geo_screen.outputs.packagegroups`,
 their tables, checklist and README text :mod:`~geo_screen.outputs.packagecontent`, and the GeoPackage's
 fields to fill in :mod:`~geo_screen.outputs.packagefill`.
 
@@ -35,10 +37,8 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
@@ -46,9 +46,10 @@ import pyogrio.errors
 
 from geo_screen import results as R
 from geo_screen.errors import ExportError
-from geo_screen.outputs.dbf import resolve_encoding, write_shapefile
-from geo_screen.outputs.packagecontent import Prepared, checklist_bytes, prepare, readme_text
-from geo_screen.outputs.packagefill import GPKG_FILL_FIELDS, with_fields_to_fill
+from geo_screen.outputs.citylists import write_city_outputs
+from geo_screen.outputs.dbf import Encoding, resolve_encoding
+from geo_screen.outputs.packagecontent import Prepared, prepare
+from geo_screen.outputs.packagefill import GPKG_FILL_FIELDS
 from geo_screen.outputs.packagegroups import (
     FORMATS,
     GROUP_BY,
@@ -57,15 +58,14 @@ from geo_screen.outputs.packagegroups import (
     checked_options,
     group_label,
     group_positions,
-    pending_rows,
+    pending_positions,
     safe_file_stem,
     unique_stems,
 )
-from geo_screen.outputs.provenance import LOCAL_TZ
-from geo_screen.outputs.sheets import write_csv
+from geo_screen.outputs.packagerows import ExportRows, export_rows
+from geo_screen.outputs.packagezip import write_package
 from geo_screen.outputs.staging import commit, staging_folder
 from geo_screen.records import checked_record
-from geo_screen.results import OUTPUT_CRS
 
 __all__ = [  # the grouping and the fill-in fields are read here with the export that uses them
     "EXPORT_RECORD",
@@ -123,106 +123,59 @@ class ExportReport:
 # --------------------------------------------------------------------------- names and groups
 
 
-def _points_and_footprints(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
-    """Point per row (footprints -> representative point inside them; none -> null) and the footprint mask."""
-    usable = (geoms.notna() & ~geoms.is_empty).to_numpy()
-    kind = geoms.geom_type.to_numpy()
-    footprint = usable & np.isin(kind, ["Polygon", "MultiPolygon"])
-    points = np.where(usable & (kind == "Point"), geoms.to_numpy(), None)
-    other = usable & (kind != "Point")
-    points[other] = geoms[other].representative_point().to_numpy()
-    return points, footprint
+@dataclass
+class _Plan:
+    """An export's packages: which enterprises each holds and which its 待补充资料 sheet lists (positions in
+    ``rows.keys``), their labels and file stems, and how they are written."""
+
+    rows: ExportRows
+    formats: tuple[str, ...]
+    enc: Encoding
+    by: str
+    only: str
+    groups: dict[str, np.ndarray]
+    pending: list[np.ndarray]
+    labels: list[str]
+    stems: list[str]
 
 
-def _write_package(
-    zf: zipfile.ZipFile,
-    prep: Prepared,
-    work: Path,
-    *,
-    stem: str,
-    label: str,
-    by: str,
-    only: str,
-    formats: Sequence[str],
-    enc,
-    manifest: dict,
-) -> None:
-    files: list[Path] = []
-    if "shp" in formats:
-        points, footprint = _points_and_footprints(prep.ents.geometry)
-        attrs = prep.ent_dbf.reset_index(drop=True)
-        files += write_shapefile(
-            gpd.GeoDataFrame(attrs, geometry=list(points), crs=OUTPUT_CRS),
-            work / f"{stem}_点.shp",
-            encoding=enc,
-            geometry_type="Point",
-        )
-        if footprint.any():
-            polys = gpd.GeoDataFrame(
-                attrs[footprint], geometry=prep.ents.geometry.to_numpy()[footprint], crs=OUTPUT_CRS
-            )
-            files += write_shapefile(polys, work / f"{stem}_面.shp", encoding=enc, geometry_type="Polygon")
-        files += write_shapefile(prep.hit_dbf.reset_index(drop=True), work / f"{stem}_依据.dbf", encoding=enc)
-    if "gpkg" in formats:
-        gpkg = work / f"{stem}.gpkg"
-        ents = with_fields_to_fill(prep.ents, manifest.get("run_id"))
-        pyogrio.write_dataframe(ents, gpkg, layer=R.ENTERPRISES_LAYER, driver="GPKG")
-        pyogrio.write_dataframe(prep.hits, gpkg, layer=R.HITS_LAYER, driver="GPKG")
-        files.append(gpkg)
-    for path in files:
-        with path.open("rb") as src, zf.open(_member(path.name), "w", force_zip64=True) as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
-    if "xlsx" in formats:
-        _add(zf, "现场核查表.xlsx", checklist_bytes(prep, label, manifest))
-    buf = io.BytesIO()
-    write_csv(buf, prep.dictionary)
-    _add(zf, "字段说明.csv", buf.getvalue())
-    readme = readme_text(
-        prep,
-        stem=stem,
-        label=label,
-        by=by,
-        only=only,
-        enc=enc,
-        manifest=manifest,
-        members=[p.name for p in files] + (["现场核查表.xlsx"] if "xlsx" in formats else []),
-    )
-    _add(zf, "README.txt", ("\ufeff" + readme).replace("\n", "\r\n").encode("utf-8"))
-
-
-def _member(name: str) -> zipfile.ZipInfo:
-    """A package member dated now in Beijing time (every member alike, whatever the machine's time zone)."""
-    info = zipfile.ZipInfo(name, date_time=datetime.now(LOCAL_TZ).timetuple()[:6])
-    info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
-    return info
-
-
-def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
-    zf.writestr(_member(name), data)
-
-
-def _plan(result, by: str, only: str, formats, encoding):
+def _plan(result, by: str, only: str, formats, encoding) -> _Plan:
     formats = checked_options(by, only, formats)
     enc = resolve_encoding(encoding)
-    res = R.load_result(result)
-    ents = res.enterprises if only == "all" else res.enterprises[R.flagged_mask(res.enterprises)]
-    hits = res.hits[res.hits[R.INPUT_ROW].isin(ents[R.INPUT_ROW])] if len(res.hits) else res.hits
-    groups = group_positions(ents, by)
+    rows = export_rows(result)
+    chosen = np.arange(len(rows.keys)) if only == "all" else np.flatnonzero(R.flagged_mask(rows.keys))
+    groups = {
+        value: chosen[positions]
+        for value, positions in group_positions(rows.keys.iloc[chosen].reset_index(drop=True), by).items()
+    }
+    pending = [pending_positions(rows.keys, by, value) for value in groups]
     labels = [group_label(by, v) for v in groups]
-    return (
-        res,
-        formats,
-        enc,
-        ents.reset_index(drop=True),
-        hits.reset_index(drop=True),
-        groups,
-        labels,
-        unique_stems(labels),
+    return _Plan(rows, formats, enc, by, only, groups, pending, labels, unique_stems(labels))
+
+
+def _package(plan: _Plan, i: int, zf: zipfile.ZipFile, work: Path) -> Prepared:
+    """Read, prepare and write the ``i``-th package into ``zf``; its tables come back for the report."""
+    rows = plan.rows
+    ents = rows.enterprises(list(plan.groups.values())[i])
+    part = prepare(ents, rows.hits(ents[R.INPUT_ROW]), plan.enc, rows.manifest)
+    part.pending = rows.enterprises(plan.pending[i]) if len(plan.pending[i]) else ents.iloc[:0]
+    write_package(
+        zf,
+        part,
+        work,
+        stem=plan.stems[i],
+        label=plan.labels[i],
+        by=plan.by,
+        only=plan.only,
+        formats=plan.formats,
+        enc=plan.enc,
+        manifest=rows.manifest,
     )
+    return part
 
 
 def export_packages(
-    result: R.ScreenResult | str | os.PathLike,
+    result: ExportRows | R.ScreenResult | str | os.PathLike,
     out_dir: str | os.PathLike,
     *,
     by: str = "county",
@@ -241,7 +194,8 @@ def export_packages(
     Parameters
     ----------
     result
-        A :class:`~geo_screen.results.ScreenResult` or the path of a run's ``results.gpkg`` (or its folder).
+        A :class:`~geo_screen.results.ScreenResult` or the path of a run's ``results.gpkg`` (or its folder),
+        read a package at a time (:func:`~geo_screen.outputs.packagerows.export_rows`).
     by
         ``county``, ``industry`` or ``standard`` (one package per standard hit; an
         enterprise appears in each of its standards). Missing values go to "未知".
@@ -262,46 +216,31 @@ def export_packages(
     ExportReport
         Files written, enterprises per group, and every text value cut or replaced.
     """
-    from geo_screen.outputs.citylists import city_outputs
 
-    res, formats, enc, ents, hits, groups, labels, stems = _plan(result, by, only, formats, encoding)
+    plan = _plan(result, by, only, formats, encoding)
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
         work = staging_folder(out, kind="export")
     except OSError as err:
         raise ExportError(f"cannot write in the output folder {out}: {err}; choose a writable folder") from err
-    prep = prepare(ents, hits, enc, res.manifest)
-    report = ExportReport(out, by, only, enc.name)
-    changes = []
-    try:
-        names = []
-        for i, ((value, positions), label, stem) in enumerate(zip(groups.items(), labels, stems), start=1):
-            part = prep.take(positions, pending=pending_rows(res.enterprises, by, value))
+    report = ExportReport(out, by, only, plan.enc.name)
+    try:  # the city's lists first (as measured: a 1M-row run's export peaks at 2.2 GB), then a package at a time
+        city_names = [p.name for p in write_city_outputs(*plan.rows.city(), plan.rows.manifest, work)] if city else []
+        names, changes = [], []
+        for i, (value, stem) in enumerate(zip(plan.groups, plan.stems)):
             scratch = Path(tempfile.mkdtemp(dir=work))
             with zipfile.ZipFile(work / f"{stem}.zip", "w", zipfile.ZIP_DEFLATED) as zf:
-                _write_package(
-                    zf,
-                    part,
-                    scratch,
-                    stem=stem,
-                    label=label,
-                    by=by,
-                    only=only,
-                    formats=formats,
-                    enc=enc,
-                    manifest=res.manifest,
-                )
+                part = _package(plan, i, zf, scratch)
             shutil.rmtree(scratch, ignore_errors=True)
             names.append(f"{stem}.zip")
-            report.rows[value] = len(positions)
+            report.rows[value] = len(part.ents)
             changes.append(part.changes.assign(group=value, package=f"{stem}.zip"))
             if progress:
-                progress(i, len(groups), value)
-        city_names = [p.name for p in city_outputs(res, work)] if city else []
-        record = {"export": {"by": by, "only": only, "formats": list(formats), "encoding": enc.name}}
-        if res.manifest.get("run_id"):
-            record["run_id"] = res.manifest["run_id"]
+                progress(i + 1, len(plan.groups), value)
+        record = {"export": {"by": by, "only": only, "formats": list(plan.formats), "encoding": plan.enc.name}}
+        if plan.rows.manifest.get("run_id"):
+            record["run_id"] = plan.rows.manifest["run_id"]
         written = commit(work, out, names + city_names, EXPORT_RECORD, record)
     except ExportError:
         raise
@@ -310,7 +249,7 @@ def export_packages(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report.files, report.city = written[: len(names)], written[len(names) : -1]
-    report.changes = pd.concat(changes, ignore_index=True) if changes else prep.changes.iloc[:0]
+    report.changes = pd.concat(changes, ignore_index=True) if changes else report.changes
     return report
 
 
@@ -340,42 +279,21 @@ def package_bytes(
     ``value`` is the group value (county name, industry, standard key such as ``"3"``
     or its label ``"标准3"``; ``"未知"`` for missing).
     """
-    res, formats, enc, ents, hits, groups, labels, stems = _plan(result, by, only, formats, encoding)
-    keys = list(groups)
-    match = [i for i, (k, lab) in enumerate(zip(keys, labels)) if str(value) in (k, lab)]
+    plan = _plan(result, by, only, formats, encoding)
+    keys = list(plan.groups)
+    match = [i for i, (k, lab) in enumerate(zip(keys, plan.labels)) if str(value) in (k, lab)]
     if not match:
         raise ExportError(
             f"by={by!r}: no {'flagged ' if only == 'flagged' else ''}enterprises with value {value!r}; "
             f"available: {keys[:30]}{' ...' if len(keys) > 30 else ''}"
         )
-    i = match[0]
-    positions = groups[keys[i]]
-    sub = ents.iloc[positions]
-    part = prepare(
-        sub.reset_index(drop=True),
-        hits[hits[R.INPUT_ROW].isin(sub[R.INPUT_ROW])].reset_index(drop=True),
-        enc,
-        res.manifest,
-    )
-    part.pending = pending_rows(res.enterprises, by, keys[i])
     buf = io.BytesIO()
     try:
         with (
             tempfile.TemporaryDirectory(prefix="geo_screen-package-") as work,
             zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf,
         ):
-            _write_package(
-                zf,
-                part,
-                Path(work),
-                stem=stems[i],
-                label=labels[i],
-                by=by,
-                only=only,
-                formats=formats,
-                enc=enc,
-                manifest=res.manifest,
-            )
+            _package(plan, match[0], zf, Path(work))
     except ExportError:
         raise
     except _WRITE_ERRORS as err:

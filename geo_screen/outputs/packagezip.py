@@ -1,0 +1,131 @@
+"""One package's zip: its layers (shapefiles, a GeoPackage), the checklist, the field dictionary and the
+README as members, each dated in Beijing time (what a package holds is :mod:`geo_screen.outputs.packages`)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+
+from geo_screen import results as R
+from geo_screen.outputs.dbf import write_shapefile
+from geo_screen.outputs.packagecontent import Prepared, checklist_bytes, readme_text
+from geo_screen.outputs.packagefill import with_fields_to_fill
+from geo_screen.outputs.provenance import LOCAL_TZ
+from geo_screen.outputs.sheets import write_csv
+from geo_screen.results import OUTPUT_CRS
+
+#: zlib level of a package's members: 3 deflates them in half the time of the default 6, 14 % larger
+#: (a 200,000-row run's county packages: 1.9 s against 3.8 s of CPU, 65 MB against 57 MB)
+DEFLATE_LEVEL = 3
+
+
+def _points_and_footprints(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
+    """Point per row (footprints -> representative point inside them; none -> null) and the footprint mask."""
+    usable = (geoms.notna() & ~geoms.is_empty).to_numpy()
+    kind = geoms.geom_type.to_numpy()
+    footprint = usable & np.isin(kind, ["Polygon", "MultiPolygon"])
+    points = np.where(usable & (kind == "Point"), geoms.to_numpy(), None)
+    other = usable & (kind != "Point")
+    points[other] = geoms[other].representative_point().to_numpy()
+    return points, footprint
+
+
+def write_package(
+    zf: zipfile.ZipFile,
+    prep: Prepared,
+    work: Path,
+    *,
+    stem: str,
+    label: str,
+    by: str,
+    only: str,
+    formats: Sequence[str],
+    enc,
+    manifest: dict,
+) -> None:
+    """Write one package's members into ``zf``: its layers in ``formats`` (written in the folder ``work``
+    first), 现场核查表.xlsx, 字段说明.csv and README.txt.
+
+    Parameters
+    ----------
+    zf
+        The package's zip, open for writing.
+    prep
+        The package's tables (:func:`geo_screen.outputs.packagecontent.prepare`) and its 待补充资料 rows.
+    stem, label
+        The package's file stem and how its group reads (``崇川区``, ``标准3``).
+    by, only, enc, manifest
+        The export's grouping, scope, shapefile encoding and the run's ``run.json`` (for the README).
+    """
+    files: list[Path] = []
+    if "shp" in formats:
+        points, footprint = _points_and_footprints(prep.ents.geometry)
+        attrs = prep.ent_dbf.reset_index(drop=True)
+        files += write_shapefile(
+            gpd.GeoDataFrame(attrs, geometry=list(points), crs=OUTPUT_CRS),
+            work / f"{stem}_点.shp",
+            encoding=enc,
+            geometry_type="Point",
+        )
+        if footprint.any():
+            polys = gpd.GeoDataFrame(
+                attrs[footprint], geometry=prep.ents.geometry.to_numpy()[footprint], crs=OUTPUT_CRS
+            )
+            files += write_shapefile(polys, work / f"{stem}_面.shp", encoding=enc, geometry_type="Polygon")
+        files += write_shapefile(prep.hit_dbf.reset_index(drop=True), work / f"{stem}_依据.dbf", encoding=enc)
+    if "gpkg" in formats:
+        gpkg = work / f"{stem}.gpkg"
+        ents = with_fields_to_fill(prep.ents, manifest.get("run_id"))
+        pyogrio.write_dataframe(ents, gpkg, layer=R.ENTERPRISES_LAYER, driver="GPKG")
+        pyogrio.write_dataframe(prep.hits, gpkg, layer=R.HITS_LAYER, driver="GPKG")
+        files.append(gpkg)
+    # zlib deflates without Python's lock: the layers go into the zip on another thread while the checklist is
+    # built (a 200,000-row run's packages: 1.5 s of deflating off the export's path)
+    with ThreadPoolExecutor(1) as deflating:
+        copied = deflating.submit(_copy_into, zf, files)
+        checklist = checklist_bytes(prep, label, manifest) if "xlsx" in formats else None
+        copied.result()
+    if checklist is not None:
+        _add(zf, "现场核查表.xlsx", checklist)
+    buf = io.BytesIO()
+    write_csv(buf, prep.dictionary)
+    _add(zf, "字段说明.csv", buf.getvalue())
+    readme = readme_text(
+        prep,
+        stem=stem,
+        label=label,
+        by=by,
+        only=only,
+        enc=enc,
+        manifest=manifest,
+        members=[p.name for p in files] + (["现场核查表.xlsx"] if "xlsx" in formats else []),
+    )
+    _add(zf, "README.txt", ("\ufeff" + readme).replace("\n", "\r\n").encode("utf-8"))
+
+
+def _copy_into(zf: zipfile.ZipFile, files: list[Path]) -> None:
+    for path in files:
+        with path.open("rb") as src, zf.open(_member(path.name), "w", force_zip64=True) as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+
+
+def _member(name: str) -> zipfile.ZipInfo:
+    """A package member dated now in Beijing time (every member alike, whatever the machine's time zone),
+    deflated at :data:`DEFLATE_LEVEL`."""
+    info = zipfile.ZipInfo(name, date_time=datetime.now(LOCAL_TZ).timetuple()[:6])
+    info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+    info._compresslevel = DEFLATE_LEVEL  # a ZipInfo's own level (named compress_level from Python 3.13)
+    return info
+
+
+def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+    zf.writestr(_member(name), data)

@@ -279,14 +279,8 @@ def checked_results(path: str | Path) -> tuple[Path, dict]:
 
 
 def read_results(path: str | Path) -> ScreenResult:
-    """Read a run back from its ``results.gpkg`` (or the folder holding it), checked against its ``run.json``.
-
-    Raises
-    ------
-    InputDataError
-        When there are no results, or the folder's files are not the ones its ``run.json`` lists
-        (:func:`checked_run`).
-    """
+    """Read a run back from its ``results.gpkg`` (or the folder holding it), checked against its ``run.json``
+    (:class:`InputDataError` as :func:`checked_results` raises it)."""
     gpkg, manifest = checked_results(path)
     enterprises, hits = (LayerRows(gpkg, layer).read() for layer in (ENTERPRISES_LAYER, HITS_LAYER))
     return ScreenResult(enterprises, hits, manifest)

@@ -181,15 +181,8 @@ def display_width(values: pd.Series) -> int:
 
 
 def _check_sheet_name(name: object, where: str) -> str:
-    if (
-        not isinstance(name, str)
-        or not name
-        or len(name) > 31
-        or set(name) & _BAD_SHEET_CHARS
-        or name.startswith("'")
-        or name.endswith("'")
-        or name.lower() == "history"
-    ):
+    bad = not isinstance(name, str) or not 0 < len(name) <= 31 or bool(set(name) & _BAD_SHEET_CHARS)
+    if bad or name.lower() == "history" or "'" in (name[0], name[-1]):
         raise ExportError(
             f"{where}: sheet name {name!r} is not allowed in Excel; use 1-31 characters without "
             "[ ] : * ? / \\, not starting or ending with an apostrophe, and not 'History'"
@@ -362,20 +355,9 @@ def _add_choices(ws, table, choices: Mapping[str, Sequence[str]], *, first_row: 
                 f"{where}: sheet {sheet!r} has no column {column!r} for a drop-down list; "
                 f"its columns are {list(map(str, df.columns))}"
             )
-        c = list(df.columns).index(column)
-        last = first_row + max(rows, 1) - 1
-        ws.data_validation(
-            first_row,
-            c,
-            last,
-            c,
-            {
-                "validate": "list",
-                "source": list(allowed),
-                "error_title": str(column),
-                "error_message": "请从下拉列表中选择：" + " / ".join(allowed),
-            },
-        )
+        c, message = list(df.columns).index(column), "请从下拉列表中选择：" + " / ".join(allowed)
+        rule = {"validate": "list", "source": list(allowed), "error_title": str(column), "error_message": message}
+        ws.data_validation(first_row, c, first_row + max(rows, 1) - 1, c, rule)
 
 
 def write_csv(path: Target, df: pd.DataFrame, *, encoding: str = "utf-8-sig", title: str | None = None) -> None:

@@ -53,12 +53,10 @@ _REPEATED = 4
 
 
 class RowBlocks(NamedTuple):
-    """A sheet's table made a block of rows at a time, for one too large to copy whole (a large run's 企业 sheet).
+    """A sheet's table too large to copy whole (a large run's 企业 sheet), made a block of rows at a time.
 
-    ``head``: its columns, without rows; ``blocks(n)`` yields its ``rows`` rows in order, at most ``n`` at a time;
-    ``sample(c)``: the values column ``c`` is measured on for its width (those
-    :func:`~geo_screen.outputs.sheets.display_width` would measure of the whole column). The sheet's extent ends at
-    its last row.
+    ``head``: its columns, no rows; ``blocks(n)``: its ``rows`` rows in order, ``n`` at a time; ``sample(c)``: the
+    values column ``c``'s width is measured on. The sheet's extent ends at its last row.
     """
 
     head: pd.DataFrame
@@ -183,10 +181,8 @@ def _cells(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str], np.ndarray]:
 def _rows_xml(
     frames: Iterable[tuple[pd.DataFrame, list[str], np.ndarray]], first_row: int, styles: Mapping[int, str]
 ) -> Iterator[bytes]:
-    """Sheet XML of the rows of ``frames`` (each as :func:`_cells` gives it), the first at 0-based sheet row
-    ``first_row``, :data:`BLOCK_ROWS` at a time; ``styles``: column -> xf index of its column format (cells
-    inherit it, as xlsxwriter writes them).
-    """
+    """Sheet XML of the rows of ``frames`` (as :func:`_cells` gives them) from 0-based sheet row ``first_row``, block by
+    block; ``styles``: column -> xf index of its column format (cells inherit it, as xlsxwriter writes them)."""
     for df, kinds, filled in frames:
         suffixes = [f'" s="{styles[c]}"' if c in styles else '"' for c in range(len(df.columns))]
         for start in range(0, len(df), BLOCK_ROWS):
@@ -197,10 +193,10 @@ def _rows_xml(
             numbers = pa.array(
                 np.arange(first_row + start + 1, first_row + start + len(block) + 1).astype(str), type=pa.string()
             )
-            cells = [
+            cells = (  # made and joined in one call: no block's cells are held while the next block's are made
                 _column_cells(block.iloc[:, c], kind, (f'<c r="{xl_col_to_name(c)}', numbers, suffix))
                 for c, (kind, suffix) in enumerate(zip(kinds, suffixes))
-            ]
+            )
             rows = pc.binary_join_element_wise('<row r="', numbers, '">', *cells, "</row>", "")
             if not keep.all():
                 rows = rows.filter(pa.array(keep))

@@ -211,9 +211,8 @@ def write_results_workbook(result: R.ScreenResult, path: str | os.PathLike | IO[
 
     Above :data:`EXCEL_ROWS_MAX` enterprises the workbook is the one a streamed run writes
     (:func:`write_summary_workbook`): the flagged enterprises, up to a sheet's limit and with the columns
-    :data:`LARGE_COLUMNS`, and the county
-    summaries, with a note on each sheet; the evidence rows stay in results.gpkg (a million-row
-    registry has about two million of them, more than a sheet holds).
+    :data:`LARGE_COLUMNS`, and the county summaries, with a note on each sheet; the evidence rows stay in
+    results.gpkg (a million-row registry has about two million of them, more than a sheet holds).
 
     Parameters
     ----------
@@ -240,12 +239,10 @@ def write_results_workbook(result: R.ScreenResult, path: str | os.PathLike | IO[
             by_disposition=disposition_by_county(result.enterprises),
             manifest=result.manifest,
         )
-    enterprises = pd.DataFrame(result.enterprises.drop(columns="geometry"))
-    hits = pd.DataFrame(result.hits.drop(columns="geometry"))
     manifest = result.manifest
     sheets = {
-        SHEET_ENTERPRISES: enterprise_sheet(enterprises, manifest),
-        SHEET_HITS: evidence_sheet(hits),
+        SHEET_ENTERPRISES: enterprise_sheet(pd.DataFrame(result.enterprises.drop(columns="geometry")), manifest),
+        SHEET_HITS: evidence_sheet(pd.DataFrame(result.hits.drop(columns="geometry"))),
         SHEET_SUMMARY: summary_sheet(summary_by_county(result.enterprises, result.hits)),
         SHEET_BY_DISPOSITION: disposition_by_county(result.enterprises),
         SHEET_RUN: _run_info(manifest),
@@ -261,11 +258,9 @@ def summary_sheet(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _listed_sheet(enterprises: pd.DataFrame, listed: np.ndarray, manifest: dict) -> RowBlocks:
-    """The 企业 sheet of the enterprises at positions ``listed``, with :data:`LARGE_COLUMNS`, made a block of rows at
-    a time: each block is taken, its codes read as labels (:func:`enterprise_sheet`), written and dropped, so no
-    copy of every listed row is held. A column's width is measured on what
-    :func:`~geo_screen.outputs.sheets.display_width` measures of a whole one: every k-th value present (a missing
-    ``issues`` reads as empty text).
+    """The 企业 sheet of the enterprises at positions ``listed`` (:data:`LARGE_COLUMNS`), a block of rows at a time:
+    taken, codes read as labels, written, dropped. Widths are measured on what :func:`~.sheets.display_width`
+    measures of a whole column: every k-th value present (a missing ``issues`` reads as empty text).
     """
     columns = [c for c in LARGE_COLUMNS if c in enterprises.columns]
 

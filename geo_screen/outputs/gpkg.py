@@ -71,14 +71,9 @@ def geoparquet_table(frame: gpd.GeoDataFrame) -> pa.Table:
     data = pd.DataFrame(frame.drop(columns=geometry))
     table = pa.Table.from_pandas(data, preserve_index=False)
     pandas_meta = table.schema.metadata or {}
-    fields = []
-    for field in table.schema:  # a column that is all-missing in one chunk must not change type
-        fields.append(
-            pa.field(field.name, pa.large_string())
-            if pa.types.is_null(field.type) or pa.types.is_string(field.type)
-            else field
-        )
-    table = table.cast(pa.schema(fields))
+    text = [pa.types.is_null(f.type) or pa.types.is_string(f.type) for f in table.schema]
+    # a column that is all-missing in one chunk must not change type
+    table = table.cast(pa.schema([pa.field(f.name, pa.large_string()) if t else f for f, t in zip(table.schema, text)]))
     wkb = pa.array(shapely.to_wkb(frame.geometry.to_numpy()), type=pa.binary())
     table = table.append_column(pa.field("geometry", pa.binary()), wkb)
     crs = frame.crs.to_json_dict() if frame.crs is not None else None
@@ -93,9 +88,8 @@ def geoparquet_table(frame: gpd.GeoDataFrame) -> pa.Table:
 def geometry_kinds(geoms: np.ndarray) -> tuple[set[int], bool]:
     """The shapely type ids present among ``geoms`` and whether any non-empty one has Z."""
     present = geoms[~shapely.is_missing(geoms)]
-    return set(pd.unique(shapely.get_type_id(present)).tolist()), bool(
-        shapely.has_z(present[~shapely.is_empty(present)]).any()
-    )
+    has_z = bool(shapely.has_z(present[~shapely.is_empty(present)]).any())
+    return set(pd.unique(shapely.get_type_id(present)).tolist()), has_z
 
 
 def write_gpkg_arrow(
@@ -150,11 +144,8 @@ def write_gpkg_arrow(
                 single_type, to_multi = _PROMOTE[promote]
                 single = shapely.get_type_id(geoms) == single_type
                 geoms[single] = [to_multi([g]) for g in geoms[single]]
-                batch = batch.set_column(
-                    batch.schema.get_field_index("geometry"),
-                    "geometry",
-                    pa.array(shapely.to_wkb(geoms), type=pa.binary()),
-                )
+                wkb = pa.array(shapely.to_wkb(geoms), type=pa.binary())
+                batch = batch.set_column(batch.schema.get_field_index("geometry"), "geometry", wkb)
             yield batch.replace_schema_metadata(None)
 
     target = pyproj.CRS.from_user_input(crs)

@@ -40,7 +40,7 @@ from xlsxwriter.exceptions import XlsxWriterException
 
 from geo_screen.coded import arrow_text
 from geo_screen.errors import ExportError
-from geo_screen.outputs.sheetxml import SPACE_RE2, package
+from geo_screen.outputs.sheetxml import SPACE_RE2, RowBlocks, package
 
 #: Excel's hard limits (rows include the header row and any note line).
 EXCEL_MAX_ROWS = 1_048_576
@@ -60,6 +60,8 @@ _WIDE = (
 )
 #: values :func:`display_width` measures at a time, widest bound first
 _MEASURED = 1_024
+#: a column's width is measured on at most about this many of its values: every k-th of those not missing
+WIDTH_SAMPLE = 50_000
 _BAD_SHEET_CHARS = set("[]:*?/\\")
 _WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
@@ -165,8 +167,7 @@ def display_width(values: pd.Series) -> int:
     s = values.dropna()
     if s.empty:
         return 0
-    if len(s) > 50_000:  # the widest of every k-th value (about 50,000) is plenty for a column width
-        s = s.iloc[:: -(-len(s) // 50_000)]
+    s = s.iloc[:: -(-len(s) // WIDTH_SAMPLE)]  # the widest of every k-th value is plenty for a column width
     text = arrow_text(s)
     chars = pc.utf8_length(text)
     bounds = pc.add(chars, pc.divide(pc.subtract(pc.binary_length(text), chars), 2)).to_numpy()
@@ -180,15 +181,8 @@ def display_width(values: pd.Series) -> int:
 
 
 def _check_sheet_name(name: object, where: str) -> str:
-    if (
-        not isinstance(name, str)
-        or not name
-        or len(name) > 31
-        or set(name) & _BAD_SHEET_CHARS
-        or name.startswith("'")
-        or name.endswith("'")
-        or name.lower() == "history"
-    ):
+    bad = not isinstance(name, str) or not 0 < len(name) <= 31 or bool(set(name) & _BAD_SHEET_CHARS)
+    if bad or name.lower() == "history" or "'" in (name[0], name[-1]):
         raise ExportError(
             f"{where}: sheet name {name!r} is not allowed in Excel; use 1-31 characters without "
             "[ ] : * ? / \\, not starting or ending with an apostrophe, and not 'History'"
@@ -197,12 +191,13 @@ def _check_sheet_name(name: object, where: str) -> str:
 
 
 def _write_sheet(
-    ws, df: pd.DataFrame, *, note: str | None, landscape: bool, widths: Mapping[str, int], formats: dict
+    ws, table: pd.DataFrame | RowBlocks, *, note: str | None, landscape: bool, widths: Mapping[str, int], formats: dict
 ) -> int:
     """Lay out one sheet (note, header, widths, filter, panes, print setup); return the row its data starts on.
 
     The data rows themselves are added by :func:`geo_screen.outputs.sheetxml.package`.
     """
+    df, rows = _shape(table)
     ncols = len(df.columns)
     header_row = 0
     if note:
@@ -214,14 +209,15 @@ def _write_sheet(
         header_row = 1
     for c, name in enumerate(df.columns):
         ws.write_string(header_row, c, str(name), formats["header"])
-        auto = max(display_width(pd.Series([str(name)])), display_width(df.iloc[:, c])) + 2
+        values = table.sample(c) if isinstance(table, RowBlocks) else df.iloc[:, c]
+        auto = max(display_width(pd.Series([str(name)])), display_width(values)) + 2
         key = str(name) if str(name) in widths else str(name).removeprefix(NEUTRALISER)
         width = widths.get(key, min(max(auto, MIN_WIDTH), MAX_WIDTH))
         wrap = auto > width and not pd.api.types.is_numeric_dtype(df.iloc[:, c].dtype)
         ws.set_column(c, c, width, formats["wrap"] if wrap else None)
     ws.freeze_panes(header_row + 1, 0)
     if ncols:
-        ws.autofilter(header_row, 0, header_row + max(len(df), 1), ncols - 1)
+        ws.autofilter(header_row, 0, header_row + max(rows, 1), ncols - 1)
     ws.set_paper(9)  # A4
     ws.repeat_rows(header_row)
     if landscape:
@@ -229,6 +225,19 @@ def _write_sheet(
         ws.fit_to_pages(1, 0)
         ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     return header_row + 1
+
+
+def _shape(table: pd.DataFrame | RowBlocks) -> tuple[pd.DataFrame, int]:
+    """A table's columns (as a frame) and how many rows it has."""
+    return (table.head, table.rows) if isinstance(table, RowBlocks) else (table, len(table))
+
+
+def _neutralised(table: pd.DataFrame | RowBlocks) -> pd.DataFrame | RowBlocks:
+    """``table`` through :func:`neutralize_frame`: row blocks and width samples as they are made."""
+    if not isinstance(table, RowBlocks):
+        return neutralize_frame(table)
+    sample = lambda c: neutralize_frame(table.sample(c).to_frame()).iloc[:, 0]  # noqa: E731
+    return RowBlocks(neutralize_frame(table.head), table.rows, lambda n: map(neutralize_frame, table.blocks(n)), sample)
 
 
 def write_workbook(
@@ -249,8 +258,8 @@ def write_workbook(
     path
         Target file (written to a temporary name, then renamed) or a binary stream.
     sheets
-        Sheet name -> table, in sheet order. Columns become the header row; the
-        index is not written. Text is neutralised (:func:`neutralize_frame`).
+        Sheet name -> table, in sheet order: a data frame, or :class:`RowBlocks` made a block of rows at a time.
+        Columns become the header row; the index is not written. Text is neutralised (:func:`neutralize_frame`).
     notes
         Sheet name -> text. For a data sheet the text becomes a line above its
         table (the header then sits in row 2); any other name becomes an extra
@@ -282,11 +291,10 @@ def write_workbook(
     names = [_check_sheet_name(n, where) for n in [*sheets, *(k for k in notes if k not in sheets)]]
     if len({n.lower() for n in names}) < len(names):
         raise ExportError(f"{where}: sheet names {names} repeat (Excel ignores case); make them distinct")
-    for name, df in sheets.items():
-        rows = len(df) + 1 + (1 if notes.get(name) else 0)
-        if rows > EXCEL_MAX_ROWS or len(df.columns) > EXCEL_MAX_COLUMNS:
+    for name, (df, rows) in ((name, _shape(table)) for name, table in sheets.items()):
+        if rows + 1 + (1 if notes.get(name) else 0) > EXCEL_MAX_ROWS or len(df.columns) > EXCEL_MAX_COLUMNS:
             raise ExportError(
-                f"{where}: sheet {name!r} has {len(df):,} rows x {len(df.columns):,} columns but Excel holds "
+                f"{where}: sheet {name!r} has {rows:,} rows x {len(df.columns):,} columns but Excel holds "
                 f"at most {EXCEL_MAX_ROWS:,} rows (header and note included) x {EXCEL_MAX_COLUMNS:,} "
                 "columns; filter the table first (e.g. only flagged enterprises) and point readers to "
                 "results.gpkg/results.parquet for the full data"
@@ -304,15 +312,15 @@ def write_workbook(
             }
             if title:
                 wb.set_properties({"title": title})
-            for name, df in sheets.items():
-                ws, safe = wb.add_worksheet(name), neutralize_frame(df)
+            for name, table in sheets.items():
+                ws, safe = wb.add_worksheet(name), _neutralised(table)
                 first = _write_sheet(
                     ws, safe, note=notes.get(name), landscape=landscape, widths=widths.get(name, {}), formats=formats
                 )
                 data[name] = (safe, first)
                 if page_header:
                     ws.set_header("&C" + page_header.replace("&", "&&"))
-                _add_choices(ws, df, choices.get(name, {}), first_row=first, where=where, sheet=name)
+                _add_choices(ws, table, choices.get(name, {}), first_row=first, where=where, sheet=name)
             for name, text in notes.items():
                 if name in sheets:
                     continue
@@ -338,28 +346,18 @@ def write_workbook(
             raise ExportError(f"cannot write workbook {where}: {err}") from err
 
 
-def _add_choices(ws, df: pd.DataFrame, choices: Mapping[str, Sequence[str]], *, first_row: int, where: str, sheet: str):
+def _add_choices(ws, table, choices: Mapping[str, Sequence[str]], *, first_row: int, where: str, sheet: str):
     """A drop-down list (Excel data validation) of allowed values on each data cell of the named columns."""
+    df, rows = _shape(table)
     for column, allowed in choices.items():
         if column not in df.columns:
             raise ExportError(
                 f"{where}: sheet {sheet!r} has no column {column!r} for a drop-down list; "
                 f"its columns are {list(map(str, df.columns))}"
             )
-        c = list(df.columns).index(column)
-        last = first_row + max(len(df), 1) - 1
-        ws.data_validation(
-            first_row,
-            c,
-            last,
-            c,
-            {
-                "validate": "list",
-                "source": list(allowed),
-                "error_title": str(column),
-                "error_message": "请从下拉列表中选择：" + " / ".join(allowed),
-            },
-        )
+        c, message = list(df.columns).index(column), "请从下拉列表中选择：" + " / ".join(allowed)
+        rule = {"validate": "list", "source": list(allowed), "error_title": str(column), "error_message": message}
+        ws.data_validation(first_row, c, first_row + max(rows, 1) - 1, c, rule)
 
 
 def write_csv(path: Target, df: pd.DataFrame, *, encoding: str = "utf-8-sig", title: str | None = None) -> None:

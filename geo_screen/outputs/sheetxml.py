@@ -16,9 +16,9 @@ import datetime
 import io
 import re
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -29,7 +29,7 @@ from xlsxwriter.utility import xl_col_to_name
 from geo_screen.coded import arrow_text
 
 #: data rows are turned into sheet XML this many at a time
-_BLOCK_ROWS = 8_192
+BLOCK_ROWS = 8_192
 #: zlib level of the workbook. Measured on 607,790 rows x 65 columns: level 1 20.7 s / 264 MB, level 3
 #: 21.6 s / 232 MB, level 6 (xlsxwriter's) 29.1 s / 192 MB. Beside the GeoPackage child on two cores the CPU
 #: counts: the results.xlsx of 200,000 screened enterprises takes 2.8-2.9 s of CPU at level 1 (29.7 MB) against
@@ -50,6 +50,19 @@ _NUMBER_KINDS = ("integer", "floating", "mixed-integer-float")
 _LAST = 2**31 - 1  # "to the end" for Arrow's slice kernels
 #: a text column with at most one distinct value per this many cells (in a block) is escaped value by value
 _REPEATED = 4
+
+
+class RowBlocks(NamedTuple):
+    """A sheet's table too large to copy whole (a large run's 企业 sheet), made a block of rows at a time.
+
+    ``head``: its columns, no rows; ``blocks(n)``: its ``rows`` rows in order, ``n`` at a time; ``sample(c)``: the
+    values column ``c``'s width is measured on. The sheet's extent ends at its last row.
+    """
+
+    head: pd.DataFrame
+    rows: int
+    blocks: Callable[[int], Iterable[pd.DataFrame]]
+    sample: Callable[[int], pd.Series]
 
 
 def _excel_escapes(text: str) -> str:
@@ -156,33 +169,40 @@ def _has_cell(s: pd.Series, kind: str) -> np.ndarray:
     return s.notna().to_numpy(dtype=bool)
 
 
-def _rows_xml(
-    df: pd.DataFrame, kinds: list[str], filled: np.ndarray, first_row: int, styles: Mapping[int, str]
-) -> Iterator[bytes]:
-    """Sheet XML of ``df``'s rows, the first at 0-based sheet row ``first_row``, block by block.
+def _cells(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str], np.ndarray]:
+    """``df``, each column's :func:`_kind`, and which rows hold a cell (the others are left out, as xlsxwriter does)."""
+    kinds = [_kind(df.iloc[:, c]) for c in range(len(df.columns))]
+    filled = np.zeros(len(df), dtype=bool)
+    for c, kind in enumerate(kinds):
+        filled |= _has_cell(df.iloc[:, c], kind)
+    return df, kinds, filled
 
-    ``kinds``: each column's :func:`_kind`; ``filled``: the rows holding a cell (the others are left out,
-    as xlsxwriter leaves them out); ``styles``: column -> xf index of its column format (cells inherit
-    it, as xlsxwriter writes them).
-    """
-    suffixes = [f'" s="{styles[c]}"' if c in styles else '"' for c in range(len(df.columns))]
-    for start in range(0, len(df), _BLOCK_ROWS):
-        block = df.iloc[start : start + _BLOCK_ROWS]
-        keep = filled[start : start + len(block)]
-        if not keep.any():
-            continue
-        numbers = pa.array(
-            np.arange(first_row + start + 1, first_row + start + len(block) + 1).astype(str), type=pa.string()
-        )
-        cells = [
-            _column_cells(block.iloc[:, c], kind, (f'<c r="{xl_col_to_name(c)}', numbers, suffix))
-            for c, (kind, suffix) in enumerate(zip(kinds, suffixes))
-        ]
-        rows = pc.binary_join_element_wise('<row r="', numbers, '">', *cells, "</row>", "")
-        if not keep.all():
-            rows = rows.filter(pa.array(keep))
-        offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)[rows.offset : rows.offset + len(rows) + 1]
-        yield memoryview(rows.buffers()[2])[offsets[0] : offsets[-1]]
+
+def _rows_xml(
+    frames: Iterable[tuple[pd.DataFrame, list[str], np.ndarray]], first_row: int, styles: Mapping[int, str]
+) -> Iterator[bytes]:
+    """Sheet XML of the rows of ``frames`` (as :func:`_cells` gives them) from 0-based sheet row ``first_row``, block by
+    block; ``styles``: column -> xf index of its column format (cells inherit it, as xlsxwriter writes them)."""
+    for df, kinds, filled in frames:
+        suffixes = [f'" s="{styles[c]}"' if c in styles else '"' for c in range(len(df.columns))]
+        for start in range(0, len(df), BLOCK_ROWS):
+            block = df.iloc[start : start + BLOCK_ROWS]
+            keep = filled[start : start + len(block)]
+            if not keep.any():
+                continue
+            numbers = pa.array(
+                np.arange(first_row + start + 1, first_row + start + len(block) + 1).astype(str), type=pa.string()
+            )
+            cells = (  # made and joined in one call: no block's cells are held while the next block's are made
+                _column_cells(block.iloc[:, c], kind, (f'<c r="{xl_col_to_name(c)}', numbers, suffix))
+                for c, (kind, suffix) in enumerate(zip(kinds, suffixes))
+            )
+            rows = pc.binary_join_element_wise('<row r="', numbers, '">', *cells, "</row>", "")
+            if not keep.all():
+                rows = rows.filter(pa.array(keep))
+            offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)[rows.offset : rows.offset + len(rows) + 1]
+            yield memoryview(rows.buffers()[2])[offsets[0] : offsets[-1]]
+        first_row += len(df)
 
 
 def _column_styles(sheet_xml: str) -> dict[int, str]:
@@ -196,10 +216,10 @@ def _column_styles(sheet_xml: str) -> dict[int, str]:
     return styles
 
 
-def package(layout: bytes, target: str | IO[bytes], data: Mapping[str, tuple[pd.DataFrame, int]]) -> None:
+def package(layout: bytes, target: str | IO[bytes], data: Mapping[str, tuple[pd.DataFrame | RowBlocks, int]]) -> None:
     """Write the xlsx ``layout`` (xlsxwriter's, without data rows) to ``target`` with each sheet's data rows.
 
-    ``data``: sheet name -> (frame, 0-based sheet row of its first data row), for the layout's first sheets in
+    ``data``: sheet name -> (its table, 0-based sheet row of its first data row), for the layout's first sheets in
     order (xlsxwriter writes the n-th sheet added as ``xl/worksheets/sheet<n>.xml``).
     """
     with (
@@ -212,16 +232,17 @@ def package(layout: bytes, target: str | IO[bytes], data: Mapping[str, tuple[pd.
                 out.writestr(item, source.read(item.filename))
                 continue
             head, tail = source.read(item.filename).decode("utf-8").split("</sheetData>", 1)
-            frame, first_row = parts[item.filename]
-            kinds = [_kind(frame.iloc[:, c]) for c in range(len(frame.columns))]
-            filled = np.zeros(len(frame), dtype=bool)
-            for c, kind in enumerate(kinds):
-                filled |= _has_cell(frame.iloc[:, c], kind)
-            if filled.any():  # the sheet's extent: xlsxwriter's, down to the last row holding a cell
-                last = f"{xl_col_to_name(len(frame.columns) - 1)}{first_row + int(np.flatnonzero(filled)[-1]) + 1}"
+            table, first_row = parts[item.filename]
+            if isinstance(table, RowBlocks):
+                frames, columns, last = map(_cells, table.blocks(BLOCK_ROWS)), table.head.columns, table.rows
+            else:
+                frames, columns = [_cells(table)], table.columns
+                last = int(np.flatnonzero(frames[0][2])[-1]) + 1 if frames[0][2].any() else 0
+            if last:  # the sheet's extent: xlsxwriter's, down to the last row holding a cell
+                end = f"{xl_col_to_name(len(columns) - 1)}{first_row + last}"
                 head = re.sub(
                     r'<dimension ref="([A-Z]+[0-9]+)(?::[A-Z]+[0-9]+)?"/>',
-                    lambda m, last=last: f'<dimension ref="{m.group(1)}:{last}"/>',
+                    lambda m, end=end: f'<dimension ref="{m.group(1)}:{end}"/>',
                     head,
                     count=1,
                 )
@@ -229,7 +250,7 @@ def package(layout: bytes, target: str | IO[bytes], data: Mapping[str, tuple[pd.
                 fh.write(head.encode("utf-8"))
                 # zlib compresses a block without the GIL while the next block is built
                 writing = pool.submit(fh.write, b"")
-                for chunk in _rows_xml(frame, kinds, filled, first_row, _column_styles(head)):
+                for chunk in _rows_xml(frames, first_row, _column_styles(head)):
                     writing.result()
                     writing = pool.submit(fh.write, chunk)
                 writing.result()

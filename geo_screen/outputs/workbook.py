@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 import pandas as pd
 
 from geo_screen import results as R
 from geo_screen.outputs.provenance import illustrative_layers, illustrative_stamp, local_time, stamped
-from geo_screen.outputs.sheets import write_workbook
+from geo_screen.outputs.sheets import WIDTH_SAMPLE, RowBlocks, write_workbook
 from geo_screen.vocabulary import (
     CANONICAL_SUFFIX,
     CATEGORY_ZH,
@@ -209,9 +211,8 @@ def write_results_workbook(result: R.ScreenResult, path: str | os.PathLike | IO[
 
     Above :data:`EXCEL_ROWS_MAX` enterprises the workbook is the one a streamed run writes
     (:func:`write_summary_workbook`): the flagged enterprises, up to a sheet's limit and with the columns
-    :data:`LARGE_COLUMNS`, and the county
-    summaries, with a note on each sheet; the evidence rows stay in results.gpkg (a million-row
-    registry has about two million of them, more than a sheet holds).
+    :data:`LARGE_COLUMNS`, and the county summaries, with a note on each sheet; the evidence rows stay in
+    results.gpkg (a million-row registry has about two million of them, more than a sheet holds).
 
     Parameters
     ----------
@@ -227,23 +228,21 @@ def write_results_workbook(result: R.ScreenResult, path: str | os.PathLike | IO[
         The file written, or None when ``path`` is a stream.
     """
     if len(result.enterprises) > EXCEL_ROWS_MAX:  # the workbook a streamed run of the same registry writes
-        listed = [c for c in LARGE_COLUMNS if c in result.enterprises]  # only these are copied
-        flagged = pd.DataFrame(result.enterprises.loc[R.flagged_mask(result.enterprises), listed])
+        flagged = np.flatnonzero(R.flagged_mask(result.enterprises))
         return write_summary_workbook(
             path,
-            flagged=flagged,
+            flagged=result.enterprises,
+            listed=flagged,
             flagged_total=len(flagged),
             rows=len(result.enterprises),
             by_standard=summary_by_county(result.enterprises, result.hits),
             by_disposition=disposition_by_county(result.enterprises),
             manifest=result.manifest,
         )
-    enterprises = pd.DataFrame(result.enterprises.drop(columns="geometry"))
-    hits = pd.DataFrame(result.hits.drop(columns="geometry"))
     manifest = result.manifest
     sheets = {
-        SHEET_ENTERPRISES: enterprise_sheet(enterprises, manifest),
-        SHEET_HITS: evidence_sheet(hits),
+        SHEET_ENTERPRISES: enterprise_sheet(pd.DataFrame(result.enterprises.drop(columns="geometry")), manifest),
+        SHEET_HITS: evidence_sheet(pd.DataFrame(result.hits.drop(columns="geometry"))),
         SHEET_SUMMARY: summary_sheet(summary_by_county(result.enterprises, result.hits)),
         SHEET_BY_DISPOSITION: disposition_by_county(result.enterprises),
         SHEET_RUN: _run_info(manifest),
@@ -256,6 +255,27 @@ def summary_sheet(table: pd.DataFrame) -> pd.DataFrame:
     """:func:`summary_by_county` as the sheet shows it: standards and dispositions as words, Chinese headers."""
     table = table.drop(columns=[R.DISPOSITION]).assign(standard=table["standard"].astype("str").map(standard_label))
     return table.rename(columns={**COLUMN_ZH, "count": "企业数"})
+
+
+def _listed_sheet(enterprises: pd.DataFrame, listed: np.ndarray, manifest: dict) -> RowBlocks:
+    """The 企业 sheet of the enterprises at positions ``listed`` (:data:`LARGE_COLUMNS`), a block of rows at a time:
+    taken, codes read as labels, written, dropped. Widths are measured on what :func:`~.sheets.display_width`
+    measures of a whole column: every k-th value present (a missing ``issues`` reads as empty text).
+    """
+    columns = [c for c in LARGE_COLUMNS if c in enterprises.columns]
+
+    def rows(at: np.ndarray, names=columns) -> pd.DataFrame:
+        return enterprise_sheet(pd.DataFrame({c: enterprises[c].iloc[at] for c in names}), manifest)
+
+    def blocks(n: int) -> Iterator[pd.DataFrame]:
+        return (rows(listed[start : start + n]) for start in range(0, len(listed), n))
+
+    def sample(c: int) -> pd.Series:
+        name = columns[c]
+        present = listed if name == R.ISSUES else listed[enterprises[name].notna().to_numpy()[listed]]
+        return rows(present[:: max(1, -(-len(present) // WIDTH_SAMPLE))], [name]).iloc[:, 0]
+
+    return RowBlocks(rows(listed[:0]), len(listed), blocks, sample)
 
 
 def _flagged_note(flagged: int, rows: int) -> str:
@@ -281,16 +301,19 @@ def write_summary_workbook(
     by_standard: pd.DataFrame,
     by_disposition: pd.DataFrame,
     manifest: dict,
+    listed: np.ndarray | None = None,
 ) -> Path:
     """``results.xlsx`` of a streamed run: flagged enterprises (up to a sheet's limit, :data:`LARGE_COLUMNS`) and the
     county summaries.
 
     The summaries are :func:`summary_by_county` and :func:`disposition_by_county` added up over the
-    chunks; evidence rows are not listed (they are in results.gpkg, layer ``hits``).
+    chunks; evidence rows are not listed (they are in results.gpkg, layer ``hits``). ``listed``: the positions of
+    the flagged rows when ``flagged`` holds other enterprises too (a whole run's).
     """
     info = _run_info(manifest, {"企业总数": f"{rows:,}", "触及标准企业数": f"{flagged_total:,}"})
+    listed = np.arange(len(flagged)) if listed is None else listed
     sheets = {
-        SHEET_ENTERPRISES: enterprise_sheet(flagged.head(EXCEL_SHEET_ROWS).filter(LARGE_COLUMNS), manifest),
+        SHEET_ENTERPRISES: _listed_sheet(flagged, listed[:EXCEL_SHEET_ROWS], manifest),
         SHEET_SUMMARY: summary_sheet(by_standard),
         SHEET_BY_DISPOSITION: by_disposition,
         SHEET_RUN: info,

@@ -91,3 +91,35 @@ def test_a_large_workbook_lists_the_flagged_enterprises_with_the_checklist_colum
     assert list(sheet.columns) == [column_label(c) for c in kept]
     assert "联系人" not in sheet.columns and "年产值（万元）" not in sheet.columns
     assert len(sheet) == len(result.flagged)
+
+
+def test_a_large_workbooks_enterprise_sheet_is_made_a_block_of_rows_at_a_time(demo_result, tmp_path, monkeypatch):
+    """Above EXCEL_ROWS_MAX the 企业 sheet is made from the results a block of rows at a time (taken, codes read as
+    labels, written, dropped): no copy of every flagged row is held. It reads back as the whole sheet written at
+    once, cell for cell and width for width, also where widths are measured on every k-th value of a column
+    with missing values (the margins)."""
+    import pandas as pd
+
+    from geo_screen.outputs import sheets, sheetxml, workbook
+
+    monkeypatch.setattr(workbook, "EXCEL_ROWS_MAX", 100)
+    monkeypatch.setattr(sheetxml, "BLOCK_ROWS", 256)
+    for module in (sheets, workbook):
+        monkeypatch.setattr(module, "WIDTH_SAMPLE", 97)
+    sizes, labelled = [], workbook.enterprise_sheet
+    monkeypatch.setattr(workbook, "enterprise_sheet", lambda frame, *a: sizes.append(len(frame)) or labelled(frame, *a))
+    write_results_workbook(demo_result, tmp_path / "blocks.xlsx")
+    assert sizes and max(sizes) <= 256
+
+    columns = [c for c in workbook.LARGE_COLUMNS if c in demo_result.enterprises.columns]
+    whole = labelled(pd.DataFrame(demo_result.flagged[columns]), demo_result.manifest)
+    assert whole["距水源保护区边界（米，内正外负）"].isna().any() and len(whole) > 97
+    sheets.write_workbook(tmp_path / "whole.xlsx", {"企业": whole})
+    blocks = openpyxl.load_workbook(tmp_path / "blocks.xlsx")[workbook.SHEET_ENTERPRISES]
+    reference = openpyxl.load_workbook(tmp_path / "whole.xlsx")["企业"]
+    assert [[c.value for c in r] for r in blocks.iter_rows(min_row=2)] == [
+        [c.value for c in r] for r in reference.iter_rows()
+    ]
+    assert (blocks.max_row, blocks.max_column) == (reference.max_row + 1, reference.max_column)  # a note above
+    layout = lambda ws: {k: (d.width, ws[f"{k}3"].alignment.wrap_text) for k, d in ws.column_dimensions.items()}  # noqa: E731
+    assert layout(blocks) == layout(reference)

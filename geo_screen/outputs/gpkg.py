@@ -44,13 +44,8 @@ _PROMOTE = {
 
 @contextmanager
 def gdal_config(options: dict[str, str]):
-    """Set GDAL configuration options (process-wide) for the duration of a block, then restore the previous values.
-
-    Parameters
-    ----------
-    options
-        Option name -> value, e.g. ``{"OGR_SQLITE_SYNCHRONOUS": "OFF"}``; an option that was unset is unset again.
-    """
+    """Set GDAL configuration ``options`` (name -> value, e.g. ``{"OGR_SQLITE_SYNCHRONOUS": "OFF"}``; process-wide)
+    for the duration of a block, then restore the previous values (an option that was unset is unset again)."""
     import pyogrio
 
     previous = {key: pyogrio.get_gdal_config_option(key) for key in options}
@@ -77,11 +72,8 @@ def geoparquet_table(frame: gpd.GeoDataFrame) -> pa.Table:
     wkb = pa.array(shapely.to_wkb(frame.geometry.to_numpy()), type=pa.binary())
     table = table.append_column(pa.field("geometry", pa.binary()), wkb)
     crs = frame.crs.to_json_dict() if frame.crs is not None else None
-    geo = {
-        "version": "1.0.0",
-        "primary_column": "geometry",
-        "columns": {"geometry": {"encoding": "WKB", "geometry_types": [], "crs": crs}},
-    }
+    column = {"encoding": "WKB", "geometry_types": [], "crs": crs}
+    geo = {"version": "1.0.0", "primary_column": "geometry", "columns": {"geometry": column}}
     return table.replace_schema_metadata({**pandas_meta, b"geo": json.dumps(geo).encode("utf-8")})
 
 

@@ -261,13 +261,10 @@ def write_workbook(
         Sheet name -> table, in sheet order: a data frame, or :class:`RowBlocks` made a block of rows at a time.
         Columns become the header row; the index is not written. Text is neutralised (:func:`neutralize_frame`).
     notes
-        Sheet name -> text. For a data sheet the text becomes a line above its
-        table (the header then sits in row 2); any other name becomes an extra
-        sheet after the data sheets holding the text one line per row (e.g.
-        ``{"说明": "Excel holds at most 1,048,576 rows: only flagged ..."}``).
+        Sheet name -> text: a line above a data sheet's table (its header then in row 2), or for any other name a
+        sheet of its own after the data sheets, one line of the text per row.
     landscape
-        Print A4 landscape, fitted to the page width (A4 portrait otherwise);
-        the header row repeats on every printed page either way.
+        Print A4 landscape fitted to the page width (A4 portrait otherwise); the header row repeats on every page.
     widths
         Sheet name -> {column: width} overriding the automatic widths.
     title
@@ -281,8 +278,8 @@ def write_workbook(
     Raises
     ------
     ExportError
-        A table has more rows or columns than Excel holds (filter it first), a
-        sheet name is invalid, or the file cannot be written.
+        A table has more rows or columns than Excel holds (filter it first), a sheet name is invalid, or the file
+        cannot be written.
     """
     notes, widths, choices = dict(notes or {}), dict(widths or {}), dict(choices or {})
     where = _where(path)
@@ -303,13 +300,9 @@ def write_workbook(
     with _atomic(path, what="workbook") as target:
         wb = xlsxwriter.Workbook(layout, _WORKBOOK_OPTIONS)
         try:
-            formats = {
-                "header": wb.add_format(
-                    {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
-                ),
-                "note": wb.add_format({"italic": True, "text_wrap": True, "valign": "top"}),
-                "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
-            }
+            top = {"text_wrap": True, "valign": "top"}
+            header = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, **top})
+            formats = {"header": header, "note": wb.add_format({"italic": True, **top}), "wrap": wb.add_format(top)}
             if title:
                 wb.set_properties({"title": title})
             for name, table in sheets.items():
@@ -375,14 +368,10 @@ def write_csv(path: Target, df: pd.DataFrame, *, encoding: str = "utf-8-sig", ti
         A value cannot be encoded in ``encoding`` (the message names the column
         and row), or the file cannot be written.
     """
-    safe = neutralize_frame(df)
+    safe, lines = neutralize_frame(df), {"index": False, "lineterminator": "\r\n"}
     try:
-        head = (
-            ""
-            if title is None
-            else pd.DataFrame([[neutralize_cell(title)]]).to_csv(index=False, header=False, lineterminator="\r\n")
-        )
-        data = (head + safe.to_csv(index=False, lineterminator="\r\n")).encode(encoding)
+        head = "" if title is None else pd.DataFrame([[neutralize_cell(title)]]).to_csv(header=False, **lines)
+        data = (head + safe.to_csv(**lines)).encode(encoding)
     except LookupError as err:
         raise ExportError(f"{_where(path)}: unknown CSV encoding {encoding!r}; use 'utf-8-sig' or 'gbk'") from err
     except UnicodeEncodeError as err:

@@ -38,6 +38,7 @@ _ZIP_LEVEL = 1
 
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 _ESCAPED = re.compile(r"(_x[0-9a-fA-F]{4}_)")
+_DIMENSION = re.compile(r'<dimension ref="([A-Z]+[0-9]+)(?::[A-Z]+[0-9]+)?"/>')  # a sheet's extent, as laid out
 #: text that needs xlsxwriter's Python escapes (rare: done value by value)
 _NEEDS_PYTHON = r"[\x00-\x08\x0b-\x1f\x{fffe}\x{ffff}]|_x[0-9a-fA-F]{4}_"
 #: Python's str.isspace() characters in RE2 syntax (xlsxwriter tests leading/trailing blanks with re's \s)
@@ -144,13 +145,10 @@ def _object_cell(value: Any, ref: str) -> str | None:
         return None
     if isinstance(value, (bool, np.bool_)):
         return f'{ref} t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, (datetime.date, datetime.time, np.datetime64)):
-        text = (
-            pd.Timestamp(value).strftime("%Y-%m-%d %H:%M:%S").replace(" 00:00:00", "")
-            if not isinstance(value, datetime.time)
-            else value.isoformat()
-        )
-        return _object_cell(text, ref)
+    if isinstance(value, datetime.time):
+        return _object_cell(value.isoformat(), ref)
+    if isinstance(value, (datetime.date, np.datetime64)):
+        return _object_cell(pd.Timestamp(value).strftime("%Y-%m-%d %H:%M:%S").replace(" 00:00:00", ""), ref)
     if not isinstance(value, str):
         try:
             number = float(value)
@@ -190,9 +188,8 @@ def _rows_xml(
             keep = filled[start : start + len(block)]
             if not keep.any():
                 continue
-            numbers = pa.array(
-                np.arange(first_row + start + 1, first_row + start + len(block) + 1).astype(str), type=pa.string()
-            )
+            at = first_row + start + 1  # the block's first row number in the sheet
+            numbers = pa.array(np.arange(at, at + len(block)).astype(str), type=pa.string())
             cells = (  # made and joined in one call: no block's cells are held while the next block's are made
                 _column_cells(block.iloc[:, c], kind, (f'<c r="{xl_col_to_name(c)}', numbers, suffix))
                 for c, (kind, suffix) in enumerate(zip(kinds, suffixes))
@@ -240,12 +237,7 @@ def package(layout: bytes, target: str | IO[bytes], data: Mapping[str, tuple[pd.
                 last = int(np.flatnonzero(frames[0][2])[-1]) + 1 if frames[0][2].any() else 0
             if last:  # the sheet's extent: xlsxwriter's, down to the last row holding a cell
                 end = f"{xl_col_to_name(len(columns) - 1)}{first_row + last}"
-                head = re.sub(
-                    r'<dimension ref="([A-Z]+[0-9]+)(?::[A-Z]+[0-9]+)?"/>',
-                    lambda m, end=end: f'<dimension ref="{m.group(1)}:{end}"/>',
-                    head,
-                    count=1,
-                )
+                head = _DIMENSION.sub(rf'<dimension ref="\1:{end}"/>', head, count=1)
             with out.open(item.filename, "w", force_zip64=True) as fh, ThreadPoolExecutor(max_workers=1) as pool:
                 fh.write(head.encode("utf-8"))
                 # zlib compresses a block without the GIL while the next block is built

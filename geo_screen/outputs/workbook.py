@@ -310,13 +310,12 @@ def write_summary_workbook(
     chunks; evidence rows are not listed (they are in results.gpkg, layer ``hits``). ``listed``: the positions of
     the flagged rows when ``flagged`` holds other enterprises too (a whole run's).
     """
-    info = _run_info(manifest, {"企业总数": f"{rows:,}", "触及标准企业数": f"{flagged_total:,}"})
     listed = np.arange(len(flagged)) if listed is None else listed
     sheets = {
         SHEET_ENTERPRISES: _listed_sheet(flagged, listed[:EXCEL_SHEET_ROWS], manifest),
         SHEET_SUMMARY: summary_sheet(by_standard),
         SHEET_BY_DISPOSITION: by_disposition,
-        SHEET_RUN: info,
+        SHEET_RUN: _run_info(manifest, {"企业总数": f"{rows:,}", "触及标准企业数": f"{flagged_total:,}"}),
     }
     stamp = _stamp_notes(manifest, sheets)
     notes = {

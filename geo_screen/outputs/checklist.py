@@ -183,8 +183,7 @@ def checklist_frame(ents: pd.DataFrame, hits: pd.DataFrame, *, run_id: str | Non
         }
     )
     if R.GRADE in flagged.columns:  # the grade standards 2 and 10 read, with its score and county rank when computed
-        parts = [flagged.get(c, pd.Series(None, index=flagged.index)) for c in (R.GRADE, R.GRADE_SCORE, R.GRADE_RANK)]
-        out[column_label(R.GRADE)] = [grade_label(*values) for values in zip(*parts)]
+        out[column_label(R.GRADE)] = _grade_text(flagged)
     if "escalation" in flagged.columns:
         out[ESCALATION_HEADER] = flagged["escalation"].map(DISPOSITION_ZH).fillna("").to_numpy()
     if "check_basis" in flagged.columns:
@@ -198,6 +197,21 @@ def checklist_frame(ents: pd.DataFrame, hits: pd.DataFrame, *, run_id: str | Non
         out[c] = _empty(len(out))
     out[RUN_ID_HEADER] = pd.Series([run_id] * len(out), dtype="str")
     return out
+
+
+def _grade_text(ents: pd.DataFrame) -> np.ndarray:
+    """Each enterprise's performance grade as standards 2 and 10 read it (:func:`grade_label`: ``C类，得分 63.2，县内
+    排名 412/530``), each distinct (grade, score, rank) written once: a run has a few grades and often no score."""
+    parts = [ents.get(c, pd.Series(None, index=ents.index)) for c in (R.GRADE, R.GRADE_SCORE, R.GRADE_RANK)]
+    key = np.zeros(len(ents), dtype=np.int64)
+    for part in parts:  # floats by their bits: -0.0 and 0.0 read differently
+        values = part.to_numpy().view(np.int64) if part.dtype == np.float64 else part
+        codes = pd.factorize(values, use_na_sentinel=False)[0]
+        key = pd.factorize(key * (codes.max(initial=0) + 1) + codes)[0]
+    _, first, at = np.unique(key, return_index=True, return_inverse=True)
+    columns = [part.to_numpy(dtype=object)[first] for part in parts]
+    labels = np.array([grade_label(*values) for values in zip(*columns)], dtype=object)
+    return labels[at.ravel()]
 
 
 def ledger_state(ents: pd.DataFrame) -> dict[str, pd.Series]:

@@ -128,26 +128,38 @@ def internal_list(result: R.ScreenResult | str | os.PathLike) -> pd.DataFrame:
         One row per flagged enterprise, by county, disposition severity and name, with Chinese headers;
         ``逾期处置`` when the run gives what follows a failed rectification.
     """
-    return _internal_table(R.load_result(result).enterprises)
+    return _internal_table(*_flagged_in_order(R.load_result(result).enterprises))
 
 
-def _internal_table(ents: pd.DataFrame) -> pd.DataFrame:
+def _flagged_in_order(ents: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The flagged enterprises in the lists' order (:func:`_ordered`) and their names as the lists print them
+    (individual businesses masked); every list is rows of these, in this order."""
     flagged = _ordered(ents[R.flagged_mask(ents)])
+    return flagged, mask_individual_names(flagged[R.NAME], flagged[R.ENTERPRISE_ID]).to_numpy()
+
+
+def _column(values: pd.Series):
+    """A list's column from ``values``: pandas' ``str`` text as it is (no copy into Python strings and back into
+    Arrow), any other column as a NumPy array; either way the sheet reads the same text."""
+    return values.array if values.dtype == "str" else values.to_numpy()
+
+
+def _internal_table(flagged: pd.DataFrame, names: np.ndarray) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "序号": np.arange(1, len(flagged) + 1),
-            column_label(R.NAME): mask_individual_names(flagged[R.NAME], flagged[R.ENTERPRISE_ID]).to_numpy(),
-            column_label(R.ENTERPRISE_ID): flagged[R.ENTERPRISE_ID].to_numpy(),
-            column_label(R.COUNTY): flagged[R.COUNTY].fillna(MISSING_ZH).to_numpy(),
+            column_label(R.NAME): names,
+            column_label(R.ENTERPRISE_ID): _column(flagged[R.ENTERPRISE_ID]),
+            column_label(R.COUNTY): _column(flagged[R.COUNTY].fillna(MISSING_ZH)),
             column_label("lon"): np.round(flagged["lon"].to_numpy(dtype=float), 6),
             column_label("lat"): np.round(flagged["lat"].to_numpy(dtype=float), 6),
-            STANDARDS_HEADER: standards_text(flagged[R.STANDARDS_HIT]).to_numpy(),
-            PROPOSAL_HEADER: disposition_text(flagged).to_numpy(),
+            STANDARDS_HEADER: _column(standards_text(flagged[R.STANDARDS_HIT])),
+            PROPOSAL_HEADER: _column(disposition_text(flagged)),
         }
     )
     if "escalation" in flagged.columns:
-        out["逾期处置"] = flagged["escalation"].map(DISPOSITION_ZH).fillna("").to_numpy()
-    out[column_label(R.LEGAL_BASIS)] = flagged[R.LEGAL_BASIS].to_numpy()
+        out["逾期处置"] = _column(flagged["escalation"].map(DISPOSITION_ZH).fillna(""))
+    out[column_label(R.LEGAL_BASIS)] = _column(flagged[R.LEGAL_BASIS])
     return out
 
 
@@ -175,18 +187,20 @@ def internal_list_bytes(result: R.ScreenResult | str | os.PathLike) -> bytes:
     return buf.getvalue()
 
 
-def _list_frame(ents: pd.DataFrame) -> pd.DataFrame:
-    ents = _ordered(ents)
+def _list_frame(flagged: pd.DataFrame, names: np.ndarray, rows) -> pd.DataFrame:
+    """The yearly report's list of ``rows`` (a mask) of :func:`_flagged_in_order`'s enterprises and names."""
+    rows = np.broadcast_to(np.asarray(rows, dtype=bool), len(flagged))
+    ents = flagged[rows]
     out = pd.DataFrame(
         {
             "序号": np.arange(1, len(ents) + 1),
-            column_label(R.COUNTY): ents[R.COUNTY].fillna(MISSING_ZH).to_numpy(),
-            column_label(R.NAME): mask_individual_names(ents[R.NAME], ents[R.ENTERPRISE_ID]).to_numpy(),
-            column_label(R.ENTERPRISE_ID): ents[R.ENTERPRISE_ID].to_numpy(),
-            column_label(R.INDUSTRY): ents.get(R.INDUSTRY, pd.Series(index=ents.index, dtype="str")).to_numpy(),
-            column_label(R.STANDARDS_HIT): standards_zh(ents[R.STANDARDS_HIT]).to_numpy(),
-            column_label(R.DISPOSITION_ZH): disposition_text(ents).to_numpy(),
-            column_label(R.LEGAL_BASIS): ents[R.LEGAL_BASIS].to_numpy(),
+            column_label(R.COUNTY): _column(ents[R.COUNTY].fillna(MISSING_ZH)),
+            column_label(R.NAME): names[rows],
+            column_label(R.ENTERPRISE_ID): _column(ents[R.ENTERPRISE_ID]),
+            column_label(R.INDUSTRY): _column(ents.get(R.INDUSTRY, pd.Series(index=ents.index, dtype="str"))),
+            column_label(R.STANDARDS_HIT): _column(standards_zh(ents[R.STANDARDS_HIT])),
+            column_label(R.DISPOSITION_ZH): _column(disposition_text(ents)),
+            column_label(R.LEGAL_BASIS): _column(ents[R.LEGAL_BASIS]),
         }
     )
     for c in ("设备（生产线）", "产能", "完成情况"):
@@ -249,7 +263,7 @@ def write_city_outputs(
     """:func:`city_outputs` of a run's enterprises (every row; :data:`CITY_COLUMNS` suffice), evidence rows
     (:data:`CITY_HIT_COLUMNS` suffice) and ``run.json``."""
     out = Path(out_dir)
-    flagged = ents[R.flagged_mask(ents)]
+    flagged, names = _flagged_in_order(ents)
 
     by_standard = summary_by_county(ents, hits)
 
@@ -262,8 +276,8 @@ def write_city_outputs(
         "区县×标准×处置": by_standard.assign(standard=by_standard["standard"].astype("str").map(standard_label)).rename(
             columns={**COLUMN_ZH, "count": "企业数"}
         ),
-        **{lst.sheet: _list_frame(flagged[flagged[R.DISPOSITION].isin(lst.dispositions)]) for lst in CITY_LISTS},
-        EMISSION_LIST: _list_frame(flagged[hit("6") | hit("violation")]),
+        **{lst.sheet: _list_frame(flagged, names, flagged[R.DISPOSITION].isin(lst.dispositions)) for lst in CITY_LISTS},
+        EMISSION_LIST: _list_frame(flagged, names, hit("6") | hit("violation")),
     }
     m = manifest
     notes = "\n".join(
@@ -307,7 +321,7 @@ def write_city_outputs(
         page_header=INTERNAL_LIST,
     )
     del sheets, by_standard  # 汇总.xlsx is written: its lists' memory serves the internal list's
-    table = _internal_table(flagged)
+    table = _internal_table(flagged, names)
     title = internal_list_title(len(table), m)
     write_internal_list(table, out / f"{INTERNAL_LIST}.xlsx", title=title, manifest=m)
     write_csv(out / f"{INTERNAL_LIST}.csv", table, title=title)

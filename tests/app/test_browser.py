@@ -179,6 +179,26 @@ def demo():
     return paths, result
 
 
+@contextlib.contextmanager
+def guarded_page(pw, outside: list[str], *, failure: str | None = None, width: int = 1600, **options):
+    """A page of a fresh Chromium whose requests off this machine are refused and noted in ``outside``
+    (:func:`local_only`); on an error a screenshot ``ARTIFACTS/failure`` (when named); Chromium closed either way.
+    ``options`` go to ``browser.new_context``."""
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    context = browser.new_context(viewport={"width": width, "height": 1000}, **options)
+    context.route("**/*", local_only(outside))
+    page = context.new_page()
+    try:
+        yield page
+    except Exception:
+        if failure:
+            page.screenshot(path=str(ARTIFACTS / failure))
+        raise
+    finally:
+        context.close()
+        browser.close()
+
+
 def located(frame: pd.DataFrame) -> int:
     return int((~frame.geometry.isna() & ~frame.geometry.is_empty).sum())
 
@@ -245,16 +265,12 @@ def test_planner_session_offline(server, server_outbound, demo, tmp_path):
     outside: list[str] = []
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True)
-        context.route("**/*", local_only(outside))
-        page = context.new_page()
-        page.on(
-            "websocket", lambda ws: outside.append(ws.url) if urlparse(ws.url).hostname not in LOCAL_HOSTS else None
-        )
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        try:
+        with guarded_page(pw, outside, failure="failure.png", accept_downloads=True) as page:
+            page.on(
+                "websocket", lambda ws: outside.append(ws.url) if urlparse(ws.url).hostname not in LOCAL_HOSTS else None
+            )
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(server, wait_until="domcontentloaded")
 
             # 1. the demo map, every located enterprise drawn
@@ -336,12 +352,6 @@ def test_planner_session_offline(server, server_outbound, demo, tmp_path):
             assert any(n.endswith(".shp") for n in names) and any(n.endswith(".xlsx") for n in names)
             flagged = expected[expected[R.STANDARDS_HIT].fillna("") != ""]
             assert county in set(flagged[R.COUNTY].fillna(MISSING_ZH))
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "failure.png"))
-            raise
-        finally:
-            context.close()
-            browser.close()
     assert not outside, f"requests left the machine: {outside[:5]}"
     assert not server_outbound.seen, f"the server reached out: {server_outbound.seen[:5]}"
     assert not errors, errors
@@ -438,14 +448,10 @@ def test_local_tiles_and_measure_tool_offline(server, server_outbound):
     tiles: list[tuple[str, int]] = []
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        context.route("**/*", local_only(outside))
-        page = context.new_page()
-        page.on("response", lambda r: tiles.append((r.url, r.status)) if r.url.endswith(".png") else None)
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        try:
+        with guarded_page(pw, outside, failure="failure-tiles.png", width=1400) as page:
+            page.on("response", lambda r: tiles.append((r.url, r.status)) if r.url.endswith(".png") else None)
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(f"{server}/?basemap=local", wait_until="domcontentloaded")
             frame = map_frame(page, timeout_s=60)
             # at 1400 px the first view frames the city: its box fills >= 80 % of the map's width or height
@@ -473,12 +479,6 @@ def test_local_tiles_and_measure_tool_offline(server, server_outbound):
             title = frame.locator(".leaflet-control-measure h3").first.inner_text()
             check_streamlit_strings(page)
             check_gcj02_warning(page)
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "failure-tiles.png"))
-            raise
-        finally:
-            context.close()
-            browser.close()
     assert loaded and all(urlparse(src).hostname == "127.0.0.1" and src.endswith(".png") for src in loaded)
     assert {urlparse(src).port for src in loaded} != {urlparse(server).port}  # the tile server, not Streamlit
     served = [status for url, status in tiles if url in set(loaded)]
@@ -640,13 +640,6 @@ def ledger_setup(tiny_pack, tmp_path_factory):
     return folder, args, result, row, key
 
 
-def _guarded_page(browser, outside: list[str]):
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
-
-    context.route("**/*", local_only(outside))
-    return context, context.new_page()
-
-
 def _choose(page, label: str, option: str) -> None:
     page.locator('[data-testid="stSelectbox"]', has_text=label).first.click()
     page.keyboard.type(option)
@@ -664,9 +657,7 @@ def test_logged_in_user_records_findings_from_the_card(ledger_setup, server_outb
     outside: list[str] = []
     with app_process(args, server_outbound.server_address[1], "streamlit-ledger.log") as url:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            context, page = _guarded_page(browser, outside)
-            try:
+            with guarded_page(pw, outside, failure="failure-ledger.png") as page:
                 page.goto(f"{url}/?sel={key}", wait_until="domcontentloaded")
                 # the history, for everyone; recording only after logging in
                 page.get_by_text("台账记录 / ledger history").wait_for(timeout=60_000)
@@ -717,12 +708,6 @@ def test_logged_in_user_records_findings_from_the_card(ledger_setup, server_outb
                 assert (fix.lon, fix.lat) == pytest.approx((target["lon"], target["lat"]), abs=2e-4)  # within 2 px
                 page.get_by_text("位置更正").first.wait_for(timeout=10_000)
                 page.screenshot(path=str(ARTIFACTS / "app-ledger.png"))
-            except Exception:
-                page.screenshot(path=str(ARTIFACTS / "failure-ledger.png"))
-                raise
-            finally:
-                context.close()
-                browser.close()
     assert not outside, f"requests left the machine: {outside[:5]}"
     assert not server_outbound.seen, f"the server reached out: {server_outbound.seen[:5]}"
 
@@ -734,9 +719,7 @@ def test_read_only_app_shows_history_but_no_recording_control(ledger_setup, serv
     outside: list[str] = []
     with app_process([*args, "--runs", str(tmp_path / "runs")], server_outbound.server_address[1], "ro.log") as url:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            context, page = _guarded_page(browser, outside)
-            try:
+            with guarded_page(pw, outside) as page:
                 page.goto(f"{url}/?sel={key}", wait_until="domcontentloaded")
                 page.get_by_text("企业称已停产").wait_for(timeout=60_000)
                 page.get_by_text("（只读 / read-only）", exact=False).wait_for(timeout=10_000)
@@ -744,7 +727,4 @@ def test_read_only_app_shows_history_but_no_recording_control(ledger_setup, serv
                 assert not page.get_by_text("记录核查结论 / record a finding").count()
                 assert not page.get_by_role("button", name="保存到台账 / save to the ledger").count()
                 assert not page.get_by_text("登录以记录核查结论", exact=False).count()
-            finally:
-                context.close()
-                browser.close()
     assert not outside and not server_outbound.seen

@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 import pyogrio
 import pyogrio.raw
 
+from geo_screen.coded import arrow_text
 from geo_screen.errors import ExportError
 from geo_screen.vocabulary import COLUMNS, Column
 
@@ -244,7 +245,9 @@ def fit_frame(
         originals = s[mask]
         fixed = {v: fit_text(v, encoding=enc, max_bytes=max_bytes) for v in originals.unique()}
         written = originals.map({v: f[0] for v, f in fixed.items()})
-        text = pc.replace_with_mask(_arrow_text(s), pa.array(mask.to_numpy()), _arrow_text(written))
+        text = pc.replace_with_mask(
+            arrow_text(s, large=False), pa.array(mask.to_numpy()), arrow_text(written, large=False)
+        )
         out[col] = pd.Series(pd.array(text, dtype="str"), index=s.index, dtype="str")
         changed = (written != originals).to_numpy()
         if changed.any():  # each distinct cell's change described once, then one row per changed cell
@@ -266,11 +269,6 @@ def fit_frame(
             )
     cols = ["row", "column", "kind", "replaced_chars", "original", "written"]
     return out, (pd.concat(changes, ignore_index=True) if changes else pd.DataFrame([], columns=cols))
-
-
-def _arrow_text(values: pd.Series) -> pa.Array:
-    text = pa.array(values.array, from_pandas=True)
-    return (text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text).cast(pa.string())
 
 
 def dbf_frame(

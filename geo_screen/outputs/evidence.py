@@ -107,8 +107,7 @@ def _text(hits: pd.DataFrame, column: str) -> pa.Array:
     """A text column of ``hits`` as Arrow text, empty where missing (or written "nan"/"None")."""
     if column not in hits.columns:
         return pa.array(np.full(len(hits), "", dtype=object), type=pa.string())
-    values = pa.array(hits[column].astype("str").array, from_pandas=True)
-    values = (values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values).cast(pa.string())
+    values = coded.arrow_text(hits[column], large=False)
     return pc.fill_null(pc.if_else(pc.is_in(values, value_set=pa.array(["nan", "None"])), "", values), "")
 
 

@@ -1,7 +1,10 @@
-"""Process-wide settings a geo_screen process (the CLI, the app, a GeoPackage writer) makes once at start."""
+"""Process-wide settings a geo_screen process (the CLI, the app, a GeoPackage writer) makes once at start, and
+handing freed memory back to the operating system (process-wide too)."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 
 #: the environment variable with which a user picks Arrow's allocator (then left alone)
@@ -36,3 +39,18 @@ def tune_arrow_memory() -> str:
         except NotImplementedError:  # this pyarrow has no jemalloc
             pass
     return pa.default_memory_pool().backend_name
+
+
+def return_freed_memory() -> None:
+    """Hand the memory the C library holds freed back to the operating system (glibc's ``malloc_trim``; on
+    other C libraries nothing happens).
+
+    Memory freed through ``malloc`` stays reserved in glibc's heaps, where Arrow's own allocator (jemalloc or
+    mimalloc, :func:`tune_arrow_memory`) cannot reuse it: a stage that frees much before Arrow allocates much
+    would otherwise grow the process by both.
+    """
+    try:
+        trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -21,6 +19,7 @@ from geo_screen.inputs.crs import WORK_CRS
 from geo_screen.inputs.registry import join_issues, mark_coverage, read_registry
 from geo_screen.pack.catalog import Catalog, load_catalog
 from geo_screen.pack.metric import release_metric_layers
+from geo_screen.runtime import return_freed_memory
 from geo_screen.screening.dispositions import (
     ESCALATION,
     LABEL,
@@ -48,22 +47,6 @@ from geo_screen.screening.verified import (
 Progress = Callable[[str], None]
 
 _COUNTY_SUFFIXES = ("县", "市", "区")
-
-
-def _return_freed_memory() -> None:
-    """Hand the memory the spatial checks freed back to the operating system (glibc's ``malloc_trim``; on other
-    C libraries nothing happens).
-
-    The checks free hundreds of MB (per-row arrays of two threads, the pack's layers in metres) inside glibc's
-    heaps, where it stays reserved; the results' text that follows is allocated by Arrow's own allocator, which
-    cannot reuse it, so without this the process grows by that text's size (600,000 rows: peak of the
-    attribute standards 2.81 GB -> 2.11 GB).
-    """
-    try:
-        trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return
-    trim(0)
 
 
 def _short_county(name: object) -> str | None:
@@ -240,7 +223,9 @@ def screen(
     columns, spatial = screen_locations(registry, catalog, rules=ruleset, progress=say)
     if loaded_here:  # no later screening can reuse this pack's layers in metres
         release_metric_layers(catalog)
-    _return_freed_memory()
+    # the checks free hundreds of MB (per-row arrays of two threads, the pack's layers in metres) that Arrow's
+    # allocator, used by the results' text next, cannot reuse (600,000 rows: that stage's peak 2.81 -> 2.11 GB)
+    return_freed_memory()
     say("standards 1, 2, 6, 7, 8, 10 and the extra rules from registry attributes")
     attr_status, attr_evidence = attribute_standards(registry, ruleset)
     evidence = coded.concat([attr_evidence, spatial_dispositions(spatial, ruleset)])

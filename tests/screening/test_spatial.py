@@ -375,9 +375,9 @@ def test_memory_freed_by_the_spatial_checks_goes_back_before_the_attribute_stand
     """Arrow's allocator cannot reuse what glibc keeps: the checks' freed memory is handed back first."""
     import geo_screen.screening.screen as screening
 
-    screening._return_freed_memory()  # wherever the C library has no malloc_trim, it does nothing
+    screening.return_freed_memory()  # wherever the C library has no malloc_trim, it does nothing
     calls = []
-    monkeypatch.setattr(screening, "_return_freed_memory", lambda: calls.append("returned"))
+    monkeypatch.setattr(screening, "return_freed_memory", lambda: calls.append("returned"))
     path = tmp_path / "reg.csv"
     registry_frame().to_csv(path, index=False)
     gs.screen(path, catalog, progress=calls.append)

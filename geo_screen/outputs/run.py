@@ -41,6 +41,7 @@ from geo_screen.outputs.provenance import manifest_for_output
 from geo_screen.outputs.staging import commit, staging_folder
 from geo_screen.records import FILES_KEY
 from geo_screen.results import OUTPUT_CRS
+from geo_screen.runtime import return_freed_memory
 
 #: the files a run can write (``--formats``, ``formats=``), in the order they are listed; a run writes all by default
 FORMATS = {"gpkg": R.GPKG_NAME, "parquet": R.PARQUET_NAME, "xlsx": R.XLSX_NAME}
@@ -333,6 +334,7 @@ def write_results(
     """
     from geo_screen.outputs.workbook import write_results_workbook
 
+    return_freed_memory()  # the screening's working memory, freed by now, goes back before the files' tables are made
     with RunWriter(out_dir, out_crs=out_crs, formats=formats) as writer:
         writer.add(result.enterprises, result.hits)
         return writer.close(result.manifest, workbook=lambda path: write_results_workbook(result, path))

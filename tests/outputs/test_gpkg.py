@@ -79,7 +79,7 @@ def test_geoparquet_table_reads_back_as_the_frame(tmp_path):
 
 
 def test_gdal_write_options_hold_during_a_write_only(tmp_path, monkeypatch):
-    """GDAL writes with no journal, no fsync and a large page cache; the options are restored after, failed or not."""
+    """GDAL writes with no journal, no fsync and a 16 MB page cache; the options are restored after, failed or not."""
     from geo_screen.outputs import gpkg
 
     keys = sorted(gpkg.GPKG_WRITE_CONFIG)
@@ -96,7 +96,7 @@ def test_gdal_write_options_hold_during_a_write_only(tmp_path, monkeypatch):
     monkeypatch.setattr(pyogrio, "write_arrow", write)
     try:
         write_gpkg_layer(_frame([Point(0, 0)]), tmp_path / "a.gpkg", "t")
-        assert seen == {"OGR_SQLITE_CACHE": 128, "OGR_SQLITE_JOURNAL": False, "OGR_SQLITE_SYNCHRONOUS": False}
+        assert seen == {"OGR_SQLITE_CACHE": 16, "OGR_SQLITE_JOURNAL": False, "OGR_SQLITE_SYNCHRONOUS": False}
         assert {key: pyogrio.get_gdal_config_option(key) for key in keys} == before
         assert before["OGR_SQLITE_JOURNAL"] == "DELETE" and before["OGR_SQLITE_SYNCHRONOUS"] is None
         with pytest.raises(RuntimeError):

@@ -1,8 +1,8 @@
-"""GeoPackage layers written by GDAL from Arrow tables: one path for whole and chunked runs.
+"""GeoPackage layers written by GDAL from Arrow record batches: one path for whole and chunked runs.
 
 :func:`geoparquet_table` turns a results frame into a GeoParquet table whose schema does not depend on
-the rows; :func:`write_gpkg_arrow` writes such tables (or a stream of their record batches, as a
-chunked run reads them back from its staged files) into a new GeoPackage layer through
+the rows; :func:`write_gpkg_arrow` streams the record batches of such tables (made slice by slice from a run held
+in memory, or read back from a chunked run's staged files) into a new GeoPackage layer through
 ``pyogrio.write_arrow``, typed the way pyogrio types a whole frame: one geometry type when the rows
 have one, single and multi parts of a kind promoted to multi (a GeoPackage layer holds one of them),
 ``Unknown`` otherwise. GDAL writes every table of the file; nothing here edits one with SQL.
@@ -86,7 +86,8 @@ def geometry_kinds(geoms: np.ndarray) -> tuple[set[int], bool]:
 
 
 def write_gpkg_arrow(
-    data: pa.Table | Iterable[pa.RecordBatch],
+    schema: pa.Schema,
+    batches: Iterable[pa.RecordBatch],
     path: Path,
     layer: str,
     *,
@@ -94,14 +95,13 @@ def write_gpkg_arrow(
     has_z: bool,
     crs,
     spatial_index: bool = True,
-    schema: pa.Schema | None = None,
 ) -> None:
     """Write :func:`geoparquet_table` rows as a new GeoPackage layer, GDAL tuned by :data:`GPKG_WRITE_CONFIG`.
 
     Parameters
     ----------
-    data
-        A table, or its record batches (then ``schema`` is the table's schema), streamed to GDAL.
+    schema, batches
+        The rows' schema and their record batches, streamed to GDAL.
     path, layer
         The GeoPackage (created when missing) and the new layer's name.
     types, has_z
@@ -111,8 +111,6 @@ def write_gpkg_arrow(
     spatial_index
         False leaves out the R-tree: the ``hits`` layer repeats its enterprise's point once per piece of
         evidence and is read by enterprise, not by area (its R-tree would cost a third of its write time).
-    schema
-        The batches' schema when ``data`` is not a table.
     """
     import pyogrio
 
@@ -126,12 +124,10 @@ def write_gpkg_arrow(
             geometry_type, promote = multi, multi
     if has_z and geometry_type != "Unknown":
         geometry_type += " Z"
-    if isinstance(data, pa.Table):
-        data, schema = data.to_batches(max_chunksize=BATCH_ROWS), data.schema
     schema = schema.remove_metadata()
 
     def prepared():
-        for batch in data:
+        for batch in batches:
             if promote is not None:
                 geoms = shapely.from_wkb(batch.column("geometry").to_numpy(zero_copy_only=False))
                 single_type, to_multi = _PROMOTE[promote]

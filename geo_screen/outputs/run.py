@@ -6,7 +6,8 @@ writes into a staging folder inside the output folder, committing the files once
 (:func:`geo_screen.outputs.staging.commit`): ``run.json``, written last, lists every file of the run with
 its size and SHA-256, and the previous run's files are removed, so the folder is one run or is refused.
 
-A run of one chunk is written from memory. From the second chunk on, chunks are appended to GeoParquet
+A run of one chunk is written from memory, its Arrow rows made a slice at a time (``results.parquet`` from the
+same slices as they go to GDAL). From the second chunk on, chunks are appended to GeoParquet
 files in a thread while the next is screened (the enterprises' file is ``results.parquet`` itself), and
 each GeoPackage layer is written from its file in one streamed pass at the end: GDAL appends to an
 existing layer 2.7x slower than it writes a new one (its R-tree is updated row by row instead of built in
@@ -24,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext, suppress
@@ -52,6 +54,9 @@ RUN_FILES = tuple(FORMATS.values())
 #: results.gpkg meanwhile (a child costs about a second to start)
 BACKGROUND_GPKG_ROWS = 200_000
 
+#: rows of a run held in memory made into Arrow at a time (a row group of its results.parquet), never the whole run's
+#: tables at once (1M rows: the write stage's peak 2.9 -> 2.7 GB)
+SLICE_ROWS = 8 * BATCH_ROWS
 #: writes the workbook to the path it is given
 WorkbookWriter = Callable[[Path], object]
 #: a layer's rows: their schema and their record batches, in order
@@ -108,7 +113,7 @@ class RunWriter:
         self.layers = {R.ENTERPRISES_LAYER: _Layer(self.tmp / parquet, True)}
         if "gpkg" in self.formats:  # the evidence rows are the GeoPackage's hits layer
             self.layers[R.HITS_LAYER] = _Layer(self.tmp / ".hits.parquet", False)
-        self._held: list[list[pa.Table]] = []  # chunks not yet handed to the staging thread
+        self._held: list[list[gpd.GeoDataFrame]] = []  # chunks not yet handed to the staging thread
         self._copier = ThreadPoolExecutor(max_workers=2)  # staging, and the GeoPackage child's rows
         self._copying: Future | None = None
 
@@ -116,11 +121,11 @@ class RunWriter:
         """Take the next chunk of results: its enterprises and their evidence rows, in row order.
 
         The first chunk is held in memory; from the second on, chunks are appended to the staging files in
-        a thread (Arrow releases the GIL) while the caller goes on. The Arrow tables are built here, so no
+        a thread (Arrow releases the GIL) while the caller goes on. Their Arrow tables are built here, so no
         pyproj or GEOS object is used in two threads at once.
         """
         frames = (enterprises, hits)
-        self._held.append([layer.table(self._output_crs(f)) for layer, f in zip(self.layers.values(), frames)])
+        self._held.append([layer.counted(self._output_crs(f)) for layer, f in zip(self.layers.values(), frames)])
         if self._copying is not None or len(self._held) > 1:
             try:
                 self._stage()
@@ -152,17 +157,19 @@ class RunWriter:
         gpkg = self.tmp / R.GPKG_NAME if "gpkg" in formats else None
         try:
             rows = sum(layer.rows for layer in self.layers.values())
+            specs = {name: layer.spec() for name, layer in self.layers.items()}  # what the GeoPackage layers need
             child = gpkg is not None and workbook is not None and rows >= BACKGROUND_GPKG_ROWS
             held = None if not self._held or self._copying is not None else self._held.pop()
             if held is None:  # many chunks: the GeoPackage is written from the staged files
                 self._stage(wait=True)
-            elif "parquet" in formats:  # one chunk, in memory: the GeoParquet copy written beside the GeoPackage
-                self._copying = self._copier.submit(pq.write_table, held[0], self.layers[R.ENTERPRISES_LAYER].path)
-            tables = held or [None] * len(self.layers)
-            sources = [layer.batches(t) for layer, t in zip(self.layers.values(), tables)] if gpkg else []
-            with _gpkg_in_child(gpkg, self._specs(), self.crs, sources, self._copier) if child else nullcontext():
+            keep = held is not None and "parquet" in formats  # one chunk: results.parquet of the rows as they pass
+            named = zip(self.layers.items(), held or [None] * len(self.layers))
+            sources = [layer.batches(f, keep=keep and name == R.ENTERPRISES_LAYER) for (name, layer), f in named]
+            if gpkg is None and keep:  # results.parquet alone: made in a thread while the workbook is written
+                self._copying = self._copier.submit(deque, sources[0][1], maxlen=0)
+            with _gpkg_in_child(gpkg, specs, self.crs, sources, self._copier) if child else nullcontext():
                 if gpkg is not None and not child:
-                    _write_gpkg(gpkg, self._specs(), self.crs, sources)
+                    _write_gpkg(gpkg, specs, self.crs, sources)
                 if workbook is not None:
                     workbook(self.tmp / R.XLSX_NAME)
                 if self._copying is not None:
@@ -200,7 +207,7 @@ class RunWriter:
         """Hand the held chunks to the staging thread, after the previous ones (appends stay in row order)."""
         if self._copying is not None:
             self._copying.result()
-        held, self._held = self._held, []
+        held, self._held = [[geoparquet_table(frame) for frame in frames] for frames in self._held], []
         self._copying = self._copier.submit(self._append, held)
         if wait:
             self._copying.result()
@@ -212,9 +219,6 @@ class RunWriter:
             for layer, table in zip(self.layers.values(), tables):
                 layer.append(table)
 
-    def _specs(self) -> dict[str, dict]:
-        return {name: layer.spec() for name, layer in self.layers.items()}
-
 
 class _Layer:
     """One layer's staging file (GeoParquet, appended chunk by chunk) and what its rows hold so far."""
@@ -224,30 +228,38 @@ class _Layer:
         self.types: set[int] = set()  # shapely geometry type ids, for the GeoPackage layer type
         self.has_z, self.rows = False, 0
 
-    def table(self, frame: gpd.GeoDataFrame) -> pa.Table:
-        """The chunk as a GeoParquet table; its geometry types and rows are counted in."""
+    def counted(self, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """The chunk, its geometry types and rows counted in."""
         types, has_z = geometry_kinds(frame.geometry.to_numpy())
         self.types |= types
         self.has_z = self.has_z or has_z
         self.rows += len(frame)
-        return geoparquet_table(frame)
+        return frame
 
-    def append(self, table: pa.Table) -> None:
-        """Append a table made by :meth:`table` (Arrow only: safe in a worker thread)."""
+    def append(self, table: pa.Table) -> pa.Table:
+        """Append a :func:`geoparquet_table` to the layer's file and return it (Arrow only: safe in a worker thread)."""
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.path, table.schema)
         self.writer.write_table(table.cast(self.writer.schema))
+        return table
 
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
             self.writer = None
 
-    def batches(self, table: pa.Table | None) -> Source:
-        """The layer's rows a record batch at a time: from ``table`` when held in memory, else from the staging file."""
-        if table is not None:
-            return table.schema, iter(table.to_batches(max_chunksize=BATCH_ROWS))
-        return pq.read_schema(self.path), self._staged()
+    def batches(self, frame: gpd.GeoDataFrame | None, *, keep: bool = False) -> Source:
+        """The layer's rows a record batch at a time: from the staging file, or made from ``frame`` (a run held in
+        memory) :data:`SLICE_ROWS` at a time, each slice appended to the layer's file when ``keep``."""
+        if frame is None:
+            return pq.read_schema(self.path), self._staged()
+        return geoparquet_table(frame.iloc[:0]).schema, self._made(frame, keep)
+
+    def _made(self, frame: gpd.GeoDataFrame, keep: bool) -> Iterator[pa.RecordBatch]:
+        for at in range(0, max(len(frame), 1), SLICE_ROWS):
+            table = geoparquet_table(frame.iloc[at : at + SLICE_ROWS])
+            yield from (self.append(table) if keep else table).to_batches(max_chunksize=BATCH_ROWS)
+        self.close()
 
     def _staged(self) -> Iterator[pa.RecordBatch]:
         with pq.ParquetFile(self.path) as staged:
@@ -262,7 +274,7 @@ def _write_gpkg(gpkg: Path, layers: dict[str, dict], crs: str, sources: Iterable
     """Write the layers (name -> :meth:`_Layer.spec`) into the new GeoPackage ``gpkg`` from ``sources``, in order."""
     for (name, spec), (schema, batches) in zip(layers.items(), sources):
         options = {"types": set(spec["types"]), "has_z": spec["has_z"], "crs": crs, "spatial_index": spec["index"]}
-        write_gpkg_arrow(batches, gpkg, name, schema=schema, **options)
+        write_gpkg_arrow(schema, batches, gpkg, name, **options)
 
 
 def _send(sources: list[Source], stream: IO[bytes]) -> None:

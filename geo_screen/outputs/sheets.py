@@ -107,9 +107,8 @@ def neutralize_frame(df: pd.DataFrame) -> pd.DataFrame:
         if isinstance(s.dtype, pd.CategoricalDtype):
             s = s.astype("str")
         if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
-            mask = pc.fill_null(pc.match_substring_regex(arrow_text(s), _TRIGGER_RE2), False).to_numpy(
-                zero_copy_only=False
-            )
+            found = pc.match_substring_regex(arrow_text(s), _TRIGGER_RE2)
+            mask = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
             if mask.any():
                 s = s.where(~mask, NEUTRALISER + s)
         elif s.dtype == object:
@@ -311,18 +310,16 @@ def write_workbook(
                     ws, safe, note=notes.get(name), landscape=landscape, widths=widths.get(name, {}), formats=formats
                 )
                 data[name] = (safe, first)
-                if page_header:
-                    ws.set_header("&C" + page_header.replace("&", "&&"))
                 _add_choices(ws, table, choices.get(name, {}), first_row=first, where=where, sheet=name)
             for name, text in notes.items():
                 if name in sheets:
                     continue
                 ws = wb.add_worksheet(name)
-                if page_header:
-                    ws.set_header("&C" + page_header.replace("&", "&&"))
                 ws.set_column(0, 0, 120, formats["wrap"])
                 for r, line in enumerate(str(text).split("\n")):
                     ws.write_string(r, 0, neutralize_cell(line))
+            for ws in wb.worksheets() if page_header else []:
+                ws.set_header("&C" + page_header.replace("&", "&&"))
         except (XlsxWriterException, TypeError, ValueError) as err:
             raise ExportError(f"cannot write workbook {where}: {err}") from err
         finally:
@@ -380,11 +377,7 @@ def write_csv(path: Target, df: pd.DataFrame, *, encoding: str = "utf-8-sig", ti
             f"{encoding}; use encoding='utf-8-sig' (Excel opens it) or fix the value"
         ) from err
     with _atomic(path, what="CSV file") as target:
-        if isinstance(target, str):
-            with open(target, "wb") as fh:
-                fh.write(data)
-        else:
-            target.write(data)
+        Path(target).write_bytes(data) if isinstance(target, str) else target.write(data)
 
 
 def _unencodable(df: pd.DataFrame, encoding: str) -> str:

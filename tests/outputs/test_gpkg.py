@@ -14,10 +14,9 @@ from geo_screen.outputs.gpkg import gdal_config, geometry_kinds, geoparquet_tabl
 
 def write_gpkg_layer(frame: gpd.GeoDataFrame, path, layer: str, *, spatial_index: bool = True) -> None:
     """One frame as a new layer, as the run writer writes each of its layers."""
-    types, has_z = geometry_kinds(frame.geometry.to_numpy())
-    write_gpkg_arrow(
-        geoparquet_table(frame), path, layer, types=types, has_z=has_z, crs=frame.crs, spatial_index=spatial_index
-    )
+    types, has_z, table = *geometry_kinds(frame.geometry.to_numpy()), geoparquet_table(frame)
+    options = {"types": types, "has_z": has_z, "crs": frame.crs, "spatial_index": spatial_index}
+    write_gpkg_arrow(table.schema, table.to_batches(max_chunksize=3), path, layer, **options)
 
 
 def _frame(geometry) -> gpd.GeoDataFrame:

@@ -126,8 +126,8 @@ def test_interrupted_write_leaves_the_output_folder_as_it_was(result, tmp_path, 
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    def write(data, path, layer, **options):
-        (interrupt if layer == R.HITS_LAYER else real)(data, path, layer, **options)
+    def write(schema, batches, path, layer, **options):
+        (interrupt if layer == R.HITS_LAYER else real)(schema, batches, path, layer, **options)
 
     book = None
     if when == "staging":
@@ -144,7 +144,7 @@ def test_interrupted_write_leaves_the_output_folder_as_it_was(result, tmp_path, 
 
 def test_child_failure_is_one_clear_error_and_leaving_early_stops_the_child(result, tmp_path, monkeypatch):
     layers = {R.ENTERPRISES_LAYER: {"types": [0], "has_z": False, "index": True}}
-    table = run._Layer(tmp_path / "unused.parquet", True).table(result.enterprises)
+    table = run.geoparquet_table(result.enterprises)
     with ThreadPoolExecutor() as sender:
         with pytest.raises(ExportError, match="writing results.gpkg failed: .*results.gpkg.*check free space"):
             sources = [(table.schema, iter(table.to_batches()))]

@@ -42,6 +42,8 @@ INTERNAL_LIST = "内部初筛名单（未经核实，不得公开）"
 _INDIVIDUAL_USCC = "92"
 _INDIVIDUAL_MARK = re.compile(r"[（(]?个体(?:工商户|户|经营)?[)）]?")
 _BARE_PERSON = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")  # a name of 2-4 Chinese characters and nothing else
+#: words a business's name holds and a person's does not (红星砖厂, 东方酒店: four characters, not a person)
+_BUSINESS_WORD = re.compile(r"公司|厂|店|场|站|社|馆|部|所|矿|坊|中心|商行")
 #: the enterprise columns the city's lists read (汇总.xlsx and 内部初筛名单: counts, lists, their order)
 CITY_COLUMNS = (
     R.ENTERPRISE_ID,
@@ -73,8 +75,9 @@ def mask_individual_names(names: pd.Series, ids: pd.Series) -> pd.Series:
 
     Examples
     --------
-    >>> mask_individual_names(pd.Series(["张小明", "南通某厂"]), pd.Series(["92320612MA1X00001Q", "91"])).tolist()
-    ['张**', '南通某厂']
+    >>> import pandas as pd
+    >>> mask_individual_names(pd.Series(["张小明", "红星砖厂"]), pd.Series(["92320612MA1X00001Q", "91"])).tolist()
+    ['张**', '红星砖厂']
     """
     text = names.astype("object")
     is_text = text.map(lambda v: isinstance(v, str))
@@ -82,7 +85,7 @@ def mask_individual_names(names: pd.Series, ids: pd.Series) -> pd.Series:
     individual = is_text & (
         ids.str.startswith(_INDIVIDUAL_USCC)
         | text.where(is_text, "").str.contains(_INDIVIDUAL_MARK)
-        | text.where(is_text, "").str.match(_BARE_PERSON)
+        | (text.where(is_text, "").str.match(_BARE_PERSON) & ~text.where(is_text, "").str.contains(_BUSINESS_WORD))
     )
     bare = text[individual].str.replace(_INDIVIDUAL_MARK, "", regex=True).str.strip()
     return text.where(~individual, bare.str.slice(0, 1) + "**")

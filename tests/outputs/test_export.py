@@ -550,6 +550,9 @@ def test_individual_businesses_names_are_masked(result, tmp_path):
         "南通某印染有限公司",
         "王**",
     ]
+    # four characters naming a works, a hotel, a farm: businesses, listed by name
+    short = pd.Series(["红星砖厂", "东方酒店", "通州农场", "赵钱孙李"])
+    assert mask_individual_names(short, pd.Series([None] * 4)).tolist() == ["红星砖厂", "东方酒店", "通州农场", "赵**"]
 
 
 def test_summary_counts_and_lists(result, city):

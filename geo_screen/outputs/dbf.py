@@ -205,6 +205,17 @@ def fit_text(value: str, *, encoding: Encoding, max_bytes: int = MAX_TEXT_BYTES)
     return "".join(out), replaced, False
 
 
+def _encodes(s: pd.Series, codec: str) -> bool:
+    """Whether ``codec`` encodes every value of ``s``, by one encode of the column's text (registry text almost always
+    encodes in GBK: only a column that does not is searched cell by cell for what the codec lacks)."""
+    data = pc.unique(arrow_text(s)).buffers()[2]  # the distinct values' UTF-8 bytes, end to end
+    try:
+        bytes(data or b"").decode("utf-8").encode(codec)
+    except (UnicodeEncodeError, UnicodeDecodeError):  # a value the codec lacks: the cells are searched one by one
+        return False
+    return True
+
+
 def _text_columns(df: pd.DataFrame) -> list:
     def is_text(s: pd.Series) -> bool:
         if s.dtype == object:
@@ -236,7 +247,7 @@ def fit_frame(
     for col in _text_columns(df):
         s = df[col].astype("str")
         mask = s.str.len().gt(max_bytes // enc.max_char_bytes).fillna(False)
-        if bad is not None:
+        if bad is not None and not _encodes(s, enc.codec):
             mask |= s.str.contains(bad, regex=True, na=False)
         if not mask.any():
             if s.dtype != df[col].dtype:

@@ -405,10 +405,10 @@ def test_interrupted_export_leaves_nothing_half_written(result, tmp_path, monkey
     out = tmp_path / "out"
     first = export_packages(result, out, formats=("shp",))
     before = {p.name: p.read_bytes() for p in first.files}
-    from geo_screen.outputs import packagezip
+    from geo_screen.outputs import shapefiles
 
     calls = {"n": 0}
-    real = packagezip.write_shapefile
+    real = shapefiles.write_job
 
     def flaky(*args, **kwargs):
         calls["n"] += 1
@@ -416,7 +416,7 @@ def test_interrupted_export_leaves_nothing_half_written(result, tmp_path, monkey
             raise OSError(28, "No space left on device")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(packagezip, "write_shapefile", flaky)
+    monkeypatch.setattr(shapefiles, "write_job", flaky)
     with pytest.raises(ExportError, match="No space left on device"):
         export_packages(result, out, formats=("shp",), encoding="GBK")
     assert sorted(p.name for p in out.iterdir()) == sorted([*before, export.EXPORT_RECORD])  # no temp files or folders

@@ -37,7 +37,7 @@ from geo_screen.outputs.dbf import Encoding, mark_codepage, resolve_encoding, te
 #: a shapefile to write: its header (what :func:`write_job` needs besides the rows) and its rows
 Job = tuple[dict, pa.Table]
 #: rows per Arrow record batch sent to the child (the child holds one batch at a time, not the whole file)
-BATCH_ROWS = 65_536
+BATCH_ROWS = 8_192
 _SUFFIXES = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 

@@ -23,9 +23,11 @@ A package ``<group>.zip`` holds
 * ``现场核查表.xlsx``: one row per flagged enterprise with the evidence and empty
   columns for the inspector; ``<group>.gpkg`` with full column names when asked.
 
-Shapefiles are CGCS2000 (EPSG:4490) with field names and text per
-:mod:`geo_screen.outputs.dbf`. An export is staged whole and committed with ``export.json`` (every file's
-size and SHA-256, written last; the earlier export's files removed), so an export folder is one export.
+Shapefiles are CGCS2000 (EPSG:4490) with field names and text per :mod:`geo_screen.outputs.dbf`; from
+:data:`BACKGROUND_SHP_ROWS` enterprises exported, one child process writes them while this one builds the
+checklists (:mod:`geo_screen.outputs.shapefiles`). An export is staged whole and committed with ``export.json``
+(every file's size and SHA-256, written last; the earlier export's files removed), so an export folder is one
+export.
 """
 
 from __future__ import annotations

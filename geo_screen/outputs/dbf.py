@@ -25,12 +25,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyogrio
-import pyogrio.raw
 
 from geo_screen.coded import arrow_text
 from geo_screen.errors import ExportError
@@ -320,46 +317,6 @@ def text_widths(df: pd.DataFrame, *, encoding: str | Encoding) -> dict[str, int]
             n = pc.add(pc.utf8_length(arr), pc.count_substring_regex(arr, r"[^\x00-\x7f]"))
         out[col] = max(int(pc.max(n).as_py() or 0), 1)
     return out
-
-
-def write_shapefile(
-    df: pd.DataFrame, path: str | Path, *, encoding: str | Encoding, geometry_type: str | None = None
-) -> list[Path]:
-    """Write ``df`` (already passed through :func:`dbf_frame`) as a shapefile, or a lone DBF without geometry.
-
-    Text fields get exactly the width their longest value needs: the layer is
-    created empty with those widths (pyogrio takes a field width from fixed-width
-    numpy strings), then the rows are appended. This avoids both GDAL's default
-    80-byte fields and its slow ``RESIZE`` pass. The code page is then declared
-    with :func:`mark_codepage`. Returns the files written.
-    """
-    enc, path = resolve_encoding(encoding), Path(path)
-    widths = text_widths(df, encoding=enc)
-    cols = [c for c in df.columns if c != "geometry"]
-    fields = [np.array([], dtype=f"<U{widths[c]}") if c in widths else df[c].to_numpy()[:0] for c in cols]
-    has_geometry = "geometry" in df.columns
-    pyogrio.raw.write(
-        path,
-        geometry=np.array([], dtype=object) if has_geometry else None,
-        field_data=fields,
-        fields=cols,
-        driver="ESRI Shapefile",
-        geometry_type=geometry_type,
-        crs=df.crs.to_string() if has_geometry and df.crs else None,
-        encoding=enc.gdal,
-    )
-    if len(df):
-        pyogrio.write_dataframe(
-            df,
-            path,
-            driver="ESRI Shapefile",
-            append=True,
-            encoding=enc.gdal,
-            geometry_type=geometry_type,
-            use_arrow=True,
-        )
-    mark_codepage(path, enc)
-    return [p for p in (path.with_suffix(s) for s in (".shp", ".shx", ".dbf", ".prj", ".cpg")) if p.exists()]
 
 
 def mark_codepage(path: str | Path, encoding: str | Encoding) -> None:

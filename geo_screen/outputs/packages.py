@@ -23,9 +23,11 @@ A package ``<group>.zip`` holds
 * ``现场核查表.xlsx``: one row per flagged enterprise with the evidence and empty
   columns for the inspector; ``<group>.gpkg`` with full column names when asked.
 
-Shapefiles are CGCS2000 (EPSG:4490) with field names and text per
-:mod:`geo_screen.outputs.dbf`. An export is staged whole and committed with ``export.json`` (every file's
-size and SHA-256, written last; the earlier export's files removed), so an export folder is one export.
+Shapefiles are CGCS2000 (EPSG:4490) with field names and text per :mod:`geo_screen.outputs.dbf`; from
+:data:`BACKGROUND_SHP_ROWS` enterprises exported, one child process writes them while this one builds the
+checklists (:mod:`geo_screen.outputs.shapefiles`). An export is staged whole and committed with ``export.json``
+(every file's size and SHA-256, written last; the earlier export's files removed), so an export folder is one
+export.
 """
 
 from __future__ import annotations
@@ -64,8 +66,10 @@ from geo_screen.outputs.packagegroups import (
 )
 from geo_screen.outputs.packagerows import ExportRows, export_rows
 from geo_screen.outputs.packagezip import write_package
+from geo_screen.outputs.shapefiles import ShapefileWriter
 from geo_screen.outputs.staging import commit, staging_folder
 from geo_screen.records import checked_record
+from geo_screen.runtime import return_freed_memory
 
 __all__ = [  # the grouping and the fill-in fields are read here with the export that uses them
     "EXPORT_RECORD",
@@ -86,6 +90,10 @@ __all__ = [  # the grouping and the fill-in fields are read here with the export
 EXPORT_RECORD = "export.json"
 #: how to make a refused export folder whole again
 REDO_EXPORT = "export again into this folder ('geo-screen export RESULTS --out FOLDER')"
+
+#: from this many enterprises exported, a child process writes the packages' shapefiles while this one builds
+#: their checklists (the child costs about half a second to start)
+BACKGROUND_SHP_ROWS = 50_000
 
 Progress = Callable[[int, int, str], None]
 _WRITE_ERRORS = (
@@ -153,7 +161,7 @@ def _plan(result, by: str, only: str, formats, encoding) -> _Plan:
     return _Plan(rows, formats, enc, by, only, groups, pending, labels, unique_stems(labels))
 
 
-def _package(plan: _Plan, i: int, zf: zipfile.ZipFile, work: Path) -> Prepared:
+def _package(plan: _Plan, i: int, zf: zipfile.ZipFile, work: Path, writer: ShapefileWriter | None = None) -> Prepared:
     """Read, prepare and write the ``i``-th package into ``zf``; its tables come back for the report."""
     rows = plan.rows
     ents = rows.enterprises(list(plan.groups.values())[i])
@@ -170,6 +178,7 @@ def _package(plan: _Plan, i: int, zf: zipfile.ZipFile, work: Path) -> Prepared:
         formats=plan.formats,
         enc=plan.enc,
         manifest=rows.manifest,
+        writer=writer,
     )
     return part
 
@@ -227,17 +236,21 @@ def export_packages(
     report = ExportReport(out, by, only, plan.enc.name)
     try:  # the city's lists first (as measured: a 1M-row run's export peaks at 2.2 GB), then a package at a time
         city_names = [p.name for p in write_city_outputs(*plan.rows.city(), plan.rows.manifest, work)] if city else []
+        return_freed_memory()
         names, changes = [], []
-        for i, (value, stem) in enumerate(zip(plan.groups, plan.stems)):
-            scratch = Path(tempfile.mkdtemp(dir=work))
-            with zipfile.ZipFile(work / f"{stem}.zip", "w", zipfile.ZIP_DEFLATED) as zf:
-                part = _package(plan, i, zf, scratch)
-            shutil.rmtree(scratch, ignore_errors=True)
-            names.append(f"{stem}.zip")
-            report.rows[value] = len(part.ents)
-            changes.append(part.changes.assign(group=value, package=f"{stem}.zip"))
-            if progress:
-                progress(i + 1, len(plan.groups), value)
+        exported = sum(len(positions) for positions in plan.groups.values())
+        with ShapefileWriter(child="shp" in plan.formats and exported >= BACKGROUND_SHP_ROWS) as writer:
+            for i, (value, stem) in enumerate(zip(plan.groups, plan.stems)):
+                scratch = Path(tempfile.mkdtemp(dir=work))
+                with zipfile.ZipFile(work / f"{stem}.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+                    part = _package(plan, i, zf, scratch, writer)
+                shutil.rmtree(scratch, ignore_errors=True)
+                return_freed_memory()  # the package's rows, freed, handed back before the next one is read
+                names.append(f"{stem}.zip")
+                report.rows[value] = len(part.ents)
+                changes.append(part.changes.assign(group=value, package=f"{stem}.zip"))
+                if progress:
+                    progress(i + 1, len(plan.groups), value)
         record = {"export": {"by": by, "only": only, "formats": list(plan.formats), "encoding": plan.enc.name}}
         if plan.rows.manifest.get("run_id"):
             record["run_id"] = plan.rows.manifest["run_id"]

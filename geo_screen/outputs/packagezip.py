@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import shutil
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -16,10 +16,10 @@ import numpy as np
 import pyogrio
 
 from geo_screen import results as R
-from geo_screen.outputs.dbf import write_shapefile
 from geo_screen.outputs.packagecontent import Prepared, checklist_bytes, readme_text
 from geo_screen.outputs.packagefill import with_fields_to_fill
 from geo_screen.outputs.provenance import LOCAL_TZ
+from geo_screen.outputs.shapefiles import Job, ShapefileWriter, shapefile_job
 from geo_screen.outputs.sheets import write_csv
 from geo_screen.results import OUTPUT_CRS
 
@@ -51,6 +51,7 @@ def write_package(
     formats: Sequence[str],
     enc,
     manifest: dict,
+    writer: ShapefileWriter | None = None,
 ) -> None:
     """Write one package's members into ``zf``: its layers in ``formats`` (written in the folder ``work``
     first), 现场核查表.xlsx, 字段说明.csv and README.txt.
@@ -65,35 +66,25 @@ def write_package(
         The package's file stem and how its group reads (``崇川区``, ``标准3``).
     by, only, enc, manifest
         The export's grouping, scope, shapefile encoding and the run's ``run.json`` (for the README).
+    writer
+        Writes the shapefiles (:class:`~geo_screen.outputs.shapefiles.ShapefileWriter`); default in this process.
     """
-    files: list[Path] = []
-    if "shp" in formats:
-        points, footprint = _points_and_footprints(prep.ents.geometry)
-        attrs = prep.ent_dbf.reset_index(drop=True)
-        files += write_shapefile(
-            gpd.GeoDataFrame(attrs, geometry=list(points), crs=OUTPUT_CRS),
-            work / f"{stem}_点.shp",
-            encoding=enc,
-            geometry_type="Point",
-        )
-        if footprint.any():
-            polys = gpd.GeoDataFrame(
-                attrs[footprint], geometry=prep.ents.geometry.to_numpy()[footprint], crs=OUTPUT_CRS
-            )
-            files += write_shapefile(polys, work / f"{stem}_面.shp", encoding=enc, geometry_type="Polygon")
-        files += write_shapefile(prep.hit_dbf.reset_index(drop=True), work / f"{stem}_依据.dbf", encoding=enc)
+    jobs = _shapefile_jobs(prep, work, stem, enc) if "shp" in formats else []
+    written = (writer or ShapefileWriter(child=False)).submit(jobs)
+    extra: list[Path] = []
     if "gpkg" in formats:
         gpkg = work / f"{stem}.gpkg"
         ents = with_fields_to_fill(prep.ents, manifest.get("run_id"))
         pyogrio.write_dataframe(ents, gpkg, layer=R.ENTERPRISES_LAYER, driver="GPKG")
         pyogrio.write_dataframe(prep.hits, gpkg, layer=R.HITS_LAYER, driver="GPKG")
-        files.append(gpkg)
-    # zlib deflates without Python's lock: the layers go into the zip on another thread while the checklist is
-    # built (a 200,000-row run's packages: 1.5 s of deflating off the export's path)
+        extra.append(gpkg)
+    # the checklist is built while the shapefiles are written (by the writer's child, for a large export) and,
+    # zlib deflating without Python's lock, while the layers go into the zip on another thread (a 200,000-row
+    # run's packages: 1.5 s of deflating off the export's path)
     with ThreadPoolExecutor(1) as deflating:
-        copied = deflating.submit(_copy_into, zf, files)
+        copied = deflating.submit(_layers_into, zf, written, extra)
         checklist = checklist_bytes(prep, label, manifest) if "xlsx" in formats else None
-        copied.result()
+        files = copied.result()
     if checklist is not None:
         _add(zf, "现场核查表.xlsx", checklist)
     buf = io.BytesIO()
@@ -110,6 +101,26 @@ def write_package(
         members=[p.name for p in files] + (["现场核查表.xlsx"] if "xlsx" in formats else []),
     )
     _add(zf, "README.txt", ("\ufeff" + readme).replace("\n", "\r\n").encode("utf-8"))
+
+
+def _shapefile_jobs(prep: Prepared, work: Path, stem: str, enc) -> list[Job]:
+    """The package's points, its footprints (when any) and its evidence table, as shapefile jobs."""
+    points, footprint = _points_and_footprints(prep.ents.geometry)
+    attrs = prep.ent_dbf.reset_index(drop=True)
+    point_rows = gpd.GeoDataFrame(attrs, geometry=list(points), crs=OUTPUT_CRS)
+    jobs = [shapefile_job(point_rows, work / f"{stem}_点.shp", encoding=enc, geometry_type="Point")]
+    if footprint.any():
+        polys = gpd.GeoDataFrame(attrs[footprint], geometry=prep.ents.geometry.to_numpy()[footprint], crs=OUTPUT_CRS)
+        jobs.append(shapefile_job(polys, work / f"{stem}_面.shp", encoding=enc, geometry_type="Polygon"))
+    hits = prep.hit_dbf.reset_index(drop=True)
+    return [*jobs, shapefile_job(hits, work / f"{stem}_依据.dbf", encoding=enc)]
+
+
+def _layers_into(zf: zipfile.ZipFile, written: Callable[[], list[Path]], extra: list[Path]) -> list[Path]:
+    """Wait for the shapefiles, then copy them and the ``extra`` layers into ``zf``; returns the files copied."""
+    files = written() + extra
+    _copy_into(zf, files)
+    return files
 
 
 def _copy_into(zf: zipfile.ZipFile, files: list[Path]) -> None:

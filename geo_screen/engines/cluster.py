@@ -21,6 +21,7 @@ from geo_screen import results as R
 from geo_screen.engines.chunked import progress_bar
 from geo_screen.errors import ConfigError
 from geo_screen.pack.catalog import Catalog, load_catalog
+from geo_screen.runtime import ARROW_POOL_VARIABLE
 from geo_screen.screening.manifest import run_manifest
 from geo_screen.screening.screen import prepare_inputs, screen
 
@@ -152,9 +153,14 @@ def _client(scheduler: str | None, say: Progress):
                 "'dask scheduler' (and 'dask worker ADDRESS' on each machine) or leave out "
                 "scheduler= to start a local cluster"
             ) from err
+    import pyarrow as pa
+
     say("starting a local dask cluster")
+    # the workers allocate Arrow memory as this program does (geo_screen.runtime.tune_arrow_memory): a process
+    # chooses its pool when it starts, from ARROW_DEFAULT_MEMORY_POOL
+    pool = {ARROW_POOL_VARIABLE: pa.default_memory_pool().backend_name}
     cluster = LocalCluster(
-        n_workers=min(os.cpu_count() or 1, 4), threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=min(os.cpu_count() or 1, 4), threads_per_worker=1, processes=True, dashboard_address=None, env=pool
     )
     return Client(cluster), cluster
 

@@ -281,3 +281,22 @@ def test_dask_unreachable_scheduler_says_how_to_start_one(catalog, tmp_path):
     _registry(1).to_csv(path, index=False)
     with pytest.raises(ConfigError, match="dask scheduler"):
         screen_dask(path, catalog, scheduler="tcp://127.0.0.1:9")
+
+
+@pytest.mark.slow
+def test_the_local_cluster_of_a_run_allocates_arrow_memory_as_the_program_does():
+    """The workers of the cluster a run starts use the program's Arrow pool (jemalloc for geo_screen's commands)."""
+    import pyarrow as pa
+
+    from geo_screen.engines.cluster import _client
+    from geo_screen.runtime import tune_arrow_memory
+
+    previous = pa.default_memory_pool()
+    chosen = tune_arrow_memory()
+    try:
+        client, cluster = _client(None, lambda _msg: None)
+        with cluster, client:
+            pools = client.run(lambda: __import__("pyarrow").default_memory_pool().backend_name)
+    finally:
+        pa.set_memory_pool(previous)
+    assert pools and set(pools.values()) == {chosen}

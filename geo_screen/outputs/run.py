@@ -120,9 +120,9 @@ class RunWriter:
     def add(self, enterprises: gpd.GeoDataFrame, hits: gpd.GeoDataFrame) -> None:
         """Take the next chunk of results: its enterprises and their evidence rows, in row order.
 
-        The first chunk is held in memory; from the second on, chunks are appended to the staging files in
-        a thread (Arrow releases the GIL) while the caller goes on. Their Arrow tables are built here, so no
-        pyproj or GEOS object is used in two threads at once.
+        The first chunk is held in memory; from the second on, chunks are made into Arrow tables here (GEOS and pyproj
+        in the caller's thread only) and appended to the staging files in a thread while the caller goes on. A run
+        held in memory is made into Arrow as it is written (:meth:`_Layer.batches`).
         """
         frames = (enterprises, hits)
         self._held.append([layer.counted(self._output_crs(f)) for layer, f in zip(self.layers.values(), frames)])
@@ -346,7 +346,7 @@ def write_results(
     """
     from geo_screen.outputs.workbook import write_results_workbook
 
-    return_freed_memory()  # the screening's working memory, freed by now, goes back before the files' tables are made
+    return_freed_memory()  # the screening's working memory, freed by now, goes back before the files are made
     with RunWriter(out_dir, out_crs=out_crs, formats=formats) as writer:
         writer.add(result.enterprises, result.hits)
         return writer.close(result.manifest, workbook=lambda path: write_results_workbook(result, path))

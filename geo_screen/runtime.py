@@ -1,11 +1,16 @@
-"""Process-wide settings a geo_screen process (the CLI, the app, a GeoPackage writer) makes once at start, and
-handing freed memory back to the operating system (process-wide too)."""
+"""Process-wide settings a geo_screen process (the CLI, the app, a GeoPackage writer) makes once at start, handing
+freed memory back to the operating system (process-wide too), and starting the child processes that write files
+beside the caller (the run's GeoPackage, an export's shapefiles)."""
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
 import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import IO
 
 #: the environment variable with which a user picks Arrow's allocator (then left alone)
 ARROW_POOL_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"
@@ -54,3 +59,21 @@ def return_freed_memory() -> None:
     except (OSError, AttributeError):
         return
     trim(0)
+
+
+def python_child(module: str, *args: str, errors: IO[bytes], **pipes) -> subprocess.Popen:
+    """Start ``python -m module args`` with this interpreter, finding ``geo_screen`` where this process found it.
+
+    Its error output goes to the file ``errors`` (a pipe nobody reads could fill and block it: read it with
+    :func:`last_error_line`); ``pipes`` are :class:`subprocess.Popen`'s ``stdin``/``stdout``.
+    """
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    return subprocess.Popen([sys.executable, "-m", module, *args], env=env, stderr=errors, **pipes)
+
+
+def last_error_line(errors: IO[bytes]) -> str | None:
+    """The last line with text a child wrote to its error file (:func:`python_child`); None if it wrote none."""
+    errors.seek(0)
+    lines = [line for line in errors.read().decode("utf-8", "replace").splitlines() if line.strip()]
+    return lines[-1] if lines else None

@@ -43,7 +43,7 @@ from geo_screen.outputs.provenance import manifest_for_output
 from geo_screen.outputs.staging import commit, staging_folder
 from geo_screen.records import FILES_KEY
 from geo_screen.results import OUTPUT_CRS
-from geo_screen.runtime import return_freed_memory
+from geo_screen.runtime import last_error_line, python_child, return_freed_memory
 
 #: the files a run can write (``--formats``, ``formats=``), in the order they are listed; a run writes all by default
 FORMATS = {"gpkg": R.GPKG_NAME, "parquet": R.PARQUET_NAME, "xlsx": R.XLSX_NAME}
@@ -295,11 +295,10 @@ def _gpkg_in_child(gpkg: Path, layers: dict[str, dict], crs: str, sources: list[
     temporary file (a pipe could fill and block it).
     """
     spec = json.dumps({"gpkg": str(gpkg), "layers": layers, "crs": crs}, ensure_ascii=False)
-    package_root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
     with tempfile.TemporaryFile() as errors:
-        command = [sys.executable, "-m", "geo_screen.outputs.run", spec]
-        child = subprocess.Popen(command, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
+        child = python_child(
+            "geo_screen.outputs.run", spec, errors=errors, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL
+        )
         sending = sender.submit(_send, sources, child.stdin)
         try:
             yield
@@ -309,10 +308,8 @@ def _gpkg_in_child(gpkg: Path, layers: dict[str, dict], crs: str, sources: list[
             code = child.wait()
             sending.result()
         if code != 0:
-            errors.seek(0)
-            lines = [line for line in errors.read().decode("utf-8", "replace").splitlines() if line.strip()]
             raise ExportError(
-                f"writing {gpkg.name} failed: {lines[-1] if lines else 'the writer stopped'}; "
+                f"writing {gpkg.name} failed: {last_error_line(errors) or 'the writer stopped'}; "
                 "check free space and permissions"
             )
 

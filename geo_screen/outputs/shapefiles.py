@@ -15,7 +15,6 @@ output.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ import shapely
 
 from geo_screen.errors import ExportError
 from geo_screen.outputs.dbf import Encoding, mark_codepage, resolve_encoding, text_widths
+from geo_screen.runtime import last_error_line, python_child
 
 #: a shapefile to write: its header (what :func:`write_job` needs besides the rows) and its rows
 Job = tuple[dict, pa.Table]
@@ -127,15 +127,9 @@ class ShapefileWriter:
         self._child: subprocess.Popen | None = None
         if not child:
             return
-        root = str(Path(__file__).resolve().parents[2])  # the child finds geo_screen where this process did
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-        self._errors = tempfile.TemporaryFile()  # not a pipe: a full pipe would block the child
-        self._child = subprocess.Popen(
-            [sys.executable, "-m", "geo_screen.outputs.shapefiles"],
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._errors,
+        self._errors = tempfile.TemporaryFile()
+        self._child = python_child(
+            "geo_screen.outputs.shapefiles", errors=self._errors, stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
         self._sender = ThreadPoolExecutor(1)
 
@@ -162,9 +156,7 @@ class ShapefileWriter:
         return files
 
     def _failure(self, name: str) -> ExportError:
-        self._errors.seek(0)
-        lines = [line for line in self._errors.read().decode("utf-8", "replace").splitlines() if line.strip()]
-        last = lines[-1] if lines else f"the shapefile writer stopped (exit status {self._child.returncode})"
+        last = last_error_line(self._errors) or f"the shapefile writer stopped (exit status {self._child.returncode})"
         return ExportError(f"writing {name} failed: {last}; check free space and permissions")
 
     def __enter__(self) -> ShapefileWriter:

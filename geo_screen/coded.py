@@ -1,7 +1,7 @@
 """Coded text columns: the screening's repeated words kept as integer codes + labels, made Arrow text once.
 
-What it holds: every text a screening writes many times over (a standard's result 触及/未触及/未评估 as its
-code, the disposition, the legal basis, zone class and name, the county) as a :class:`pandas.Categorical`.
+What it holds: every text a screening writes many times over (a standard's result, hit / clear / not assessed, as
+its code, the disposition, the legal basis, zone class and name, the county) as a :class:`pandas.Categorical`.
 
 Why: a million-row run repeats a few dozen strings millions of times. Held as Python string objects, every step
 that touches them (building a frame, comparing, sorting, writing) pays per row; held as

@@ -1,7 +1,8 @@
 """The counts tab's charts as Vega-Lite specs, coloured like the map.
 
 Streamlit's ``bar_chart`` puts a stacked chart's legend beside the bars, where a half-width column cuts it
-(the county chart lost 依法处置 and 无); these specs put the legend under the bars, in columns, never truncated.
+(the county chart lost its last two dispositions); these specs put the legend under the bars, in columns, never
+truncated.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ reported too (``no_id``). Each matched or unmatched enterprise gets every change
 * ``new`` / ``gone``: the id is only in the new / the old run (these stand alone);
 * ``newly_flagged`` / ``cleared``: no standard hit before and some now / the reverse;
 * ``disposition_changed``: the overall disposition differs while the flagged state did not change (flagged both
-  times, e.g. 限期整改 -> 停产, or neither, e.g. 未评估 -> 无);
+  times, e.g. ``rectify`` -> ``stop``, or neither, e.g. ``not_assessed`` -> ``none``);
 * ``standards_changed``: flagged both times with other standards hit (may come with ``disposition_changed``).
 
 :func:`write_changes` writes ``changes.xlsx`` (a summary, the table per county, one sheet per change, every

@@ -30,6 +30,8 @@ from geo_screen.inputs.registry import ENTERPRISE_ID, duplicate_issues, registry
 from geo_screen.inputs.sources import RawTable, arrow_to_strings, csv_stream, mixed_encoding_error
 from geo_screen.outputs.run import FORMATS, RunWriter
 from geo_screen.pack.catalog import Catalog, file_sha256, load_catalog
+from geo_screen.pack.metric import release_metric_layers
+from geo_screen.runtime import return_freed_memory
 from geo_screen.screening.manifest import build_manifest, run_counts
 from geo_screen.screening.rules import RuleSet, load_rules
 from geo_screen.screening.screen import screen
@@ -93,6 +95,7 @@ def screen_chunked(
         )
     say = progress or (lambda _msg: None)
     started = datetime.now(UTC)
+    loaded_here = not isinstance(catalog, Catalog)
     catalog = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules)
     for encoding in (None, "gb18030"):
@@ -105,6 +108,9 @@ def screen_chunked(
                 say("the file is not UTF-8 after all: starting again as GB18030")
                 continue
             manifest = run.manifest(started, rules=rules, chunk_rows=chunk_rows)
+            if loaded_here:  # the pack's layers in metres, needed by no later screening, go back before writing
+                release_metric_layers(catalog)
+                return_freed_memory()
             say("writing " + ", ".join(FORMATS[f] for f in writer.formats))
             return writer.close(manifest, workbook=partial(run.workbook, manifest=manifest))
     raise InputDataError(f"{source}: the CSV cannot be decoded as UTF-8 or GB18030/GBK; save it as 'CSV UTF-8'")
@@ -198,15 +204,16 @@ class _ChunkedRun:
         self.rows += table.num_rows
         self.writer.add(result.enterprises, result.hits)
         self.counts.append(run_counts(result.enterprises))
-        from geo_screen.outputs.workbook import disposition_by_county, summary_by_county
+        from geo_screen.outputs.workbook import LARGE_COLUMNS, disposition_by_county, summary_by_county
 
         self.summaries.append(
             (summary_by_county(result.enterprises, result.hits), disposition_by_county(result.enterprises))
         )
         flagged = result.flagged
         room = _excel_room() - self.flagged_rows
-        if self.excel and room > 0 and len(flagged):
-            self.flagged.append(pd.DataFrame(flagged.drop(columns="geometry")).head(room))
+        if self.excel and room > 0 and len(flagged):  # the columns the workbook lists, copied out of the chunk
+            listed = [c for c in LARGE_COLUMNS if c in flagged.columns]
+            self.flagged.append(pd.DataFrame(flagged[listed].head(room)).copy())
         self.flagged_rows += len(flagged)
         self.say(f"rows {first:,}-{self.rows:,} screened and staged")
 

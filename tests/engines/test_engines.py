@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import geopandas as gpd
 import numpy as np
@@ -248,6 +250,30 @@ def test_dask_local_schedulers_match_the_local_path(catalog, tmp_path, scheduler
     _same(local, result)
     assert result.manifest["engine"]["partitions"] == 4
     assert result.manifest["counts"] == local.manifest["counts"]
+
+
+def test_partitions_sharing_a_workers_pack_are_screened_one_at_a_time(catalog, tmp_path, monkeypatch):
+    """The threads of one worker share its pack, whose prepared zones are not safe to build from two threads."""
+    from geo_screen.engines import cluster
+
+    running, most, lock = [0], [0], threading.Lock()
+
+    def screen_counted(*args, **kwargs):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            time.sleep(0.2)  # long enough for another thread to start a partition meanwhile
+            return gs.screen(*args, **kwargs)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(cluster, "screen", screen_counted)
+    path = tmp_path / "registry.csv"
+    _registry().to_csv(path, index=False)
+    _same(gs.screen(path, catalog), screen_dask(path, catalog, scheduler="threads", partitions=4))
+    assert most[0] == 1
 
 
 @pytest.mark.slow

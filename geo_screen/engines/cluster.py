@@ -10,7 +10,6 @@ a pickle sent with every task. Results are row for row those of :func:`geo_scree
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -35,18 +34,12 @@ def _worker_catalog(path: str, stamp: float) -> Catalog:
     return load_catalog(path)
 
 
-#: held while a partition is screened: the partitions a worker process screens share its pack (:func:`_worker_catalog`),
-#: whose prepared zones build their GEOS indexes on first use, never safely from two threads at once (a worker with
-#: several threads, the "threads" scheduler: the process aborted). One screening at a time still checks in threads.
-_PACK_IN_USE = threading.Lock()
-
-
 def _screen_partition(
     part: gpd.GeoDataFrame, catalog_path: str, stamp: float, rules
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Screen one partition on a worker; the pack comes from the worker's cache, not from the task."""
-    with _PACK_IN_USE:
-        result = screen(part, _worker_catalog(catalog_path, stamp), rules=rules)
+    catalog = _worker_catalog(catalog_path, stamp)
+    result = screen(part, catalog, rules=rules)
     return result.enterprises, result.hits
 
 

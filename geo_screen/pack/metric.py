@@ -8,6 +8,7 @@ and edge indexes are built once per loaded pack and cached on it, so every scree
 
 from __future__ import annotations
 
+import threading
 import weakref
 from dataclasses import dataclass, field
 
@@ -22,9 +23,15 @@ from geo_screen.pack.edges import EdgeIndex
 
 @dataclass
 class MetricLayers:
-    """A pack's vector layers projected once into one metric CRS (cached on the catalog)."""
+    """A pack's vector layers projected once into one metric CRS (cached on the catalog).
+
+    ``in_use`` is held while a screening's spatial checks use them: every screening of the pack shares its prepared
+    zones, whose GEOS indexes are built on first use and never safely from two threads at once (two partitions of a
+    Dask worker, two uploads in the app: the process aborted).
+    """
 
     crs: CRS
+    in_use: threading.Lock = field(default_factory=threading.Lock)
     geoms: dict[str, np.ndarray] = field(default_factory=dict)
     boundaries: dict[str, np.ndarray] = field(default_factory=dict)
     trees: dict[str, shapely.STRtree] = field(default_factory=dict)

@@ -373,7 +373,8 @@ def screen_locations(registry, catalog: Catalog, *, rules: RuleSet, progress: Pr
         (run.sanitary, required),
         (run.counties,),
     )
-    red, landuse, water, belt, sanitary, (names, codes) = _run_checks(run, tasks, _threads(len(run.pos)))
+    with run.metric.in_use:  # the pack's prepared zones, shared with any other screening of it
+        red, landuse, water, belt, sanitary, (names, codes) = _run_checks(run, tasks, _threads(len(run.pos)))
     std3 = _standard_3(red, landuse, len(run.pos))
     for check in ("3", "4", "9", "5"):
         if check in run.margins:

@@ -252,24 +252,25 @@ def test_dask_local_schedulers_match_the_local_path(catalog, tmp_path, scheduler
     assert result.manifest["counts"] == local.manifest["counts"]
 
 
-def test_partitions_sharing_a_workers_pack_are_screened_one_at_a_time(catalog, tmp_path, monkeypatch):
+def test_partitions_sharing_a_workers_pack_check_one_at_a_time(catalog, tmp_path, monkeypatch):
     """The threads of one worker share its pack, whose prepared zones are not safe to build from two threads."""
-    from geo_screen.engines import cluster
+    from geo_screen.screening import spatial
 
-    running, most, lock = [0], [0], threading.Lock()
+    running, most, lock, checks = {}, [0], threading.Lock(), spatial._run_checks
 
-    def screen_counted(*args, **kwargs):
+    def checks_counted(run, *args):
+        pack = id(run.metric)  # two threads starting at once may each load the worker's pack: then two packs
         with lock:
-            running[0] += 1
-            most[0] = max(most[0], running[0])
+            running[pack] = running.get(pack, 0) + 1
+            most[0] = max(most[0], running[pack])
         try:
-            time.sleep(0.2)  # long enough for another thread to start a partition meanwhile
-            return gs.screen(*args, **kwargs)
+            time.sleep(0.2)  # long enough for another partition's checks to start meanwhile
+            return checks(run, *args)
         finally:
             with lock:
-                running[0] -= 1
+                running[pack] -= 1
 
-    monkeypatch.setattr(cluster, "screen", screen_counted)
+    monkeypatch.setattr(spatial, "_run_checks", checks_counted)
     path = tmp_path / "registry.csv"
     _registry().to_csv(path, index=False)
     _same(gs.screen(path, catalog), screen_dask(path, catalog, scheduler="threads", partitions=4))

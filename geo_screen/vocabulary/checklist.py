@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from geo_screen import results as R
-from geo_screen.vocabulary.codes import DISPOSITIONS
+from geo_screen.vocabulary.codes import DISPOSITIONS, RESULT_ZH
 
 # --------------------------------------------------------------------------- the on-site checklist's words
 CHECKLIST_SHEET = "现场核查表"
@@ -13,7 +13,7 @@ STANDARDS_HEADER = "触及标准（附件2）"
 PROPOSAL_HEADER = "初筛建议"
 ESCALATION_HEADER = "逾期处置"
 CHECK_BASIS_HEADER = "核查依据"
-NOT_ASSESSED_HEADER = "未评估标准及原因"
+NOT_ASSESSED_HEADER = f"{RESULT_ZH[R.NOT_ASSESSED]}标准及原因"
 NOTES_HEADER = "提示（近边界、数据问题）"
 VERDICT = "核查结论"
 #: the inspector's fixed choices for 核查结论 (an Excel drop-down list)
@@ -29,7 +29,7 @@ PENDING_COLUMNS = ["补充情况", "核查人", "日期"]
 #: columns the county fills in once the competent authority has decided (optional; read by ``geo-screen verify``)
 DECISION_HEADER = "决定处置"
 DECISION_COLUMNS = [DECISION_HEADER, "决定文号", "发文单位", "整改期限", "更正经度", "更正纬度"]
-#: what 决定处置 may say: a disposition's label (the drop-down), most severe first; 未评估 is no decision
+#: what 决定处置 may say: a disposition's label (the drop-down), most severe first; not assessed is no decision
 DECISION_CHOICES = tuple(t.zh for t in DISPOSITIONS if t.code != R.NOT_ASSESSED_DISPOSITION)
 #: the column naming the screening run a checklist came from (``run.json`` ``run_id``)
 RUN_ID_HEADER = "筛查批次"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from geo_screen import results as R
-from geo_screen.vocabulary.codes import RESULTS, ROW_STATUSES, STANDARDS
+from geo_screen.vocabulary.codes import RESULT_ZH, RESULTS, ROW_STATUSES, STANDARDS
 
 #: what a missing county (or industry, or any group value) reads as in lists, tables, charts and file names
 MISSING_ZH = "未知"
@@ -50,7 +50,12 @@ COLUMNS: tuple[Column, ...] = (
         + "，".join(f"{s.key} {s.short}" for s in STANDARDS if not s.key.isdigit())
         + "）",
     ),
-    Column(R.NOT_ASSESSED_COL, "未评估标准", "NOT_ASSESS", "因缺少数据未评估的标准，分号分隔（未评估不等于符合）"),
+    Column(
+        R.NOT_ASSESSED_COL,
+        f"{RESULT_ZH[R.NOT_ASSESSED]}标准",
+        "NOT_ASSESS",
+        f"因缺少数据{RESULT_ZH[R.NOT_ASSESSED]}的标准，分号分隔（{RESULT_ZH[R.NOT_ASSESSED]}不等于符合）",
+    ),
     Column(R.DISPOSITION, "处置代码", "DISPOSIT", "处置方式代码（企业表：综合处置；依据表：该条证据的处置）"),
     Column(R.DISPOSITION_ZH, "处置方式", "DISPOS_ZH", "综合处置方式（中文）"),
     Column(

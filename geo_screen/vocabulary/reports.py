@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from geo_screen.vocabulary.codes import Term
+from geo_screen.vocabulary.codes import DISPOSITION_ZH, Term
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,11 @@ CITY_LISTS: tuple[CityList, ...] = (
     ),
     CityList("拟搬迁名单", ("relocate",), "附件2第（九）项：沿江生态带重点规划区域内企业搬迁"),
     CityList("限期整改名单", ("stop", "transform", "rectify"), "三（四）、附件3第18项：不达标应限期整改的企业名单"),
-    CityList("依法处置名单", ("per_law",), "附件2第（三）（四）（五）（八）项：依法处置，由主管部门认定"),
+    CityList(
+        f"{DISPOSITION_ZH['per_law']}名单",
+        ("per_law",),
+        f"附件2第（三）（四）（五）（八）项：{DISPOSITION_ZH['per_law']}，由主管部门认定",
+    ),
 )
 #: 汇总.xlsx list of standard 6 or serious-violation hits, whatever the disposition (附件3第18项)
 EMISSION_LIST = "超标排放及严重违法名单"

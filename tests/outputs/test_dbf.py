@@ -5,6 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio.raw
 import pytest
 import shapefile
 import shapely
@@ -23,11 +24,12 @@ from geo_screen.outputs.dbf import (
     field_dictionary,
     fit_frame,
     fit_text,
+    mark_codepage,
     resolve_encoding,
     short_names,
     text_widths,
 )
-from geo_screen.outputs.shapefiles import write_shapefile
+from geo_screen.outputs.shapefiles import shapefile_job, write_shapefile
 
 GBK, UTF8 = ENCODINGS["GBK"], ENCODINGS["UTF-8"]
 
@@ -249,6 +251,25 @@ def test_write_shapefile_bytes_widths_and_codepage(tmp_path, encoding):
     with shapefile.Reader(str(tmp_path / "t.shp")) as r:  # pyshp reads the .cpg itself
         assert [rec["NAME"] for rec in r.records()] == frame["NAME"].tolist()
         assert r.shapeType == shapefile.POINT and r.shape(1).shapeType == shapefile.NULL
+
+
+def test_shapefile_bytes_are_those_gdal_writes_with_its_end_of_file_mark(tmp_path):
+    """GDAL is told not to write the DBF's 0x1A after every record (a flush and two system calls a record); the mark
+    added once at the end gives the very bytes GDAL writes by default, and exactly one mark."""
+    frame, _ = dbf_frame(
+        pd.DataFrame({R.NAME: ["港闸区", "南通" * 9, "x"], "distance_m": [1.5, np.nan, 3.0]}), encoding="GBK"
+    )
+    gdf = gpd.GeoDataFrame(frame, geometry=[shapely.Point(120.8, 32.0), None, shapely.Point(121, 32)], crs="EPSG:4490")
+    write_shapefile(gdf, tmp_path / "ours.shp", encoding="GBK", geometry_type="Point")
+    header, rows = shapefile_job(gdf, tmp_path / "gdal.shp", encoding="GBK", geometry_type="Point")
+    gdal = {"driver": "ESRI Shapefile", "geometry_type": "Point", "encoding": resolve_encoding("GBK").gdal}
+    pyogrio.raw.write_arrow(rows, tmp_path / "gdal.shp", geometry_name="geometry", crs=header["crs"], **gdal)
+    mark_codepage(tmp_path / "gdal.shp", "GBK")
+    for suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+        assert (tmp_path / f"ours{suffix}").read_bytes() == (tmp_path / f"gdal{suffix}").read_bytes(), suffix
+    data = (tmp_path / "ours.dbf").read_bytes()
+    header_size, record_size = int.from_bytes(data[8:10], "little"), int.from_bytes(data[10:12], "little")
+    assert len(data) == header_size + 3 * record_size + 1 and data[-1:] == b"\x1a"
 
 
 def test_lone_dbf_table(tmp_path):

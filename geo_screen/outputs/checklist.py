@@ -132,7 +132,7 @@ def _reason(case: pd.Series, key: str) -> str:
 
 def _common(ents: pd.DataFrame) -> dict[str, np.ndarray]:
     def get(c: str):
-        return ents[c].to_numpy() if c in ents.columns else np.full(len(ents), None, dtype=object)
+        return column_values(ents[c]) if c in ents.columns else np.full(len(ents), None, dtype=object)
 
     return {
         "序号": np.arange(1, len(ents) + 1),
@@ -144,6 +144,12 @@ def _common(ents: pd.DataFrame) -> dict[str, np.ndarray]:
         column_label("lon"): np.round(pd.to_numeric(pd.Series(get("lon")), errors="coerce").to_numpy(float), 6),
         column_label("lat"): np.round(pd.to_numeric(pd.Series(get("lat")), errors="coerce").to_numpy(float), 6),
     }
+
+
+def column_values(values: pd.Series):
+    """A sheet's column from ``values``: pandas' ``str`` text as it is (no copy into Python strings and back into
+    Arrow), any other column as a NumPy array; either way the sheet reads the same text."""
+    return values.array if values.dtype == "str" else values.to_numpy()
 
 
 def _empty(n: int) -> pd.Series:
@@ -176,25 +182,26 @@ def checklist_frame(ents: pd.DataFrame, hits: pd.DataFrame, *, run_id: str | Non
     out = pd.DataFrame(
         {
             **_common(flagged),
-            STANDARDS_HEADER: standards_text(flagged[R.STANDARDS_HIT]).to_numpy(),
-            EVIDENCE_HEADER: rows.map(ev).fillna("").to_numpy(),
-            column_label(R.LEGAL_BASIS): rows.map(basis).fillna(flagged.get(R.LEGAL_BASIS, "")).to_numpy(),
-            PROPOSAL_HEADER: disposition_text(flagged).to_numpy(),
+            STANDARDS_HEADER: column_values(standards_text(flagged[R.STANDARDS_HIT])),
+            EVIDENCE_HEADER: column_values(rows.map(ev).fillna("")),
+            column_label(R.LEGAL_BASIS): column_values(rows.map(basis).fillna(flagged.get(R.LEGAL_BASIS, ""))),
+            PROPOSAL_HEADER: column_values(disposition_text(flagged)),
         }
     )
     if R.GRADE in flagged.columns:  # the grade standards 2 and 10 read, with its score and county rank when computed
         out[column_label(R.GRADE)] = _grade_text(flagged)
     if "escalation" in flagged.columns:
-        out[ESCALATION_HEADER] = flagged["escalation"].map(DISPOSITION_ZH).fillna("").to_numpy()
+        out[ESCALATION_HEADER] = column_values(flagged["escalation"].map(DISPOSITION_ZH).fillna(""))
     if "check_basis" in flagged.columns:
-        out[CHECK_BASIS_HEADER] = flagged["check_basis"].fillna("").astype("str").to_numpy()
+        out[CHECK_BASIS_HEADER] = column_values(flagged["check_basis"].fillna("").astype("str"))
     if R.VERIFICATION in flagged.columns:  # screened with the ledger: what it said then
         for column, values in ledger_state(flagged).items():
-            out[LEDGER_STATE_HEADERS[column]] = values.to_numpy()
-    out[NOT_ASSESSED_HEADER] = not_assessed_text(flagged).to_numpy()
-    out[NOTES_HEADER] = flagged.get(R.ISSUES, pd.Series("", index=flagged.index)).map(issues_text).to_numpy()
+            out[LEDGER_STATE_HEADERS[column]] = column_values(values)
+    out[NOT_ASSESSED_HEADER] = column_values(not_assessed_text(flagged))
+    out[NOTES_HEADER] = column_values(flagged.get(R.ISSUES, pd.Series("", index=flagged.index)).map(issues_text))
+    empty = _empty(len(out))  # one column of empty cells for every column filled in by hand
     for c in CHECK_COLUMNS + DECISION_COLUMNS:
-        out[c] = _empty(len(out))
+        out[c] = empty
     out[RUN_ID_HEADER] = pd.Series([run_id] * len(out), dtype="str")
     return out
 
@@ -256,12 +263,13 @@ def pending_frame(ents: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             **_common(pending),
-            NOT_ASSESSED_HEADER: not_assessed_text(pending).to_numpy(),
-            NOTES_HEADER: pending.get(R.ISSUES, pd.Series("", index=pending.index)).map(issues_text).to_numpy(),
+            NOT_ASSESSED_HEADER: column_values(not_assessed_text(pending)),
+            NOTES_HEADER: column_values(pending.get(R.ISSUES, pd.Series("", index=pending.index)).map(issues_text)),
         }
     )
+    empty = _empty(len(out))
     for c in PENDING_COLUMNS:
-        out[c] = _empty(len(out))
+        out[c] = empty
     return out
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from geo_screen import results as R
-from geo_screen.outputs.checklist import PROPOSAL_HEADER, STANDARDS_HEADER, standards_text
+from geo_screen.outputs.checklist import PROPOSAL_HEADER, STANDARDS_HEADER, column_values, standards_text
 from geo_screen.outputs.evidence import disposition_text, standards_zh
 from geo_screen.outputs.provenance import illustrative_stamp, local_time, stamped
 from geo_screen.outputs.sheets import write_csv, write_workbook
@@ -141,28 +141,22 @@ def _flagged_in_order(ents: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return flagged, mask_individual_names(flagged[R.NAME], flagged[R.ENTERPRISE_ID]).to_numpy()
 
 
-def _column(values: pd.Series):
-    """A list's column from ``values``: pandas' ``str`` text as it is (no copy into Python strings and back into
-    Arrow), any other column as a NumPy array; either way the sheet reads the same text."""
-    return values.array if values.dtype == "str" else values.to_numpy()
-
-
 def _internal_table(flagged: pd.DataFrame, names: np.ndarray) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "序号": np.arange(1, len(flagged) + 1),
             column_label(R.NAME): names,
-            column_label(R.ENTERPRISE_ID): _column(flagged[R.ENTERPRISE_ID]),
-            column_label(R.COUNTY): _column(flagged[R.COUNTY].fillna(MISSING_ZH)),
+            column_label(R.ENTERPRISE_ID): column_values(flagged[R.ENTERPRISE_ID]),
+            column_label(R.COUNTY): column_values(flagged[R.COUNTY].fillna(MISSING_ZH)),
             column_label("lon"): np.round(flagged["lon"].to_numpy(dtype=float), 6),
             column_label("lat"): np.round(flagged["lat"].to_numpy(dtype=float), 6),
-            STANDARDS_HEADER: _column(standards_text(flagged[R.STANDARDS_HIT])),
-            PROPOSAL_HEADER: _column(disposition_text(flagged)),
+            STANDARDS_HEADER: column_values(standards_text(flagged[R.STANDARDS_HIT])),
+            PROPOSAL_HEADER: column_values(disposition_text(flagged)),
         }
     )
     if "escalation" in flagged.columns:
-        out["逾期处置"] = _column(flagged["escalation"].map(DISPOSITION_ZH).fillna(""))
-    out[column_label(R.LEGAL_BASIS)] = _column(flagged[R.LEGAL_BASIS])
+        out["逾期处置"] = column_values(flagged["escalation"].map(DISPOSITION_ZH).fillna(""))
+    out[column_label(R.LEGAL_BASIS)] = column_values(flagged[R.LEGAL_BASIS])
     return out
 
 
@@ -197,13 +191,13 @@ def _list_frame(flagged: pd.DataFrame, names: np.ndarray, rows) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "序号": np.arange(1, len(ents) + 1),
-            column_label(R.COUNTY): _column(ents[R.COUNTY].fillna(MISSING_ZH)),
+            column_label(R.COUNTY): column_values(ents[R.COUNTY].fillna(MISSING_ZH)),
             column_label(R.NAME): names[rows],
-            column_label(R.ENTERPRISE_ID): _column(ents[R.ENTERPRISE_ID]),
-            column_label(R.INDUSTRY): _column(ents.get(R.INDUSTRY, pd.Series(index=ents.index, dtype="str"))),
-            column_label(R.STANDARDS_HIT): _column(standards_zh(ents[R.STANDARDS_HIT])),
-            column_label(R.DISPOSITION_ZH): _column(disposition_text(ents)),
-            column_label(R.LEGAL_BASIS): _column(ents[R.LEGAL_BASIS]),
+            column_label(R.ENTERPRISE_ID): column_values(ents[R.ENTERPRISE_ID]),
+            column_label(R.INDUSTRY): column_values(ents.get(R.INDUSTRY, pd.Series(index=ents.index, dtype="str"))),
+            column_label(R.STANDARDS_HIT): column_values(standards_zh(ents[R.STANDARDS_HIT])),
+            column_label(R.DISPOSITION_ZH): column_values(disposition_text(ents)),
+            column_label(R.LEGAL_BASIS): column_values(ents[R.LEGAL_BASIS]),
         }
     )
     for c in ("设备（生产线）", "产能", "完成情况"):

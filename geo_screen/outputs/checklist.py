@@ -130,7 +130,7 @@ def _reason(case: pd.Series, key: str) -> str:
     return f"登记表未填{'、'.join(missing)}" if missing else "缺少所需数据"
 
 
-def _common(ents: pd.DataFrame) -> dict[str, np.ndarray]:
+def _common(ents: pd.DataFrame) -> dict[str, np.ndarray | pd.api.extensions.ExtensionArray]:
     def get(c: str):
         return column_values(ents[c]) if c in ents.columns else np.full(len(ents), None, dtype=object)
 
@@ -146,7 +146,7 @@ def _common(ents: pd.DataFrame) -> dict[str, np.ndarray]:
     }
 
 
-def column_values(values: pd.Series):
+def column_values(values: pd.Series) -> np.ndarray | pd.api.extensions.ExtensionArray:
     """A sheet's column from ``values``: pandas' ``str`` text as it is (no copy into Python strings and back into
     Arrow), any other column as a NumPy array; either way the sheet reads the same text."""
     return values.array if values.dtype == "str" else values.to_numpy()

@@ -267,9 +267,13 @@ def test_shapefile_bytes_are_those_gdal_writes_with_its_end_of_file_mark(tmp_pat
     mark_codepage(tmp_path / "gdal.shp", "GBK")
     for suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
         assert (tmp_path / f"ours{suffix}").read_bytes() == (tmp_path / f"gdal{suffix}").read_bytes(), suffix
-    data = (tmp_path / "ours.dbf").read_bytes()
-    header_size, record_size = int.from_bytes(data[8:10], "little"), int.from_bytes(data[10:12], "little")
-    assert len(data) == header_size + 3 * record_size + 1 and data[-1:] == b"\x1a"
+    for name, rows in (("ours", 3), ("none", 0)):  # a table without rows: its header and the mark
+        if not rows:
+            write_shapefile(gdf.iloc[:0], tmp_path / "none.shp", encoding="GBK", geometry_type="Point")
+        data = (tmp_path / f"{name}.dbf").read_bytes()
+        header_size, record_size = int.from_bytes(data[8:10], "little"), int.from_bytes(data[10:12], "little")
+        assert len(data) == header_size + rows * record_size + 1 and data[-1:] == b"\x1a"
+        assert int.from_bytes(data[4:8], "little") == rows and data[32:43].rstrip(b"\0") == b"NAME"
 
 
 def test_lone_dbf_table(tmp_path):

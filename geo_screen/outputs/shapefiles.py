@@ -57,7 +57,6 @@ def shapefile_job(
         "path": str(path),
         "encoding": enc.name,
         "geometry_type": geometry_type,
-        "geometry": has_geometry,
         "crs": df.crs.to_string() if has_geometry and df.crs else None,
     }
     frame = pd.DataFrame(df, copy=False)
@@ -89,7 +88,7 @@ def write_job(header: dict, rows) -> None:
         rows,
         path,
         driver="ESRI Shapefile",
-        geometry_name="geometry" if header["geometry"] else None,
+        geometry_name="geometry" if "geometry" in rows.schema.names else None,
         geometry_type=header["geometry_type"],
         crs=header["crs"],
         encoding=enc.gdal,

@@ -5,14 +5,15 @@
 Checks ``export.json``'s file list (names and order), then every file it lists: a zip's member names and
 order and each member's content; shapefiles and DBF tables read with pyogrio (attributes and geometry, dtypes
 included) and their bytes (a DBF's date of last update aside), a GeoPackage's layers read with pyogrio; xlsx
-sheets' cell values read with openpyxl; CSV and README text. The export's own time (``生成于 ...``,
-``生成时间：...``) is masked; nothing else is. Prints one line per file and exits 1 when any differs. Used to
-show that a change to the export code leaves its packages as they were.
+sheets' cell values read with openpyxl; CSV fields (quoted or not, ``32`` and ``32.0`` alike) and README text.
+The export's own time (``生成于 ...``, ``生成时间：...``) is masked; nothing else is. Prints one line per file and
+exits 1 when any differs. Used to show that a change to the export code leaves its packages as they were.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import io
 import json
 import re
@@ -25,6 +26,8 @@ import openpyxl
 import pandas as pd
 import pyogrio
 
+#: a whole number as a float column's text gives it
+_WHOLE = re.compile(r"^(-?\d+)\.0$")
 #: the moment an export was made, as its files print it (the run's own times are the same in both and stay)
 _EXPORT_TIME = re.compile(r"(生成于 |生成时间：)\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 
@@ -59,6 +62,12 @@ def _first_difference(old: dict[str, list[tuple]], new: dict[str, list[tuple]]) 
     return None
 
 
+def _csv_rows(text: str) -> list[list[str]]:
+    """A CSV's rows of field values: how they are quoted aside, and a whole number written ``32`` or ``32.0``
+    alike."""
+    return [[_WHOLE.sub(r"\1", cell) for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
+
+
 def _dbf_bytes(data: bytes) -> bytes:
     return data[:1] + data[4:]  # bytes 1-3: the date of last update
 
@@ -81,7 +90,11 @@ def _member_difference(name: str, a: bytes, b: bytes) -> str | None:
     suffix = Path(name).suffix.lower()
     if suffix == ".xlsx":
         return _first_difference(_sheets(a), _sheets(b))
-    if suffix in (".csv", ".txt"):
+    if suffix == ".csv":
+        ra, rb = _csv_rows(_masked(a.decode("utf-8-sig"))), _csv_rows(_masked(b.decode("utf-8-sig")))
+        i = next((i for i, (x, y) in enumerate(zip(ra, rb)) if x != y), min(len(ra), len(rb)))
+        return None if ra == rb else f"row {i + 1}: {ra[i : i + 1]} != {rb[i : i + 1]}"
+    if suffix == ".txt":
         ta, tb = _masked(a.decode("utf-8-sig")), _masked(b.decode("utf-8-sig"))
         if ta == tb:
             return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import re
@@ -327,7 +328,33 @@ def test_csv_gbk_and_unencodable_value(tmp_path):
 def test_csv_to_stream():
     buf = io.BytesIO()
     write_csv(buf, _frame())
-    assert buf.getvalue().decode("utf-8-sig").splitlines()[0] == "企业名称,code,distance_m,count,flag"
+    text = buf.getvalue().decode("utf-8-sig")
+    assert next(csv.reader(io.StringIO(text))) == ["企业名称", "code", "distance_m", "count", "flag"]
+
+
+def test_csv_writes_what_pandas_reads_back_and_quotes_text(tmp_path):
+    df = pd.DataFrame(
+        {
+            "number": [1.5, np.nan, 32.0],
+            "count": pd.array([1, None, 3], dtype="Int64"),
+            "flag": [True, False, True],
+            "mixed": [1, "x", None],
+            "text": pd.array(["南通,甲厂", 'say "hi"', None], dtype="str"),
+            "lines": ["", "two\nlines", "=1+2"],
+        }
+    )
+    write_csv(tmp_path / "t.csv", df, title="标题")
+    lines = (tmp_path / "t.csv").read_bytes().decode("utf-8-sig").split("\r\n")
+    assert lines[0] == "标题" and lines[2].startswith('1.5,1,"True","1","南通,甲厂",""')
+    back = pd.read_csv(tmp_path / "t.csv", encoding="utf-8-sig", skiprows=1, dtype=str, keep_default_na=False)
+    assert back.to_dict("list") == {
+        "number": ["1.5", "", "32"],
+        "count": ["1", "", "3"],
+        "flag": ["True", "False", "True"],
+        "mixed": ["1", "x", ""],
+        "text": ["南通,甲厂", 'say "hi"', ""],
+        "lines": ["", "two\nlines", "'=1+2"],
+    }
 
 
 def test_write_creates_missing_folder(tmp_path):

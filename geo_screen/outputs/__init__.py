@@ -1,8 +1,8 @@
 """Outputs: a screening run's files, and the packages and lists officials work from.
 
 Owns the run writer (``run``: results.gpkg, results.parquet, results.xlsx, run.json), GeoPackage layers
-(``gpkg``), workbooks (``workbook``, ``sheets``, ``sheetxml``), shapefile attribute tables (``dbf``) and
-shapefiles written here or by an export's child process (``shapefiles``), the
+(``gpkg``), workbooks (``workbook``, ``sheets``, ``sheetxml``), CSV files (``csvfile``), shapefile attribute
+tables (``dbf``) and shapefiles written here or by an export's child process (``shapefiles``), the
 county packages (``packages`` writes the zips; ``packagegroups``, ``packagecontent`` and ``packagefill``:
 which packages and their names, what each holds besides its layers, the GeoPackage's fields to fill in), the
 evidence sentences, on-site checklist and the city's lists (``evidence``, ``checklist``, ``citylists``), what

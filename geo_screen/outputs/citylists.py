@@ -22,9 +22,10 @@ import pandas as pd
 
 from geo_screen import results as R
 from geo_screen.outputs.checklist import PROPOSAL_HEADER, STANDARDS_HEADER, column_values, standards_text
+from geo_screen.outputs.csvfile import write_csv
 from geo_screen.outputs.evidence import disposition_text, standards_zh
 from geo_screen.outputs.provenance import illustrative_stamp, local_time, stamped
-from geo_screen.outputs.sheets import write_csv, write_workbook
+from geo_screen.outputs.sheets import write_workbook
 from geo_screen.outputs.workbook import disposition_by_county, summary_by_county
 from geo_screen.vocabulary import (
     CITY_LISTS,

@@ -14,7 +14,8 @@ import pandas as pd
 
 from geo_screen import results as R
 from geo_screen.grading.evaluate import Grades, grade_enterprises
-from geo_screen.outputs.sheets import write_csv, write_workbook
+from geo_screen.outputs.csvfile import write_csv
+from geo_screen.outputs.sheets import write_workbook
 from geo_screen.vocabulary import (
     BENCHMARK_COLUMN_ZH,
     BENCHMARKS_SHEET,

@@ -16,11 +16,11 @@ import numpy as np
 import pyogrio
 
 from geo_screen import results as R
+from geo_screen.outputs.csvfile import write_csv
 from geo_screen.outputs.packagecontent import Prepared, checklist_bytes, readme_text
 from geo_screen.outputs.packagefill import with_fields_to_fill
 from geo_screen.outputs.provenance import LOCAL_TZ
 from geo_screen.outputs.shapefiles import Job, ShapefileWriter, shapefile_job
-from geo_screen.outputs.sheets import write_csv
 from geo_screen.results import OUTPUT_CRS
 
 #: zlib level of a package's members: 3 deflates them in half the time of the default 6, 14 % larger

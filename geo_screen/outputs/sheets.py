@@ -1,7 +1,8 @@
-"""Excel and CSV writing for the whole project: formula-safe text, readable layout, atomic files.
+"""Excel writing for the whole project, and what CSV files share with it: formula-safe text, readable layout,
+atomic files.
 
 Every table that leaves geo_screen as a spreadsheet goes through
-:func:`write_workbook` or :func:`write_csv`, so three promises hold everywhere:
+:func:`write_workbook` or :func:`~geo_screen.outputs.csvfile.write_csv`, so three promises hold everywhere:
 
 * **No formula injection.** Text that a spreadsheet would evaluate (starting
   with ``=``, ``+``, ``-``, ``@``, tab or carriage return, also after leading
@@ -22,7 +23,6 @@ Targets may also be binary streams (``io.BytesIO``) for download buttons.
 
 from __future__ import annotations
 
-import codecs
 import io
 import os
 import re
@@ -36,7 +36,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as csv
 import xlsxwriter
 from xlsxwriter.exceptions import XlsxWriterException
 
@@ -124,7 +123,7 @@ def neutralize_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 @contextmanager
-def _atomic(target: Target, *, what: str) -> Iterator[str | IO[bytes]]:
+def atomic_target(target: Target, *, what: str) -> Iterator[str | IO[bytes]]:
     """Yield a temporary path next to ``target`` (or the stream itself) and move it into place."""
     if not isinstance(target, (str, os.PathLike)):
         yield target
@@ -151,7 +150,7 @@ def _atomic(target: Target, *, what: str) -> Iterator[str | IO[bytes]]:
         tmp.unlink(missing_ok=True)
 
 
-def _where(target: Target) -> str:
+def target_name(target: Target) -> str:
     return str(target) if isinstance(target, (str, os.PathLike)) else "<stream>"
 
 
@@ -283,7 +282,7 @@ def write_workbook(
         cannot be written.
     """
     notes, widths, choices = dict(notes or {}), dict(widths or {}), dict(choices or {})
-    where = _where(path)
+    where = target_name(path)
     if not sheets and not notes:
         raise ExportError(f"{where}: nothing to write; pass at least one sheet")
     names = [_check_sheet_name(n, where) for n in [*sheets, *(k for k in notes if k not in sheets)]]
@@ -298,7 +297,7 @@ def write_workbook(
                 "results.gpkg/results.parquet for the full data"
             )
     layout, data = io.BytesIO(), {}
-    with _atomic(path, what="workbook") as target:
+    with atomic_target(path, what="workbook") as target:
         wb = xlsxwriter.Workbook(layout, _WORKBOOK_OPTIONS)
         try:
             top = {"text_wrap": True, "valign": "top"}
@@ -350,65 +349,3 @@ def _add_choices(ws, table, choices: Mapping[str, Sequence[str]], *, first_row: 
         c, message = list(df.columns).index(column), "请从下拉列表中选择：" + " / ".join(allowed)
         rule = {"validate": "list", "source": list(allowed), "error_title": str(column), "error_message": message}
         ws.data_validation(first_row, c, first_row + max(rows, 1) - 1, c, rule)
-
-
-def write_csv(path: Target, df: pd.DataFrame, *, encoding: str = "utf-8-sig", title: str | None = None) -> None:
-    """Write ``df`` as CSV (no index, CRLF line ends), neutralised and atomically.
-
-    ``title``, when given, is a first line above the header (read the table with ``skiprows=1``).
-
-    ``utf-8-sig`` (the default) starts with a byte-order mark so Excel on
-    Chinese Windows detects UTF-8; ``gbk`` suits older tools but cannot hold
-    every character.
-
-    Raises
-    ------
-    ExportError
-        A value cannot be encoded in ``encoding`` (the message names the column
-        and row), or the file cannot be written.
-    """
-    safe, body = neutralize_frame(df), io.BytesIO()
-    try:
-        lines = {"header": False, "index": False, "lineterminator": "\r\n"}
-        head = "" if title is None else pd.DataFrame([[neutralize_cell(title)]]).to_csv(**lines)
-        csv.write_csv(_csv_table(safe), body, csv.WriteOptions(eol="\r\n"))
-        rows = body.getvalue()  # UTF-8, as Arrow writes it: decoded only to be encoded otherwise
-        utf8 = codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
-        data = head.encode(encoding) + rows if utf8 else (head + rows.decode("utf-8")).encode(encoding)
-    except LookupError as err:
-        raise ExportError(f"{_where(path)}: unknown CSV encoding {encoding!r}; use 'utf-8-sig' or 'gbk'") from err
-    except UnicodeEncodeError as err:
-        raise ExportError(
-            f"{_where(path)}: {_unencodable(safe, encoding)} cannot be written as "
-            f"{encoding}; use encoding='utf-8-sig' (Excel opens it) or fix the value"
-        ) from err
-    with _atomic(path, what="CSV file") as target:
-        Path(target).write_bytes(data) if isinstance(target, str) else target.write(data)
-
-
-def _csv_table(df: pd.DataFrame) -> pa.Table:
-    """``df`` for Arrow's CSV writer (600,000 rows of the internal list: 0.3 s, against 3.3 s through pandas'
-    ``to_csv``): numbers as they are, any other column as pandas writes it as text (``True``, dates, mixed values),
-    missing values as empty fields. Arrow quotes every text field, empty text as ``""``."""
-
-    def arrow(s: pd.Series) -> pa.Array:
-        number = pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
-        return pa.array(s if number else s.astype("str"), from_pandas=True)
-
-    return pa.Table.from_arrays([arrow(s) for _, s in df.items()], names=[str(c) for c in df.columns])
-
-
-def _unencodable(df: pd.DataFrame, encoding: str) -> str:
-    """Describe the first cell (or header) that ``encoding`` cannot represent (error path only)."""
-    for col in df.columns:
-        try:
-            str(col).encode(encoding)
-        except UnicodeEncodeError:
-            return f"column header {col!r}"
-        for label, value in df[col].items():
-            if isinstance(value, str):
-                try:
-                    value.encode(encoding)
-                except UnicodeEncodeError as err:
-                    return f"column {col!r}, row {label!r}: character {value[err.start : err.end]!r} in {value!r}"
-    return "a value"

@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 
 from geo_screen.errors import ExportError
 from geo_screen.outputs import sheets
+from geo_screen.outputs.csvfile import write_csv
 from geo_screen.outputs.sheets import (
     EXCEL_MAX_ROWS,
     NEUTRALISER,
     neutralize_cell,
     neutralize_frame,
-    write_csv,
     write_workbook,
 )
 

@@ -1,5 +1,5 @@
-"""Excel writing for the whole project, and what CSV files share with it: formula-safe text, readable layout,
-atomic files.
+"""Excel writing for the whole project: formula-safe text, readable layout, atomic files (the first and the last
+shared with the CSV files of :mod:`geo_screen.outputs.csvfile`).
 
 Every table that leaves geo_screen as a spreadsheet goes through
 :func:`write_workbook` or :func:`~geo_screen.outputs.csvfile.write_csv`, so three promises hold everywhere:

@@ -1,8 +1,9 @@
 """The Dask engine: a registry partitioned as a dask-geopandas frame and screened on a Dask scheduler.
 
 A local ``distributed`` cluster, one at ``scheduler=ADDRESS``, or dask's threaded/synchronous
-schedulers. Workers load the layer pack once each, from its path (a per-process cache), never from
-a pickle sent with every task. Results are row for row those of :func:`geo_screen.screening.screen.screen`.
+schedulers. Workers load the layer pack once each, from its path (a per-process cache that a worker's
+threads share), never from a pickle sent with every task. Results are row for row those of
+:func:`geo_screen.screening.screen.screen`.
 
 >>> result = screen_dask("registry.csv", "layers/nantong", partitions=8)                 # doctest: +SKIP
 """
@@ -10,6 +11,7 @@ a pickle sent with every task. Results are row for row those of :func:`geo_scree
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -28,6 +30,10 @@ from geo_screen.screening.screen import prepare_inputs, screen
 Progress = Callable[[str], None]
 
 
+#: held while a worker finds or loads its pack: a worker's other threads wait for the pack instead of loading it too
+_PACK_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=4)
 def _worker_catalog(path: str, stamp: float) -> Catalog:
     """The pack, loaded once per worker process (keyed by path and modification time)."""
@@ -38,7 +44,8 @@ def _screen_partition(
     part: gpd.GeoDataFrame, catalog_path: str, stamp: float, rules
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Screen one partition on a worker; the pack comes from the worker's cache, not from the task."""
-    catalog = _worker_catalog(catalog_path, stamp)
+    with _PACK_LOCK:
+        catalog = _worker_catalog(catalog_path, stamp)
     result = screen(part, catalog, rules=rules)
     return result.enterprises, result.hits
 

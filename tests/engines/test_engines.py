@@ -303,6 +303,17 @@ def test_dask_local_cluster_with_two_workers(catalog, tmp_path):
 
 
 @pytest.mark.slow
+def test_a_workers_threads_load_the_pack_once(catalog, tmp_path):
+    from geo_screen.engines import cluster
+
+    path = tmp_path / "registry.csv"
+    _registry().to_csv(path, index=False)
+    cluster._worker_catalog.cache_clear()
+    screen_dask(path, catalog, scheduler="threads", partitions=6)  # a thread per core takes the partitions
+    assert cluster._worker_catalog.cache_info().misses == 1
+
+
+@pytest.mark.slow
 def test_dask_unreachable_scheduler_says_how_to_start_one(catalog, tmp_path):
     path = tmp_path / "registry.csv"
     _registry(1).to_csv(path, index=False)

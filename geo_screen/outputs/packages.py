@@ -25,7 +25,8 @@ A package ``<group>.zip`` holds
 
 Shapefiles are CGCS2000 (EPSG:4490) with field names and text per :mod:`geo_screen.outputs.dbf`; from
 :data:`BACKGROUND_SHP_ROWS` enterprises exported, one child process writes them while this one builds the
-checklists (:mod:`geo_screen.outputs.shapefiles`). An export is staged whole and committed with ``export.json``
+checklists (:mod:`geo_screen.outputs.shapefiles`), and a thread completes each package's zip while the next
+package is read and prepared. An export is staged whole and committed with ``export.json``
 (every file's size and SHA-256, written last; the earlier export's files removed), so an export folder is one
 export.
 """
@@ -38,6 +39,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,7 +67,7 @@ from geo_screen.outputs.packagegroups import (
     unique_stems,
 )
 from geo_screen.outputs.packagerows import ExportRows, export_rows
-from geo_screen.outputs.packagezip import write_package
+from geo_screen.outputs.packagezip import package_members
 from geo_screen.outputs.shapefiles import ShapefileWriter
 from geo_screen.outputs.staging import commit, staging_folder
 from geo_screen.records import checked_record
@@ -161,14 +163,16 @@ def _plan(result, by: str, only: str, formats, encoding) -> _Plan:
     return _Plan(rows, formats, enc, by, only, groups, pending, labels, unique_stems(labels))
 
 
-def _package(plan: _Plan, i: int, zf: zipfile.ZipFile, work: Path, writer: ShapefileWriter | None = None) -> Prepared:
-    """Read, prepare and write the ``i``-th package into ``zf``; its tables come back for the report."""
+def _package(
+    plan: _Plan, i: int, work: Path, writer: ShapefileWriter | None = None
+) -> tuple[Prepared, Callable[[zipfile.ZipFile], None]]:
+    """Read and prepare the ``i``-th package and make its members (:func:`package_members`): its tables, for
+    the report, and the function that puts the members into its zip."""
     rows = plan.rows
     ents = rows.enterprises(list(plan.groups.values())[i])
     part = prepare(ents, rows.hits(ents[R.INPUT_ROW]), plan.enc, rows.manifest)
     part.pending = rows.enterprises(plan.pending[i]) if len(plan.pending[i]) else ents.iloc[:0]
-    write_package(
-        zf,
+    into = package_members(
         part,
         work,
         stem=plan.stems[i],
@@ -180,7 +184,14 @@ def _package(plan: _Plan, i: int, zf: zipfile.ZipFile, work: Path, writer: Shape
         manifest=rows.manifest,
         writer=writer,
     )
-    return part
+    return part, into
+
+
+def _zip(path: Path, into: Callable[[zipfile.ZipFile], None], work: Path) -> None:
+    """Write the package ``path`` from its members' function, then remove the folder its layers were written in."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        into(zf)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 def export_packages(
@@ -239,18 +250,26 @@ def export_packages(
         return_freed_memory()
         names, changes = [], []
         exported = sum(len(positions) for positions in plan.groups.values())
-        with ShapefileWriter(child="shp" in plan.formats and exported >= BACKGROUND_SHP_ROWS) as writer:
+        # a package's zip is completed on a thread (waiting for its shapefiles, deflating them) while the next
+        # package is read and prepared, one zip at a time; an error here stops the writer's child first
+        with (
+            ThreadPoolExecutor(1) as zipping,
+            ShapefileWriter(child="shp" in plan.formats and exported >= BACKGROUND_SHP_ROWS) as writer,
+        ):
+            zipped: Future | None = None
             for i, (value, stem) in enumerate(zip(plan.groups, plan.stems)):
                 scratch = Path(tempfile.mkdtemp(dir=work))
-                with zipfile.ZipFile(work / f"{stem}.zip", "w", zipfile.ZIP_DEFLATED) as zf:
-                    part = _package(plan, i, zf, scratch, writer)
-                shutil.rmtree(scratch, ignore_errors=True)
-                return_freed_memory()  # the package's rows, freed, handed back before the next one is read
+                part, into = _package(plan, i, scratch, writer)
                 names.append(f"{stem}.zip")
                 report.rows[value] = len(part.ents)
                 changes.append(part.changes.assign(group=value, package=f"{stem}.zip"))
-                if progress:
-                    progress(i + 1, len(plan.groups), value)
+                del part
+                return_freed_memory()  # the package's rows, freed, handed back before the next one is read
+                if zipped is not None:
+                    _done(zipped, i, plan, progress)
+                zipped = zipping.submit(_zip, work / f"{stem}.zip", into, scratch)
+            if zipped is not None:
+                _done(zipped, len(plan.groups), plan, progress)
         record = {"export": {"by": by, "only": only, "formats": list(plan.formats), "encoding": plan.enc.name}}
         if plan.rows.manifest.get("run_id"):
             record["run_id"] = plan.rows.manifest["run_id"]
@@ -264,6 +283,13 @@ def export_packages(
     report.files, report.city = written[: len(names)], written[len(names) : -1]
     report.changes = pd.concat(changes, ignore_index=True) if changes else report.changes
     return report
+
+
+def _done(zipped: Future, done: int, plan: _Plan, progress: Progress | None) -> None:
+    """Wait for the ``done``-th package's zip (its errors are raised here), then report it."""
+    zipped.result()
+    if progress:
+        progress(done, len(plan.groups), list(plan.groups)[done - 1])
 
 
 def checked_export(folder: str | os.PathLike) -> dict:
@@ -306,7 +332,7 @@ def package_bytes(
             tempfile.TemporaryDirectory(prefix="geo_screen-package-") as work,
             zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf,
         ):
-            _package(plan, match[0], zf, Path(work))
+            _package(plan, match[0], Path(work))[1](zf)
     except ExportError:
         raise
     except _WRITE_ERRORS as err:

@@ -7,7 +7,6 @@ import io
 import shutil
 import zipfile
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -39,8 +38,7 @@ def _points_and_footprints(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray
     return points, footprint
 
 
-def write_package(
-    zf: zipfile.ZipFile,
+def package_members(
     prep: Prepared,
     work: Path,
     *,
@@ -52,14 +50,17 @@ def write_package(
     enc,
     manifest: dict,
     writer: ShapefileWriter | None = None,
-) -> None:
-    """Write one package's members into ``zf``: its layers in ``formats`` (written in the folder ``work``
-    first), 现场核查表.xlsx, 字段说明.csv and README.txt.
+) -> Callable[[zipfile.ZipFile], None]:
+    """Make one package's members: its layers in ``formats`` (handed to ``writer``, written in the folder
+    ``work``), 现场核查表.xlsx, 字段说明.csv and README.txt; returns the function that puts them into the
+    package's zip.
+
+    That function waits for the layers and deflates them into the zip, then adds the rest. It needs none of
+    ``prep``'s tables, so an export runs it on a thread while it reads and prepares the next package (the
+    writer's child writes the layers meanwhile, zlib deflates without Python's lock).
 
     Parameters
     ----------
-    zf
-        The package's zip, open for writing.
     prep
         The package's tables (:func:`geo_screen.outputs.packagecontent.prepare`) and its 待补充资料 rows.
     stem, label
@@ -70,7 +71,9 @@ def write_package(
         Writes the shapefiles (:class:`~geo_screen.outputs.shapefiles.ShapefileWriter`); default in this process.
     """
     jobs = _shapefile_jobs(prep, work, stem, enc) if "shp" in formats else []
+    layers = [Path(header["path"]) for header, _ in jobs]  # each shapefile by its .shp (a lone table: .dbf)
     written = (writer or ShapefileWriter(child=False)).submit(jobs)
+    del jobs  # the writer holds the rows until they are written
     extra: list[Path] = []
     if "gpkg" in formats:
         gpkg = work / f"{stem}.gpkg"
@@ -78,18 +81,9 @@ def write_package(
         pyogrio.write_dataframe(ents, gpkg, layer=R.ENTERPRISES_LAYER, driver="GPKG")
         pyogrio.write_dataframe(prep.hits, gpkg, layer=R.HITS_LAYER, driver="GPKG")
         extra.append(gpkg)
-    # the checklist is built while the shapefiles are written (by the writer's child, for a large export) and,
-    # zlib deflating without Python's lock, while the layers go into the zip on another thread (a 200,000-row
-    # run's packages: 1.5 s of deflating off the export's path)
-    with ThreadPoolExecutor(1) as deflating:
-        copied = deflating.submit(_layers_into, zf, written, extra)
-        checklist = checklist_bytes(prep, label, manifest) if "xlsx" in formats else None
-        files = copied.result()
-    if checklist is not None:
-        _add(zf, "现场核查表.xlsx", checklist)
-    buf = io.BytesIO()
-    write_csv(buf, prep.dictionary)
-    _add(zf, "字段说明.csv", buf.getvalue())
+    checklist = checklist_bytes(prep, label, manifest) if "xlsx" in formats else None
+    dictionary = io.BytesIO()
+    write_csv(dictionary, prep.dictionary)
     readme = readme_text(
         prep,
         stem=stem,
@@ -98,9 +92,17 @@ def write_package(
         only=only,
         enc=enc,
         manifest=manifest,
-        members=[p.name for p in files] + (["现场核查表.xlsx"] if "xlsx" in formats else []),
+        members=[p.name for p in layers + extra] + (["现场核查表.xlsx"] if checklist is not None else []),
     )
-    _add(zf, "README.txt", ("\ufeff" + readme).replace("\n", "\r\n").encode("utf-8"))
+
+    def into(zf: zipfile.ZipFile) -> None:
+        _copy_into(zf, written() + extra)  # the shapefiles' files, once the writer has them on disk
+        if checklist is not None:
+            _add(zf, "现场核查表.xlsx", checklist)
+        _add(zf, "字段说明.csv", dictionary.getvalue())
+        _add(zf, "README.txt", ("\ufeff" + readme).replace("\n", "\r\n").encode("utf-8"))
+
+    return into
 
 
 def _shapefile_jobs(prep: Prepared, work: Path, stem: str, enc) -> list[Job]:
@@ -114,13 +116,6 @@ def _shapefile_jobs(prep: Prepared, work: Path, stem: str, enc) -> list[Job]:
         jobs.append(shapefile_job(polys, work / f"{stem}_面.shp", encoding=enc, geometry_type="Polygon"))
     hits = prep.hit_dbf.reset_index(drop=True)
     return [*jobs, shapefile_job(hits, work / f"{stem}_依据.dbf", encoding=enc)]
-
-
-def _layers_into(zf: zipfile.ZipFile, written: Callable[[], list[Path]], extra: list[Path]) -> list[Path]:
-    """Wait for the shapefiles, then copy them and the ``extra`` layers into ``zf``; returns the files copied."""
-    files = written() + extra
-    _copy_into(zf, files)
-    return files
 
 
 def _copy_into(zf: zipfile.ZipFile, files: list[Path]) -> None:

@@ -649,8 +649,9 @@ def test_members_are_deflated_at_the_package_level(result, tmp_path):
     assert DEFLATE_LEVEL == 3
 
 
-def test_layers_are_deflated_on_another_thread_while_the_checklist_is_built(result, tmp_path, monkeypatch):
-    """zlib releases Python's lock: a package's layers go into its zip while its checklist is being built."""
+def test_a_packages_zip_is_completed_on_another_thread_and_reported_once_whole(result, tmp_path, monkeypatch):
+    """zlib releases Python's lock: a package's layers go into its zip on another thread while the next package
+    is read and prepared; progress names a package once its zip is complete."""
     import threading
 
     from geo_screen.outputs import packagezip
@@ -661,15 +662,25 @@ def test_layers_are_deflated_on_another_thread_while_the_checklist_is_built(resu
         copying.append((threading.current_thread() is not threading.main_thread(), [p.suffix for p in files]))
         return real(zf, files)
 
+    def reported(done, total, value):
+        (path,) = tmp_path.glob(f"out/*/{stems[done - 1]}.zip")  # in the export's staging folder
+        with zipfile.ZipFile(path) as zf:  # readable: closed, its central directory written
+            whole.append((value, total, zf.testzip() is None, "README.txt" in zf.namelist()))
+
     monkeypatch.setattr(packagezip, "_copy_into", recorded)
-    report = export_packages(result, tmp_path, formats=("shp", "xlsx"))
-    assert len(copying) == len(report.files) and all(off_main and ".shp" in kinds for off_main, kinds in copying)
+    stems = [p.stem for p in export_packages(result, tmp_path / "first", formats=("shp", "xlsx")).files]
+    whole = []
+    report = export_packages(result, tmp_path / "out", formats=("shp", "xlsx"), progress=reported)
+    assert len(copying) == 2 * len(report.files)
+    assert all(off_main and ".shp" in kinds for off_main, kinds in copying)
+    assert whole == [(value, len(stems), True, True) for value in report.rows]
 
 
 def test_freed_memory_is_handed_back_after_the_city_lists_and_each_package(result, tmp_path, monkeypatch):
     """A package's rows, freed, are returned to the system before the next package is read (a 200,000-row run's
     county export: 0.86 GB peak without, 0.78 GB with)."""
-    calls = []
-    monkeypatch.setattr(export, "return_freed_memory", lambda: calls.append(len(list(tmp_path.glob("out/*/*.zip")))))
+    read, calls, real = [], [], export._package
+    monkeypatch.setattr(export, "_package", lambda *a, **k: read.append(1) or real(*a, **k))
+    monkeypatch.setattr(export, "return_freed_memory", lambda: calls.append(len(read)))
     report = export_packages(result, tmp_path / "out", formats=("shp",), city=True)
-    assert calls == list(range(len(report.files) + 1))  # after the city's lists, then after each package
+    assert calls == list(range(len(report.files) + 1))  # after the city's lists, then after each package's rows

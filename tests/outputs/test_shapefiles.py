@@ -87,7 +87,7 @@ def test_a_killed_child_gives_one_export_error_and_leaves_the_folder_as_it_was(r
     out = tmp_path / "out"
     export_packages(result, out, formats=("shp",), by="industry")
     before = _folder(out)
-    calls, real = {"n": 0}, packages.write_package
+    calls, real = {"n": 0}, packages.package_members
 
     def killing(*args, writer, **kwargs):
         calls["n"] += 1
@@ -95,7 +95,7 @@ def test_a_killed_child_gives_one_export_error_and_leaves_the_folder_as_it_was(r
             writer._child.kill()
         return real(*args, writer=writer, **kwargs)
 
-    monkeypatch.setattr(packages, "write_package", killing)
+    monkeypatch.setattr(packages, "package_members", killing)
     with pytest.raises(
         ExportError, match=r"writing \S+_点\.shp failed: the shapefile writer stopped \(exit status -9\)"
     ):

@@ -332,7 +332,8 @@ def package_bytes(
             tempfile.TemporaryDirectory(prefix="geo_screen-package-") as work,
             zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf,
         ):
-            _package(plan, match[0], Path(work))[1](zf)
+            _, into = _package(plan, match[0], Path(work))
+            into(zf)
     except ExportError:
         raise
     except _WRITE_ERRORS as err:
